@@ -1,0 +1,175 @@
+//! Safe decoding: format sniffing, byte and pixel limits checked before any
+//! pixel is decoded, EXIF orientation applied, every input normalised to 8-bit
+//! RGBA.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
+
+use crate::error::{ImagingError, Result};
+
+/// Limits applied before decoding (the decompression-bomb guard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Largest accepted file, in bytes.
+    pub max_bytes: u64,
+    /// Largest accepted width × height, read from the header before decoding.
+    pub max_pixels: u64,
+}
+
+impl Default for DecodeLimits {
+    /// 50 megapixels and 200 MiB.
+    fn default() -> Self {
+        Self {
+            max_bytes: 200 * 1024 * 1024,
+            max_pixels: 50_000_000,
+        }
+    }
+}
+
+/// The formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    Jpeg,
+    Png,
+    WebP,
+    Gif,
+    Bmp,
+    Tiff,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpeg",
+            Self::Png => "png",
+            Self::WebP => "webp",
+            Self::Gif => "gif",
+            Self::Bmp => "bmp",
+            Self::Tiff => "tiff",
+        }
+    }
+
+    fn from_image(f: ImageFormat) -> Option<Self> {
+        Some(match f {
+            ImageFormat::Jpeg => Self::Jpeg,
+            ImageFormat::Png => Self::Png,
+            ImageFormat::WebP => Self::WebP,
+            ImageFormat::Gif => Self::Gif,
+            ImageFormat::Bmp => Self::Bmp,
+            ImageFormat::Tiff => Self::Tiff,
+            _ => return None,
+        })
+    }
+}
+
+/// A decoded image, upright, as 8-bit RGBA.
+#[derive(Debug)]
+pub struct Decoded {
+    pub image: RgbaImage,
+    pub format: SourceFormat,
+}
+
+/// Identify the format from the bytes alone (never from a file name).
+pub fn sniff(bytes: &[u8]) -> Result<SourceFormat> {
+    if bytes.is_empty() {
+        return Err(ImagingError::Empty);
+    }
+    image::guess_format(bytes)
+        .ok()
+        .and_then(SourceFormat::from_image)
+        .ok_or(ImagingError::UnsupportedFormat)
+}
+
+/// Width and height as declared by the header, after EXIF orientation, without
+/// decoding pixels.
+pub fn probe(bytes: &[u8], limits: &DecodeLimits) -> Result<(u32, u32)> {
+    let (decoder, _) = open(bytes, limits)?;
+    let (w, h) = decoder.dimensions();
+    Ok(w_h_oriented(w, h, decoder_orientation(decoder)))
+}
+
+fn w_h_oriented(w: u32, h: u32, o: image::metadata::Orientation) -> (u32, u32) {
+    use image::metadata::Orientation::*;
+    match o {
+        Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH => (h, w),
+        _ => (w, h),
+    }
+}
+
+fn decoder_orientation(mut d: Box<dyn ImageDecoder + '_>) -> image::metadata::Orientation {
+    d.orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms)
+}
+
+fn map_err(e: image::ImageError) -> ImagingError {
+    match e {
+        image::ImageError::Unsupported(u) => ImagingError::UnsupportedVariant(u.to_string()),
+        image::ImageError::Limits(l) => ImagingError::Corrupt(format!("limit exceeded: {l}")),
+        other => ImagingError::Corrupt(other.to_string()),
+    }
+}
+
+fn open<'a>(
+    bytes: &'a [u8],
+    limits: &DecodeLimits,
+) -> Result<(Box<dyn ImageDecoder + 'a>, SourceFormat)> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(ImagingError::FileTooLarge {
+            size: bytes.len() as u64,
+            limit: limits.max_bytes,
+        });
+    }
+    let format = sniff(bytes)?;
+    let mut reader = ImageReader::new(Cursor::new(bytes));
+    reader.set_format(match format {
+        SourceFormat::Jpeg => ImageFormat::Jpeg,
+        SourceFormat::Png => ImageFormat::Png,
+        SourceFormat::WebP => ImageFormat::WebP,
+        SourceFormat::Gif => ImageFormat::Gif,
+        SourceFormat::Bmp => ImageFormat::Bmp,
+        SourceFormat::Tiff => ImageFormat::Tiff,
+    });
+    let mut decoder: Box<dyn ImageDecoder + 'a> = Box::new(reader.into_decoder().map_err(map_err)?);
+    let (w, h) = decoder.dimensions();
+    if w == 0 || h == 0 {
+        return Err(ImagingError::ZeroSize {
+            width: w,
+            height: h,
+        });
+    }
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > limits.max_pixels {
+        return Err(ImagingError::TooManyPixels {
+            width: w,
+            height: h,
+            pixels,
+            limit: limits.max_pixels,
+        });
+    }
+    // A second guard inside the decoders: no allocation beyond what the
+    // accepted pixel count needs (16-bit RGBA, with slack for codec buffers).
+    let mut img_limits = image::Limits::default();
+    img_limits.max_image_width = Some(w);
+    img_limits.max_image_height = Some(h);
+    img_limits.max_alloc = Some(pixels.saturating_mul(8).saturating_add(64 << 20));
+    decoder.set_limits(img_limits).map_err(map_err)?;
+    Ok((decoder, format))
+}
+
+/// Decode an image from memory: limits first, then pixels, then EXIF
+/// orientation. Greyscale, 16-bit, palette and float inputs become 8-bit RGBA;
+/// animated GIF and WebP give their first frame.
+pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
+    let (mut decoder, format) = open(bytes, limits)?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(map_err)?;
+    img.apply_orientation(orientation);
+    let image = match img {
+        DynamicImage::ImageRgba8(i) => i,
+        other => other.to_rgba8(),
+    };
+    Ok(Decoded { image, format })
+}

@@ -1,0 +1,24 @@
+//! Xuancai's imaging core.
+//!
+//! This crate owns everything done to pixels without a model: safe decoding
+//! ([`decode`]: format sniffing, byte and pixel limits checked before any
+//! pixel is decoded, EXIF orientation), resizing ([`resize`], SIMD through
+//! `fast_image_resize`), matting ([`matte`]: guided-filter refinement of a
+//! coarse mask and foreground colour estimation), compositing ([`compose`]:
+//! backgrounds, blur, shadows, crops) and encoding ([`encode`]).
+//!
+//! It depends on no web framework, database or ML runtime, so the CLI, the
+//! server and the ML code can all use it. Every failure is an
+//! [`ImagingError`] with a stable [`code`](ImagingError::code); no input can
+//! make it panic.
+
+pub mod compose;
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod filter;
+pub mod matte;
+pub mod resize;
+
+pub use error::{ImagingError, Result};
+pub use image::{GrayImage, RgbaImage};
