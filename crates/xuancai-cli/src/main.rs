@@ -1,1 +1,29 @@
-fn main() {}
+//! The `xuancai` command. Thin: parse arguments, run, turn the outcome into an
+//! exit code. The work lives in the library crates.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod cutout;
+mod models;
+mod output;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("XUANCAI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xuancai: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

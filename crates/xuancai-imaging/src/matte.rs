@@ -16,6 +16,11 @@
 //!    fusion (Forte & Pitié, 2021) at the working resolution; the final
 //!    correction `F = F̄ + α (I − α F̄ − (1 − α) B̄)` is applied at full
 //!    resolution, and only to the fringe pixels (0 < α < 1).
+//! 4. Where the model was unsure and the local foreground and background
+//!    colours differ, alpha is also solved from the compositing equation
+//!    `I = α F̄ + (1 − α) B̄` (the pixel projected onto the line from B̄ to F̄)
+//!    and blended in: this recovers detail finer than the model's
+//!    resolution, such as strands of hair.
 
 use image::RgbaImage;
 use rayon::prelude::*;
@@ -37,7 +42,13 @@ pub struct MatteOptions {
     /// stretched linearly. Removes the guided filter's faint haze.
     pub lo: f32,
     pub hi: f32,
+    /// Weight (0..1) of the colour-projection alpha where the model was unsure.
+    pub projection: f32,
 }
+
+/// Squared RGB distance (colours in 0..1) between the local foreground and
+/// background estimates at which the projection is fully trusted.
+const PROJECTION_CONTRAST: f32 = 0.04;
 
 impl Default for MatteOptions {
     fn default() -> Self {
@@ -47,6 +58,7 @@ impl Default for MatteOptions {
             despill: true,
             lo: 0.04,
             hi: 0.96,
+            projection: 1.0,
         }
     }
 }
@@ -208,44 +220,44 @@ pub fn refine(
     let p = coarse.resize_bilinear(ww, wh);
     let coeffs = guided_coefficients(&guide, &p, r, opts.eps);
 
-    // Foreground / background colour estimates at the working resolution.
-    let fb: Option<Vec<[f32; 6]>> = opts.despill.then(|| {
-        let alpha = Plane {
-            width: ww,
-            height: wh,
-            data: coeffs
-                .par_iter()
-                .enumerate()
-                .map(|(j, c)| {
-                    let q = c[0] * guide[0].data[j] + c[1] * guide[1].data[j] + c[2] * guide[2].data[j] + c[3];
-                    stretch(q, opts.lo, opts.hi)
-                })
-                .collect(),
-        };
-        let r1 = (side / 12).max(4);
-        let r2 = (side / 170).max(2);
-        let (f1, _, b1) = blur_fusion(&guide, &guide, &guide, &alpha, r1);
-        let (_, bf2, bb2) = blur_fusion(&guide, &f1, &b1, &alpha, r2);
-        (0..ww * wh)
-            .map(|j| {
-                [
-                    bf2[0].data[j],
-                    bf2[1].data[j],
-                    bf2[2].data[j],
-                    bb2[0].data[j],
-                    bb2[1].data[j],
-                    bb2[2].data[j],
-                ]
+    // Foreground / background colour estimates at the working resolution,
+    // and the weight of the colour-projection alpha (step 4 of the module doc).
+    let alpha = Plane {
+        width: ww,
+        height: wh,
+        data: coeffs
+            .par_iter()
+            .enumerate()
+            .map(|(j, c)| {
+                let q = c[0] * guide[0].data[j] + c[1] * guide[1].data[j] + c[2] * guide[2].data[j] + c[3];
+                stretch(q, opts.lo, opts.hi)
             })
-            .collect()
-    });
+            .collect(),
+    };
+    let r1 = (side / 12).max(4);
+    let r2 = (side / 170).max(2);
+    let (f1, _, b1) = blur_fusion(&guide, &guide, &guide, &alpha, r1);
+    let (_, bf2, bb2) = blur_fusion(&guide, &f1, &b1, &alpha, r2);
+    let fb: Vec<[f32; 7]> = (0..ww * wh)
+        .into_par_iter()
+        .map(|j| {
+            let f = [bf2[0].data[j], bf2[1].data[j], bf2[2].data[j]];
+            let b = [bb2[0].data[j], bb2[1].data[j], bb2[2].data[j]];
+            // Where the model was unsure (p far from 0 and 1) and the local
+            // foreground and background colours differ, trust the projection.
+            let band = ((1.0 - (2.0 * p.data[j] - 1.0).abs()) * 4.0).clamp(0.0, 1.0);
+            let dist2: f32 = (0..3).map(|c| (f[c] - b[c]).powi(2)).sum();
+            let confidence = (dist2 / PROJECTION_CONTRAST).clamp(0.0, 1.0);
+            [f[0], f[1], f[2], b[0], b[1], b[2], band * confidence * opts.projection]
+        })
+        .collect();
 
     let (fw, fh) = (image.width() as usize, image.height() as usize);
     let xs = Taps::new(ww, fw);
     let ys = Taps::new(wh, fh);
     let mut out = RgbaImage::new(image.width(), image.height());
     let src = image.as_raw();
-    let (lo, hi) = (opts.lo, opts.hi);
+    let (lo, hi, despill) = (opts.lo, opts.hi, opts.despill);
     out.par_chunks_mut(fw * 4).enumerate().for_each(|(y, row)| {
         let (y0, y1, wy) = ys.at(y);
         let srow = &src[y * fw * 4..(y + 1) * fw * 4];
@@ -268,19 +280,32 @@ pub fn refine(
                 let v = c00[k] * w00 + c01[k] * w01 + c10[k] * w10 + c11[k] * w11;
                 q += if k < 3 { v * rgb[k] } else { v };
             }
+            let (f00, f01, f10, f11) = (&fb[i00], &fb[i01], &fb[i10], &fb[i11]);
+            let lerp = |k: usize| f00[k] * w00 + f01[k] * w01 + f10[k] * w10 + f11[k] * w11;
+            let weight = lerp(6);
+            let (bf, bb) = ([lerp(0), lerp(1), lerp(2)], [lerp(3), lerp(4), lerp(5)]);
+            if weight > 0.01 {
+                // Alpha from the compositing equation: project the pixel onto
+                // the line between the local background and foreground colours.
+                let (mut num, mut den) = (0.0, 1e-4);
+                for c in 0..3 {
+                    let d = bf[c] - bb[c];
+                    num += (rgb[c] - bb[c]) * d;
+                    den += d * d;
+                }
+                let projected = (num / den).clamp(0.0, 1.0);
+                q = weight * projected + (1.0 - weight) * q;
+            }
             let a = stretch(q, lo, hi);
             let o = &mut row[x * 4..x * 4 + 4];
             if a <= 0.0 {
                 o.copy_from_slice(&[0, 0, 0, 0]);
-            } else if a >= 1.0 || fb.is_none() {
+            } else if a >= 1.0 || !despill {
                 o[..3].copy_from_slice(&px[..3]);
                 o[3] = (a * 255.0).round() as u8;
-            } else if let Some(fb) = &fb {
-                let (f00, f01, f10, f11) = (&fb[i00], &fb[i01], &fb[i10], &fb[i11]);
+            } else {
                 for c in 0..3 {
-                    let bf = f00[c] * w00 + f01[c] * w01 + f10[c] * w10 + f11[c] * w11;
-                    let bb = f00[c + 3] * w00 + f01[c + 3] * w01 + f10[c + 3] * w10 + f11[c + 3] * w11;
-                    let f = (bf + a * (rgb[c] - a * bf - (1.0 - a) * bb)).clamp(0.0, 1.0);
+                    let f = (bf[c] + a * (rgb[c] - a * bf[c] - (1.0 - a) * bb[c])).clamp(0.0, 1.0);
                     o[c] = (f * 255.0).round() as u8;
                 }
                 o[3] = (a * 255.0).round() as u8;

@@ -1,1 +1,22 @@
-//! placeholder
+//! Xuancai's vision crate: the models and what is done with them.
+//!
+//! It owns the asset manifest and cache ([`assets`]: which registry package
+//! each model comes from, its checksum, where the fetched file lives), the
+//! inference engine behind a small trait ([`engine`]: ONNX Runtime loaded at
+//! run time through `ort`), the segmentation models' contracts
+//! ([`segment`]) and the cutout pipeline ([`cutout`], IMG-2) with its
+//! reusable, thread-safe [`Studio`].
+//!
+//! It depends on the imaging core and never on a web framework or database.
+
+pub mod assets;
+pub mod cutout;
+pub mod engine;
+pub mod error;
+pub mod faces;
+pub mod segment;
+
+pub use assets::{AssetDir, ModelId};
+pub use cutout::{Cutout, CutoutImage, CutoutOptions, ModelChoice, Studio, Timings};
+pub use error::{Result, VisionError};
+pub use segment::Segmentation;

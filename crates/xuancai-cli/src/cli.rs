@@ -1,0 +1,95 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Xuancai (炫彩): photo cutout, background replacement and stickers,
+/// with privacy kept in code.
+#[derive(Debug, Parser)]
+#[command(name = "xuancai", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cut the subject out of photos (抠图) and optionally put it on a new background (换背景).
+    Cutout(CutoutArgs),
+    /// List the models and runtime in the asset cache, and check them.
+    Models(ModelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CutoutArgs {
+    /// Input images or folders (JPEG, PNG, WebP, GIF, BMP, TIFF).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output file (one input only). Its extension picks the format unless --format is given.
+    #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
+    pub output: Option<PathBuf>,
+    /// Folder for the outputs, named after the inputs. Default: beside each input, as NAME.cutout.png.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Subject model: auto (person → portrait, else general), portrait or general.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "portrait", "general"])]
+    pub model: String,
+    /// Write the 8-bit matte instead of the cutout.
+    #[arg(long, conflicts_with_all = ["bg", "bg_image", "bg_blur", "shadow"])]
+    pub mask_only: bool,
+    /// New background colour: #rrggbb, #rrggbbaa or a name (white, black, …).
+    #[arg(long, value_name = "COLOR", conflicts_with_all = ["bg_image", "bg_blur"])]
+    pub bg: Option<String>,
+    /// New background image, scaled to cover the frame.
+    #[arg(long, value_name = "FILE", conflicts_with = "bg_blur")]
+    pub bg_image: Option<PathBuf>,
+    /// Keep the original background, blurred with this radius in pixels.
+    #[arg(long, value_name = "RADIUS")]
+    pub bg_blur: Option<f32>,
+    /// Crop to the subject's bounding box.
+    #[arg(long)]
+    pub crop: bool,
+    /// Margin around the subject when cropping, in pixels.
+    #[arg(long, value_name = "PX", default_value_t = 0, requires = "crop")]
+    pub margin: u32,
+    /// Add a soft drop shadow.
+    #[arg(long)]
+    pub shadow: bool,
+    /// Output format: png, webp or jpg (jpg needs an opaque background).
+    #[arg(long, value_parser = ["png", "webp", "jpg", "jpeg"])]
+    pub format: Option<String>,
+    /// Keep the photo's colours in the fringe instead of estimating the subject's (no despill).
+    #[arg(long)]
+    pub no_despill: bool,
+    /// Print one JSON object per input (JSON Lines) instead of a progress bar.
+    #[arg(long)]
+    pub json: bool,
+    /// Threads for inference and image work (default: all cores).
+    #[arg(long, env = "XUANCAI_THREADS")]
+    pub threads: Option<usize>,
+    /// Refuse images with more pixels than this (decompression-bomb guard).
+    #[arg(long, default_value_t = 50_000_000, env = "XUANCAI_MAX_PIXELS")]
+    pub max_pixels: u64,
+    /// Refuse files larger than this many bytes.
+    #[arg(long, default_value_t = 200 * 1024 * 1024, env = "XUANCAI_MAX_BYTES")]
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Check every cached file's sha256 against the manifest.
+    #[arg(long)]
+    pub verify: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Cutout(a) => crate::cutout::run(a),
+        Command::Models(a) => crate::models::run(a),
+    }
+}

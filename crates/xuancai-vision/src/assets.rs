@@ -1,0 +1,211 @@
+//! The asset manifest (embedded from `assets/manifest.json`) and the asset
+//! cache where `tools/assets/fetch.py` puts models and the ONNX Runtime
+//! library.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, VisionError};
+
+const MANIFEST: &str = include_str!("../../../assets/manifest.json");
+
+/// Models Xuancai ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModelId {
+    /// MediaPipe selfie segmentation (Apache-2.0), 256×256, people.
+    Portrait,
+    /// ISNet general-use (AGPL-3.0 package), 1024×1024, any salient object.
+    General,
+    /// BlazeFace short range.
+    FaceDetectionShort,
+    /// BlazeFace full range.
+    FaceDetectionFull,
+    /// FaceMesh 468 landmarks.
+    FaceLandmark,
+}
+
+impl ModelId {
+    pub const ALL: [ModelId; 5] = [
+        Self::Portrait,
+        Self::General,
+        Self::FaceDetectionShort,
+        Self::FaceDetectionFull,
+        Self::FaceLandmark,
+    ];
+
+    /// The id used in the manifest and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Portrait => "portrait",
+            Self::General => "general",
+            Self::FaceDetectionShort => "face_detection_short",
+            Self::FaceDetectionFull => "face_detection_full",
+            Self::FaceLandmark => "face_landmark",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    packages: std::collections::BTreeMap<String, Package>,
+    files: Vec<FileEntry>,
+}
+
+/// A registry package named in the manifest.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Package {
+    pub registry: String,
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+    pub license: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct FileEntry {
+    id: String,
+    package: String,
+    dest: String,
+    sha256: String,
+}
+
+/// One file of the asset cache, as the manifest describes it.
+#[derive(Debug, Clone)]
+pub struct AssetInfo {
+    pub id: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub package: Package,
+}
+
+/// The asset cache: `$XUANCAI_ASSETS_DIR`, else `$XDG_CACHE_HOME/xuancai`,
+/// else `~/.cache/xuancai`.
+#[derive(Debug, Clone)]
+pub struct AssetDir {
+    root: PathBuf,
+}
+
+impl AssetDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The directory from the environment, as `fetch.py` chooses it.
+    pub fn from_env() -> Self {
+        if let Some(d) = std::env::var_os("XUANCAI_ASSETS_DIR").filter(|d| !d.is_empty()) {
+            return Self::new(d);
+        }
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(|| PathBuf::from(".cache"));
+        Self::new(cache.join("xuancai"))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Manifest facts and the cache path of the file with this id.
+    pub fn info(&self, id: &str) -> Option<AssetInfo> {
+        let m: Manifest = serde_json::from_str(MANIFEST).ok()?;
+        let f = m.files.into_iter().find(|f| f.id == id)?;
+        let package = m.packages.get(&f.package)?.clone();
+        Some(AssetInfo {
+            id: f.id,
+            path: self.root.join(&f.dest),
+            sha256: f.sha256,
+            package,
+        })
+    }
+
+    /// The path of a model, if it is present.
+    pub fn model(&self, id: ModelId) -> Result<PathBuf> {
+        let info = self.info(id.as_str()).ok_or_else(|| VisionError::ModelUnavailable {
+            model: id.as_str(),
+            reason: "not in the manifest".into(),
+        })?;
+        if !info.path.is_file() {
+            return Err(VisionError::ModelUnavailable {
+                model: id.as_str(),
+                reason: format!(
+                    "{} is missing; run `python3 tools/assets/fetch.py` (or `make setup`){}",
+                    info.path.display(),
+                    if id == ModelId::General {
+                        " without --skip-agpl"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+        Ok(info.path)
+    }
+
+    /// The ONNX Runtime shared library: `$ORT_DYLIB_PATH` if set, else the
+    /// one from the asset cache.
+    pub fn onnxruntime_library(&self) -> Result<PathBuf> {
+        if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        let info = self
+            .info("onnxruntime")
+            .ok_or_else(|| VisionError::RuntimeUnavailable("not in the manifest".into()))?;
+        if !info.path.is_file() {
+            return Err(VisionError::RuntimeUnavailable(format!(
+                "{} is missing; run `python3 tools/assets/fetch.py` (or `make setup`)",
+                info.path.display()
+            )));
+        }
+        Ok(info.path)
+    }
+
+    /// Check a cached file against the manifest's sha256.
+    pub fn verify(&self, id: &str) -> Result<bool> {
+        let info = self.info(id).ok_or_else(|| VisionError::ModelUnavailable {
+            model: "unknown",
+            reason: format!("{id} is not in the manifest"),
+        })?;
+        let bytes = std::fs::read(&info.path).map_err(|e| VisionError::ModelUnavailable {
+            model: "asset",
+            reason: format!("{}: {e}", info.path.display()),
+        })?;
+        let digest = Sha256::digest(&bytes);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(hex == info.sha256)
+    }
+
+    /// Every id in the manifest.
+    pub fn ids() -> Vec<String> {
+        serde_json::from_str::<Manifest>(MANIFEST)
+            .map(|m| m.files.into_iter().map(|f| f.id).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_parses_and_names_every_model() {
+        let dir = AssetDir::new("/nonexistent");
+        for id in ModelId::ALL {
+            let info = dir.info(id.as_str()).expect("in manifest");
+            assert_eq!(info.sha256.len(), 64);
+            assert!(!info.package.license.is_empty());
+        }
+        assert!(AssetDir::ids().len() >= 6);
+    }
+
+    #[test]
+    fn a_missing_model_is_a_typed_error() {
+        let dir = AssetDir::new("/nonexistent");
+        let err = dir.model(ModelId::General).expect_err("missing");
+        assert_eq!(err.code(), "model_unavailable");
+        assert!(err.to_string().contains("fetch.py"));
+    }
+}
