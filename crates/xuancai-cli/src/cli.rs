@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Cut the subject out of photos (抠图) and optionally put it on a new background (换背景).
-    Cutout(CutoutArgs),
+    Cutout(Box<CutoutArgs>),
     /// List the models and runtime in the asset cache, and check them.
     Models(ModelsArgs),
 }
@@ -89,7 +89,7 @@ pub struct ModelsArgs {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Cutout(a) => crate::cutout::run(a),
+        Command::Cutout(a) => crate::cutout::run(*a),
         Command::Models(a) => crate::models::run(a),
     }
 }

@@ -47,9 +47,16 @@ fn output_format(args: &CutoutArgs) -> anyhow::Result<OutputFormat> {
     if let Some(f) = &args.format {
         return Ok(OutputFormat::parse(f)?);
     }
-    if let Some(ext) = args.output.as_ref().and_then(|o| o.extension()).and_then(|e| e.to_str()) {
+    if let Some(ext) = args
+        .output
+        .as_ref()
+        .and_then(|o| o.extension())
+        .and_then(|e| e.to_str())
+    {
         return OutputFormat::parse(ext).map_err(|_| {
-            anyhow::anyhow!("cannot tell the format from {ext:?}: name the output .png, .webp or .jpg, or pass --format")
+            anyhow::anyhow!(
+                "cannot tell the format from {ext:?}: name the output .png, .webp or .jpg, or pass --format"
+            )
         });
     }
     Ok(OutputFormat::Png)
@@ -74,7 +81,8 @@ fn options(args: &CutoutArgs, limits: &DecodeLimits) -> anyhow::Result<CutoutOpt
         Background::Color(parse_color(c)?)
     } else if let Some(p) = &args.bg_image {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-        let img = decode::decode(&bytes, limits).with_context(|| format!("background image {}", p.display()))?;
+        let img =
+            decode::decode(&bytes, limits).with_context(|| format!("background image {}", p.display()))?;
         Background::Image(img.image)
     } else if let Some(r) = args.bg_blur {
         if !(r.is_finite() && r > 0.0 && r <= 500.0) {
@@ -102,14 +110,19 @@ pub fn run(args: CutoutArgs) -> anyhow::Result<ExitCode> {
         bail!("no input images found");
     }
     if args.output.is_some() && inputs.len() > 1 {
-        bail!("-o names one output file; for {} inputs use --out-dir", inputs.len());
+        bail!(
+            "-o names one output file; for {} inputs use --out-dir",
+            inputs.len()
+        );
     }
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
     // Best effort: the global pool may already exist when embedded.
-    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
     let limits = DecodeLimits {
         max_bytes: args.max_bytes,
         max_pixels: args.max_pixels,
@@ -134,7 +147,12 @@ pub fn run(args: CutoutArgs) -> anyhow::Result<ExitCode> {
         let out_path = output_path(&args, input, format);
         let started = Instant::now();
         let result = std::fs::read(input)
-            .map_err(|e| (String::from("io_error"), format!("reading {}: {e}", input.display())))
+            .map_err(|e| {
+                (
+                    String::from("io_error"),
+                    format!("reading {}: {e}", input.display()),
+                )
+            })
             .and_then(|bytes| {
                 studio
                     .cutout_bytes(&bytes, &limits, &opts, format)

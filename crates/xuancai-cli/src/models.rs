@@ -32,7 +32,10 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
         }));
     }
     if args.json {
-        println!("{}", serde_json::json!({ "assets_dir": dir.root(), "assets": rows }));
+        println!(
+            "{}",
+            serde_json::json!({ "assets_dir": dir.root(), "assets": rows })
+        );
     } else {
         println!("asset cache: {}", dir.root().display());
         for r in &rows {

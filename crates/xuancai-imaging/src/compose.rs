@@ -97,7 +97,9 @@ pub fn blur(src: &RgbaImage, radius: f32) -> Result<RgbaImage> {
 /// the same size.
 pub fn over(fg: &RgbaImage, bg: &RgbaImage) -> Result<RgbaImage> {
     if fg.dimensions() != bg.dimensions() {
-        return Err(ImagingError::InvalidParameter("composite of different sizes".into()));
+        return Err(ImagingError::InvalidParameter(
+            "composite of different sizes".into(),
+        ));
     }
     let mut out = bg.clone();
     out.par_chunks_mut(4)
@@ -196,7 +198,12 @@ pub fn drop_shadow(cutout: &RgbaImage, opts: &ShadowOptions) -> Result<RgbaImage
         let sy = i64::from(y) - dy;
         if sx >= 0 && sy >= 0 && sx < i64::from(w) && sy < i64::from(h) {
             let v = a.data[sy as usize * w as usize + sx as usize] * opts.opacity;
-            *px = Rgba([opts.color[0], opts.color[1], opts.color[2], (v * 255.0).round() as u8]);
+            *px = Rgba([
+                opts.color[0],
+                opts.color[1],
+                opts.color[2],
+                (v * 255.0).round() as u8,
+            ]);
         }
     }
     over(cutout, &shadow)
@@ -267,7 +274,10 @@ mod tests {
         assert_eq!(out.get_pixel(0, 0).0, [255, 0, 0, 255]);
         let p = out.get_pixel(1, 0).0;
         assert_eq!(p[3], 255);
-        assert!((i32::from(p[0]) - 128).abs() <= 1 && (i32::from(p[2]) - 127).abs() <= 1, "{p:?}");
+        assert!(
+            (i32::from(p[0]) - 128).abs() <= 1 && (i32::from(p[2]) - 127).abs() <= 1,
+            "{p:?}"
+        );
         Ok(())
     }
 
@@ -277,8 +287,24 @@ mod tests {
         img.put_pixel(3, 2, Rgba([1, 1, 1, 255]));
         img.put_pixel(6, 5, Rgba([1, 1, 1, 200]));
         let b = subject_box(&img, 128).expect("subject");
-        assert_eq!(b, Rect { x: 3, y: 2, width: 4, height: 4 });
-        assert_eq!(expand(b, 5, 10, 8), Rect { x: 0, y: 0, width: 10, height: 8 });
+        assert_eq!(
+            b,
+            Rect {
+                x: 3,
+                y: 2,
+                width: 4,
+                height: 4
+            }
+        );
+        assert_eq!(
+            expand(b, 5, 10, 8),
+            Rect {
+                x: 0,
+                y: 0,
+                width: 10,
+                height: 8
+            }
+        );
         assert!(subject_box(&RgbaImage::new(3, 3), 1).is_none());
     }
 }

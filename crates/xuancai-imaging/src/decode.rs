@@ -110,10 +110,7 @@ fn map_err(e: image::ImageError) -> ImagingError {
     }
 }
 
-fn open<'a>(
-    bytes: &'a [u8],
-    limits: &DecodeLimits,
-) -> Result<(Box<dyn ImageDecoder + 'a>, SourceFormat)> {
+fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<(Box<dyn ImageDecoder + 'a>, SourceFormat)> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(ImagingError::FileTooLarge {
             size: bytes.len() as u64,
@@ -133,10 +130,7 @@ fn open<'a>(
     let mut decoder: Box<dyn ImageDecoder + 'a> = Box::new(reader.into_decoder().map_err(map_err)?);
     let (w, h) = decoder.dimensions();
     if w == 0 || h == 0 {
-        return Err(ImagingError::ZeroSize {
-            width: w,
-            height: h,
-        });
+        return Err(ImagingError::ZeroSize { width: w, height: h });
     }
     let pixels = u64::from(w) * u64::from(h);
     if pixels > limits.max_pixels {

@@ -49,9 +49,11 @@ pub fn encode_rgba(img: &RgbaImage, format: OutputFormat) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(img.as_raw().len() / 4);
     let (w, h) = img.dimensions();
     match format {
-        OutputFormat::Png => PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
-            .write_image(img.as_raw(), w, h, ExtendedColorType::Rgba8)
-            .map_err(enc_err)?,
+        OutputFormat::Png => {
+            PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+                .write_image(img.as_raw(), w, h, ExtendedColorType::Rgba8)
+                .map_err(enc_err)?
+        }
         OutputFormat::WebP => WebPEncoder::new_lossless(&mut out)
             .write_image(img.as_raw(), w, h, ExtendedColorType::Rgba8)
             .map_err(enc_err)?,
@@ -75,9 +77,11 @@ pub fn encode_mask(mask: &GrayImage, format: OutputFormat) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let (w, h) = mask.dimensions();
     match format {
-        OutputFormat::Png => PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
-            .write_image(mask.as_raw(), w, h, ExtendedColorType::L8)
-            .map_err(enc_err)?,
+        OutputFormat::Png => {
+            PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+                .write_image(mask.as_raw(), w, h, ExtendedColorType::L8)
+                .map_err(enc_err)?
+        }
         OutputFormat::WebP => {
             let rgba = image::DynamicImage::ImageLuma8(mask.clone()).to_rgba8();
             WebPEncoder::new_lossless(&mut out)

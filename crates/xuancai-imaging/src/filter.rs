@@ -26,11 +26,7 @@ impl Plane {
                 data.push(f(x, y));
             }
         }
-        Self {
-            width,
-            height,
-            data,
-        }
+        Self { width, height, data }
     }
 
     /// Elementwise combination of two planes of the same size.
@@ -59,19 +55,17 @@ impl Plane {
         let xs = Taps::new(self.width, width);
         let ys = Taps::new(self.height, height);
         let mut out = vec![0.0f32; width * height];
-        out.par_chunks_mut(width.max(1))
-            .enumerate()
-            .for_each(|(y, row)| {
-                let (y0, y1, wy) = ys.at(y);
-                let r0 = &self.data[y0 * self.width..(y0 + 1) * self.width];
-                let r1 = &self.data[y1 * self.width..(y1 + 1) * self.width];
-                for (x, o) in row.iter_mut().enumerate() {
-                    let (x0, x1, wx) = xs.at(x);
-                    let top = r0[x0] + (r0[x1] - r0[x0]) * wx;
-                    let bot = r1[x0] + (r1[x1] - r1[x0]) * wx;
-                    *o = top + (bot - top) * wy;
-                }
-            });
+        out.par_chunks_mut(width.max(1)).enumerate().for_each(|(y, row)| {
+            let (y0, y1, wy) = ys.at(y);
+            let r0 = &self.data[y0 * self.width..(y0 + 1) * self.width];
+            let r1 = &self.data[y1 * self.width..(y1 + 1) * self.width];
+            for (x, o) in row.iter_mut().enumerate() {
+                let (x0, x1, wx) = xs.at(x);
+                let top = r0[x0] + (r0[x1] - r0[x0]) * wx;
+                let bot = r1[x0] + (r1[x1] - r1[x0]) * wx;
+                *o = top + (bot - top) * wy;
+            }
+        });
         Plane {
             width,
             height,
@@ -138,10 +132,7 @@ pub fn box_mean(src: &[f32], w: usize, h: usize, r: usize) -> Plane {
     let mut out = vec![0.0f32; w * h];
     let strips = rayon::current_num_threads().max(1);
     let strip_w = w.div_ceil(strips).max(64);
-    let mut columns: Vec<(usize, Vec<f32>)> = (0..w)
-        .step_by(strip_w)
-        .map(|x0| (x0, Vec::new()))
-        .collect();
+    let mut columns: Vec<(usize, Vec<f32>)> = (0..w).step_by(strip_w).map(|x0| (x0, Vec::new())).collect();
     columns.par_iter_mut().for_each(|(x0, buf)| {
         let x0 = *x0;
         let sw = strip_w.min(w - x0);

@@ -201,12 +201,7 @@ fn blur_fusion(
 /// Returns straight-alpha RGBA: alpha is the matte; colour is the estimated
 /// foreground (with `despill`) or the photo's own colour; fully transparent
 /// pixels are black.
-pub fn refine(
-    image: &RgbaImage,
-    work: &RgbaImage,
-    coarse: &Plane,
-    opts: &MatteOptions,
-) -> Result<RgbaImage> {
+pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteOptions) -> Result<RgbaImage> {
     let (ww, wh) = (work.width() as usize, work.height() as usize);
     if ww == 0 || wh == 0 || coarse.width == 0 || coarse.height == 0 {
         return Err(ImagingError::InvalidParameter("empty mask or image".into()));
@@ -248,7 +243,15 @@ pub fn refine(
             let band = ((1.0 - (2.0 * p.data[j] - 1.0).abs()) * 4.0).clamp(0.0, 1.0);
             let dist2: f32 = (0..3).map(|c| (f[c] - b[c]).powi(2)).sum();
             let confidence = (dist2 / PROJECTION_CONTRAST).clamp(0.0, 1.0);
-            [f[0], f[1], f[2], b[0], b[1], b[2], band * confidence * opts.projection]
+            [
+                f[0],
+                f[1],
+                f[2],
+                b[0],
+                b[1],
+                b[2],
+                band * confidence * opts.projection,
+            ]
         })
         .collect();
 

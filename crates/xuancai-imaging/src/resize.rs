@@ -70,8 +70,7 @@ pub fn fit_within(w: u32, h: u32, max_side: u32) -> (u32, u32) {
 
 /// Scale `src` to cover `(width, height)` and centre-crop the overflow.
 pub fn cover(src: &RgbaImage, width: u32, height: u32) -> Result<RgbaImage> {
-    let s = (f64::from(width) / f64::from(src.width()))
-        .max(f64::from(height) / f64::from(src.height()));
+    let s = (f64::from(width) / f64::from(src.width())).max(f64::from(height) / f64::from(src.height()));
     let sw = ((f64::from(src.width()) * s).ceil() as u32).max(width);
     let sh = ((f64::from(src.height()) * s).ceil() as u32).max(height);
     let scaled = resize_rgba(src, sw, sh, Filter::Lanczos3, true)?;

@@ -29,7 +29,11 @@ fn scene() -> Scene {
             // A disc with a 10 px soft edge …
             let mut a = ((r - d) / 10.0 + 0.5).clamp(0.0, 1.0);
             // … and thin strands above it, half transparent.
-            if fy < cy - r + 12.0 && fy > cy - r - 50.0 && ((fx - cx) as i32).rem_euclid(24) < 3 && (fx - cx).abs() < 80.0 {
+            if fy < cy - r + 12.0
+                && fy > cy - r - 50.0
+                && ((fx - cx) as i32).rem_euclid(24) < 3
+                && (fx - cx).abs() < 80.0
+            {
                 a = a.max(0.5);
             }
             let f = [0.95, 0.55 + 0.2 * (fy / H as f32), 0.2];
@@ -48,7 +52,11 @@ fn scene() -> Scene {
 
 /// What a model would give: the true alpha at 1/6 resolution, blurred.
 fn coarse_mask(alpha: &[f32]) -> Plane {
-    let p = Plane { width: W, height: H, data: alpha.to_vec() };
+    let p = Plane {
+        width: W,
+        height: H,
+        data: alpha.to_vec(),
+    };
     p.resize_bilinear(W / 6, H / 6).box_mean(2)
 }
 
@@ -59,7 +67,10 @@ struct Errors {
 
 fn measure(despill: bool) -> Errors {
     let s = scene();
-    let opts = MatteOptions { despill, ..MatteOptions::default() };
+    let opts = MatteOptions {
+        despill,
+        ..MatteOptions::default()
+    };
     let out = refine(&s.image, &s.image, &coarse_mask(&s.alpha), &opts).unwrap_or_else(|e| panic!("{e}"));
     let mut alpha_err = 0.0f64;
     let (mut fringe_err, mut fringe_n) = (0.0f64, 0usize);
@@ -90,8 +101,15 @@ fn img2_alpha_is_recovered_from_a_coarse_mask() {
 fn img2_despill_removes_the_old_background_colour_from_the_fringe() {
     let with = measure(true);
     let without = measure(false);
-    eprintln!("fringe colour error: despill {:.4}, none {:.4}", with.fringe_colour, without.fringe_colour);
-    assert!(with.fringe_colour < 0.08, "fringe colour error with despill {:.4}", with.fringe_colour);
+    eprintln!(
+        "fringe colour error: despill {:.4}, none {:.4}",
+        with.fringe_colour, without.fringe_colour
+    );
+    assert!(
+        with.fringe_colour < 0.08,
+        "fringe colour error with despill {:.4}",
+        with.fringe_colour
+    );
     assert!(
         with.fringe_colour < 0.5 * without.fringe_colour,
         "despill {:.4} vs none {:.4}",
@@ -113,9 +131,17 @@ fn img2_refinement_beats_a_plain_bilinear_upscale() {
     let s = scene();
     let coarse = coarse_mask(&s.alpha);
     let up = coarse.resize_bilinear(W, H);
-    let bilinear: f64 =
-        up.data.iter().zip(&s.alpha).map(|(a, b)| f64::from((a - b).abs())).sum::<f64>() / (W * H) as f64;
+    let bilinear: f64 = up
+        .data
+        .iter()
+        .zip(&s.alpha)
+        .map(|(a, b)| f64::from((a - b).abs()))
+        .sum::<f64>()
+        / (W * H) as f64;
     let refined = measure(true).alpha_mae;
     eprintln!("alpha MAE: bilinear {bilinear:.4}, refined {refined:.4}");
-    assert!(refined < 0.3 * bilinear, "refined {refined:.4} vs bilinear {bilinear:.4}");
+    assert!(
+        refined < 0.3 * bilinear,
+        "refined {refined:.4} vs bilinear {bilinear:.4}"
+    );
 }

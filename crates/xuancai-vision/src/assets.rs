@@ -124,10 +124,12 @@ impl AssetDir {
 
     /// The path of a model, if it is present.
     pub fn model(&self, id: ModelId) -> Result<PathBuf> {
-        let info = self.info(id.as_str()).ok_or_else(|| VisionError::ModelUnavailable {
-            model: id.as_str(),
-            reason: "not in the manifest".into(),
-        })?;
+        let info = self
+            .info(id.as_str())
+            .ok_or_else(|| VisionError::ModelUnavailable {
+                model: id.as_str(),
+                reason: "not in the manifest".into(),
+            })?;
         if !info.path.is_file() {
             return Err(VisionError::ModelUnavailable {
                 model: id.as_str(),

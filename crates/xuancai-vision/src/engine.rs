@@ -111,7 +111,8 @@ pub mod onnxruntime {
 
     impl Model for OrtModel {
         fn run(&self, input: &Tensor) -> Result<Vec<Tensor>> {
-            let value = TensorRef::from_array_view((input.shape.clone(), input.data.as_slice())).map_err(inf)?;
+            let value =
+                TensorRef::from_array_view((input.shape.clone(), input.data.as_slice())).map_err(inf)?;
             let mut session = self
                 .session
                 .lock()

@@ -26,8 +26,7 @@ pub fn testdata(name: &str) -> PathBuf {
 
 pub fn photo(name: &str) -> RgbaImage {
     let path = testdata(name);
-    let bytes = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{} (run `make setup`): {e}", path.display()));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{} (run `make setup`): {e}", path.display()));
     decode(&bytes, &DecodeLimits::default())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .image

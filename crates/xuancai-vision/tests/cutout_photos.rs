@@ -17,7 +17,9 @@ fn mask_of(name: &str, model: ModelChoice) -> (xuancai_imaging::GrayImage, Segme
         mask_only: true,
         ..CutoutOptions::default()
     };
-    let cut = studio().cutout(&img, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let cut = studio()
+        .cutout(&img, &opts)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     match cut.image {
         CutoutImage::Mask(m) => {
             assert_eq!(m.dimensions(), img.dimensions(), "mask keeps the input size");
@@ -112,7 +114,9 @@ fn img2_new_backgrounds_fill_the_frame() {
             background: bg.clone(),
             ..CutoutOptions::default()
         };
-        let cut = studio().cutout(&img, &opts).unwrap_or_else(|e| panic!("{bg:?}: {e}"));
+        let cut = studio()
+            .cutout(&img, &opts)
+            .unwrap_or_else(|e| panic!("{bg:?}: {e}"));
         let CutoutImage::Rgba(out) = cut.image else {
             panic!("rgba expected")
         };
@@ -120,7 +124,10 @@ fn img2_new_backgrounds_fill_the_frame() {
         // The face is the photo's; the top-right corner is the new background.
         let face = out.get_pixel(220, 128).0;
         let orig = img.get_pixel(220, 128).0;
-        assert!(face.iter().zip(orig).take(3).all(|(a, b)| a.abs_diff(b) <= 2), "{bg:?}");
+        assert!(
+            face.iter().zip(orig).take(3).all(|(a, b)| a.abs_diff(b) <= 2),
+            "{bg:?}"
+        );
         let corner = out.get_pixel(505, 5).0;
         if let Background::Color(c) = bg {
             assert_eq!(corner, c);
@@ -144,12 +151,18 @@ fn img2_crop_and_shadow() {
     let subject = cut.subject.unwrap_or_else(|| panic!("subject found"));
     let (w, h) = cut.image.dimensions();
     assert!(w < img.width() && h <= img.height(), "cropped to {w}x{h}");
-    assert_eq!(w, (subject.width + 20).min(img.width() - subject.x.saturating_sub(10)));
+    assert_eq!(
+        w,
+        (subject.width + 20).min(img.width() - subject.x.saturating_sub(10))
+    );
     let CutoutImage::Rgba(out) = cut.image else {
         panic!("rgba expected")
     };
     // Shadow: semi-transparent dark pixels exist below-right of the subject.
-    let shadowy = out.pixels().filter(|p| p.0[3] > 10 && p.0[3] < 200 && p.0[0] < 60).count();
+    let shadowy = out
+        .pixels()
+        .filter(|p| p.0[3] > 10 && p.0[3] < 200 && p.0[0] < 60)
+        .count();
     assert!(shadowy > 500, "{shadowy} shadow pixels");
 }
 

@@ -1,0 +1,211 @@
+//! The `xuancai` command as a user runs it (IMG-2): batches, JSON Lines,
+//! formats, backgrounds, failures that leave no partial output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn xuancai(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xuancai"))
+        .args(args)
+        .env("XUANCAI_THREADS", "2")
+        .output()
+        .unwrap_or_else(|e| panic!("running xuancai: {e}"))
+}
+
+fn testdata(name: &str) -> PathBuf {
+    xuancai_vision::AssetDir::from_env()
+        .root()
+        .join("testdata")
+        .join(name)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap_or_else(|| panic!("utf-8 path"))
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn no_temp_files(dir: &Path) {
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn img2_batch_with_a_bad_input_processes_the_others_and_fails() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("broken.jpg");
+    std::fs::write(&bad, b"\xff\xd8\xff\xe0 this is not really a jpeg").unwrap_or_else(|e| panic!("{e}"));
+    let out_dir = dir.path().join("out");
+    let out = xuancai(&[
+        "cutout",
+        s(&testdata("astronaut.png")),
+        s(&bad),
+        s(&testdata("faceapi-sample3.jpg")),
+        "--model",
+        "portrait",
+        "--out-dir",
+        s(&out_dir),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[1]["ok"], false);
+    assert_eq!(lines[1]["error"]["code"], "image_corrupt");
+    assert_eq!(lines[2]["ok"], true);
+    assert_eq!(lines[2]["model"], "portrait");
+    for key in ["decode_ms", "mask_ms", "refine_ms", "encode_ms"] {
+        assert!(
+            lines[2]["timings"][key].as_f64().is_some_and(|v| v >= 0.0),
+            "{key}"
+        );
+    }
+    assert!(out_dir.join("astronaut.cutout.png").is_file());
+    assert!(out_dir.join("faceapi-sample3.cutout.png").is_file());
+    assert!(
+        !out_dir.join("broken.cutout.png").exists(),
+        "no output for the bad input"
+    );
+    no_temp_files(&out_dir);
+    let png = image::open(out_dir.join("astronaut.cutout.png")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(png.color().has_alpha());
+}
+
+#[test]
+fn img2_format_follows_the_extension_and_jpeg_needs_a_background() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let webp = dir.path().join("a.webp");
+    let out = xuancai(&[
+        "cutout",
+        s(&testdata("astronaut.png")),
+        "--model",
+        "portrait",
+        "-o",
+        s(&webp),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&webp).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&bytes[8..12], b"WEBP");
+
+    let jpg = dir.path().join("a.jpg");
+    let out = xuancai(&[
+        "cutout",
+        s(&testdata("astronaut.png")),
+        "--model",
+        "portrait",
+        "-o",
+        s(&jpg),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JPEG cannot keep transparency"));
+    assert!(!jpg.exists());
+    no_temp_files(dir.path());
+
+    let out = xuancai(&[
+        "cutout",
+        s(&testdata("astronaut.png")),
+        "--model",
+        "portrait",
+        "--bg",
+        "#00ff00",
+        "-o",
+        s(&jpg),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let img = image::open(&jpg).unwrap_or_else(|e| panic!("{e}")).to_rgb8();
+    let corner = img.get_pixel(510, 2).0;
+    assert!(corner[1] > 240 && corner[0] < 20 && corner[2] < 20, "{corner:?}");
+}
+
+#[test]
+fn img2_mask_only_and_crop() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mask = dir.path().join("m.png");
+    let out = xuancai(&[
+        "cutout",
+        s(&testdata("astronaut.png")),
+        "--model",
+        "portrait",
+        "--mask-only",
+        "-o",
+        s(&mask),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m = image::open(&mask).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.color(), image::ColorType::L8);
+    assert_eq!((m.width(), m.height()), (512, 512));
+
+    let out = xuancai(&[
+        "cutout",
+        s(&testdata("faceapi-sample3.jpg")),
+        "--model",
+        "portrait",
+        "--crop",
+        "--margin",
+        "4",
+        "--json",
+        "--out-dir",
+        s(dir.path()),
+    ]);
+    assert!(out.status.success());
+    let line = &json_lines(&out)[0];
+    let dims = |k: &str| (line[k].as_u64(), line["subject"][k].as_u64());
+    assert!(
+        matches!(dims("width"), (Some(w), Some(sw)) if w <= sw + 8),
+        "{line}"
+    );
+    assert!(
+        matches!(dims("height"), (Some(h), Some(sh)) if h <= sh + 8 && h < 1350),
+        "{line}"
+    );
+}
+
+#[test]
+fn usage_errors_are_clear() {
+    let out = xuancai(&[
+        "cutout",
+        s(&testdata("astronaut.png")),
+        s(&testdata("coffee.png")),
+        "-o",
+        "x.png",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out-dir"));
+    let out = xuancai(&["cutout", "/nonexistent/file.png", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_lines(&out)[0]["error"]["code"], "io_error");
+    let out = xuancai(&["cutout", s(&testdata("astronaut.png")), "--bg", "#zzz"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+}
+
+#[test]
+fn models_lists_the_manifest() {
+    let out = xuancai(&["models", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = v["assets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    for id in ["portrait", "general", "face_detection_full", "onnxruntime"] {
+        assert!(ids.contains(&id), "{id}");
+    }
+}
