@@ -102,10 +102,18 @@ pub fn over(fg: &RgbaImage, bg: &RgbaImage) -> Result<RgbaImage> {
         ));
     }
     let mut out = bg.clone();
-    out.par_chunks_mut(4)
-        .zip(fg.par_chunks(4))
-        .for_each(|(o, f)| blend_px(o, f));
+    blend_into(fg, &mut out);
     Ok(out)
+}
+
+/// Source-over of `fg` onto `bg` in place (same sizes).
+fn blend_into(fg: &RgbaImage, bg: &mut RgbaImage) {
+    let row = fg.width() as usize * 4;
+    bg.par_chunks_mut(row).zip(fg.par_chunks(row)).for_each(|(o, f)| {
+        for (o, f) in o.chunks_exact_mut(4).zip(f.chunks_exact(4)) {
+            blend_px(o, f);
+        }
+    });
 }
 
 #[inline]
@@ -134,15 +142,19 @@ fn blend_px(o: &mut [u8], f: &[u8]) {
 
 /// Put `cutout` (straight alpha) in front of `background`; `original` is
 /// needed for [`Background::Blur`].
-pub fn composite(cutout: &RgbaImage, original: &RgbaImage, background: &Background) -> Result<RgbaImage> {
+pub fn composite(cutout: RgbaImage, original: &RgbaImage, background: &Background) -> Result<RgbaImage> {
     let (w, h) = cutout.dimensions();
-    let bg = match background {
-        Background::Transparent => return Ok(cutout.clone()),
+    let mut bg = match background {
+        Background::Transparent => return Ok(cutout),
         Background::Color(c) => RgbaImage::from_pixel(w, h, Rgba(*c)),
         Background::Image(img) => cover(img, w, h)?,
         Background::Blur(r) => blur(original, *r)?,
     };
-    over(cutout, &bg)
+    if bg.dimensions() != (w, h) {
+        return Err(ImagingError::InvalidParameter("background size".into()));
+    }
+    blend_into(&cutout, &mut bg);
+    Ok(bg)
 }
 
 /// Options of [`drop_shadow`].
@@ -206,21 +218,28 @@ pub fn drop_shadow(cutout: &RgbaImage, opts: &ShadowOptions) -> Result<RgbaImage
             ]);
         }
     }
-    over(cutout, &shadow)
+    blend_into(cutout, &mut shadow);
+    Ok(shadow)
 }
 
 /// The bounding box of pixels whose alpha is at least `threshold`.
 pub fn subject_box(img: &RgbaImage, threshold: u8) -> Option<Rect> {
     let (w, h) = img.dimensions();
+    let row_bounds: Vec<Option<(u32, u32)>> = img
+        .par_chunks(w as usize * 4)
+        .map(|row| {
+            let first = row.chunks_exact(4).position(|p| p[3] >= threshold)?;
+            let last = row.chunks_exact(4).rposition(|p| p[3] >= threshold)?;
+            Some((first as u32, last as u32))
+        })
+        .collect();
     let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0u32, 0u32);
-    for (y, row) in img.rows().enumerate() {
-        for (x, p) in row.enumerate() {
-            if p.0[3] >= threshold {
-                x0 = x0.min(x as u32);
-                x1 = x1.max(x as u32);
-                y0 = y0.min(y as u32);
-                y1 = y1.max(y as u32);
-            }
+    for (y, b) in row_bounds.iter().enumerate() {
+        if let Some((a, b)) = b {
+            x0 = x0.min(*a);
+            x1 = x1.max(*b);
+            y0 = y0.min(y as u32);
+            y1 = y1.max(y as u32);
         }
     }
     (x0 <= x1 && y0 <= y1 && x1 < w && y1 < h).then(|| Rect {

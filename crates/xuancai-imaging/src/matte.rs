@@ -13,7 +13,7 @@
 //!    applied to the full-resolution pixels (the "fast guided filter",
 //!    He & Sun 2015): edges come from the full-resolution photo.
 //! 3. Foreground and background colours are estimated by two passes of blur
-//!    fusion (Forte & Pitié, 2021) at the working resolution; the final
+//!    fusion (Forte & Pitié, 2021) at half the working resolution; the final
 //!    correction `F = F̄ + α (I − α F̄ − (1 − α) B̄)` is applied at full
 //!    resolution, and only to the fringe pixels (0 < α < 1).
 //! 4. Where the model was unsure and the local foreground and background
@@ -152,6 +152,12 @@ fn guided_coefficients(i: &[Plane; 3], p: &Plane, r: usize, eps: f32) -> Vec<[f3
         .collect()
 }
 
+/// 0..1 to 0..255, rounded (without `f32::round`, a libm call on baseline x86-64).
+#[inline]
+fn to_u8(v: f32) -> u8 {
+    (v * 255.0 + 0.5) as u8
+}
+
 #[inline]
 fn stretch(q: f32, lo: f32, hi: f32) -> f32 {
     ((q - lo) / (hi - lo)).clamp(0.0, 1.0)
@@ -229,11 +235,23 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
             })
             .collect(),
     };
-    let r1 = (side / 12).max(4);
-    let r2 = (side / 170).max(2);
-    let (f1, _, b1) = blur_fusion(&guide, &guide, &guide, &alpha, r1);
-    let (_, bf2, bb2) = blur_fusion(&guide, &f1, &b1, &alpha, r2);
-    let fb: Vec<[f32; 7]> = (0..ww * wh)
+    // The colour estimates are smooth: compute them at half the working
+    // resolution (a quarter of the work) and scale them back.
+    let (hw, hh) = ((ww / 2).max(1), (wh / 2).max(1));
+    let half = |pl: &Plane| pl.resize_bilinear(hw, hh);
+    let guide_half = [half(&guide[0]), half(&guide[1]), half(&guide[2])];
+    let alpha_half = half(&alpha);
+    let hside = hw.max(hh);
+    let r1 = (hside / 12).max(4);
+    let r2 = (hside / 170).max(1);
+    let (f1, _, b1) = blur_fusion(&guide_half, &guide_half, &guide_half, &alpha_half, r1);
+    let (_, bf2, bb2) = blur_fusion(&guide_half, &f1, &b1, &alpha_half, r2);
+    let up = |pl: &Plane| pl.resize_bilinear(ww, wh);
+    let bf2 = [up(&bf2[0]), up(&bf2[1]), up(&bf2[2])];
+    let bb2 = [up(&bb2[0]), up(&bb2[1]), up(&bb2[2])];
+    // One table of everything the full-resolution pass interpolates:
+    // guided coefficients (a_r, a_g, a_b, b), projection weight, F̄, B̄.
+    let table: Vec<[f32; 12]> = (0..ww * wh)
         .into_par_iter()
         .map(|j| {
             let f = [bf2[0].data[j], bf2[1].data[j], bf2[2].data[j]];
@@ -243,17 +261,14 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
             let band = ((1.0 - (2.0 * p.data[j] - 1.0).abs()) * 4.0).clamp(0.0, 1.0);
             let dist2: f32 = (0..3).map(|c| (f[c] - b[c]).powi(2)).sum();
             let confidence = (dist2 / PROJECTION_CONTRAST).clamp(0.0, 1.0);
+            let c = coeffs[j];
+            let weight = band * confidence * opts.projection;
             [
-                f[0],
-                f[1],
-                f[2],
-                b[0],
-                b[1],
-                b[2],
-                band * confidence * opts.projection,
+                c[0], c[1], c[2], c[3], weight, f[0], f[1], f[2], b[0], b[1], b[2], 0.0,
             ]
         })
         .collect();
+    drop(coeffs);
 
     let (fw, fh) = (image.width() as usize, image.height() as usize);
     let xs = Taps::new(ww, fw);
@@ -261,68 +276,67 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
     let mut out = RgbaImage::new(image.width(), image.height());
     let src = image.as_raw();
     let (lo, hi, despill) = (opts.lo, opts.hi, opts.despill);
-    out.par_chunks_mut(fw * 4).enumerate().for_each(|(y, row)| {
-        let (y0, y1, wy) = ys.at(y);
-        let srow = &src[y * fw * 4..(y + 1) * fw * 4];
-        for x in 0..fw {
-            let (x0, x1, wx) = xs.at(x);
-            let (i00, i01, i10, i11) = (y0 * ww + x0, y0 * ww + x1, y1 * ww + x0, y1 * ww + x1);
-            let w00 = (1.0 - wx) * (1.0 - wy);
-            let w01 = wx * (1.0 - wy);
-            let w10 = (1.0 - wx) * wy;
-            let w11 = wx * wy;
-            let px = &srow[x * 4..x * 4 + 4];
-            let rgb = [
-                f32::from(px[0]) / 255.0,
-                f32::from(px[1]) / 255.0,
-                f32::from(px[2]) / 255.0,
-            ];
-            let (c00, c01, c10, c11) = (&coeffs[i00], &coeffs[i01], &coeffs[i10], &coeffs[i11]);
-            let mut q = 0.0;
-            for k in 0..4 {
-                let v = c00[k] * w00 + c01[k] * w01 + c10[k] * w10 + c11[k] * w11;
-                q += if k < 3 { v * rgb[k] } else { v };
-            }
-            let (f00, f01, f10, f11) = (&fb[i00], &fb[i01], &fb[i10], &fb[i11]);
-            let lerp = |k: usize| f00[k] * w00 + f01[k] * w01 + f10[k] * w10 + f11[k] * w11;
-            let weight = lerp(6);
-            let (bf, bb) = ([lerp(0), lerp(1), lerp(2)], [lerp(3), lerp(4), lerp(5)]);
-            if weight > 0.01 {
-                // Alpha from the compositing equation: project the pixel onto
-                // the line between the local background and foreground colours.
-                let (mut num, mut den) = (0.0, 1e-4);
-                for c in 0..3 {
-                    let d = bf[c] - bb[c];
-                    num += (rgb[c] - bb[c]) * d;
-                    den += d * d;
+    const ROWS: usize = 16;
+    out.par_chunks_mut(fw * 4 * ROWS)
+        .enumerate()
+        .for_each(|(chunk, rows)| {
+            let mut line = vec![[0.0f32; 12]; ww];
+            for (dy, row) in rows.chunks_mut(fw * 4).enumerate() {
+                let y = chunk * ROWS + dy;
+                // Interpolate the table vertically once per output row …
+                let (y0, y1, wy) = ys.at(y);
+                let (t0, t1) = (&table[y0 * ww..(y0 + 1) * ww], &table[y1 * ww..(y1 + 1) * ww]);
+                for ((l, a), b) in line.iter_mut().zip(t0).zip(t1) {
+                    for k in 0..11 {
+                        l[k] = a[k] + (b[k] - a[k]) * wy;
+                    }
                 }
-                let projected = (num / den).clamp(0.0, 1.0);
-                q = weight * projected + (1.0 - weight) * q;
-            }
-            let a = stretch(q, lo, hi);
-            let o = &mut row[x * 4..x * 4 + 4];
-            if a <= 0.0 {
-                o.copy_from_slice(&[0, 0, 0, 0]);
-            } else if a >= 1.0 || !despill {
-                o[..3].copy_from_slice(&px[..3]);
-                o[3] = (a * 255.0).round() as u8;
-            } else {
-                for c in 0..3 {
-                    let f = (bf[c] + a * (rgb[c] - a * bf[c] - (1.0 - a) * bb[c])).clamp(0.0, 1.0);
-                    o[c] = (f * 255.0).round() as u8;
+                // … then horizontally per pixel, the colour estimates only
+                // where they are needed (the uncertain band and the fringe).
+                let srow = &src[y * fw * 4..(y + 1) * fw * 4];
+                for (x, (o, px)) in row.chunks_exact_mut(4).zip(srow.chunks_exact(4)).enumerate() {
+                    let (x0, x1, wx) = xs.at(x);
+                    let (l0, l1) = (&line[x0], &line[x1]);
+                    let lerp = |k: usize| l0[k] + (l1[k] - l0[k]) * wx;
+                    let rgb = [
+                        f32::from(px[0]) / 255.0,
+                        f32::from(px[1]) / 255.0,
+                        f32::from(px[2]) / 255.0,
+                    ];
+                    let mut q = lerp(0) * rgb[0] + lerp(1) * rgb[1] + lerp(2) * rgb[2] + lerp(3);
+                    let weight = lerp(4);
+                    let colours = || ([lerp(5), lerp(6), lerp(7)], [lerp(8), lerp(9), lerp(10)]);
+                    let mut fbb = None;
+                    if weight > 0.01 {
+                        // Alpha from the compositing equation: project the pixel onto
+                        // the line between the local background and foreground colours.
+                        let (bf, bb) = colours();
+                        let (mut num, mut den) = (0.0, 1e-4);
+                        for c in 0..3 {
+                            let d = bf[c] - bb[c];
+                            num += (rgb[c] - bb[c]) * d;
+                            den += d * d;
+                        }
+                        let projected = (num / den).clamp(0.0, 1.0);
+                        q = weight * projected + (1.0 - weight) * q;
+                        fbb = Some((bf, bb));
+                    }
+                    let a = stretch(q, lo, hi);
+                    if a <= 0.0 {
+                        o.copy_from_slice(&[0, 0, 0, 0]);
+                    } else if a >= 1.0 || !despill {
+                        o[..3].copy_from_slice(&px[..3]);
+                        o[3] = to_u8(a);
+                    } else {
+                        let (bf, bb) = fbb.unwrap_or_else(colours);
+                        for c in 0..3 {
+                            let f = (bf[c] + a * (rgb[c] - a * bf[c] - (1.0 - a) * bb[c])).clamp(0.0, 1.0);
+                            o[c] = to_u8(f);
+                        }
+                        o[3] = to_u8(a);
+                    }
                 }
-                o[3] = (a * 255.0).round() as u8;
             }
-        }
-    });
+        });
     Ok(out)
-}
-
-/// The alpha channel of a cutout as a mask plane in 0..1.
-pub fn alpha_plane(img: &RgbaImage) -> Plane {
-    Plane {
-        width: img.width() as usize,
-        height: img.height() as usize,
-        data: img.pixels().map(|p| f32::from(p.0[3]) / 255.0).collect(),
-    }
 }

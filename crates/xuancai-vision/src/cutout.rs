@@ -229,7 +229,7 @@ impl Studio {
             if let Some(shadow) = &opts.shadow {
                 img = compose::drop_shadow(&img, shadow)?;
             }
-            CutoutImage::Rgba(compose::composite(&img, image, &opts.background)?)
+            CutoutImage::Rgba(compose::composite(img, image, &opts.background)?)
         };
         if let (Some(margin), Some(r)) = (opts.crop_margin, subject) {
             let (w, h) = out.dimensions();

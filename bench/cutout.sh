@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The cutout benchmark (docs/BENCHMARKS.md): xuancai vs rembg, side by side.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+$PYTHON tools/assets/fetch.py
+ASSETS=$($PYTHON tools/assets/fetch.py --print-dir)
+VENV="$ASSETS/bench-venv"
+if ! cmp -s bench/requirements.txt "$VENV/.requirements" 2>/dev/null; then
+  $PYTHON -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
+  cp bench/requirements.txt "$VENV/.requirements"
+fi
+cargo build --release -p xuancai-cli
+"$VENV/bin/python" bench/cutout.py
