@@ -110,6 +110,8 @@ class SelfieSession:
 def rembg_run(img: Path, model: str, model_path: Path, threads: int, runs: int, decontaminate: bool) -> dict:
     from rembg import new_session, remove
 
+    # rembg only loads custom models from inside its home directory.
+    os.environ["REMBG_HOME"] = str(model_path.parent)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
@@ -167,7 +169,14 @@ def main() -> int:
         print(f"peak RSS 24 MP {model}: {results['peak_rss_24mp_mb'][model]:.0f} MB", flush=True)
     out = ROOT / "bench-out"
     out.mkdir(exist_ok=True)
-    (out / "cutout.json").write_text(json.dumps(results, indent=2))
+    # Keep earlier results for models not run this time.
+    previous = out / "cutout.json"
+    if previous.exists():
+        old = json.loads(previous.read_text())
+        results["rows"] = [r for r in old.get("rows", []) if r["model"] not in models] + results["rows"]
+        for m, v in old.get("peak_rss_24mp_mb", {}).items():
+            results["peak_rss_24mp_mb"].setdefault(m, v)
+    previous.write_text(json.dumps(results, indent=2))
     print(f"results in {out / 'cutout.json'}")
     shutil.rmtree(work)
     return 0

@@ -35,6 +35,7 @@ pub mod onnxruntime {
     use std::sync::{Mutex, OnceLock};
 
     use ort::environment::Environment;
+    use ort::ep;
     use ort::session::Session;
     use ort::session::builder::GraphOptimizationLevel;
     use ort::value::TensorRef;
@@ -96,6 +97,13 @@ pub mod onnxruntime {
                 .with_intra_threads(self.threads)
                 .map_err(inf)?
                 .with_inter_threads(1)
+                .map_err(inf)?
+                // No arena and no memory-pattern pre-allocation: buffers are
+                // freed as the graph runs, which keeps ISNet's peak (1024²
+                // activations) down; measured in docs/BENCHMARKS.md.
+                .with_memory_pattern(false)
+                .map_err(inf)?
+                .with_execution_providers([ep::CPU::default().with_arena_allocator(false).build()])
                 .map_err(inf)?
                 .commit_from_file(path)
                 .map_err(inf)?;
