@@ -90,7 +90,13 @@ mod tests {
 
     #[test]
     fn acc1_mainland_numbers_in_their_usual_spellings() -> Result<(), DomainError> {
-        for s in ["13800138000", "138 0013 8000", "+86 138-0013-8000", "8613800138000", "+8613800138000"] {
+        for s in [
+            "13800138000",
+            "138 0013 8000",
+            "+86 138-0013-8000",
+            "8613800138000",
+            "+8613800138000",
+        ] {
             assert_eq!(PhoneNumber::parse(s)?.as_e164(), "+8613800138000", "{s}");
         }
         Ok(())
@@ -98,7 +104,16 @@ mod tests {
 
     #[test]
     fn acc1_malformed_numbers_are_refused() {
-        for s in ["", "12345", "23800138000", "12800138000", "+86 1380013800", "1380013800a", "+0123456789", "+1234567"] {
+        for s in [
+            "",
+            "12345",
+            "23800138000",
+            "12800138000",
+            "+86 1380013800",
+            "1380013800a",
+            "+0123456789",
+            "+1234567",
+        ] {
             let err = PhoneNumber::parse(s).expect_err(s);
             assert_eq!(err.code(), "invalid_phone");
         }

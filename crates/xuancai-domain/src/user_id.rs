@@ -84,7 +84,13 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_refused() {
-        for s in ["", "u_", "x_0000000000000000000000000", "u_zzzzzzzzzzzzzzzzzzzzzzzzzz", "u_00000000000000000000000000i"] {
+        for s in [
+            "",
+            "u_",
+            "x_0000000000000000000000000",
+            "u_zzzzzzzzzzzzzzzzzzzzzzzzzz",
+            "u_00000000000000000000000000i",
+        ] {
             assert!(UserId::parse(s).is_err(), "{s}");
         }
     }
