@@ -167,3 +167,83 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
     };
     Ok(Decoded { image, format })
 }
+
+/// Decode an image no larger than needed to fit a `max_side` square
+/// (thumbnails, previews, model inputs): JPEGs are decoded with DCT scaling
+/// (shrink-on-load at 1/2, 1/4 or 1/8, so a 12 MP photo is never fully
+/// decoded for a 250 px thumbnail), then resized with Lanczos3 to fit. Limits
+/// and EXIF orientation are applied as in [`decode`]. Other formats, and
+/// 16-bit or CMYK JPEGs, take the full decode and are resized.
+pub fn decode_to_fit(bytes: &[u8], limits: &DecodeLimits, max_side: u32) -> Result<Decoded> {
+    if max_side == 0 {
+        return Err(ImagingError::InvalidParameter("max_side must be positive".into()));
+    }
+    let format = sniff(bytes)?;
+    if format == SourceFormat::Jpeg {
+        // Limits first (header only), through the same path as `decode`.
+        probe(bytes, limits)?;
+        let scaled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| jpeg_scaled(bytes, max_side)))
+            .map_err(|_| ImagingError::Corrupt("the JPEG decoder failed".into()))??;
+        if let Some(image) = scaled {
+            return Ok(Decoded {
+                image: fit(image, max_side)?,
+                format,
+            });
+        }
+    }
+    let full = decode(bytes, limits)?;
+    Ok(Decoded {
+        image: fit(full.image, max_side)?,
+        format: full.format,
+    })
+}
+
+fn fit(image: RgbaImage, max_side: u32) -> Result<RgbaImage> {
+    let (w, h) = crate::resize::fit_within(image.width(), image.height(), max_side);
+    if (w, h) == image.dimensions() {
+        return Ok(image);
+    }
+    crate::resize::resize_rgba(&image, w, h, crate::resize::Filter::Lanczos3, false)
+}
+
+/// DCT-scaled JPEG decode; `None` for variants left to the full decoder.
+fn jpeg_scaled(bytes: &[u8], max_side: u32) -> Result<Option<RgbaImage>> {
+    use jpeg_decoder::{Decoder, PixelFormat};
+    let corrupt = |e: jpeg_decoder::Error| ImagingError::Corrupt(e.to_string());
+    let mut d = Decoder::new(Cursor::new(bytes));
+    d.read_info().map_err(corrupt)?;
+    let Some(info) = d.info() else {
+        return Ok(None);
+    };
+    if !matches!(info.pixel_format, PixelFormat::L8 | PixelFormat::RGB24) {
+        return Ok(None);
+    }
+    let (tw, th) = crate::resize::fit_within(u32::from(info.width), u32::from(info.height), max_side);
+    let (w, h) = d
+        .scale(
+            u16::try_from(tw).unwrap_or(u16::MAX),
+            u16::try_from(th).unwrap_or(u16::MAX),
+        )
+        .map_err(corrupt)?;
+    let pixels = d.decode().map_err(corrupt)?;
+    let (w, h) = (u32::from(w), u32::from(h));
+    let n = w as usize * h as usize;
+    let rgba: Vec<u8> = match info.pixel_format {
+        PixelFormat::L8 if pixels.len() >= n => pixels[..n].iter().flat_map(|&v| [v, v, v, 255]).collect(),
+        PixelFormat::RGB24 if pixels.len() >= n * 3 => pixels[..n * 3]
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        _ => return Err(ImagingError::Corrupt("short JPEG data".into())),
+    };
+    let mut img = DynamicImage::ImageRgba8(
+        RgbaImage::from_raw(w, h, rgba).ok_or_else(|| ImagingError::Corrupt("JPEG size".into()))?,
+    );
+    if let Some(o) = d
+        .exif_data()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+    {
+        img.apply_orientation(o);
+    }
+    Ok(Some(img.into_rgba8()))
+}

@@ -223,10 +223,72 @@ proptest! {
             bytes[i] = val;
         }
         let _ = decode(&bytes, &DecodeLimits::default());
+        let _ = xuancai_imaging::decode::decode_to_fit(&bytes, &DecodeLimits::default(), 16);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = decode(&bytes, &DecodeLimits::default());
+    }
+}
+
+fn big_jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (x / 7 % 256) as u8,
+            (y / 5 % 256) as u8,
+            ((x + y) / 11 % 256) as u8,
+        ])
+    });
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, ImageFormat::Jpeg)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out.into_inner()
+}
+
+#[test]
+fn shrink_on_load_matches_a_full_decode_and_resize() {
+    use xuancai_imaging::decode::decode_to_fit;
+    use xuancai_imaging::resize::{Filter, resize_rgba};
+    let bytes = big_jpeg(2000, 1500);
+    let small = decode_to_fit(&bytes, &DecodeLimits::default(), 250).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(small.image.dimensions(), (250, 188));
+    let full = decode(&bytes, &DecodeLimits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let reference =
+        resize_rgba(&full.image, 250, 188, Filter::Lanczos3, false).unwrap_or_else(|e| panic!("{e}"));
+    let diff: f64 = small
+        .image
+        .as_raw()
+        .iter()
+        .zip(reference.as_raw())
+        .map(|(a, b)| f64::from(a.abs_diff(*b)))
+        .sum::<f64>()
+        / reference.as_raw().len() as f64;
+    assert!(diff < 3.0, "mean difference {diff:.2}");
+    // Non-JPEG and already-small images take the plain path.
+    let png = decode_to_fit(&encoded(ImageFormat::Png), &DecodeLimits::default(), 250)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(png.image.dimensions(), (37, 23));
+}
+
+#[test]
+fn shrink_on_load_keeps_limits_and_orientation() {
+    use xuancai_imaging::decode::decode_to_fit;
+    let rotated = decode_to_fit(&jpeg_with_orientation(6), &DecodeLimits::default(), 16)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rotated.image.dimensions(), (10, 16));
+    let limits = DecodeLimits {
+        max_pixels: 1000,
+        ..DecodeLimits::default()
+    };
+    assert!(matches!(
+        decode_to_fit(&big_jpeg(100, 100), &limits, 10),
+        Err(ImagingError::TooManyPixels { .. })
+    ));
+    assert!(decode_to_fit(&big_jpeg(100, 100), &DecodeLimits::default(), 0).is_err());
+    let bytes = big_jpeg(300, 200);
+    for cut in (0..bytes.len()).step_by(97) {
+        let _ = decode_to_fit(&bytes[..cut], &DecodeLimits::default(), 64);
     }
 }
