@@ -1,0 +1,217 @@
+use xuancai_domain::UserId;
+
+use crate::PostgresStore;
+use xuancai_store::{AccountStore, CodeCheck, Millis, Result, SendKey, StoreError, UserRecord};
+
+fn backend(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn user_id(bytes: Vec<u8>) -> Result<UserId> {
+    let b: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("user id is not 16 bytes".into()))?;
+    Ok(UserId::from_bytes(b))
+}
+
+type UserRow = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);
+
+fn user_record(r: UserRow) -> Result<UserRecord> {
+    Ok(UserRecord {
+        id: user_id(r.0)?,
+        phone_hmac: r.1,
+        phone_ciphertext: r.2,
+        wrapped_data_key: r.3,
+        created_at: r.4,
+    })
+}
+
+impl AccountStore for PostgresStore {
+    async fn insert_user(&self, u: &UserRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, phone_hmac, phone_ciphertext, wrapped_data_key, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(u.id.as_bytes().as_slice())
+        .bind(&u.phone_hmac)
+        .bind(&u.phone_ciphertext)
+        .bind(&u.wrapped_data_key)
+        .bind(u.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn user_by_phone(&self, phone_hmac: &[u8]) -> Result<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT id, phone_hmac, phone_ciphertext, wrapped_data_key, created_at FROM users WHERE phone_hmac = $1",
+        )
+        .bind(phone_hmac)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(user_record).transpose()
+    }
+
+    async fn user_by_id(&self, id: &UserId) -> Result<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT id, phone_hmac, phone_ciphertext, wrapped_data_key, created_at FROM users WHERE id = $1",
+        )
+        .bind(id.as_bytes().as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(user_record).transpose()
+    }
+
+    async fn put_code(&self, phone_hmac: &[u8], code_hash: &[u8], expires_at: Millis) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO one_time_codes (phone_hmac, code_hash, expires_at, attempts) VALUES ($1, $2, $3, 0) \
+             ON CONFLICT (phone_hmac) DO UPDATE SET code_hash = excluded.code_hash, \
+             expires_at = excluded.expires_at, attempts = 0",
+        )
+        .bind(phone_hmac)
+        .bind(code_hash)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn check_code(
+        &self,
+        phone_hmac: &[u8],
+        code_hash: &[u8],
+        now: Millis,
+        max_attempts: u32,
+    ) -> Result<CodeCheck> {
+        let max = i64::from(max_attempts);
+        // Each statement is atomic on its own: a right code is consumed by
+        // exactly one DELETE, so it can be used once even under concurrency.
+        let accepted: Option<(i64,)> = sqlx::query_as(
+            "DELETE FROM one_time_codes WHERE phone_hmac = $1 AND code_hash = $2 AND expires_at > $3 AND attempts < $4 \
+             RETURNING expires_at",
+        )
+        .bind(phone_hmac)
+        .bind(code_hash)
+        .bind(now)
+        .bind(max)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        if accepted.is_some() {
+            return Ok(CodeCheck::Accepted);
+        }
+        let counted: Option<(i64,)> = sqlx::query_as(
+            "UPDATE one_time_codes SET attempts = attempts + 1 \
+             WHERE phone_hmac = $1 AND expires_at > $2 AND attempts < $3 RETURNING CAST(attempts AS BIGINT)",
+        )
+        .bind(phone_hmac)
+        .bind(now)
+        .bind(max)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        if let Some((attempts,)) = counted {
+            return Ok(CodeCheck::Rejected {
+                remaining: u32::try_from(max - attempts).unwrap_or(0),
+            });
+        }
+        let discarded: Option<(i64,)> =
+            sqlx::query_as("DELETE FROM one_time_codes WHERE phone_hmac = $1 RETURNING expires_at")
+                .bind(phone_hmac)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(match discarded {
+            None => CodeCheck::Missing,
+            Some((expires_at,)) if expires_at <= now => CodeCheck::Expired,
+            Some(_) => CodeCheck::Exhausted,
+        })
+    }
+
+    async fn record_send(&self, phone_hmac: &[u8], ip: &str, at: Millis) -> Result<()> {
+        sqlx::query("INSERT INTO code_sends (phone_hmac, ip, sent_at) VALUES ($1, $2, $3)")
+            .bind(phone_hmac)
+            .bind(ip)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn count_sends(&self, key: &SendKey, since: Millis) -> Result<u64> {
+        let (n,): (i64,) = match key {
+            SendKey::Phone(p) => {
+                sqlx::query_as("SELECT COUNT(*) FROM code_sends WHERE phone_hmac = $1 AND sent_at >= $2")
+                    .bind(p.as_slice())
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await
+            }
+            SendKey::Ip(ip) => {
+                sqlx::query_as("SELECT COUNT(*) FROM code_sends WHERE ip = $1 AND sent_at >= $2")
+                    .bind(ip.as_str())
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await
+            }
+        }
+        .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: &UserId,
+        created_at: Millis,
+        expires_at: Millis,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.as_bytes().as_slice())
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &[u8], now: Millis) -> Result<Option<UserId>> {
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        row.map(|(id,)| user_id(id)).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user: &UserId) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.as_bytes().as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(r.rows_affected())
+    }
+}

@@ -1,0 +1,19 @@
+//! The shared storage story on a real SQLite file (ACC-1, ACC-2, ACC-4).
+
+use xuancai_store_sqlite::SqliteStore;
+
+#[tokio::test]
+async fn acc1_acc4_story_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
+    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    xuancai_store::story::accounts(&store).await;
+    // Reopening applies no migration twice and keeps the data.
+    drop(store);
+    let again = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(again.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(n.0, 1);
+}

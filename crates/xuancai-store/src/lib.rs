@@ -1,0 +1,123 @@
+//! Xuancai's storage contract.
+//!
+//! The server stores through [`AccountStore`] (and, as issues land, more
+//! traits beside it); each backend crate (`xuancai-store-sqlite`,
+//! `xuancai-store-postgres`) implements it with its own migrations folder,
+//! and runs the same [`story`] test. Nothing here knows SQL, HTTP or images.
+//!
+//! Several server processes may share one database, so every piece of
+//! account state — users, one-time codes, send counters for rate limits,
+//! sessions — lives here, never only in a process (ACC-1, ACC-4).
+//! Secrets are stored only as hashes: one-time codes and session tokens by
+//! their SHA-256, phone numbers by a keyed hash (HMAC) for lookup plus a
+//! ciphertext under the user's own data key (SEC-4).
+
+use std::future::Future;
+
+use xuancai_domain::UserId;
+
+#[cfg(feature = "story")]
+pub mod story;
+
+/// Milliseconds since the Unix epoch. The caller's clock decides "now", so
+/// tests can move time.
+pub type Millis = i64;
+
+/// Storage failures, normalised at the boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken (e.g. the phone number is bound to another account).
+    #[error("already exists")]
+    Conflict,
+    /// The database is unreachable or failed; the cause is kept for the log.
+    #[error("storage failed: {0}")]
+    Backend(String),
+    /// The stored data does not parse (a bug or tampering).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    /// HMAC-SHA256 of the E.164 number under the server's lookup key.
+    pub phone_hmac: Vec<u8>,
+    /// The number, encrypted with the user's data key.
+    pub phone_ciphertext: Vec<u8>,
+    /// The user's data key, wrapped by the master key (crypto-shredding: drop it and the data is gone).
+    pub wrapped_data_key: Vec<u8>,
+    pub created_at: Millis,
+}
+
+/// The outcome of presenting a one-time code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right code, in time: it is consumed (single use).
+    Accepted,
+    /// Wrong code; this many tries remain.
+    Rejected { remaining: u32 },
+    /// No code is pending for this number (never sent, used, or discarded).
+    Missing,
+    /// The code expired; it is discarded.
+    Expired,
+    /// Too many wrong tries; the code is discarded.
+    Exhausted,
+}
+
+/// What a rate limit counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendKey {
+    Phone(Vec<u8>),
+    Ip(String),
+}
+
+/// Accounts, one-time codes and sessions (ACC-1, ACC-2, ACC-4).
+pub trait AccountStore: Send + Sync {
+    /// Create an account; [`StoreError::Conflict`] if the phone number is bound already.
+    fn insert_user(&self, user: &UserRecord) -> impl Future<Output = Result<()>> + Send;
+    fn user_by_phone(&self, phone_hmac: &[u8]) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
+    fn user_by_id(&self, id: &UserId) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
+
+    /// Store the pending code for a number, replacing any earlier one (and its try count).
+    fn put_code(
+        &self,
+        phone_hmac: &[u8],
+        code_hash: &[u8],
+        expires_at: Millis,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Check a code atomically: consume it when right, count the try when
+    /// wrong, discard it when expired or out of tries.
+    fn check_code(
+        &self,
+        phone_hmac: &[u8],
+        code_hash: &[u8],
+        now: Millis,
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<CodeCheck>> + Send;
+
+    /// Record that a code was sent (for per-number and per-IP limits).
+    fn record_send(&self, phone_hmac: &[u8], ip: &str, at: Millis)
+    -> impl Future<Output = Result<()>> + Send;
+    /// How many sends match `key` since `since`.
+    fn count_sends(&self, key: &SendKey, since: Millis) -> impl Future<Output = Result<u64>> + Send;
+
+    fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: &UserId,
+        created_at: Millis,
+        expires_at: Millis,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The session's user, if the session exists and has not expired.
+    fn session_user(
+        &self,
+        token_hash: &[u8],
+        now: Millis,
+    ) -> impl Future<Output = Result<Option<UserId>>> + Send;
+    fn delete_session(&self, token_hash: &[u8]) -> impl Future<Output = Result<()>> + Send;
+    /// Revoke every session of a user (cancellation, password change); returns how many.
+    fn delete_user_sessions(&self, user: &UserId) -> impl Future<Output = Result<u64>> + Send;
+}
