@@ -20,6 +20,31 @@ pub enum Command {
     Cutout(Box<CutoutArgs>),
     /// List the models and runtime in the asset cache, and check them.
     Models(ModelsArgs),
+    /// Run the HTTP server (SQLite file + local data dir by default).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "XUANCAI_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Data directory: the SQLite file, blobs, development keys and SMS outbox.
+    #[arg(long, env = "XUANCAI_DATA_DIR", default_value = "xuancai-data")]
+    pub data_dir: PathBuf,
+    /// Database URL: sqlite://PATH (default: DATA_DIR/xuancai.db) or postgres://…
+    #[arg(long, env = "XUANCAI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Master key, 64 hex digits (better given by the environment than on the command line).
+    #[arg(long, env = "XUANCAI_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// Development mode: generate a master key into the data dir if none is given, and
+    /// deliver SMS codes to the log and DATA_DIR/sms-outbox.log.
+    #[arg(long, env = "XUANCAI_DEV")]
+    pub dev: bool,
+    /// Mark cookies Secure (behind an HTTPS reverse proxy).
+    #[arg(long, env = "XUANCAI_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Args)]
@@ -91,5 +116,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Cutout(a) => crate::cutout::run(*a),
         Command::Models(a) => crate::models::run(a),
+        Command::Serve(a) => crate::serve::run(a),
     }
 }

@@ -9,6 +9,7 @@ mod cli;
 mod cutout;
 mod models;
 mod output;
+mod serve;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

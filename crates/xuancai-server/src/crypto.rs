@@ -1,0 +1,158 @@
+//! Secrets at rest (SEC-4): the keyed hash used to find a user by phone
+//! number, and per-user data keys (AES-256-GCM) wrapped by the master key.
+//! Destroying a user's wrapped key makes all their ciphertext unreadable
+//! (crypto-shredding).
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::config::Secret;
+
+/// Keys derived from the master key.
+#[derive(Clone)]
+pub struct Keys {
+    wrap: Aes256Gcm,
+    lookup: Secret,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(<redacted>)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("the master key must be 32 bytes")]
+    BadMasterKey,
+    #[error("decryption failed")]
+    Decrypt,
+}
+
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    if let Err(e) = getrandom::fill(&mut b) {
+        panic!("the operating system's random number generator failed: {e}");
+    }
+    b
+}
+
+fn derive(master: &[u8], label: &[u8]) -> [u8; 32] {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(master).unwrap_or_else(|_| unreachable!("any key length"));
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+fn seal(cipher: &Aes256Gcm, plaintext: &[u8]) -> Vec<u8> {
+    let nonce = random::<12>();
+    let mut out = nonce.to_vec();
+    // Encryption with a fresh nonce cannot fail for inputs of this size.
+    let ct = cipher
+        .encrypt(Nonce::from_slice(&nonce), plaintext)
+        .unwrap_or_else(|_| unreachable!("AES-GCM encryption of a short message"));
+    out.extend(ct);
+    out
+}
+
+fn open(cipher: &Aes256Gcm, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if sealed.len() < 12 {
+        return Err(CryptoError::Decrypt);
+    }
+    let (nonce, ct) = sealed.split_at(12);
+    cipher
+        .decrypt(Nonce::from_slice(nonce), ct)
+        .map_err(|_| CryptoError::Decrypt)
+}
+
+impl Keys {
+    pub fn new(master: &Secret) -> Result<Self, CryptoError> {
+        if master.expose().len() != 32 {
+            return Err(CryptoError::BadMasterKey);
+        }
+        let wrap = derive(master.expose(), b"xuancai wrap v1");
+        Ok(Self {
+            wrap: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
+            lookup: Secret::new(derive(master.expose(), b"xuancai lookup v1").to_vec()),
+        })
+    }
+
+    /// HMAC-SHA256 of a value under the lookup key (e.g. a phone number).
+    pub fn lookup_hash(&self, value: &str) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.lookup.expose())
+            .unwrap_or_else(|_| unreachable!("any key length"));
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// A fresh data key for a new user: (the key, the key wrapped for storage).
+    pub fn new_data_key(&self) -> (DataKey, Vec<u8>) {
+        let raw = random::<32>();
+        (DataKey::from_raw(&raw), seal(&self.wrap, &raw))
+    }
+
+    pub fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
+        let raw = open(&self.wrap, wrapped)?;
+        if raw.len() != 32 {
+            return Err(CryptoError::Decrypt);
+        }
+        Ok(DataKey::from_raw(&raw))
+    }
+}
+
+/// A user's own data key.
+#[derive(Clone)]
+pub struct DataKey(Aes256Gcm);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(<redacted>)")
+    }
+}
+
+impl DataKey {
+    fn from_raw(raw: &[u8]) -> Self {
+        Self(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(raw)))
+    }
+
+    pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
+        seal(&self.0, plaintext)
+    }
+
+    pub fn decrypt(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open(&self.0, sealed)
+    }
+}
+
+/// SHA-256, for codes and session tokens at rest.
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    Sha256::digest(data).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sec4_data_keys_round_trip_and_need_the_master_key() -> Result<(), CryptoError> {
+        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+        let (dk, wrapped) = keys.new_data_key();
+        let sealed = dk.encrypt(b"+8613800138000");
+        assert!(
+            !sealed.windows(5).any(|w| w == b"13800"),
+            "ciphertext hides the number"
+        );
+        let again = keys.unwrap_data_key(&wrapped)?;
+        assert_eq!(again.decrypt(&sealed)?, b"+8613800138000");
+        let other = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+        assert!(
+            other.unwrap_data_key(&wrapped).is_err(),
+            "another master key cannot unwrap"
+        );
+        assert_eq!(keys.lookup_hash("a"), keys.lookup_hash("a"));
+        assert_ne!(keys.lookup_hash("a"), other.lookup_hash("a"));
+        Ok(())
+    }
+}

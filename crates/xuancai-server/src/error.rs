@@ -1,0 +1,101 @@
+//! The one place where errors become HTTP responses: a status, a stable
+//! machine-readable `code`, a message and the request id. 5xx bodies reveal
+//! nothing; their cause chain is logged once, here.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use xuancai_domain::DomainError;
+use xuancai_store::StoreError;
+
+tokio::task_local! {
+    /// The current request's id, set by the request-id middleware.
+    pub static REQUEST_ID: String;
+}
+
+/// Every error a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("cookie-authenticated writes need the X-Xuancai-CSRF header")]
+    CsrfRequired,
+    #[error("not found")]
+    NotFound,
+    #[error("too many requests; try again later")]
+    RateLimited,
+    #[error("{message}")]
+    CodeRejected { code: &'static str, message: String },
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: String,
+    request_id: String,
+}
+
+impl ApiError {
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::CsrfRequired => (StatusCode::FORBIDDEN, "csrf_required"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::CodeRejected { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+        let message = if let Self::Internal(cause) = &self {
+            tracing::error!(request_id = %request_id, cause = %cause, "internal error");
+            "internal error".to_string()
+        } else {
+            self.to_string()
+        };
+        (
+            status,
+            Json(Body {
+                code,
+                message,
+                request_id,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        Self::BadRequest {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        Self::BadRequest {
+            code: "invalid_json",
+            message: e.body_text(),
+        }
+    }
+}

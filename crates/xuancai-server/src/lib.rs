@@ -1,0 +1,20 @@
+//! Xuancai's HTTP server.
+//!
+//! It owns configuration ([`config`]), start-up from a configuration
+//! ([`startup`]: the app binds its port, port 0 in tests), the one place
+//! where errors become HTTP statuses and stable codes ([`error`]), the
+//! secrets at rest ([`crypto`]: keyed phone hashes, per-user data keys —
+//! SEC-4), SMS delivery ([`sms`]) and one module per HTTP resource
+//! ([`routes`]). Storage goes through the `xuancai-store` traits; the
+//! embedded default is a SQLite file, PostgreSQL is chosen by URL.
+
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod routes;
+pub mod sms;
+pub mod startup;
+pub mod store;
+
+pub use config::Config;
+pub use startup::Application;

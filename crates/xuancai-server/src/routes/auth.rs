@@ -1,0 +1,245 @@
+//! Phone login by one-time SMS code (ACC-1, ACC-2, ACC-4):
+//! `POST /api/v1/auth/code`, `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use xuancai_domain::{OneTimeCode, PhoneNumber, UserId};
+use xuancai_store::{AccountStore, CodeCheck, SendKey, StoreError, UserRecord};
+
+use super::{AppState, now_ms};
+use crate::crypto::{random, sha256};
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "xuancai_session";
+pub const CSRF_HEADER: &str = "x-xuancai-csrf";
+
+#[derive(Deserialize)]
+pub(crate) struct CodeRequest {
+    phone: String,
+}
+
+/// The same answer whether or not the number has an account (ACC-1).
+pub(crate) async fn request_code<S: AccountStore>(
+    State(state): State<Arc<AppState<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Result<Json<CodeRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    let phone = PhoneNumber::parse(&req.phone)?;
+    let hmac = state.keys.lookup_hash(phone.as_e164());
+    let now = now_ms();
+    let cfg = &state.config;
+    let ip = peer.ip().to_string();
+    let minute = state
+        .store
+        .count_sends(&SendKey::Phone(hmac.clone()), now - 60_000)
+        .await?;
+    let day = state
+        .store
+        .count_sends(&SendKey::Phone(hmac.clone()), now - 86_400_000)
+        .await?;
+    let ip_day = state
+        .store
+        .count_sends(&SendKey::Ip(ip.clone()), now - 86_400_000)
+        .await?;
+    if minute >= cfg.sends_per_phone_minute
+        || day >= cfg.sends_per_phone_day
+        || ip_day >= cfg.sends_per_ip_day
+    {
+        return Err(ApiError::RateLimited);
+    }
+    let code = OneTimeCode::generate();
+    state
+        .store
+        .put_code(&hmac, &code_hash(&hmac, &code), now + cfg.code_ttl_secs * 1000)
+        .await?;
+    state.store.record_send(&hmac, &ip, now).await?;
+    state
+        .sms
+        .send(&phone, &code)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::info!(to = %phone.masked(), "one-time code sent");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": "sent", "expires_in": cfg.code_ttl_secs })),
+    )
+        .into_response())
+}
+
+fn code_hash(phone_hmac: &[u8], code: &OneTimeCode) -> Vec<u8> {
+    let mut v = phone_hmac.to_vec();
+    v.extend(code.expose().as_bytes());
+    sha256(&v)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginRequest {
+    phone: String,
+    code: String,
+}
+
+pub(crate) async fn login<S: AccountStore>(
+    State(state): State<Arc<AppState<S>>>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    let phone = PhoneNumber::parse(&req.phone)?;
+    let code = OneTimeCode::parse(&req.code)?;
+    let hmac = state.keys.lookup_hash(phone.as_e164());
+    let now = now_ms();
+    let outcome = state
+        .store
+        .check_code(
+            &hmac,
+            &code_hash(&hmac, &code),
+            now,
+            state.config.code_max_attempts,
+        )
+        .await?;
+    match outcome {
+        CodeCheck::Accepted => {}
+        CodeCheck::Rejected { remaining } => {
+            return Err(ApiError::CodeRejected {
+                code: "code_invalid",
+                message: format!("wrong code; {remaining} tries left"),
+            });
+        }
+        CodeCheck::Missing => {
+            return Err(ApiError::CodeRejected {
+                code: "code_invalid",
+                message: "no valid code for this number; request a new one".into(),
+            });
+        }
+        CodeCheck::Expired => {
+            return Err(ApiError::CodeRejected {
+                code: "code_expired",
+                message: "the code expired; request a new one".into(),
+            });
+        }
+        CodeCheck::Exhausted => {
+            return Err(ApiError::CodeRejected {
+                code: "code_attempts_exhausted",
+                message: "too many wrong tries; request a new code".into(),
+            });
+        }
+    }
+    let (user, created) = find_or_create(&state, &phone, &hmac, now).await?;
+    // ACC-4: a new session (and token) at every login.
+    let token: String = random::<32>().iter().map(|b| format!("{b:02x}")).collect();
+    let ttl = state.config.session_ttl_secs;
+    state
+        .store
+        .create_session(&sha256(token.as_bytes()), &user, now, now + ttl * 1000)
+        .await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{}",
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let mut resp =
+        Json(json!({ "user_id": user.to_string(), "token": token, "new_account": created })).into_response();
+    resp.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(resp)
+}
+
+async fn find_or_create<S: AccountStore>(
+    state: &AppState<S>,
+    phone: &PhoneNumber,
+    hmac: &[u8],
+    now: i64,
+) -> Result<(UserId, bool), ApiError> {
+    if let Some(u) = state.store.user_by_phone(hmac).await? {
+        return Ok((u.id, false));
+    }
+    let (data_key, wrapped) = state.keys.new_data_key();
+    let record = UserRecord {
+        id: UserId::generate(),
+        phone_hmac: hmac.to_vec(),
+        phone_ciphertext: data_key.encrypt(phone.as_e164().as_bytes()),
+        wrapped_data_key: wrapped,
+        created_at: now,
+    };
+    match state.store.insert_user(&record).await {
+        Ok(()) => Ok((record.id, true)),
+        // Two logins raced to create the account: use the winner's.
+        Err(StoreError::Conflict) => match state.store.user_by_phone(hmac).await? {
+            Some(u) => Ok((u.id, false)),
+            None => Err(ApiError::Internal("account vanished after a conflict".into())),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The signed-in user, from `Authorization: Bearer …` or the session cookie.
+/// Cookie-authenticated writes must carry the CSRF header (ACC-4).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: UserId,
+    pub token_hash: Vec<u8>,
+}
+
+fn token_from(headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return v.strip_prefix("Bearer ").map(|t| (t.trim().to_string(), false));
+    }
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{SESSION_COOKIE}="))
+                .map(str::to_string)
+        })
+        .map(|t| (t, true))
+}
+
+impl<S: AccountStore + 'static> FromRequestParts<Arc<AppState<S>>> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, ApiError> {
+        let (token, by_cookie) = token_from(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if by_cookie && !safe && !parts.headers.contains_key(CSRF_HEADER) {
+            return Err(ApiError::CsrfRequired);
+        }
+        let token_hash = sha256(token.as_bytes());
+        let user = state
+            .store
+            .session_user(&token_hash, now_ms())
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Self { user, token_hash })
+    }
+}
+
+pub async fn logout<S: AccountStore + 'static>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+) -> Result<Response, ApiError> {
+    state.store.delete_session(&session.token_hash).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("xuancai_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(resp)
+}

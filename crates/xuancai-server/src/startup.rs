@@ -1,0 +1,197 @@
+//! Start-up: everything the server needs is built from a [`Config`]; the
+//! listener is bound here, so tests bind port 0 and read the port back.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use xuancai_store::AccountStore;
+
+use crate::config::{Config, Secret};
+use crate::crypto::{Keys, random};
+use crate::error::REQUEST_ID;
+use crate::routes::{AppState, router};
+use crate::sms::DevSms;
+use crate::store::{self, Backend};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(
+        "no master key: set XUANCAI_MASTER_KEY (64 hex digits) or pass --dev to generate one in the data dir"
+    )]
+    NoMasterKey,
+    #[error("the master key is invalid: {0}")]
+    BadMasterKey(String),
+    #[error("the data dir {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("storage: {0}")]
+    Store(#[from] xuancai_store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "no SMS provider: the development provider needs --dev; gateway providers are not configured yet"
+    )]
+    NoSms,
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    router: Router,
+}
+
+fn dev_master_key(data_dir: &Path) -> Result<Secret, StartupError> {
+    let path = data_dir.join("master.key");
+    let io = |source| StartupError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
+    if path.exists() {
+        let hex = std::fs::read_to_string(&path).map_err(io)?;
+        return Secret::from_hex(&hex).ok_or_else(|| StartupError::BadMasterKey(path.display().to_string()));
+    }
+    let key = Secret::new(random::<32>().to_vec());
+    let tmp = data_dir.join(".master.key.tmp");
+    std::fs::write(&tmp, key.to_hex()).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    tracing::warn!(path = %path.display(), "development mode: generated a master key");
+    Ok(key)
+}
+
+/// Give every request an id (from `X-Request-Id` or fresh), make it
+/// available to the error mapping, and echo it in the response.
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| random::<12>().iter().map(|b| format!("{b:02x}")).collect());
+    let span =
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let mut resp = REQUEST_ID
+        .scope(id.clone(), async move {
+            let _enter = span.enter();
+            next.run(req).await
+        })
+        .await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+fn app<S: AccountStore + 'static>(state: AppState<S>) -> Router {
+    router(Arc::new(state))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(middleware::from_fn(request_id))
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let master = match (&config.master_key, config.dev_mode) {
+            (Some(k), _) => k.clone(),
+            (None, true) => dev_master_key(&config.data_dir)?,
+            (None, false) => return Err(StartupError::NoMasterKey),
+        };
+        let keys = Keys::new(&master).map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
+        if !config.dev_mode {
+            return Err(StartupError::NoSms);
+        }
+        let sms = Arc::new(DevSms::new(config.data_dir.join("sms-outbox.log")));
+        let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+        let router = match backend {
+            Backend::Sqlite(s) => app(AppState {
+                store: s,
+                keys,
+                sms,
+                config: config.clone(),
+            }),
+            Backend::Postgres(s) => app(AppState {
+                store: s,
+                keys,
+                sms,
+                config: config.clone(),
+            }),
+        };
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                addr: config.listen,
+                source,
+            })?
+            .port();
+        Ok(Self {
+            port,
+            listener,
+            router,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(port = self.port, "listening");
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    // Let in-flight requests finish.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
