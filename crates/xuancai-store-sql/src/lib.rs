@@ -1,0 +1,232 @@
+//! The SQL shared by Xuancai's SQLite and PostgreSQL backends.
+//!
+//! Both databases accept `$1`-style numbered parameters, so the account
+//! queries are written once, in [`impl_account_store!`], which each backend
+//! expands for its own store type (a struct with a `pool` field). The
+//! migrations stay per backend, where the column types differ.
+
+#[doc(hidden)]
+pub use sqlx;
+#[doc(hidden)]
+pub use xuancai_domain::UserId;
+#[doc(hidden)]
+pub use xuancai_store::{AccountStore, CodeCheck, Millis, Result, SendKey, StoreError, UserRecord};
+
+pub fn backend(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+pub fn user_id(bytes: Vec<u8>) -> Result<UserId> {
+    let b: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("user id is not 16 bytes".into()))?;
+    Ok(UserId::from_bytes(b))
+}
+
+pub type UserRow = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);
+
+pub fn user_record(r: UserRow) -> Result<UserRecord> {
+    Ok(UserRecord {
+        id: user_id(r.0)?,
+        phone_hmac: r.1,
+        phone_ciphertext: r.2,
+        wrapped_data_key: r.3,
+        created_at: r.4,
+    })
+}
+
+/// Implement `xuancai_store::AccountStore` for a type with a `pool` field.
+#[macro_export]
+macro_rules! impl_account_store {
+    ($store:ty) => {
+impl $crate::AccountStore for $store {
+    async fn insert_user(&self, u: &$crate::UserRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO users (id, phone_hmac, phone_ciphertext, wrapped_data_key, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(u.id.as_bytes().as_slice())
+        .bind(&u.phone_hmac)
+        .bind(&u.phone_ciphertext)
+        .bind(&u.wrapped_data_key)
+        .bind(u.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn user_by_phone(&self, phone_hmac: &[u8]) -> $crate::Result<Option<$crate::UserRecord>> {
+        let row: Option<$crate::UserRow> = $crate::sqlx::query_as(
+            "SELECT id, phone_hmac, phone_ciphertext, wrapped_data_key, created_at FROM users WHERE phone_hmac = $1",
+        )
+        .bind(phone_hmac)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        row.map($crate::user_record).transpose()
+    }
+
+    async fn user_by_id(&self, id: &$crate::UserId) -> $crate::Result<Option<$crate::UserRecord>> {
+        let row: Option<$crate::UserRow> = $crate::sqlx::query_as(
+            "SELECT id, phone_hmac, phone_ciphertext, wrapped_data_key, created_at FROM users WHERE id = $1",
+        )
+        .bind(id.as_bytes().as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        row.map($crate::user_record).transpose()
+    }
+
+    async fn put_code(&self, phone_hmac: &[u8], code_hash: &[u8], expires_at: $crate::Millis) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO one_time_codes (phone_hmac, code_hash, expires_at, attempts) VALUES ($1, $2, $3, 0) \
+             ON CONFLICT (phone_hmac) DO UPDATE SET code_hash = excluded.code_hash, \
+             expires_at = excluded.expires_at, attempts = 0",
+        )
+        .bind(phone_hmac)
+        .bind(code_hash)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn check_code(
+        &self,
+        phone_hmac: &[u8],
+        code_hash: &[u8],
+        now: $crate::Millis,
+        max_attempts: u32,
+    ) -> $crate::Result<$crate::CodeCheck> {
+        let max = i64::from(max_attempts);
+        // Each statement is atomic on its own: a right code is consumed by
+        // exactly one DELETE, so it can be used once even under concurrency.
+        let accepted: Option<(i64,)> = $crate::sqlx::query_as(
+            "DELETE FROM one_time_codes WHERE phone_hmac = $1 AND code_hash = $2 AND expires_at > $3 AND attempts < $4 \
+             RETURNING expires_at",
+        )
+        .bind(phone_hmac)
+        .bind(code_hash)
+        .bind(now)
+        .bind(max)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        if accepted.is_some() {
+            return Ok($crate::CodeCheck::Accepted);
+        }
+        let counted: Option<(i64,)> = $crate::sqlx::query_as(
+            "UPDATE one_time_codes SET attempts = attempts + 1 \
+             WHERE phone_hmac = $1 AND expires_at > $2 AND attempts < $3 RETURNING CAST(attempts AS BIGINT)",
+        )
+        .bind(phone_hmac)
+        .bind(now)
+        .bind(max)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        if let Some((attempts,)) = counted {
+            return Ok($crate::CodeCheck::Rejected {
+                remaining: u32::try_from(max - attempts).unwrap_or(0),
+            });
+        }
+        let discarded: Option<(i64,)> =
+            $crate::sqlx::query_as("DELETE FROM one_time_codes WHERE phone_hmac = $1 RETURNING expires_at")
+                .bind(phone_hmac)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+        Ok(match discarded {
+            None => $crate::CodeCheck::Missing,
+            Some((expires_at,)) if expires_at <= now => $crate::CodeCheck::Expired,
+            Some(_) => $crate::CodeCheck::Exhausted,
+        })
+    }
+
+    async fn record_send(&self, phone_hmac: &[u8], ip: &str, at: $crate::Millis) -> $crate::Result<()> {
+        $crate::sqlx::query("INSERT INTO code_sends (phone_hmac, ip, sent_at) VALUES ($1, $2, $3)")
+            .bind(phone_hmac)
+            .bind(ip)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn count_sends(&self, key: &$crate::SendKey, since: $crate::Millis) -> $crate::Result<u64> {
+        let (n,): (i64,) = match key {
+            $crate::SendKey::Phone(p) => {
+                $crate::sqlx::query_as("SELECT COUNT(*) FROM code_sends WHERE phone_hmac = $1 AND sent_at >= $2")
+                    .bind(p.as_slice())
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await
+            }
+            $crate::SendKey::Ip(ip) => {
+                $crate::sqlx::query_as("SELECT COUNT(*) FROM code_sends WHERE ip = $1 AND sent_at >= $2")
+                    .bind(ip.as_str())
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await
+            }
+        }
+        .map_err($crate::backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: &$crate::UserId,
+        created_at: $crate::Millis,
+        expires_at: $crate::Millis,
+    ) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.as_bytes().as_slice())
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &[u8], now: $crate::Millis) -> $crate::Result<Option<$crate::UserId>> {
+        let row: Option<(Vec<u8>,)> =
+            $crate::sqlx::query_as("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+        row.map(|(id,)| $crate::user_id(id)).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> $crate::Result<()> {
+        $crate::sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user: &$crate::UserId) -> $crate::Result<u64> {
+        let r = $crate::sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.as_bytes().as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(r.rows_affected())
+    }
+}
+    };
+}
