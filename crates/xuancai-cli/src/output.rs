@@ -18,6 +18,14 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     tmp.write_all(data)?;
+    // Temporary files are created private (0600); a finished output gets the
+    // usual permissions, as if it had been created directly.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path)
         .map_err(|e| e.error)

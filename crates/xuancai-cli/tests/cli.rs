@@ -101,6 +101,14 @@ fn img2_format_follows_the_extension_and_jpeg_needs_a_background() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&webp).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(&bytes[8..12], b"WEBP");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&webp)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o644, "outputs are readable like any new file");
+    }
 
     let jpg = dir.path().join("a.jpg");
     let out = xuancai(&[
