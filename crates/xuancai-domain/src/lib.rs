@@ -4,17 +4,21 @@
 //! through `parse` (or a generator), so a value that exists is a valid one.
 //! [`PhoneNumber`] (E.164, mainland China rules for +86, masked in `Debug`
 //! and logs — ACC-1), [`UserId`] (opaque, random, non-sequential — ACC-2),
-//! [`OneTimeCode`] (six digits from the OS's CSPRNG — ACC-1).
+//! [`OneTimeCode`] (six digits from the OS's CSPRNG — ACC-1), [`PhotoId`]
+//! and [`AlbumId`], and the profile values [`Nickname`], [`BirthDate`]
+//! (ACC-5) and [`Password`] (ACC-3).
 //!
 //! This crate depends on no web framework, database or image code.
 
 mod code;
 mod phone;
-mod user_id;
+mod id;
+mod profile;
 
 pub use code::OneTimeCode;
 pub use phone::PhoneNumber;
-pub use user_id::UserId;
+pub use id::{AlbumId, PhotoId, UserId};
+pub use profile::{BirthDate, Date, Nickname, Password};
 
 /// Why a value was refused. Each variant has a stable [`code`](DomainError::code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +29,18 @@ pub enum DomainError {
     InvalidUserId,
     #[error("a code is six digits")]
     InvalidCode,
+    #[error("not a valid photo id")]
+    InvalidPhotoId,
+    #[error("not a valid album id")]
+    InvalidAlbumId,
+    #[error("not a valid nickname: {0}")]
+    InvalidNickname(&'static str),
+    #[error("a date is written YYYY-MM-DD")]
+    InvalidDate,
+    #[error("not a valid birth date: {0}")]
+    InvalidBirthDate(&'static str),
+    #[error("the password is too weak: {0}")]
+    WeakPassword(&'static str),
 }
 
 impl DomainError {
@@ -33,6 +49,12 @@ impl DomainError {
             Self::InvalidPhone(_) => "invalid_phone",
             Self::InvalidUserId => "invalid_user_id",
             Self::InvalidCode => "invalid_code",
+            Self::InvalidPhotoId => "invalid_photo_id",
+            Self::InvalidAlbumId => "invalid_album_id",
+            Self::InvalidNickname(_) => "invalid_nickname",
+            Self::InvalidDate => "invalid_date",
+            Self::InvalidBirthDate(_) => "invalid_birth_date",
+            Self::WeakPassword(_) => "weak_password",
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Accounts on postgres: the shared SQL of `xuancai-store-sql`.
+//! Every storage trait on postgres: the shared SQL of `xuancai-store-sql`.
 
 use crate::PostgresStore;
 
-xuancai_store_sql::impl_account_store!(PostgresStore);
+xuancai_store_sql::impl_store!(PostgresStore);

@@ -27,6 +27,8 @@ async fn acc1_acc4_story_on_postgres() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story::accounts(&store).await;
+    xuancai_store::story::photos(&store).await;
+    xuancai_store::story::profiles(&store).await;
     drop(store);
     admin
         .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())

@@ -1,16 +1,22 @@
 //! The SQL shared by Xuancai's SQLite and PostgreSQL backends.
 //!
-//! Both databases accept `$1`-style numbered parameters, so the account
-//! queries are written once, in [`impl_account_store!`], which each backend
-//! expands for its own store type (a struct with a `pool` field). The
+//! Both databases accept `$1`-style numbered parameters, so the queries are
+//! written once, in [`impl_store!`] (accounts, photos and albums, profiles
+//! and the coin ledger), which each backend expands for its own store type (a struct with a `pool` field). The
 //! migrations stay per backend, where the column types differ.
+
+pub mod photos;
+pub mod profile;
 
 #[doc(hidden)]
 pub use sqlx;
 #[doc(hidden)]
-pub use xuancai_domain::UserId;
+pub use xuancai_domain::{AlbumId, PhotoId, UserId};
 #[doc(hidden)]
-pub use xuancai_store::{AccountStore, CodeCheck, Millis, Result, SendKey, StoreError, UserRecord};
+pub use xuancai_store::{
+    AccountStore, AlbumRecord, Appended, BlobGc, CodeCheck, Cursor, FieldValue, LedgerEntry, Millis, PhotoFilter,
+    PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore, Result, SendKey, StoreError, UserRecord,
+};
 
 pub fn backend(e: sqlx::Error) -> StoreError {
     match &e {

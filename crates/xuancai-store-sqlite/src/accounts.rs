@@ -1,5 +1,5 @@
-//! Accounts on sqlite: the shared SQL of `xuancai-store-sql`.
+//! Every storage trait on sqlite: the shared SQL of `xuancai-store-sql`.
 
 use crate::SqliteStore;
 
-xuancai_store_sql::impl_account_store!(SqliteStore);
+xuancai_store_sql::impl_store!(SqliteStore);

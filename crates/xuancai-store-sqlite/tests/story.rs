@@ -8,6 +8,8 @@ async fn acc1_acc4_story_on_sqlite() {
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
     let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story::accounts(&store).await;
+    xuancai_store::story::photos(&store).await;
+    xuancai_store::story::profiles(&store).await;
     // Reopening applies no migration twice and keeps the data.
     drop(store);
     let again = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
@@ -15,5 +17,5 @@ async fn acc1_acc4_story_on_sqlite() {
         .fetch_one(again.pool())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(n.0, 1);
+    assert_eq!(n.0, 4, "the users the stories made");
 }

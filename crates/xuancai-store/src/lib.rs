@@ -1,7 +1,7 @@
 //! Xuancai's storage contract.
 //!
-//! The server stores through [`AccountStore`] (and, as issues land, more
-//! traits beside it); each backend crate (`xuancai-store-sqlite`,
+//! The server stores through [`AccountStore`], [`PhotoStore`], [`BlobGc`]
+//! and [`ProfileStore`] (together: [`Store`]); each backend crate (`xuancai-store-sqlite`,
 //! `xuancai-store-postgres`) implements it with its own migrations folder,
 //! and runs the same [`story`] test. Nothing here knows SQL, HTTP or images.
 //!
@@ -16,8 +16,13 @@ use std::future::Future;
 
 use xuancai_domain::UserId;
 
+mod photos;
+mod profile;
 #[cfg(feature = "story")]
 pub mod story;
+
+pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
+pub use profile::{Appended, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore};
 
 /// Milliseconds since the Unix epoch. The caller's clock decides "now", so
 /// tests can move time.
@@ -29,6 +34,9 @@ pub enum StoreError {
     /// A unique key is taken (e.g. the phone number is bound to another account).
     #[error("already exists")]
     Conflict,
+    /// The row to change does not exist or is not the caller's.
+    #[error("not found")]
+    NotFound,
     /// The database is unreachable or failed; the cause is kept for the log.
     #[error("storage failed: {0}")]
     Backend(String),
@@ -121,3 +129,8 @@ pub trait AccountStore: Send + Sync {
     /// Revoke every session of a user (cancellation, password change); returns how many.
     fn delete_user_sessions(&self, user: &UserId) -> impl Future<Output = Result<u64>> + Send;
 }
+
+/// Everything the server stores through, in one bound.
+pub trait Store: AccountStore + PhotoStore + BlobGc + ProfileStore + Clone + 'static {}
+
+impl<T: AccountStore + PhotoStore + BlobGc + ProfileStore + Clone + 'static> Store for T {}

@@ -1,0 +1,174 @@
+//! Profiles, password hashes, the coin ledger and counted events (ACC-3, ACC-5, ACC-8).
+
+use xuancai_store::{LedgerEntry, ProfileRecord, Result, StoreError};
+
+use crate::user_id;
+
+pub type ProfileRow = (Option<Vec<u8>>, Option<Vec<u8>>, Option<String>, Option<String>, i64);
+
+pub fn profile_record(r: ProfileRow) -> ProfileRecord {
+    ProfileRecord {
+        nickname_ciphertext: r.0,
+        birth_date_ciphertext: r.1,
+        avatar_version: r.2,
+        password_hash: r.3,
+        coin_balance: r.4,
+    }
+}
+
+pub type LedgerRow = (Vec<u8>, Vec<u8>, i64, String, String, i64);
+
+pub fn ledger_entry(r: LedgerRow) -> Result<LedgerEntry> {
+    Ok(LedgerEntry {
+        id: r
+            .0
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("ledger id is not 16 bytes".into()))?,
+        user: user_id(r.1)?,
+        delta: r.2,
+        reason: r.3,
+        reference: r.4,
+        created_at: r.5,
+    })
+}
+
+/// Implement `ProfileStore` for a type with a `pool` field.
+#[macro_export]
+macro_rules! impl_profile_store {
+    ($store:ty) => {
+impl $crate::ProfileStore for $store {
+    async fn profile(&self, user: &$crate::UserId) -> $crate::Result<Option<$crate::ProfileRecord>> {
+        let row: Option<$crate::profile::ProfileRow> = $crate::sqlx::query_as(
+            "SELECT nickname_ciphertext, birth_date_ciphertext, avatar_version, password_hash, coin_balance \
+             FROM users WHERE id = $1",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(row.map($crate::profile::profile_record))
+    }
+
+    async fn set_profile_field(
+        &self,
+        user: &$crate::UserId,
+        field: $crate::ProfileField,
+        value: Option<$crate::FieldValue>,
+    ) -> $crate::Result<bool> {
+        let sql = format!("UPDATE users SET {} = $2 WHERE id = $1", field.column());
+        let q = $crate::sqlx::query(&sql).bind(user.as_bytes().as_slice());
+        let q = match (field, value) {
+            ($crate::ProfileField::Nickname | $crate::ProfileField::BirthDate, Some($crate::FieldValue::Bytes(b))) => {
+                q.bind(Some(b))
+            }
+            ($crate::ProfileField::Nickname | $crate::ProfileField::BirthDate, None) => q.bind(None::<Vec<u8>>),
+            ($crate::ProfileField::Avatar | $crate::ProfileField::PasswordHash, Some($crate::FieldValue::Text(t))) => {
+                q.bind(Some(t))
+            }
+            ($crate::ProfileField::Avatar | $crate::ProfileField::PasswordHash, None) => q.bind(None::<String>),
+            (f, Some(_)) => {
+                return Err($crate::StoreError::Backend(format!("wrong value type for {}", f.column())));
+            }
+        };
+        let r = q.execute(&self.pool).await.map_err($crate::backend)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn append_ledger(&self, e: &$crate::LedgerEntry) -> $crate::Result<$crate::Appended> {
+        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+        let inserted = $crate::sqlx::query(
+            "INSERT INTO coin_ledger (id, user_id, delta, reason, reference, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (user_id, reference) DO NOTHING",
+        )
+        .bind(e.id.as_slice())
+        .bind(e.user.as_bytes().as_slice())
+        .bind(e.delta)
+        .bind(&e.reason)
+        .bind(&e.reference)
+        .bind(e.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
+        if inserted.rows_affected() == 0 {
+            return Ok($crate::Appended::Duplicate);
+        }
+        let moved: Option<(i64,)> = $crate::sqlx::query_as(
+            "UPDATE users SET coin_balance = coin_balance + $2 WHERE id = $1 AND coin_balance + $2 >= 0 \
+             RETURNING coin_balance",
+        )
+        .bind(e.user.as_bytes().as_slice())
+        .bind(e.delta)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
+        match moved {
+            Some((balance,)) => {
+                tx.commit().await.map_err($crate::backend)?;
+                Ok($crate::Appended::Done { balance })
+            }
+            None => {
+                tx.rollback().await.map_err($crate::backend)?;
+                let balance = $crate::ProfileStore::profile(self, &e.user)
+                    .await?
+                    .map(|p| p.coin_balance)
+                    .ok_or($crate::StoreError::NotFound)?;
+                Ok($crate::Appended::Insufficient { balance })
+            }
+        }
+    }
+
+    async fn ledger(
+        &self,
+        user: &$crate::UserId,
+        after: Option<$crate::Cursor>,
+        limit: u32,
+    ) -> $crate::Result<Vec<$crate::LedgerEntry>> {
+        let (at, id) = $crate::photos::cursor_bounds(after);
+        let rows: Vec<$crate::profile::LedgerRow> = $crate::sqlx::query_as(
+            "SELECT id, user_id, delta, reason, reference, created_at FROM coin_ledger WHERE user_id = $1 \
+             AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4",
+        )
+        .bind(user.as_bytes().as_slice())
+        .bind(at)
+        .bind(id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::profile::ledger_entry).collect()
+    }
+
+    async fn record_event(&self, kind: &str, key: &[u8], at: $crate::Millis) -> $crate::Result<()> {
+        $crate::sqlx::query("INSERT INTO events (kind, key, at) VALUES ($1, $2, $3)")
+            .bind(kind)
+            .bind(key)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn count_events(&self, kind: &str, key: &[u8], since: $crate::Millis) -> $crate::Result<u64> {
+        let (n,): (i64,) = $crate::sqlx::query_as("SELECT COUNT(*) FROM events WHERE kind = $1 AND key = $2 AND at >= $3")
+            .bind(kind)
+            .bind(key)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+    };
+}
+
+/// Implement every `xuancai-store` trait for a type with a `pool` field.
+#[macro_export]
+macro_rules! impl_store {
+    ($store:ty) => {
+        $crate::impl_account_store!($store);
+        $crate::impl_photo_store!($store);
+        $crate::impl_profile_store!($store);
+    };
+}
