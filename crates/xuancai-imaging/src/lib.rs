@@ -5,7 +5,9 @@
 //! pixel is decoded, EXIF orientation), resizing ([`resize`], SIMD through
 //! `fast_image_resize`), matting ([`matte`]: guided-filter refinement of a
 //! coarse mask and foreground colour estimation), compositing ([`compose`]:
-//! backgrounds, blur, shadows, crops) and encoding ([`encode`]).
+//! backgrounds, blur, shadows, crops), encoding ([`encode`]), photo
+//! renditions ([`thumbnail`]: shrink-on-load previews and thumbnails) and
+//! metadata ([`metadata`]: capture time, camera, location stripping).
 //!
 //! It depends on no web framework, database or ML runtime, so the CLI, the
 //! server and the ML code can all use it. Every failure is an
@@ -18,7 +20,9 @@ pub mod encode;
 pub mod error;
 pub mod filter;
 pub mod matte;
+pub mod metadata;
 pub mod resize;
+pub mod thumbnail;
 
 pub use error::{ImagingError, Result};
 pub use image::{GrayImage, RgbaImage};
