@@ -24,19 +24,30 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
+/// Settings come in layers: built-in defaults, then the `--config` file
+/// (TOML), then `XUANCAI_…` environment variables, then these flags.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, env = "XUANCAI_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: std::net::SocketAddr,
-    /// Data directory: the SQLite file, blobs, development keys and SMS outbox.
-    #[arg(long, env = "XUANCAI_DATA_DIR", default_value = "xuancai-data")]
-    pub data_dir: PathBuf,
+    /// TOML configuration file (keys as in docs/CONFIG.md).
+    #[arg(long, env = "XUANCAI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "XUANCAI_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Data directory: the SQLite file, local blobs, development keys, SMS outbox [default: xuancai-data].
+    #[arg(long, env = "XUANCAI_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Database URL: sqlite://PATH (default: DATA_DIR/xuancai.db) or postgres://…
-    #[arg(long, env = "XUANCAI_DATABASE_URL")]
+    #[arg(long, env = "XUANCAI_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
-    /// Master key, 64 hex digits (better given by the environment than on the command line).
-    #[arg(long, env = "XUANCAI_MASTER_KEY", hide_env_values = true)]
+    /// Blob store: file:///PATH (default: DATA_DIR/blobs) or s3://BUCKET (credentials,
+    /// region and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL).
+    #[arg(long, env = "XUANCAI_BLOB_URL", value_name = "URL")]
+    pub blob_url: Option<String>,
+    /// Master key, 64 hex digits (better from the environment or `master_key_file` in
+    /// the config file than on the command line).
+    #[arg(long, env = "XUANCAI_MASTER_KEY", hide_env_values = true, value_name = "HEX")]
     pub master_key: Option<String>,
     /// Development mode: generate a master key into the data dir if none is given, and
     /// deliver SMS codes to the log and DATA_DIR/sms-outbox.log.
@@ -45,6 +56,12 @@ pub struct ServeArgs {
     /// Mark cookies Secure (behind an HTTPS reverse proxy).
     #[arg(long, env = "XUANCAI_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Largest upload, in MiB [default: 50].
+    #[arg(long, env = "XUANCAI_MAX_UPLOAD_MB", value_name = "MIB")]
+    pub max_upload_mb: Option<u64>,
+    /// Days a photo stays in the trash before it is purged [default: 30].
+    #[arg(long, env = "XUANCAI_TRASH_DAYS", value_name = "DAYS")]
+    pub trash_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]

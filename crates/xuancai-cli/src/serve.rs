@@ -8,25 +8,47 @@ use xuancai_server::{Application, Config};
 
 use crate::cli::ServeArgs;
 
+/// Defaults, then the file, then environment and flags (clap has already
+/// merged those two, flags winning).
+pub fn config(args: &ServeArgs) -> anyhow::Result<Config> {
+    let mut config = Config::default();
+    if let Some(path) = &args.config {
+        config.apply_file(path)?;
+    }
+    if let Some(v) = args.listen {
+        config.listen = v;
+    }
+    if let Some(v) = &args.data_dir {
+        config.data_dir = v.clone();
+    }
+    if args.database_url.is_some() {
+        config.database_url = args.database_url.clone();
+    }
+    if args.blob_url.is_some() {
+        config.blob_url = args.blob_url.clone();
+    }
+    if let Some(hex) = &args.master_key {
+        config.master_key = Some(Secret::from_hex(hex).context("the master key must be 64 hex digits")?);
+    }
+    config.dev_mode |= args.dev;
+    config.secure_cookies |= args.secure_cookies;
+    if let Some(mb) = args.max_upload_mb {
+        config.max_upload_bytes = mb.saturating_mul(1024 * 1024);
+    }
+    if let Some(days) = args.trash_days {
+        config.trash_retention_secs = i64::from(days) * 86_400;
+    }
+    Ok(config)
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let master_key = match &args.master_key {
-        Some(hex) => Some(Secret::from_hex(hex).context("the master key must be 64 hex digits")?),
-        None => None,
-    };
-    let config = Config {
-        listen: args.listen,
-        data_dir: args.data_dir,
-        database_url: args.database_url,
-        master_key,
-        dev_mode: args.dev,
-        secure_cookies: args.secure_cookies,
-        ..Config::default()
-    };
+    let config = config(&args)?;
     tracing::info!(?config, "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let listen = config.listen;
     runtime.block_on(async {
         let app = Application::build(config).await?;
-        eprintln!("xuancai: listening on http://{}:{}", args.listen.ip(), app.port());
+        eprintln!("xuancai: listening on http://{}:{}", listen.ip(), app.port());
         app.run_until_stopped().await?;
         Ok::<_, anyhow::Error>(())
     })?;

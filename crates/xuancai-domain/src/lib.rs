@@ -11,13 +11,13 @@
 //! This crate depends on no web framework, database or image code.
 
 mod code;
-mod phone;
 mod id;
+mod phone;
 mod profile;
 
 pub use code::OneTimeCode;
-pub use phone::PhoneNumber;
 pub use id::{AlbumId, PhotoId, UserId};
+pub use phone::PhoneNumber;
 pub use profile::{BirthDate, Date, Nickname, Password};
 
 /// Why a value was refused. Each variant has a stable [`code`](DomainError::code).

@@ -21,8 +21,12 @@ impl Nickname {
         if n > Self::MAX_CHARS {
             return Err(DomainError::InvalidNickname("longer than 24 characters"));
         }
-        if s.chars().any(|c| c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}')) {
-            return Err(DomainError::InvalidNickname("contains control or direction characters"));
+        if s.chars()
+            .any(|c| c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'))
+        {
+            return Err(DomainError::InvalidNickname(
+                "contains control or direction characters",
+            ));
         }
         Ok(Self(s.to_string()))
     }
@@ -187,7 +191,10 @@ mod tests {
 
     #[test]
     fn acc5_nicknames() {
-        assert_eq!(Nickname::parse("  小明 ").map(|n| n.as_str().to_string()).ok(), Some("小明".into()));
+        assert_eq!(
+            Nickname::parse("  小明 ").map(|n| n.as_str().to_string()).ok(),
+            Some("小明".into())
+        );
         assert!(Nickname::parse("   ").is_err());
         assert!(Nickname::parse(&"长".repeat(25)).is_err());
         assert!(Nickname::parse("a\nb").is_err());
@@ -210,7 +217,10 @@ mod tests {
         assert_eq!(Date::from_unix_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix_days(20_421).to_string(), "2025-11-29");
         // 2026-11-28 16:30 UTC is already the 29th in Beijing.
-        assert_eq!(Date::from_unix_ms(1_795_883_400_000, 480).to_string(), "2026-11-29");
+        assert_eq!(
+            Date::from_unix_ms(1_795_883_400_000, 480).to_string(),
+            "2026-11-29"
+        );
         Ok(())
     }
 

@@ -96,11 +96,19 @@ fn empty_gps_ifd(tiff: &mut [u8]) -> bool {
     };
     let u16_at = |t: &[u8], o: usize| -> Option<u16> {
         let b: [u8; 2] = t.get(o..o + 2)?.try_into().ok()?;
-        Some(if le { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) })
+        Some(if le {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        })
     };
     let u32_at = |t: &[u8], o: usize| -> Option<u32> {
         let b: [u8; 4] = t.get(o..o + 4)?.try_into().ok()?;
-        Some(if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+        Some(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
     };
     let Some(ifd0) = u32_at(tiff, 4).map(|v| v as usize) else {
         return false;
@@ -110,7 +118,9 @@ fn empty_gps_ifd(tiff: &mut [u8]) -> bool {
     };
     let gps = (0..usize::from(n)).find_map(|i| {
         let e = ifd0 + 2 + i * 12;
-        (u16_at(tiff, e)? == GPS_IFD_TAG).then(|| u32_at(tiff, e + 8)).flatten()
+        (u16_at(tiff, e)? == GPS_IFD_TAG)
+            .then(|| u32_at(tiff, e + 8))
+            .flatten()
     });
     let Some(gps) = gps.map(|v| v as usize) else {
         return false;
@@ -151,7 +161,10 @@ fn empty_gps_ifd(tiff: &mut [u8]) -> bool {
 }
 
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
-const XMP_HEADERS: [&[u8]; 2] = [b"http://ns.adobe.com/xap/1.0/\0", b"http://ns.adobe.com/xmp/extension/\0"];
+const XMP_HEADERS: [&[u8]; 2] = [
+    b"http://ns.adobe.com/xap/1.0/\0",
+    b"http://ns.adobe.com/xmp/extension/\0",
+];
 
 fn strip_jpeg(bytes: &[u8]) -> Result<Stripped> {
     if bytes.get(0..2) != Some(&[0xFF, 0xD8]) {
@@ -214,7 +227,8 @@ fn strip_png(bytes: &[u8]) -> Result<Stripped> {
         let kind = &bytes[i + 4..i + 8];
         let data = &bytes[i + 8..i + 8 + len];
         let text = matches!(kind, b"tEXt" | b"zTXt" | b"iTXt");
-        let metadata_text = text && (data.starts_with(b"XML:com.adobe.xmp\0") || data.starts_with(b"Raw profile type"));
+        let metadata_text =
+            text && (data.starts_with(b"XML:com.adobe.xmp\0") || data.starts_with(b"Raw profile type"));
         if metadata_text {
             removed = true;
         } else if kind == b"eXIf" {
@@ -257,7 +271,11 @@ fn strip_webp(bytes: &[u8]) -> Result<Stripped> {
             let start = out.len();
             out.extend_from_slice(&bytes[i..end]);
             let body = &mut out[start + 8..start + 8 + len];
-            let skip = if body.starts_with(EXIF_HEADER) { EXIF_HEADER.len() } else { 0 };
+            let skip = if body.starts_with(EXIF_HEADER) {
+                EXIF_HEADER.len()
+            } else {
+                0
+            };
             removed |= empty_gps_ifd(&mut body[skip..]);
         } else {
             out.extend_from_slice(&bytes[i..end]);
@@ -307,7 +325,10 @@ mod tests {
                 value: Value::Rational(vec![
                     Rational { num: 39, denom: 1 },
                     Rational { num: 54, denom: 1 },
-                    Rational { num: 2712, denom: 100 },
+                    Rational {
+                        num: 2712,
+                        denom: 100,
+                    },
                 ]),
             },
             Field {
@@ -316,7 +337,10 @@ mod tests {
                 value: Value::Rational(vec![
                     Rational { num: 116, denom: 1 },
                     Rational { num: 23, denom: 1 },
-                    Rational { num: 1750, denom: 100 },
+                    Rational {
+                        num: 1750,
+                        denom: 100,
+                    },
                 ]),
             },
         ];
@@ -345,7 +369,11 @@ mod tests {
         if xmp {
             seg(
                 0xE1,
-                &[XMP_HEADERS[0], b"<x:xmpmeta><exif:GPSLatitude>39,54.45N</exif:GPSLatitude></x:xmpmeta>"].concat(),
+                &[
+                    XMP_HEADERS[0],
+                    b"<x:xmpmeta><exif:GPSLatitude>39,54.45N</exif:GPSLatitude></x:xmpmeta>",
+                ]
+                .concat(),
             );
         }
         out.extend_from_slice(&plain[2..]);

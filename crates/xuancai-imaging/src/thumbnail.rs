@@ -69,7 +69,10 @@ pub fn thumbnail_jpeg(bytes: &[u8], limits: &DecodeLimits, max_side: u32, qualit
 pub fn encode_jpeg(img: &RgbaImage, quality: u8) -> Result<Vec<u8>> {
     let (w, h) = img.dimensions();
     let too_big = || ImagingError::InvalidParameter("JPEG sides are at most 65535 pixels".into());
-    let (w16, h16) = (u16::try_from(w).map_err(|_| too_big())?, u16::try_from(h).map_err(|_| too_big())?);
+    let (w16, h16) = (
+        u16::try_from(w).map_err(|_| too_big())?,
+        u16::try_from(h).map_err(|_| too_big())?,
+    );
     let rgb: Vec<u8> = img
         .pixels()
         .flat_map(|p| {
@@ -77,7 +80,8 @@ pub fn encode_jpeg(img: &RgbaImage, quality: u8) -> Result<Vec<u8>> {
             if a == 255 {
                 [r, g, b]
             } else {
-                let over = |c: u8| ((u32::from(c) * u32::from(a) + 255 * (255 - u32::from(a)) + 127) / 255) as u8;
+                let over =
+                    |c: u8| ((u32::from(c) * u32::from(a) + 255 * (255 - u32::from(a)) + 127) / 255) as u8;
                 [over(r), over(g), over(b)]
             }
         })
@@ -93,7 +97,9 @@ pub fn encode_jpeg(img: &RgbaImage, quality: u8) -> Result<Vec<u8>> {
 pub fn encode_webp(img: &RgbaImage, quality: f32) -> Result<Vec<u8>> {
     let (w, h) = img.dimensions();
     if w == 0 || h == 0 || w > 16383 || h > 16383 {
-        return Err(ImagingError::InvalidParameter("WebP sides are 1 to 16383 pixels".into()));
+        return Err(ImagingError::InvalidParameter(
+            "WebP sides are 1 to 16383 pixels".into(),
+        ));
     }
     let enc = webp::Encoder::from_rgba(img.as_raw(), w, h);
     Ok(enc.encode(quality).to_vec())
@@ -125,7 +131,11 @@ mod tests {
         // Colours survive: the blue channel is a constant 90.
         let mean_b = t.image.pixels().map(|p| f64::from(p.0[2])).sum::<f64>() / f64::from(250 * 188);
         assert!((mean_b - 90.0).abs() < 6.0, "{mean_b}");
-        assert!(r.thumbnail.bytes.len() < 30_000, "lossy thumbnail {} bytes", r.thumbnail.bytes.len());
+        assert!(
+            r.thumbnail.bytes.len() < 30_000,
+            "lossy thumbnail {} bytes",
+            r.thumbnail.bytes.len()
+        );
         Ok(())
     }
 
@@ -144,7 +154,10 @@ mod tests {
         let r = renditions(&png, &DecodeLimits::default())?;
         assert_eq!((r.preview.width, r.thumbnail.width), (100, 100));
         let p = decode(&r.preview.bytes, &DecodeLimits::default())?;
-        assert!(p.image.pixels().all(|px| px.0[0] > 245), "transparent becomes white");
+        assert!(
+            p.image.pixels().all(|px| px.0[0] > 245),
+            "transparent becomes white"
+        );
         Ok(())
     }
 }

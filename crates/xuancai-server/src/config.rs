@@ -1,5 +1,6 @@
-//! Configuration: defaults, then `XUANCAI_…` environment variables, then
-//! command-line flags (the CLI maps its flags onto [`Config`]). Secrets are
+//! Configuration, in layers: defaults, then a TOML file (`--config`), then
+//! `XUANCAI_…` environment variables, then command-line flags (the CLI maps
+//! the last two onto [`Config`] after [`Config::apply_file`]). Secrets are
 //! redacted in `Debug`.
 
 use std::fmt;
@@ -68,6 +69,41 @@ pub struct Config {
     pub session_ttl_secs: i64,
     /// Mark cookies `Secure` (set when serving TLS or behind an HTTPS proxy).
     pub secure_cookies: bool,
+    /// `file:///PATH` or `s3://BUCKET`; default: `DATA_DIR/blobs`.
+    pub blob_url: Option<String>,
+    /// Largest accepted upload, bytes.
+    pub max_upload_bytes: u64,
+    /// Largest accepted image area, pixels (the decompression-bomb guard).
+    pub max_upload_pixels: u64,
+    /// How long photos stay in the trash before they are purged (IMG-1: 30 days).
+    pub trash_retention_secs: i64,
+    /// How often the background jobs (purge, blob clean-up) run.
+    pub job_interval_secs: u64,
+    /// How long the blobs of an upload that never committed are kept before
+    /// the clean-up job deletes them (longer than any upload takes).
+    pub upload_grace_secs: i64,
+    /// How to deliver SMS codes.
+    pub sms: SmsConfig,
+    /// Argon2id memory (KiB) and passes for new password hashes (ACC-3).
+    pub argon2_m_cost_kib: u32,
+    pub argon2_t_cost: u32,
+    /// Failed password logins allowed per number per hour.
+    pub password_failures_per_hour: u64,
+    /// The service's time zone as a UTC offset in minutes (for "one check-in a day").
+    pub utc_offset_minutes: i32,
+    /// Coins for a daily check-in (ACC-8).
+    pub check_in_coins: i64,
+}
+
+/// SMS delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsConfig {
+    /// Development: write codes to the log and `DATA_DIR/sms-outbox.log`
+    /// (needs `--dev`).
+    Log,
+    /// POST `{"phone": "+86…", "code": "123456", "template": "login"}` as
+    /// JSON to a gateway, with an optional bearer token.
+    Http { url: String, token: Option<Secret> },
 }
 
 impl Default for Config {
@@ -85,7 +121,121 @@ impl Default for Config {
             sends_per_ip_day: 50,
             session_ttl_secs: 30 * 24 * 3600,
             secure_cookies: false,
+            blob_url: None,
+            max_upload_bytes: 50 * 1024 * 1024,
+            max_upload_pixels: 100_000_000,
+            trash_retention_secs: 30 * 24 * 3600,
+            job_interval_secs: 60,
+            upload_grace_secs: 3600,
+            sms: SmsConfig::Log,
+            argon2_m_cost_kib: 19 * 1024,
+            argon2_t_cost: 2,
+            password_failures_per_hour: 10,
+            utc_offset_minutes: 480,
+            check_in_coins: 10,
         }
+    }
+}
+
+/// A configuration file (TOML). Every key is optional; unknown keys are an
+/// error so that typos do not pass silently.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    blob_url: Option<String>,
+    /// A file holding the master key (64 hex digits); keep it 0600.
+    master_key_file: Option<PathBuf>,
+    dev: Option<bool>,
+    secure_cookies: Option<bool>,
+    max_upload_bytes: Option<u64>,
+    max_upload_pixels: Option<u64>,
+    trash_retention_days: Option<u32>,
+    job_interval_secs: Option<u64>,
+    upload_grace_secs: Option<i64>,
+    session_ttl_days: Option<u32>,
+    sms_http_url: Option<String>,
+    sms_http_token: Option<String>,
+    utc_offset_minutes: Option<i32>,
+    check_in_coins: Option<i64>,
+}
+
+/// Why a configuration file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+}
+
+impl Config {
+    /// Apply a TOML file over the current values (the layer between the
+    /// defaults and the environment).
+    pub fn apply_file(&mut self, path: &std::path::Path) -> Result<(), ConfigError> {
+        let err = |message: String| ConfigError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let f: FileConfig = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if let Some(v) = f.listen {
+            self.listen = v;
+        }
+        if let Some(v) = f.data_dir {
+            self.data_dir = v;
+        }
+        if f.database_url.is_some() {
+            self.database_url = f.database_url;
+        }
+        if f.blob_url.is_some() {
+            self.blob_url = f.blob_url;
+        }
+        if let Some(p) = f.master_key_file {
+            let hex = std::fs::read_to_string(&p)
+                .map_err(|e| err(format!("master_key_file {}: {e}", p.display())))?;
+            self.master_key = Some(
+                Secret::from_hex(&hex)
+                    .ok_or_else(|| err(format!("master_key_file {}: not 64 hex digits", p.display())))?,
+            );
+        }
+        if let Some(v) = f.dev {
+            self.dev_mode = v;
+        }
+        if let Some(v) = f.secure_cookies {
+            self.secure_cookies = v;
+        }
+        if let Some(v) = f.max_upload_bytes {
+            self.max_upload_bytes = v;
+        }
+        if let Some(v) = f.max_upload_pixels {
+            self.max_upload_pixels = v;
+        }
+        if let Some(v) = f.trash_retention_days {
+            self.trash_retention_secs = i64::from(v) * 86_400;
+        }
+        if let Some(v) = f.job_interval_secs {
+            self.job_interval_secs = v.max(1);
+        }
+        if let Some(v) = f.upload_grace_secs {
+            self.upload_grace_secs = v.max(0);
+        }
+        if let Some(v) = f.session_ttl_days {
+            self.session_ttl_secs = i64::from(v) * 86_400;
+        }
+        if let Some(url) = f.sms_http_url {
+            self.sms = SmsConfig::Http {
+                url,
+                token: f.sms_http_token.map(|t| Secret::new(t.into_bytes())),
+            };
+        }
+        if let Some(v) = f.utc_offset_minutes {
+            self.utc_offset_minutes = v;
+        }
+        if let Some(v) = f.check_in_coins {
+            self.check_in_coins = v;
+        }
+        Ok(())
     }
 }
 
@@ -104,5 +254,41 @@ mod tests {
         };
         assert!(!format!("{c:?}").contains("abab"));
         assert!(Secret::from_hex("zz").is_none());
+    }
+
+    #[test]
+    fn files_layer_over_defaults_and_refuse_unknown_keys() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let key = dir.path().join("master.key");
+        std::fs::write(&key, "cd".repeat(32))?;
+        let file = dir.path().join("xuancai.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "listen = \"0.0.0.0:9000\"\nblob_url = \"s3://photos\"\ntrash_retention_days = 7\n\
+                 master_key_file = {:?}\nsms_http_url = \"https://sms.example/send\"\nsms_http_token = \"t0ken\"\n",
+                key.display().to_string()
+            ),
+        )?;
+        let mut c = Config::default();
+        c.apply_file(&file)?;
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.blob_url.as_deref(), Some("s3://photos"));
+        assert_eq!(c.trash_retention_secs, 7 * 86_400);
+        assert_eq!(c.master_key.as_ref().map(|k| k.expose()[0]), Some(0xcd));
+        assert_eq!(
+            c.max_upload_bytes,
+            Config::default().max_upload_bytes,
+            "untouched keys keep defaults"
+        );
+        assert!(!format!("{c:?}").contains("t0ken"), "token redacted");
+        std::fs::write(&file, "lisen = \"0.0.0.0:1\"\n")?;
+        let e = Config::default()
+            .apply_file(&file)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("lisen"), "{e}");
+        Ok(())
     }
 }

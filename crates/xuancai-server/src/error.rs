@@ -29,6 +29,14 @@ pub enum ApiError {
     RateLimited,
     #[error("{message}")]
     CodeRejected { code: &'static str, message: String },
+    #[error("the upload is larger than {limit} bytes")]
+    PayloadTooLarge { limit: u64 },
+    #[error("{message}")]
+    UnsupportedMediaType { code: &'static str, message: String },
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -49,6 +57,10 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::CodeRejected { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::UnsupportedMediaType { code, .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, code),
+            Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -87,12 +99,71 @@ impl From<DomainError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::blobs::BlobError> for ApiError {
+    fn from(e: crate::blobs::BlobError) -> Self {
         Self::Internal(e.to_string())
+    }
+}
+
+impl From<xuancai_imaging::ImagingError> for ApiError {
+    fn from(e: xuancai_imaging::ImagingError) -> Self {
+        use xuancai_imaging::ImagingError as E;
+        let (code, message) = (e.code(), e.to_string());
+        match e {
+            E::Empty | E::UnsupportedFormat | E::UnsupportedVariant(_) => {
+                Self::UnsupportedMediaType { code, message }
+            }
+            E::FileTooLarge { limit, .. } => Self::PayloadTooLarge { limit },
+            E::TooManyPixels { .. } | E::ZeroSize { .. } | E::Corrupt(_) | E::InvalidParameter(_) => {
+                Self::Unprocessable { code, message }
+            }
+            E::Encode(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::PayloadTooLarge { limit: 0 };
+        }
+        Self::BadRequest {
+            code: "invalid_multipart",
+            message: e.body_text(),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        Self::BadRequest {
+            code: "invalid_query",
+            message: e.body_text(),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        Self::BadRequest {
+            code: "invalid_path",
+            message: e.body_text(),
+        }
     }
 }
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::PayloadTooLarge { limit: 64 * 1024 };
+        }
         Self::BadRequest {
             code: "invalid_json",
             message: e.body_text(),

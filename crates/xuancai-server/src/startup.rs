@@ -12,14 +12,14 @@ use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
-use xuancai_store::AccountStore;
+use xuancai_store::Store;
 
-use crate::config::{Config, Secret};
+use crate::blobs::{BlobError, Blobs};
+use crate::config::{Config, Secret, SmsConfig};
 use crate::crypto::{Keys, random};
 use crate::error::REQUEST_ID;
 use crate::routes::{AppState, router};
-use crate::sms::DevSms;
+use crate::sms::{DevSms, HttpSms, SmsSender};
 use crate::store::{self, Backend};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,9 +40,13 @@ pub enum StartupError {
         source: std::io::Error,
     },
     #[error(
-        "no SMS provider: the development provider needs --dev; gateway providers are not configured yet"
+        "no SMS provider: the development provider (codes in the log) needs --dev; configure sms_http_url for a gateway"
     )]
     NoSms,
+    #[error("SMS provider: {0}")]
+    Sms(String),
+    #[error("blob store: {0}")]
+    Blobs(#[from] BlobError),
 }
 
 /// A bound, ready-to-run server.
@@ -51,6 +55,7 @@ pub struct Application {
     port: u16,
     listener: TcpListener,
     router: Router,
+    jobs: tokio::task::JoinHandle<()>,
 }
 
 fn dev_master_key(data_dir: &Path) -> Result<Secret, StartupError> {
@@ -100,10 +105,10 @@ async fn request_id(req: Request, next: Next) -> Response {
     resp
 }
 
-fn app<S: AccountStore + 'static>(state: AppState<S>) -> Router {
-    router(Arc::new(state))
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
-        .layer(middleware::from_fn(request_id))
+fn app<S: Store>(state: AppState<S>) -> (Router, tokio::task::JoinHandle<()>) {
+    let state = Arc::new(state);
+    let jobs = tokio::spawn(crate::jobs::run(state.clone()));
+    (router(state).layer(middleware::from_fn(request_id)), jobs)
 }
 
 impl Application {
@@ -118,23 +123,38 @@ impl Application {
             (None, false) => return Err(StartupError::NoMasterKey),
         };
         let keys = Keys::new(&master).map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
-        if !config.dev_mode {
-            return Err(StartupError::NoSms);
+        let sms: Arc<dyn SmsSender> = match &config.sms {
+            SmsConfig::Log if config.dev_mode => {
+                Arc::new(DevSms::new(config.data_dir.join("sms-outbox.log")))
+            }
+            SmsConfig::Log => return Err(StartupError::NoSms),
+            SmsConfig::Http { url, token } => Arc::new(
+                HttpSms::new(url.clone(), token.clone()).map_err(|e| StartupError::Sms(e.to_string()))?,
+            ),
+        };
+        let blobs = Blobs::open(config.blob_url.as_deref(), &config.data_dir)?;
+        // Failure injection for the crash tests only.
+        let fault = std::env::var("XUANCAI_FAULT").ok().filter(|f| !f.is_empty());
+        if let Some(f) = &fault {
+            tracing::warn!(fault = %f, "XUANCAI_FAULT is set: this process will crash on purpose");
         }
-        let sms = Arc::new(DevSms::new(config.data_dir.join("sms-outbox.log")));
         let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
-        let router = match backend {
+        let (router, jobs) = match backend {
             Backend::Sqlite(s) => app(AppState {
                 store: s,
                 keys,
+                blobs,
                 sms,
                 config: config.clone(),
+                fault,
             }),
             Backend::Postgres(s) => app(AppState {
                 store: s,
                 keys,
+                blobs,
                 sms,
                 config: config.clone(),
+                fault,
             }),
         };
         let listener = TcpListener::bind(config.listen)
@@ -154,6 +174,7 @@ impl Application {
             port,
             listener,
             router,
+            jobs,
         })
     }
 
@@ -164,12 +185,14 @@ impl Application {
     /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port, "listening");
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+        self.jobs.abort();
+        served
     }
 }
 

@@ -14,8 +14,9 @@ pub use sqlx;
 pub use xuancai_domain::{AlbumId, PhotoId, UserId};
 #[doc(hidden)]
 pub use xuancai_store::{
-    AccountStore, AlbumRecord, Appended, BlobGc, CodeCheck, Cursor, FieldValue, LedgerEntry, Millis, PhotoFilter,
-    PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore, Result, SendKey, StoreError, UserRecord,
+    AccountStore, AlbumRecord, Appended, BlobGc, CodeCheck, Cursor, FieldValue, LedgerEntry, Millis,
+    PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore, Result,
+    SendKey, StoreError, UserRecord,
 };
 
 pub fn backend(e: sqlx::Error) -> StoreError {

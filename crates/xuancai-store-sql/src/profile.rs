@@ -4,7 +4,13 @@ use xuancai_store::{LedgerEntry, ProfileRecord, Result, StoreError};
 
 use crate::user_id;
 
-pub type ProfileRow = (Option<Vec<u8>>, Option<Vec<u8>>, Option<String>, Option<String>, i64);
+pub type ProfileRow = (
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
 
 pub fn profile_record(r: ProfileRow) -> ProfileRecord {
     ProfileRecord {

@@ -85,8 +85,13 @@ pub trait PhotoStore: Send + Sync {
     /// Commit a photo row and, in the same transaction, drop the pending
     /// garbage entry for its blobs (which the caller scheduled before writing
     /// them). [`crate::StoreError::Conflict`] if the owner has this content already.
-    fn insert_photo(&self, photo: &PhotoRecord, pending_blobs: &str) -> impl Future<Output = Result<()>> + Send;
-    fn photo(&self, owner: &UserId, id: &PhotoId) -> impl Future<Output = Result<Option<PhotoRecord>>> + Send;
+    fn insert_photo(
+        &self,
+        photo: &PhotoRecord,
+        pending_blobs: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn photo(&self, owner: &UserId, id: &PhotoId)
+    -> impl Future<Output = Result<Option<PhotoRecord>>> + Send;
     fn photo_by_hash(
         &self,
         owner: &UserId,
@@ -116,7 +121,12 @@ pub trait PhotoStore: Send + Sync {
     ) -> impl Future<Output = Result<bool>> + Send;
     /// Delete the row (and its album memberships) and, in the same
     /// transaction, queue its blobs for deletion. False if not found.
-    fn purge_photo(&self, owner: &UserId, id: &PhotoId, now: Millis) -> impl Future<Output = Result<bool>> + Send;
+    fn purge_photo(
+        &self,
+        owner: &UserId,
+        id: &PhotoId,
+        now: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Photos trashed before `cutoff`, any owner (the purge job).
     fn trashed_before(
         &self,
@@ -125,7 +135,8 @@ pub trait PhotoStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<(UserId, PhotoId)>>> + Send;
 
     fn insert_album(&self, album: &AlbumRecord) -> impl Future<Output = Result<()>> + Send;
-    fn album(&self, owner: &UserId, id: &AlbumId) -> impl Future<Output = Result<Option<AlbumRecord>>> + Send;
+    fn album(&self, owner: &UserId, id: &AlbumId)
+    -> impl Future<Output = Result<Option<AlbumRecord>>> + Send;
     /// Newest first (by creation), strictly after `after`.
     fn list_albums(
         &self,

@@ -95,5 +95,6 @@ pub trait ProfileStore: Send + Sync {
 
     /// Count an event (e.g. a failed password) for a key.
     fn record_event(&self, kind: &str, key: &[u8], at: Millis) -> impl Future<Output = Result<()>> + Send;
-    fn count_events(&self, kind: &str, key: &[u8], since: Millis) -> impl Future<Output = Result<u64>> + Send;
+    fn count_events(&self, kind: &str, key: &[u8], since: Millis)
+    -> impl Future<Output = Result<u64>> + Send;
 }

@@ -215,12 +215,21 @@ pub async fn photos<S: crate::PhotoStore + crate::BlobGc + AccountStore>(store: 
     ok(store.schedule_gc(&prefix, 1_000).await);
     assert_eq!(ok(store.due_gc(999, 10).await), Vec::<String>::new());
     ok(store.insert_photo(&p1, &prefix).await);
-    assert!(ok(store.due_gc(5_000, 10).await).is_empty(), "commit cancels the pending delete");
+    assert!(
+        ok(store.due_gc(5_000, 10).await).is_empty(),
+        "commit cancels the pending delete"
+    );
 
     // De-duplication is per user.
-    assert!(matches!(store.insert_photo(&photo(&a, b"h1", 11), "x").await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.insert_photo(&photo(&a, b"h1", 11), "x").await,
+        Err(StoreError::Conflict)
+    ));
     ok(store.insert_photo(&photo(&bob.id, b"h1", 11), "x").await);
-    assert_eq!(ok(store.photo_by_hash(&a, b"h1").await).map(|p| p.id), Some(p1.id));
+    assert_eq!(
+        ok(store.photo_by_hash(&a, b"h1").await).map(|p| p.id),
+        Some(p1.id)
+    );
 
     // Newest first, cursor pagination, no duplicates or gaps, ties broken by id.
     let mut ids = vec![p1.id];
@@ -244,21 +253,51 @@ pub async fn photos<S: crate::PhotoStore + crate::BlobGc + AccountStore>(store: 
         seen.extend(page.into_iter().map(|p| (p.created_at, p.id)));
     }
     assert_eq!(seen.len(), 5);
-    assert!(seen.windows(2).all(|w| (w[0].0, *w[0].1.as_bytes()) > (w[1].0, *w[1].1.as_bytes())));
+    assert!(
+        seen.windows(2)
+            .all(|w| (w[0].0, *w[0].1.as_bytes()) > (w[1].0, *w[1].1.as_bytes()))
+    );
 
     // SEC-6: another user's rows are invisible and untouchable.
     assert_eq!(ok(store.photo(&bob.id, &p1.id).await), None);
     assert_eq!(
-        ok(store.update_photo(&bob.id, &p1.id, PhotoPatch { favourite: Some(true), archived: None }).await),
+        ok(store
+            .update_photo(
+                &bob.id,
+                &p1.id,
+                PhotoPatch {
+                    favourite: Some(true),
+                    archived: None
+                }
+            )
+            .await),
         None
     );
     assert!(!ok(store.set_trashed(&bob.id, &p1.id, Some(1)).await));
     assert!(!ok(store.purge_photo(&bob.id, &p1.id, 1).await));
 
     // Flags and filters.
-    let fav = ok(store.update_photo(&a, &p1.id, PhotoPatch { favourite: Some(true), archived: None }).await);
+    let fav = ok(store
+        .update_photo(
+            &a,
+            &p1.id,
+            PhotoPatch {
+                favourite: Some(true),
+                archived: None,
+            },
+        )
+        .await);
     assert!(fav.is_some_and(|p| p.favourite && !p.archived));
-    ok(store.update_photo(&a, &ids[1], PhotoPatch { favourite: None, archived: Some(true) }).await);
+    ok(store
+        .update_photo(
+            &a,
+            &ids[1],
+            PhotoPatch {
+                favourite: None,
+                archived: Some(true),
+            },
+        )
+        .await);
     let count = |f| async move { ok(store.list_photos(&a, f, None, 100).await).len() };
     assert_eq!(count(PhotoFilter::Favourites).await, 1);
     assert_eq!(count(PhotoFilter::Archived).await, 1);
@@ -278,15 +317,37 @@ pub async fn photos<S: crate::PhotoStore + crate::BlobGc + AccountStore>(store: 
     ok(store.insert_album(&trip).await);
     ok(store.insert_album(&family).await);
     assert_eq!(ok(store.add_to_album(&a, &trip.id, &ids[..3], 70).await), 3);
-    assert_eq!(ok(store.add_to_album(&a, &trip.id, &ids[..3], 71).await), 0, "idempotent");
-    assert_eq!(ok(store.add_to_album(&a, &family.id, &ids[..1], 72).await), 1, "a photo in two albums");
+    assert_eq!(
+        ok(store.add_to_album(&a, &trip.id, &ids[..3], 71).await),
+        0,
+        "idempotent"
+    );
+    assert_eq!(
+        ok(store.add_to_album(&a, &family.id, &ids[..1], 72).await),
+        1,
+        "a photo in two albums"
+    );
     let bobs = ok(store.list_photos(&bob.id, PhotoFilter::Library, None, 10).await);
-    assert_eq!(ok(store.add_to_album(&a, &trip.id, &[bobs[0].id], 73).await), 0, "not alice's photo");
-    assert!(matches!(store.add_to_album(&bob.id, &trip.id, &ids[..1], 74).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        ok(store.add_to_album(&a, &trip.id, &[bobs[0].id], 73).await),
+        0,
+        "not alice's photo"
+    );
+    assert!(matches!(
+        store.add_to_album(&bob.id, &trip.id, &ids[..1], 74).await,
+        Err(StoreError::NotFound)
+    ));
     let listed = ok(store.list_albums(&a, None, 10).await);
-    assert_eq!(listed.iter().map(|x| x.id).collect::<Vec<_>>(), vec![family.id, trip.id]);
+    assert_eq!(
+        listed.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![family.id, trip.id]
+    );
     let t = ok(store.album(&a, &trip.id).await).unwrap_or_else(|| panic!("album"));
-    assert_eq!((t.photo_count, t.updated_at), (3, 70), "only a real change touches the album");
+    assert_eq!(
+        (t.photo_count, t.updated_at),
+        (3, 70),
+        "only a real change touches the album"
+    );
     assert_eq!(t.cover, Some(ids[2]), "newest photo is the cover");
     assert!(ok(store.album(&bob.id, &trip.id).await).is_none());
     assert!(ok(store.list_albums(&bob.id, None, 10).await).is_empty());
@@ -294,16 +355,26 @@ pub async fn photos<S: crate::PhotoStore + crate::BlobGc + AccountStore>(store: 
     // Trash: leaves listings and album counts, restores, purges.
     assert!(ok(store.set_trashed(&a, &ids[2], Some(100)).await));
     assert_eq!(count(PhotoFilter::Trash).await, 1);
-    assert_eq!(ok(store.album(&a, &trip.id).await).map(|x| x.photo_count), Some(2));
+    assert_eq!(
+        ok(store.album(&a, &trip.id).await).map(|x| x.photo_count),
+        Some(2)
+    );
     assert_eq!(ok(store.album_photos(&a, &trip.id, None, 10).await).len(), 2);
     assert_eq!(ok(store.trashed_before(101, 10).await), vec![(a, ids[2])]);
     assert!(ok(store.trashed_before(100, 10).await).is_empty());
     assert!(ok(store.set_trashed(&a, &ids[2], None).await));
     assert_eq!(ok(store.album_photos(&a, &trip.id, None, 10).await).len(), 3);
     assert!(ok(store.purge_photo(&a, &ids[2], 200).await));
-    assert_eq!(ok(store.album(&a, &trip.id).await).map(|x| x.photo_count), Some(2));
+    assert_eq!(
+        ok(store.album(&a, &trip.id).await).map(|x| x.photo_count),
+        Some(2)
+    );
     let due = ok(store.due_gc(200, 10).await);
-    assert_eq!(due, vec![PhotoRecord::blob_prefix(&a, &ids[2])], "purge queues the blobs");
+    assert_eq!(
+        due,
+        vec![PhotoRecord::blob_prefix(&a, &ids[2])],
+        "purge queues the blobs"
+    );
     ok(store.done_gc(&due[0]).await);
     assert!(ok(store.due_gc(i64::MAX, 10).await).is_empty());
 
@@ -314,7 +385,10 @@ pub async fn photos<S: crate::PhotoStore + crate::BlobGc + AccountStore>(store: 
     assert!(!ok(store.delete_album(&bob.id, &trip.id).await));
     assert!(ok(store.delete_album(&a, &trip.id).await));
     assert!(ok(store.photo(&a, &ids[1]).await).is_some());
-    assert_eq!(ok(store.album(&a, &family.id).await).map(|x| x.photo_count), Some(1));
+    assert_eq!(
+        ok(store.album(&a, &family.id).await).map(|x| x.photo_count),
+        Some(1)
+    );
 }
 
 /// Profiles, the ledger and counted events (ACC-3, ACC-5, ACC-8).
@@ -325,15 +399,39 @@ pub async fn profiles<S: crate::ProfileStore + AccountStore>(store: &S) {
     ok(store.insert_user(&u).await);
     let p = ok(store.profile(&u.id).await).unwrap_or_else(|| panic!("profile"));
     assert_eq!(p, crate::ProfileRecord::default());
-    assert!(ok(store.set_profile_field(&u.id, ProfileField::Nickname, Some(FieldValue::Bytes(b"nick".to_vec()))).await));
-    assert!(ok(store.set_profile_field(&u.id, ProfileField::PasswordHash, Some(FieldValue::Text("$argon2id$x".into()))).await));
+    assert!(ok(store
+        .set_profile_field(
+            &u.id,
+            ProfileField::Nickname,
+            Some(FieldValue::Bytes(b"nick".to_vec()))
+        )
+        .await));
+    assert!(ok(store
+        .set_profile_field(
+            &u.id,
+            ProfileField::PasswordHash,
+            Some(FieldValue::Text("$argon2id$x".into()))
+        )
+        .await));
     let p = ok(store.profile(&u.id).await).unwrap_or_else(|| panic!("profile"));
     assert_eq!(p.nickname_ciphertext.as_deref(), Some(&b"nick"[..]));
     assert_eq!(p.password_hash.as_deref(), Some("$argon2id$x"));
-    assert!(ok(store.set_profile_field(&u.id, ProfileField::Nickname, None).await));
-    assert_eq!(ok(store.profile(&u.id).await).and_then(|p| p.nickname_ciphertext), None);
-    assert!(store.set_profile_field(&u.id, ProfileField::Nickname, Some(FieldValue::Text("x".into()))).await.is_err());
-    assert!(!ok(store.set_profile_field(&UserId::generate(), ProfileField::Avatar, None).await));
+    assert!(ok(store
+        .set_profile_field(&u.id, ProfileField::Nickname, None)
+        .await));
+    assert_eq!(
+        ok(store.profile(&u.id).await).and_then(|p| p.nickname_ciphertext),
+        None
+    );
+    assert!(
+        store
+            .set_profile_field(&u.id, ProfileField::Nickname, Some(FieldValue::Text("x".into())))
+            .await
+            .is_err()
+    );
+    assert!(!ok(store
+        .set_profile_field(&UserId::generate(), ProfileField::Avatar, None)
+        .await));
 
     // ACC-8: append-only, idempotent by reference, never below zero.
     let entry = |delta, reference: &str, at| LedgerEntry {
@@ -344,13 +442,29 @@ pub async fn profiles<S: crate::ProfileStore + AccountStore>(store: &S) {
         reference: reference.into(),
         created_at: at,
     };
-    assert_eq!(ok(store.append_ledger(&entry(10, "check_in:1", 1)).await), Appended::Done { balance: 10 });
-    assert_eq!(ok(store.append_ledger(&entry(10, "check_in:1", 2)).await), Appended::Duplicate);
-    assert_eq!(ok(store.append_ledger(&entry(-15, "spend:1", 3)).await), Appended::Insufficient { balance: 10 });
-    assert_eq!(ok(store.append_ledger(&entry(-4, "spend:2", 4)).await), Appended::Done { balance: 6 });
+    assert_eq!(
+        ok(store.append_ledger(&entry(10, "check_in:1", 1)).await),
+        Appended::Done { balance: 10 }
+    );
+    assert_eq!(
+        ok(store.append_ledger(&entry(10, "check_in:1", 2)).await),
+        Appended::Duplicate
+    );
+    assert_eq!(
+        ok(store.append_ledger(&entry(-15, "spend:1", 3)).await),
+        Appended::Insufficient { balance: 10 }
+    );
+    assert_eq!(
+        ok(store.append_ledger(&entry(-4, "spend:2", 4)).await),
+        Appended::Done { balance: 6 }
+    );
     let entries = ok(store.ledger(&u.id, None, 10).await);
     assert_eq!(entries.iter().map(|e| e.delta).collect::<Vec<_>>(), vec![-4, 10]);
-    assert_eq!(entries.iter().map(|e| e.delta).sum::<i64>(), 6, "balance is the sum of the ledger");
+    assert_eq!(
+        entries.iter().map(|e| e.delta).sum::<i64>(),
+        6,
+        "balance is the sum of the ledger"
+    );
     assert_eq!(ok(store.profile(&u.id).await).map(|p| p.coin_balance), Some(6));
 
     ok(store.record_event("password_failed", b"k", 10).await);

@@ -1,5 +1,7 @@
-//! Phone login by one-time SMS code (ACC-1, ACC-2, ACC-4):
-//! `POST /api/v1/auth/code`, `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`.
+//! Sign-in (ACC-1..4): by one-time SMS code (`POST /api/v1/auth/code`, then
+//! `POST /api/v1/auth/login`), by password (`POST /api/v1/auth/password`),
+//! sessions (cookie or bearer token, CSRF header on cookie writes) and
+//! `POST /api/v1/auth/logout`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,8 +15,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use xuancai_domain::{OneTimeCode, PhoneNumber, UserId};
-use xuancai_store::{AccountStore, CodeCheck, SendKey, StoreError, UserRecord};
+use xuancai_domain::{OneTimeCode, Password, PhoneNumber, UserId};
+use xuancai_store::{CodeCheck, FieldValue, ProfileField, SendKey, Store, StoreError, UserRecord};
 
 use super::{AppState, now_ms};
 use crate::crypto::{random, sha256};
@@ -29,7 +31,7 @@ pub(crate) struct CodeRequest {
 }
 
 /// The same answer whether or not the number has an account (ACC-1).
-pub(crate) async fn request_code<S: AccountStore>(
+pub(crate) async fn request_code<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<CodeRequest>, JsonRejection>,
@@ -89,7 +91,7 @@ pub(crate) struct LoginRequest {
     code: String,
 }
 
-pub(crate) async fn login<S: AccountStore>(
+pub(crate) async fn login<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -135,12 +137,22 @@ pub(crate) async fn login<S: AccountStore>(
         }
     }
     let (user, created) = find_or_create(&state, &phone, &hmac, now).await?;
-    // ACC-4: a new session (and token) at every login.
+    start_session(&state, &user, created).await
+}
+
+/// ACC-4: a new session (and token) at every sign-in; the token goes back
+/// in the body (for API and CLI clients) and in an HttpOnly cookie.
+pub(crate) async fn start_session<S: Store>(
+    state: &AppState<S>,
+    user: &UserId,
+    created: bool,
+) -> Result<Response, ApiError> {
+    let now = now_ms();
     let token: String = random::<32>().iter().map(|b| format!("{b:02x}")).collect();
     let ttl = state.config.session_ttl_secs;
     state
         .store
-        .create_session(&sha256(token.as_bytes()), &user, now, now + ttl * 1000)
+        .create_session(&sha256(token.as_bytes()), user, now, now + ttl * 1000)
         .await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{}",
@@ -159,7 +171,78 @@ pub(crate) async fn login<S: AccountStore>(
     Ok(resp)
 }
 
-async fn find_or_create<S: AccountStore>(
+#[derive(Deserialize)]
+pub(crate) struct PasswordLogin {
+    phone: String,
+    password: String,
+}
+
+const PASSWORD_FAILED: &str = "password_failed";
+
+/// ACC-3: sign in with a password. Unknown numbers, accounts without a
+/// password and wrong passwords get the same answer after the same work;
+/// failures per number are limited per hour.
+pub(crate) async fn password_login<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    body: Result<Json<PasswordLogin>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    let phone = PhoneNumber::parse(&req.phone)?;
+    let hmac = state.keys.lookup_hash(phone.as_e164());
+    let now = now_ms();
+    let failures = state
+        .store
+        .count_events(PASSWORD_FAILED, &hmac, now - 3_600_000)
+        .await?;
+    if failures >= state.config.password_failures_per_hour {
+        return Err(ApiError::RateLimited);
+    }
+    let params = super::me::hash_params(&state.config);
+    let user = state.store.user_by_phone(&hmac).await?;
+    let stored = match &user {
+        Some(u) => state.store.profile(&u.id).await?.and_then(|p| p.password_hash),
+        None => None,
+    };
+    let password = req.password;
+    // Verify, and when the stored hash uses old parameters, make a new one
+    // while the password is at hand (ACC-3: re-hashed when parameters change).
+    let (verdict, new_hash) = tokio::task::spawn_blocking(move || match &stored {
+        Some(phc) => {
+            let v = crate::passwords::verify(&password, phc, params);
+            let new_hash = (v == crate::passwords::Verdict::RightNeedsRehash)
+                .then(|| Password::parse(&password).ok())
+                .flatten()
+                .and_then(|p| crate::passwords::hash(&p, params).ok());
+            (v, new_hash)
+        }
+        None => {
+            crate::passwords::waste_time(params);
+            (crate::passwords::Verdict::Wrong, None)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let user = match (user, verdict) {
+        (Some(u), crate::passwords::Verdict::Right | crate::passwords::Verdict::RightNeedsRehash) => u,
+        _ => {
+            state.store.record_event(PASSWORD_FAILED, &hmac, now).await?;
+            return Err(ApiError::CodeRejected {
+                code: "invalid_credentials",
+                message: "wrong phone number or password".into(),
+            });
+        }
+    };
+    if let Some(phc) = new_hash {
+        state
+            .store
+            .set_profile_field(&user.id, ProfileField::PasswordHash, Some(FieldValue::Text(phc)))
+            .await?;
+        tracing::info!(user = %user.id, "password re-hashed with current parameters");
+    }
+    start_session(&state, &user.id, false).await
+}
+
+async fn find_or_create<S: Store>(
     state: &AppState<S>,
     phone: &PhoneNumber,
     hmac: &[u8],
@@ -212,7 +295,7 @@ fn token_from(headers: &HeaderMap) -> Option<(String, bool)> {
         .map(|t| (t, true))
 }
 
-impl<S: AccountStore + 'static> FromRequestParts<Arc<AppState<S>>> for Session {
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, ApiError> {
@@ -231,7 +314,7 @@ impl<S: AccountStore + 'static> FromRequestParts<Arc<AppState<S>>> for Session {
     }
 }
 
-pub async fn logout<S: AccountStore + 'static>(
+pub async fn logout<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     session: Session,
 ) -> Result<Response, ApiError> {

@@ -1,19 +1,39 @@
-//! `GET /api/v1/me`: the signed-in user's account (ACC-2, ACC-5; the phone
-//! number is decrypted with the user's own data key and shown masked).
+//! The signed-in user's account and profile (ACC-2, ACC-3, ACC-5): read it,
+//! correct nickname and birth date, upload an avatar, set or change a
+//! password. Personal values are encrypted with the user's data key (SEC-4);
+//! the phone number is shown masked.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use xuancai_domain::PhoneNumber;
-use xuancai_store::AccountStore;
+use xuancai_domain::{BirthDate, Date, Nickname, Password, PhoneNumber};
+use xuancai_imaging::decode::{DecodeLimits, decode_to_fit};
+use xuancai_imaging::resize::cover;
+use xuancai_imaging::thumbnail::encode_webp;
+use xuancai_store::{FieldValue, ProfileField, Store};
 
-use super::AppState;
-use super::auth::Session;
+use super::auth::{Session, start_session};
+use super::photos::read_file_field;
+use super::{AppState, now_ms};
+use crate::crypto::random;
 use crate::error::ApiError;
+use crate::passwords::{self, HashParams, Verdict};
 
-pub async fn me<S: AccountStore + 'static>(
+const AVATAR_SIDE: u32 = 256;
+
+fn decrypt_text(key: &crate::crypto::DataKey, ct: Option<&Vec<u8>>) -> Option<String> {
+    ct.and_then(|c| key.decrypt(c).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
+pub async fn me<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     session: Session,
 ) -> Result<Json<Value>, ApiError> {
@@ -22,10 +42,12 @@ pub async fn me<S: AccountStore + 'static>(
         .user_by_id(&session.user)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    let key = state
-        .keys
-        .unwrap_data_key(&user.wrapped_data_key)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let profile = state
+        .store
+        .profile(&session.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let key = state.data_key(&session.user).await?;
     let phone = key
         .decrypt(&user.phone_ciphertext)
         .ok()
@@ -35,6 +57,282 @@ pub async fn me<S: AccountStore + 'static>(
     Ok(Json(json!({
         "user_id": user.id.to_string(),
         "phone": phone.masked(),
+        "nickname": decrypt_text(&key, profile.nickname_ciphertext.as_ref()),
+        "birth_date": decrypt_text(&key, profile.birth_date_ciphertext.as_ref()),
+        "avatar": profile.avatar_version.as_ref().map(|v| format!("/api/v1/me/avatar?v={v}")),
+        "has_password": profile.password_hash.is_some(),
+        "coins": profile.coin_balance,
         "created_at": user.created_at,
     })))
+}
+
+/// `PATCH /api/v1/me`: a field absent is unchanged; `null` clears it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    #[serde(default, deserialize_with = "present")]
+    nickname: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    birth_date: Option<Value>,
+}
+
+/// A key that is present (even as `null`) is `Some`; an absent key stays `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+fn text_or_null(v: &Value, field: &'static str) -> Result<Option<String>, ApiError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        _ => Err(ApiError::BadRequest {
+            code: "invalid_json",
+            message: format!("{field} is a string or null"),
+        }),
+    }
+}
+
+pub async fn update<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    body: Result<Json<ProfilePatch>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(patch) = body?;
+    let key = state.data_key(&session.user).await?;
+    // Parse everything before writing anything.
+    let nickname = patch
+        .nickname
+        .as_ref()
+        .map(|v| {
+            text_or_null(v, "nickname")?
+                .map(|s| Nickname::parse(&s))
+                .transpose()
+                .map_err(ApiError::from)
+        })
+        .transpose()?;
+    let today = Date::from_unix_ms(now_ms(), state.config.utc_offset_minutes);
+    let birth = patch
+        .birth_date
+        .as_ref()
+        .map(|v| {
+            text_or_null(v, "birth_date")?
+                .map(|s| BirthDate::parse(&s, today))
+                .transpose()
+                .map_err(ApiError::from)
+        })
+        .transpose()?;
+    if let Some(n) = nickname {
+        let value = n.map(|n| FieldValue::Bytes(key.encrypt(n.as_str().as_bytes())));
+        state
+            .store
+            .set_profile_field(&session.user, ProfileField::Nickname, value)
+            .await?;
+    }
+    if let Some(b) = birth {
+        let value = b.map(|b| FieldValue::Bytes(key.encrypt(b.date().to_string().as_bytes())));
+        state
+            .store
+            .set_profile_field(&session.user, ProfileField::BirthDate, value)
+            .await?;
+    }
+    me(State(state), session).await
+}
+
+fn avatar_key(user: &xuancai_domain::UserId, version: &str) -> String {
+    format!("u/{user}/avatar/{version}.webp")
+}
+
+pub async fn avatar<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+) -> Result<Response, ApiError> {
+    let profile = state
+        .store
+        .profile(&session.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let version = profile.avatar_version.ok_or(ApiError::NotFound)?;
+    let key = state.data_key(&session.user).await?;
+    let data = state
+        .blobs
+        .get(&avatar_key(&session.user, &version), &key)
+        .await?;
+    let mut resp = Body::from(data).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/webp"));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=300"),
+    );
+    Ok(resp)
+}
+
+pub async fn set_avatar<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    form: Multipart,
+) -> Result<Json<Value>, ApiError> {
+    let limit = state.config.max_upload_bytes;
+    let (bytes, _) = read_file_field(form, limit).await?;
+    let limits = DecodeLimits {
+        max_bytes: limit,
+        max_pixels: state.config.max_upload_pixels,
+    };
+    let webp = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+        let img = decode_to_fit(&bytes, &limits, AVATAR_SIDE * 2)?.image;
+        let square = cover(&img, AVATAR_SIDE, AVATAR_SIDE)?;
+        Ok(encode_webp(&square, 85.0)?)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let key = state.data_key(&session.user).await?;
+    let old = state
+        .store
+        .profile(&session.user)
+        .await?
+        .and_then(|p| p.avatar_version);
+    let version: String = random::<8>().iter().map(|b| format!("{b:02x}")).collect();
+    let blob = avatar_key(&session.user, &version);
+    // Write the blob, then point the profile at it, then drop the old one.
+    let prefix = format!("u/{}/avatar/{version}", session.user);
+    state
+        .store
+        .schedule_gc(&prefix, now_ms() + state.config.upload_grace_secs * 1000)
+        .await?;
+    state.blobs.put(&blob, &webp, &key).await?;
+    state
+        .store
+        .set_profile_field(
+            &session.user,
+            ProfileField::Avatar,
+            Some(FieldValue::Text(version)),
+        )
+        .await?;
+    state.store.done_gc(&prefix).await?;
+    if let Some(old) = old {
+        state
+            .store
+            .schedule_gc(&format!("u/{}/avatar/{old}", session.user), now_ms())
+            .await?;
+    }
+    me(State(state), session).await
+}
+
+pub async fn delete_avatar<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+) -> Result<StatusCode, ApiError> {
+    let old = state
+        .store
+        .profile(&session.user)
+        .await?
+        .and_then(|p| p.avatar_version);
+    let Some(old) = old else {
+        return Err(ApiError::NotFound);
+    };
+    state
+        .store
+        .set_profile_field(&session.user, ProfileField::Avatar, None)
+        .await?;
+    state
+        .store
+        .schedule_gc(&format!("u/{}/avatar/{old}", session.user), now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn hash_params(config: &crate::config::Config) -> HashParams {
+    HashParams {
+        m_cost_kib: config.argon2_m_cost_kib,
+        t_cost: config.argon2_t_cost,
+        p_cost: 1,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    current_password: Option<String>,
+    new_password: Option<String>,
+}
+
+/// Check the current password when one is set (changing or removing it
+/// needs it); Argon2 runs on the blocking pool.
+async fn check_current<S: Store>(
+    state: &AppState<S>,
+    session: &Session,
+    given: Option<String>,
+) -> Result<(), ApiError> {
+    let profile = state
+        .store
+        .profile(&session.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let Some(stored) = profile.password_hash else {
+        return Ok(());
+    };
+    let wrong = || ApiError::CodeRejected {
+        code: "invalid_credentials",
+        message: "the current password is wrong".into(),
+    };
+    let given = given.ok_or_else(wrong)?;
+    let params = hash_params(&state.config);
+    let verdict = tokio::task::spawn_blocking(move || passwords::verify(&given, &stored, params))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if verdict == Verdict::Wrong {
+        Err(wrong())
+    } else {
+        Ok(())
+    }
+}
+
+/// `PUT /api/v1/me/password`: set one, or change it (needs the current one).
+/// Every session is revoked and a fresh one returned.
+pub async fn set_password<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    body: Result<Json<PasswordBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let new = Password::parse(b.new_password.as_deref().unwrap_or_default())?;
+    check_current(&state, &session, b.current_password).await?;
+    let params = hash_params(&state.config);
+    let phc = tokio::task::spawn_blocking(move || passwords::hash(&new, params))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state
+        .store
+        .set_profile_field(
+            &session.user,
+            ProfileField::PasswordHash,
+            Some(FieldValue::Text(phc)),
+        )
+        .await?;
+    state.store.delete_user_sessions(&session.user).await?;
+    tracing::info!(user = %session.user, "password set; sessions revoked");
+    start_session(&state, &session.user, false).await
+}
+
+pub async fn delete_password<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    body: Result<Json<PasswordBody>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body?;
+    let profile = state
+        .store
+        .profile(&session.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if profile.password_hash.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    check_current(&state, &session, b.current_password).await?;
+    state
+        .store
+        .set_profile_field(&session.user, ProfileField::PasswordHash, None)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

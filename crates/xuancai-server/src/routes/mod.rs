@@ -1,27 +1,65 @@
 //! One module per HTTP resource, and the router that joins them.
+//!
+//! Every route is added through [`Api::add`] together with its [`RouteDoc`],
+//! so the OpenAPI document (`GET /api/v1/openapi.json`) and the
+//! authorisation matrix test are generated from the same table as the
+//! router: a route cannot exist undocumented.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::routing::{get, post};
-use xuancai_store::AccountStore;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use serde::Deserialize;
+use xuancai_store::{Cursor, Store};
 
+use crate::blobs::Blobs;
 use crate::config::Config;
-use crate::crypto::Keys;
+use crate::crypto::{DataKey, Keys};
+use crate::error::ApiError;
 use crate::sms::SmsSender;
 
+pub mod albums;
 pub mod auth;
+pub mod coins;
 pub mod health;
 pub mod me;
+pub mod openapi;
+pub mod photos;
 
 /// What every handler can reach.
 #[derive(Debug)]
 pub struct AppState<S> {
     pub store: S,
     pub keys: Keys,
+    pub blobs: Blobs,
     pub sms: Arc<dyn SmsSender>,
     pub config: Config,
+    /// Failure injection for crash tests (`XUANCAI_FAULT`); `None` in production.
+    pub fault: Option<String>,
+}
+
+impl<S: Store> AppState<S> {
+    /// The signed-in user's data key (SEC-4).
+    pub async fn data_key(&self, user: &xuancai_domain::UserId) -> Result<DataKey, ApiError> {
+        let record = self
+            .store
+            .user_by_id(user)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        self.keys
+            .unwrap_data_key(&record.wrapped_data_key)
+            .map_err(|e| ApiError::Internal(format!("data key of {user}: {e}")))
+    }
+
+    /// Crash here if the crash test asked for it.
+    pub fn fault_point(&self, name: &str) {
+        if self.fault.as_deref() == Some(name) {
+            tracing::error!(point = name, "XUANCAI_FAULT: aborting the process");
+            std::process::abort();
+        }
+    }
 }
 
 /// Milliseconds since the epoch.
@@ -32,13 +70,414 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-pub fn router<S: AccountStore + 'static>(state: Arc<AppState<S>>) -> Router {
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready::<S>))
-        .route("/api/v1/auth/code", post(auth::request_code::<S>))
-        .route("/api/v1/auth/login", post(auth::login::<S>))
-        .route("/api/v1/auth/logout", post(auth::logout::<S>))
-        .route("/api/v1/me", get(me::me::<S>))
+/// One documented operation.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteDoc {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    /// Needs a session (401 without one).
+    pub auth: bool,
+    /// The success status.
+    pub ok: u16,
+    /// Request body: `json`, `multipart` or none.
+    pub body: Option<&'static str>,
+    /// Requirement IDs this operation keeps.
+    pub keeps: &'static str,
+}
+
+const fn doc(method: &'static str, path: &'static str, tag: &'static str, summary: &'static str) -> RouteDoc {
+    RouteDoc {
+        method,
+        path,
+        tag,
+        summary,
+        auth: true,
+        ok: 200,
+        body: None,
+        keeps: "",
+    }
+}
+
+impl RouteDoc {
+    const fn public(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+    const fn ok(mut self, status: u16) -> Self {
+        self.ok = status;
+        self
+    }
+    const fn json(mut self) -> Self {
+        self.body = Some("json");
+        self
+    }
+    const fn multipart(mut self) -> Self {
+        self.body = Some("multipart");
+        self
+    }
+    const fn keeps(mut self, ids: &'static str) -> Self {
+        self.keeps = ids;
+        self
+    }
+}
+
+/// The router under construction and its documentation.
+struct Api<S> {
+    router: Router<Arc<AppState<S>>>,
+    docs: Vec<RouteDoc>,
+}
+
+impl<S: Store> Api<S> {
+    fn add(mut self, d: RouteDoc, route: MethodRouter<Arc<AppState<S>>>) -> Self {
+        self.router = self.router.route(d.path, route);
+        self.docs.push(d);
+        self
+    }
+}
+
+/// Every route, with its documentation.
+fn api<S: Store>(config: &Config) -> Api<S> {
+    let upload_limit = usize::try_from(config.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    let api = Api {
+        router: Router::new(),
+        docs: Vec::new(),
+    };
+    api.add(
+        doc("GET", "/health", "ops", "The process answers").public(),
+        get(health::health),
+    )
+    .add(
+        doc("GET", "/ready", "ops", "The database and blob store answer").public(),
+        get(health::ready::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/openapi.json", "ops", "This document").public(),
+        get(openapi::serve),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/auth/code",
+            "auth",
+            "Send a one-time login code by SMS",
+        )
+        .public()
+        .json()
+        .ok(202)
+        .keeps("ACC-1"),
+        post(auth::request_code::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/auth/login",
+            "auth",
+            "Sign in with the code; starts a session",
+        )
+        .public()
+        .json()
+        .keeps("ACC-1 ACC-2 ACC-4"),
+        post(auth::login::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/auth/password",
+            "auth",
+            "Sign in with phone number and password",
+        )
+        .public()
+        .json()
+        .keeps("ACC-3 SEC-2"),
+        post(auth::password_login::<S>),
+    )
+    .add(
+        doc("POST", "/api/v1/auth/logout", "auth", "End this session")
+            .ok(204)
+            .keeps("ACC-4"),
+        post(auth::logout::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me",
+            "profile",
+            "The signed-in account and profile",
+        )
+        .keeps("ACC-5 R-1"),
+        get(me::me::<S>),
+    )
+    .add(
+        doc("PATCH", "/api/v1/me", "profile", "Change nickname or birth date")
+            .json()
+            .keeps("ACC-5 R-2"),
+        patch(me::update::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/me/avatar", "profile", "The avatar image (WebP)").keeps("ACC-5"),
+        get(me::avatar::<S>),
+    )
+    .add(
+        doc("PUT", "/api/v1/me/avatar", "profile", "Upload an avatar")
+            .multipart()
+            .keeps("ACC-5 SEC-4"),
+        put(me::set_avatar::<S>).layer(DefaultBodyLimit::max(upload_limit)),
+    )
+    .add(
+        doc("DELETE", "/api/v1/me/avatar", "profile", "Remove the avatar").ok(204),
+        delete(me::delete_avatar::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/me/password",
+            "profile",
+            "Set or change the password",
+        )
+        .json()
+        .keeps("ACC-3 SEC-2"),
+        put(me::set_password::<S>),
+    )
+    .add(
+        doc("DELETE", "/api/v1/me/password", "profile", "Remove the password")
+            .json()
+            .ok(204)
+            .keeps("ACC-3"),
+        delete(me::delete_password::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/coins",
+            "coins",
+            "Balance and ledger, newest first",
+        )
+        .keeps("ACC-8"),
+        get(coins::ledger::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/coins/check-in",
+            "coins",
+            "Daily check-in (once per day)",
+        )
+        .ok(201)
+        .keeps("ACC-8"),
+        post(coins::check_in::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/photos",
+            "photos",
+            "List photos, newest first (filter: library, favourites, archived, trash)",
+        )
+        .keeps("IMG-1 SEC-6"),
+        get(photos::list::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/photos",
+            "photos",
+            "Upload a photo (multipart field `file`)",
+        )
+        .multipart()
+        .ok(201)
+        .keeps("IMG-1 SEC-4"),
+        post(photos::upload::<S>).layer(DefaultBodyLimit::max(upload_limit)),
+    )
+    .add(
+        doc("GET", "/api/v1/photos/{id}", "photos", "One photo").keeps("IMG-1 SEC-6"),
+        get(photos::get_one::<S>),
+    )
+    .add(
+        doc("PATCH", "/api/v1/photos/{id}", "photos", "Favourite or archive")
+            .json()
+            .keeps("IMG-1 SEC-6"),
+        patch(photos::update::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/photos/{id}",
+            "photos",
+            "Move to the trash (`?permanent=true`: purge now)",
+        )
+        .ok(204)
+        .keeps("IMG-1 SEC-6"),
+        delete(photos::remove::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/photos/{id}/restore",
+            "photos",
+            "Restore from the trash",
+        )
+        .keeps("IMG-1 SEC-6"),
+        post(photos::restore::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/photos/{id}/{variant}",
+            "photos",
+            "Image bytes: thumbnail, preview or original",
+        )
+        .keeps("IMG-1 SEC-6"),
+        get(photos::bytes::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/albums", "albums", "List albums, newest first").keeps("IMG-1 SEC-6"),
+        get(albums::list::<S>),
+    )
+    .add(
+        doc("POST", "/api/v1/albums", "albums", "Create an album")
+            .json()
+            .ok(201)
+            .keeps("IMG-1"),
+        post(albums::create::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/albums/{id}", "albums", "One album").keeps("IMG-1 SEC-6"),
+        get(albums::get_one::<S>),
+    )
+    .add(
+        doc("PATCH", "/api/v1/albums/{id}", "albums", "Rename")
+            .json()
+            .keeps("IMG-1 SEC-6"),
+        patch(albums::rename::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/albums/{id}",
+            "albums",
+            "Delete the album (its photos stay)",
+        )
+        .ok(204)
+        .keeps("IMG-1 SEC-6"),
+        delete(albums::remove::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/albums/{id}/photos",
+            "albums",
+            "The album's photos, newest first",
+        )
+        .keeps("IMG-1 SEC-6"),
+        get(albums::photos::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/albums/{id}/photos",
+            "albums",
+            "Add photos (or move them with `from_album`)",
+        )
+        .json()
+        .keeps("IMG-1 SEC-6"),
+        post(albums::add_photos::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/albums/{id}/photos/{photo_id}",
+            "albums",
+            "Take a photo out of the album",
+        )
+        .ok(204)
+        .keeps("IMG-1 SEC-6"),
+        delete(albums::remove_photo::<S>),
+    )
+}
+
+/// Every documented operation (what the router serves).
+pub fn route_docs(config: &Config) -> Vec<RouteDoc> {
+    // The docs do not depend on the store type; any backend gives the same table.
+    api::<xuancai_store_sqlite::SqliteStore>(config).docs
+}
+
+pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    let api = api::<S>(&state.config);
+    openapi::init(&api.docs);
+    api.router
+        .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
+}
+
+/// `?cursor=…&limit=…` on every listing.
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+impl Page {
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+
+    pub fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
+        self.cursor.as_deref().map(decode_cursor).transpose()
+    }
+}
+
+/// Cursors are opaque to clients: 16 hex digits of time, 32 of id.
+pub fn encode_cursor(at: i64, id: &[u8; 16]) -> String {
+    let mut s = format!("{:016x}", at.cast_unsigned());
+    for b in id {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn decode_cursor(s: &str) -> Result<Cursor, ApiError> {
+    let bad = || ApiError::BadRequest {
+        code: "invalid_cursor",
+        message: "the cursor is not one this server gave out".into(),
+    };
+    if s.len() != 48 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let at = u64::from_str_radix(&s[..16], 16)
+        .map_err(|_| bad())?
+        .cast_signed();
+    let mut id = [0u8; 16];
+    for (i, b) in id.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[16 + i * 2..18 + i * 2], 16).map_err(|_| bad())?;
+    }
+    Ok(Cursor { at, id })
+}
+
+/// The `next_cursor` of a page: present when the page is full.
+pub fn next_cursor<T>(items: &[T], limit: u32, key: impl Fn(&T) -> (i64, [u8; 16])) -> Option<String> {
+    if items.len() < limit as usize {
+        return None;
+    }
+    items.last().map(|last| {
+        let (at, id) = key(last);
+        encode_cursor(at, &id)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() -> Result<(), ApiError> {
+        let c = decode_cursor(&encode_cursor(1_700_000_000_123, &[7; 16]))?;
+        assert_eq!((c.at, c.id), (1_700_000_000_123, [7; 16]));
+        assert!(decode_cursor("zz").is_err());
+        assert!(decode_cursor(&"g".repeat(48)).is_err());
+        Ok(())
+    }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_with};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_with};
 
 async fn body(r: reqwest::Response) -> Value {
     r.json().await.unwrap_or_else(|e| panic!("{e}"))
@@ -100,14 +100,11 @@ async fn acc1_login_by_sms_code_on_sqlite() {
 
 #[tokio::test]
 async fn acc1_login_by_sms_code_on_postgres() {
-    use sqlx_free_admin::Admin;
-    let admin = Admin::connect().await;
-    let (url, name) = admin.fresh_database().await;
-    let app = spawn_with(Some(url)).await;
+    let app = spawn_with(Backend::PostgresS3, |_| {}).await;
     login_story(&app).await;
     let second = app.login("+86 139 0013 9000", "+8613900139000").await;
     assert!(!second.is_empty());
-    admin.drop_database(&name).await;
+    app.cleanup().await;
 }
 
 #[tokio::test]
@@ -236,48 +233,4 @@ async fn acc4_cookie_writes_need_the_csrf_header() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 204);
-}
-
-mod sqlx_free_admin {
-    //! A throwaway PostgreSQL database per test, made and dropped (FORCE) with plain SQL.
-    pub struct Admin {
-        pool: sqlx::PgPool,
-        base: String,
-    }
-
-    impl Admin {
-        pub async fn connect() -> Self {
-            let base = std::env::var("XUANCAI_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            let pool = sqlx::PgPool::connect(&base)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL at {base} is required: {e}"));
-            Self { pool, base }
-        }
-
-        pub async fn drop_database(&self, name: &str) {
-            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .execute(&self.pool)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-        }
-
-        pub async fn fresh_database(&self) -> (String, String) {
-            let name = format!(
-                "xuancai_t_{}",
-                xuancai_domain::UserId::generate()
-                    .to_string()
-                    .trim_start_matches("u_")
-            );
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&self.pool)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let (prefix, _) = self
-                .base
-                .rsplit_once('/')
-                .unwrap_or_else(|| panic!("database URL"));
-            (format!("{prefix}/{name}"), name)
-        }
-    }
 }

@@ -1,5 +1,10 @@
 //! API tests: each test spawns its own server on port 0 with a fresh data
-//! dir (SQLite file), or a fresh PostgreSQL database.
+//! dir (SQLite file + local blobs), or a fresh PostgreSQL database and S3
+//! bucket.
 
+mod albums;
 mod auth;
 mod helpers;
+mod photos;
+mod profile;
+mod sec6;

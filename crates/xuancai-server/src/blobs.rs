@@ -1,0 +1,151 @@
+//! Blob storage through `object_store`: a local folder by default, an
+//! S3-compatible bucket for scale. Every blob is encrypted with its owner's
+//! data key before it leaves the process (SEC-4), and every failure is
+//! normalised here into a [`BlobError`].
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use object_store::ObjectStoreExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
+
+use crate::crypto::DataKey;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob not found")]
+    NotFound,
+    #[error("blob storage failed: {0}")]
+    Backend(String),
+    #[error("blob does not decrypt")]
+    Decrypt,
+    #[error("blob URL {0:?}: use file:///PATH or s3://BUCKET")]
+    BadUrl(String),
+}
+
+impl From<object_store::Error> for BlobError {
+    fn from(e: object_store::Error) -> Self {
+        match e {
+            object_store::Error::NotFound { .. } => Self::NotFound,
+            other => Self::Backend(other.to_string()),
+        }
+    }
+}
+
+/// The blob store.
+#[derive(Clone)]
+pub struct Blobs {
+    store: Arc<dyn ObjectStore>,
+    description: String,
+}
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Blobs({})", self.description)
+    }
+}
+
+impl Blobs {
+    /// `None` → `DATA_DIR/blobs`; `file:///PATH`; or `s3://BUCKET[/…]` with
+    /// credentials, region and endpoint from the usual `AWS_…` variables
+    /// (`AWS_ENDPOINT_URL` for an S3-compatible server; plain `http://`
+    /// endpoints are allowed for loopback test servers).
+    pub fn open(url: Option<&str>, data_dir: &std::path::Path) -> Result<Self, BlobError> {
+        match url {
+            None => Self::local(&data_dir.join("blobs")),
+            Some(u) if u.starts_with("file://") => Self::local(std::path::Path::new(&u["file://".len()..])),
+            Some(u) if u.starts_with("s3://") => {
+                let mut b = AmazonS3Builder::from_env().with_url(u);
+                let endpoint = std::env::var("AWS_ENDPOINT_URL")
+                    .or_else(|_| std::env::var("AWS_ENDPOINT"))
+                    .ok();
+                if let Some(ep) = &endpoint {
+                    b = b.with_endpoint(ep).with_allow_http(ep.starts_with("http://"));
+                }
+                if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+                    b = b.with_region("us-east-1");
+                }
+                let store = b.build()?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    description: format!("{u} via {}", endpoint.as_deref().unwrap_or("AWS")),
+                })
+            }
+            Some(other) => Err(BlobError::BadUrl(
+                other.split(':').next().unwrap_or_default().to_string(),
+            )),
+        }
+    }
+
+    fn local(dir: &std::path::Path) -> Result<Self, BlobError> {
+        std::fs::create_dir_all(dir).map_err(|e| BlobError::Backend(format!("{}: {e}", dir.display())))?;
+        let store = LocalFileSystem::new_with_prefix(dir)?;
+        Ok(Self {
+            store: Arc::new(store),
+            description: format!("file://{}", dir.display()),
+        })
+    }
+
+    /// Encrypt and store. The write is atomic: readers see the whole blob or none.
+    pub async fn put(&self, key: &str, plaintext: &[u8], data_key: &DataKey) -> Result<(), BlobError> {
+        let sealed = data_key.encrypt(plaintext);
+        self.store
+            .put(&ObjectPath::from(key), PutPayload::from(Bytes::from(sealed)))
+            .await?;
+        Ok(())
+    }
+
+    /// Read and decrypt.
+    pub async fn get(&self, key: &str, data_key: &DataKey) -> Result<Vec<u8>, BlobError> {
+        let sealed = self.store.get(&ObjectPath::from(key)).await?.bytes().await?;
+        data_key.decrypt(&sealed).map_err(|_| BlobError::Decrypt)
+    }
+
+    /// The stored (encrypted) bytes, for tests and audits.
+    pub async fn raw(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        Ok(self
+            .store
+            .get(&ObjectPath::from(key))
+            .await?
+            .bytes()
+            .await?
+            .to_vec())
+    }
+
+    /// Delete every blob under a prefix; returns how many. Idempotent.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, BlobError> {
+        let keys: Vec<ObjectPath> = self
+            .store
+            .list(Some(&ObjectPath::from(prefix)))
+            .map_ok(|m| m.location)
+            .try_collect()
+            .await?;
+        for k in &keys {
+            match self.store.delete(k).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(keys.len())
+    }
+
+    /// Every key under a prefix.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        let keys: Vec<String> = self
+            .store
+            .list(Some(&ObjectPath::from(prefix)))
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
+            .await?;
+        Ok(keys)
+    }
+
+    /// Readiness: the store answers a listing.
+    pub async fn check(&self) -> Result<(), BlobError> {
+        self.list("health/").await.map(|_| ())
+    }
+}

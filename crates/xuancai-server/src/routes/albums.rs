@@ -1,0 +1,241 @@
+//! Albums (IMG-1): create, rename, delete; add, move and remove photos; a
+//! photo may be in many albums. Names are encrypted with the owner's data
+//! key (SEC-4); every call is scoped to the owner (SEC-6).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::{AlbumId, PhotoId};
+use xuancai_store::{AlbumRecord, Store};
+
+use super::auth::Session;
+use super::photos::{parse_photo_id, photos_page};
+use super::{AppState, Page, next_cursor, now_ms};
+use crate::crypto::DataKey;
+use crate::error::ApiError;
+
+const MAX_NAME_CHARS: usize = 100;
+const MAX_BATCH: usize = 500;
+
+fn parse_album_id(s: &str) -> Result<AlbumId, ApiError> {
+    AlbumId::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+fn album_name(s: &str) -> Result<String, ApiError> {
+    let name = s.trim();
+    let n = name.chars().count();
+    if n == 0 || n > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_album_name",
+            message: format!("an album name is 1 to {MAX_NAME_CHARS} characters, without control characters"),
+        });
+    }
+    Ok(name.to_string())
+}
+
+fn album_json(a: &AlbumRecord, key: &DataKey) -> Value {
+    let name = key
+        .decrypt(&a.name_ciphertext)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    json!({
+        "id": a.id.to_string(),
+        "name": name,
+        "photo_count": a.photo_count,
+        "cover": a.cover.map(|p| json!({ "id": p.to_string(), "thumbnail": format!("/api/v1/photos/{p}/thumbnail") })),
+        "created_at": a.created_at,
+        "updated_at": a.updated_at,
+    })
+}
+
+pub async fn list<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    query: Result<Query<Page>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(page) = query?;
+    let limit = page.limit();
+    let items = state
+        .store
+        .list_albums(&session.user, page.cursor()?, limit)
+        .await?;
+    let key = state.data_key(&session.user).await?;
+    Ok(Json(json!({
+        "items": items.iter().map(|a| album_json(a, &key)).collect::<Vec<_>>(),
+        "next_cursor": next_cursor(&items, limit, |a| (a.created_at, *a.id.as_bytes())),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameBody {
+    name: String,
+}
+
+pub async fn create<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    body: Result<Json<NameBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(b) = body?;
+    let name = album_name(&b.name)?;
+    let key = state.data_key(&session.user).await?;
+    let now = now_ms();
+    let album = AlbumRecord {
+        id: AlbumId::generate(),
+        owner: session.user,
+        name_ciphertext: key.encrypt(name.as_bytes()),
+        created_at: now,
+        updated_at: now,
+        photo_count: 0,
+        cover: None,
+    };
+    state.store.insert_album(&album).await?;
+    Ok((StatusCode::CREATED, Json(album_json(&album, &key))))
+}
+
+async fn owned<S: Store>(state: &AppState<S>, session: &Session, id: &str) -> Result<AlbumRecord, ApiError> {
+    let id = parse_album_id(id)?;
+    state
+        .store
+        .album(&session.user, &id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn get_one<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let album = owned(&state, &session, &id).await?;
+    let key = state.data_key(&session.user).await?;
+    Ok(Json(album_json(&album, &key)))
+}
+
+pub async fn rename<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    Path(id): Path<String>,
+    body: Result<Json<NameBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(b) = body?;
+    let name = album_name(&b.name)?;
+    let album_id = parse_album_id(&id)?;
+    let key = state.data_key(&session.user).await?;
+    if !state
+        .store
+        .rename_album(&session.user, &album_id, &key.encrypt(name.as_bytes()), now_ms())
+        .await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    let album = owned(&state, &session, &id).await?;
+    Ok(Json(album_json(&album, &key)))
+}
+
+pub async fn remove<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_album_id(&id)?;
+    if state.store.delete_album(&session.user, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+pub async fn photos<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    Path(id): Path<String>,
+    query: Result<Query<Page>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(page) = query?;
+    let album = parse_album_id(&id)?;
+    // An empty page and a foreign album must not look alike: check first.
+    if state.store.album(&session.user, &album).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let limit = page.limit();
+    let items = state
+        .store
+        .album_photos(&session.user, &album, page.cursor()?, limit)
+        .await?;
+    let key = state.data_key(&session.user).await?;
+    Ok(Json(photos_page(&items, limit, &key)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddBody {
+    photo_ids: Vec<String>,
+    /// Move: also take the photos out of this album.
+    from_album: Option<String>,
+}
+
+pub async fn add_photos<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    Path(id): Path<String>,
+    body: Result<Json<AddBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(b) = body?;
+    if b.photo_ids.is_empty() || b.photo_ids.len() > MAX_BATCH {
+        return Err(ApiError::BadRequest {
+            code: "invalid_batch",
+            message: format!("send 1 to {MAX_BATCH} photo ids"),
+        });
+    }
+    let ids: Vec<PhotoId> = b
+        .photo_ids
+        .iter()
+        .map(|s| {
+            PhotoId::parse(s).map_err(|e| ApiError::BadRequest {
+                code: e.code(),
+                message: format!("{s:?}: {e}"),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let album = parse_album_id(&id)?;
+    let from = b.from_album.as_deref().map(parse_album_id).transpose()?;
+    if let Some(f) = &from
+        && state.store.album(&session.user, f).await?.is_none()
+    {
+        return Err(ApiError::NotFound);
+    }
+    let added = state
+        .store
+        .add_to_album(&session.user, &album, &ids, now_ms())
+        .await?;
+    let moved = match &from {
+        Some(f) if f != &album => state.store.remove_from_album(&session.user, f, &ids).await?,
+        _ => 0,
+    };
+    Ok(Json(json!({ "added": added, "removed_from_source": moved })))
+}
+
+pub async fn remove_photo<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    Path((id, photo_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let album = parse_album_id(&id)?;
+    let photo = parse_photo_id(&photo_id)?;
+    let removed = state
+        .store
+        .remove_from_album(&session.user, &album, &[photo])
+        .await?;
+    if removed == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
