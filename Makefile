@@ -1,11 +1,12 @@
 # Xuancai's two commands:
-#   make run    fetch the models (first time only), build, run the main job
+#   make run    fetch the models (first time only), build, start the server
+#               (SQLite file + local blobs in ./xuancai-data, development mode)
 #   make test   fetch the models and test tools, build, run every test
-# `make run ARGS="cutout photo.jpg -o out.png"` runs any xuancai command.
+# `make run ARGS="cutout photo.jpg -o out.png"` runs any other xuancai command.
 
 PYTHON ?= python3
 ASSETS = $(shell $(PYTHON) tools/assets/fetch.py --print-dir)
-ARGS ?= cutout $(ASSETS)/testdata/astronaut.png -o out/astronaut.cutout.png
+ARGS ?= serve --dev
 
 .PHONY: setup run test lint bench
 
