@@ -2,14 +2,6 @@
 # The cutout benchmark (docs/BENCHMARKS.md): xuancai vs rembg, side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
-$PYTHON tools/assets/fetch.py
-ASSETS=$($PYTHON tools/assets/fetch.py --print-dir)
-VENV="$ASSETS/bench-venv"
-if ! cmp -s bench/requirements.txt "$VENV/.requirements" 2>/dev/null; then
-  $PYTHON -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
-  cp bench/requirements.txt "$VENV/.requirements"
-fi
+source bench/venv.sh
 cargo build --release -p xuancai-cli
 "$VENV/bin/python" bench/cutout.py

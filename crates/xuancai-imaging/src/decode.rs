@@ -206,8 +206,12 @@ fn fit(image: RgbaImage, max_side: u32) -> Result<RgbaImage> {
     crate::resize::resize_rgba(&image, w, h, crate::resize::Filter::Lanczos3, false)
 }
 
+/// A DCT-scaled JPEG decode before colour expansion: `(width, height,
+/// pixels as RGB24 or L8, grey?, EXIF orientation)`.
+type ScaledJpeg = (u32, u32, Vec<u8>, bool, Option<image::metadata::Orientation>);
+
 /// DCT-scaled JPEG decode; `None` for variants left to the full decoder.
-fn jpeg_scaled(bytes: &[u8], max_side: u32) -> Result<Option<RgbaImage>> {
+fn jpeg_scaled_raw(bytes: &[u8], max_side: u32) -> Result<Option<ScaledJpeg>> {
     use jpeg_decoder::{Decoder, PixelFormat};
     let corrupt = |e: jpeg_decoder::Error| ImagingError::Corrupt(e.to_string());
     let mut d = Decoder::new(Cursor::new(bytes));
@@ -227,23 +231,72 @@ fn jpeg_scaled(bytes: &[u8], max_side: u32) -> Result<Option<RgbaImage>> {
         .map_err(corrupt)?;
     let pixels = d.decode().map_err(corrupt)?;
     let (w, h) = (u32::from(w), u32::from(h));
+    let grey = info.pixel_format == PixelFormat::L8;
+    if pixels.len() < w as usize * h as usize * if grey { 1 } else { 3 } {
+        return Err(ImagingError::Corrupt("short JPEG data".into()));
+    }
+    let orientation = d
+        .exif_data()
+        .and_then(image::metadata::Orientation::from_exif_chunk);
+    Ok(Some((w, h, pixels, grey, orientation)))
+}
+
+fn scaled_guarded(bytes: &[u8], max_side: u32) -> Result<Option<ScaledJpeg>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| jpeg_scaled_raw(bytes, max_side)))
+        .map_err(|_| ImagingError::Corrupt("the JPEG decoder failed".into()))?
+}
+
+fn jpeg_scaled(bytes: &[u8], max_side: u32) -> Result<Option<RgbaImage>> {
+    let Some((w, h, pixels, grey, orientation)) = jpeg_scaled_raw(bytes, max_side)? else {
+        return Ok(None);
+    };
     let n = w as usize * h as usize;
-    let rgba: Vec<u8> = match info.pixel_format {
-        PixelFormat::L8 if pixels.len() >= n => pixels[..n].iter().flat_map(|&v| [v, v, v, 255]).collect(),
-        PixelFormat::RGB24 if pixels.len() >= n * 3 => pixels[..n * 3]
+    let rgba: Vec<u8> = if grey {
+        pixels[..n].iter().flat_map(|&v| [v, v, v, 255]).collect()
+    } else {
+        pixels[..n * 3]
             .chunks_exact(3)
             .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        _ => return Err(ImagingError::Corrupt("short JPEG data".into())),
+            .collect()
     };
     let mut img = DynamicImage::ImageRgba8(
         RgbaImage::from_raw(w, h, rgba).ok_or_else(|| ImagingError::Corrupt("JPEG size".into()))?,
     );
-    if let Some(o) = d
-        .exif_data()
-        .and_then(image::metadata::Orientation::from_exif_chunk)
-    {
+    if let Some(o) = orientation {
         img.apply_orientation(o);
     }
     Ok(Some(img.into_rgba8()))
+}
+
+/// Like [`decode_to_fit`], for opaque output (thumbnails and previews of
+/// photos): JPEGs stay RGB from the decoder through the resize, which saves
+/// the RGBA expansion; other formats are decoded as RGBA and flattened onto
+/// white.
+pub fn decode_rgb_to_fit(bytes: &[u8], limits: &DecodeLimits, max_side: u32) -> Result<image::RgbImage> {
+    if max_side == 0 {
+        return Err(ImagingError::InvalidParameter("max_side must be positive".into()));
+    }
+    if sniff(bytes)? == SourceFormat::Jpeg {
+        probe(bytes, limits)?;
+        if let Some((w, h, pixels, grey, orientation)) = scaled_guarded(bytes, max_side)? {
+            let n = w as usize * h as usize;
+            let rgb = if grey {
+                pixels[..n].iter().flat_map(|&v| [v, v, v]).collect()
+            } else {
+                let mut p = pixels;
+                p.truncate(n * 3);
+                p
+            };
+            let img = image::RgbImage::from_raw(w, h, rgb)
+                .ok_or_else(|| ImagingError::Corrupt("JPEG size".into()))?;
+            let (fw, fh) = crate::resize::fit_within(w, h, max_side);
+            let mut img = DynamicImage::ImageRgb8(crate::resize::resize_rgb(&img, fw, fh)?);
+            if let Some(o) = orientation {
+                img.apply_orientation(o);
+            }
+            return Ok(img.into_rgb8());
+        }
+    }
+    let rgba = decode_to_fit(bytes, limits, max_side)?.image;
+    Ok(crate::thumbnail::flatten(&rgba))
 }

@@ -54,6 +54,27 @@ pub fn resize_rgba(
         .ok_or_else(|| ImagingError::InvalidParameter("resize buffer".into()))
 }
 
+/// Resize opaque RGB with Lanczos3 (photo thumbnails and previews).
+pub fn resize_rgb(src: &image::RgbImage, width: u32, height: u32) -> Result<image::RgbImage> {
+    if width == 0 || height == 0 {
+        return Err(ImagingError::InvalidParameter(format!(
+            "resize to {width}x{height}"
+        )));
+    }
+    if (width, height) == src.dimensions() {
+        return Ok(src.clone());
+    }
+    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
+        .map_err(|e| ImagingError::InvalidParameter(e.to_string()))?;
+    let mut dst = Image::new(width, height, PixelType::U8x3);
+    let opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    RESIZER
+        .with(|r| r.borrow_mut().resize(&src_view, &mut dst, &opts))
+        .map_err(|e| ImagingError::InvalidParameter(e.to_string()))?;
+    image::RgbImage::from_raw(width, height, dst.into_vec())
+        .ok_or_else(|| ImagingError::InvalidParameter("resize buffer".into()))
+}
+
 /// The size that fits `(w, h)` inside a `max_side` square, keeping the aspect
 /// ratio and never enlarging.
 pub fn fit_within(w: u32, h: u32, max_side: u32) -> (u32, u32) {

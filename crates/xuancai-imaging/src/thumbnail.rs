@@ -2,11 +2,11 @@
 //! thumbnail (about 250 px, WebP), made with shrink-on-load so that a 12 MP
 //! photo is never fully decoded, and fast encoders (SIMD JPEG, libwebp).
 
-use image::RgbaImage;
+use image::{RgbImage, RgbaImage};
 
-use crate::decode::{DecodeLimits, decode_to_fit};
+use crate::decode::{DecodeLimits, SourceFormat, decode_rgb_to_fit, decode_to_fit, sniff};
 use crate::error::{ImagingError, Result};
-use crate::resize::{Filter, fit_within, resize_rgba};
+use crate::resize::{Filter, fit_within, resize_rgb, resize_rgba};
 
 /// Longest side of a preview.
 pub const PREVIEW_SIDE: u32 = 1440;
@@ -31,14 +31,33 @@ pub struct Renditions {
 }
 
 /// Make the preview and the thumbnail from an encoded photo (upright, EXIF
-/// orientation applied; transparency flattened onto white for the JPEG).
+/// orientation applied). JPEGs take an RGB path end to end; images that may
+/// have transparency keep it in the WebP thumbnail (the JPEG preview is
+/// flattened onto white).
 pub fn renditions(bytes: &[u8], limits: &DecodeLimits) -> Result<Renditions> {
+    if sniff(bytes)? == SourceFormat::Jpeg {
+        let preview = decode_rgb_to_fit(bytes, limits, PREVIEW_SIDE)?;
+        let (tw, th) = fit_within(preview.width(), preview.height(), THUMB_SIDE);
+        let thumb = resize_rgb(&preview, tw, th)?;
+        return Ok(Renditions {
+            preview: Rendition {
+                bytes: encode_jpeg_rgb(&preview, 85)?,
+                width: preview.width(),
+                height: preview.height(),
+            },
+            thumbnail: Rendition {
+                bytes: encode_webp_rgb(&thumb, 75.0)?,
+                width: tw,
+                height: th,
+            },
+        });
+    }
     let preview = decode_to_fit(bytes, limits, PREVIEW_SIDE)?.image;
     let (tw, th) = fit_within(preview.width(), preview.height(), THUMB_SIDE);
     let thumb = if (tw, th) == preview.dimensions() {
         preview.clone()
     } else {
-        resize_rgba(&preview, tw, th, Filter::Lanczos3, false)?
+        resize_rgba(&preview, tw, th, Filter::Lanczos3, true)?
     };
     Ok(Renditions {
         preview: Rendition {
@@ -55,24 +74,19 @@ pub fn renditions(bytes: &[u8], limits: &DecodeLimits) -> Result<Renditions> {
 }
 
 /// One JPEG thumbnail fitting a `max_side` square (the step compared with
-/// `vipsthumbnail` in the benchmarks).
+/// libvips' `thumbnail` in the benchmarks).
 pub fn thumbnail_jpeg(bytes: &[u8], limits: &DecodeLimits, max_side: u32, quality: u8) -> Result<Rendition> {
-    let img = decode_to_fit(bytes, limits, max_side)?.image;
+    let img = decode_rgb_to_fit(bytes, limits, max_side)?;
     Ok(Rendition {
-        bytes: encode_jpeg(&img, quality)?,
+        bytes: encode_jpeg_rgb(&img, quality)?,
         width: img.width(),
         height: img.height(),
     })
 }
 
-/// Baseline JPEG with the SIMD encoder; alpha is flattened onto white.
-pub fn encode_jpeg(img: &RgbaImage, quality: u8) -> Result<Vec<u8>> {
+/// RGBA onto white.
+pub fn flatten(img: &RgbaImage) -> RgbImage {
     let (w, h) = img.dimensions();
-    let too_big = || ImagingError::InvalidParameter("JPEG sides are at most 65535 pixels".into());
-    let (w16, h16) = (
-        u16::try_from(w).map_err(|_| too_big())?,
-        u16::try_from(h).map_err(|_| too_big())?,
-    );
     let rgb: Vec<u8> = img
         .pixels()
         .flat_map(|p| {
@@ -86,11 +100,40 @@ pub fn encode_jpeg(img: &RgbaImage, quality: u8) -> Result<Vec<u8>> {
             }
         })
         .collect();
-    let mut out = Vec::with_capacity(rgb.len() / 10);
+    RgbImage::from_raw(w, h, rgb).unwrap_or_else(|| RgbImage::new(w, h))
+}
+
+/// Baseline JPEG with the SIMD encoder; alpha is flattened onto white.
+pub fn encode_jpeg(img: &RgbaImage, quality: u8) -> Result<Vec<u8>> {
+    encode_jpeg_rgb(&flatten(img), quality)
+}
+
+/// Baseline JPEG with the SIMD encoder.
+pub fn encode_jpeg_rgb(img: &RgbImage, quality: u8) -> Result<Vec<u8>> {
+    let (w, h) = img.dimensions();
+    let too_big = || ImagingError::InvalidParameter("JPEG sides are at most 65535 pixels".into());
+    let (w16, h16) = (
+        u16::try_from(w).map_err(|_| too_big())?,
+        u16::try_from(h).map_err(|_| too_big())?,
+    );
+    let mut out = Vec::with_capacity(img.as_raw().len() / 10);
     jpeg_encoder::Encoder::new(&mut out, quality)
-        .encode(&rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
+        .encode(img.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| ImagingError::Encode(e.to_string()))?;
     Ok(out)
+}
+
+/// Lossy WebP (libwebp) from RGB.
+pub fn encode_webp_rgb(img: &RgbImage, quality: f32) -> Result<Vec<u8>> {
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 || w > 16383 || h > 16383 {
+        return Err(ImagingError::InvalidParameter(
+            "WebP sides are 1 to 16383 pixels".into(),
+        ));
+    }
+    Ok(webp::Encoder::from_rgb(img.as_raw(), w, h)
+        .encode(quality)
+        .to_vec())
 }
 
 /// Lossy WebP (libwebp), keeping alpha.
