@@ -158,7 +158,7 @@ pub async fn photos<S: Store>(
     session: Session,
     Path(id): Path<String>,
     query: Result<Query<Page>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let Query(page) = query?;
     let album = parse_album_id(&id)?;
     // An empty page and a foreign album must not look alike: check first.
@@ -171,7 +171,7 @@ pub async fn photos<S: Store>(
         .album_photos(&session.user, &album, page.cursor()?, limit)
         .await?;
     let key = state.data_key(&session.user).await?;
-    Ok(Json(photos_page(&items, limit, &key)))
+    Ok(axum::response::IntoResponse::into_response(Json(photos_page(&items, limit, &key))))
 }
 
 #[derive(Debug, Deserialize)]

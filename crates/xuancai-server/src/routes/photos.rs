@@ -63,40 +63,78 @@ struct PhotoMeta {
     location_removed: bool,
 }
 
-fn photo_json(p: &PhotoRecord, key: &DataKey) -> Value {
+/// A photo as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct PhotoView<'a> {
+    id: String,
+    mime: &'a str,
+    width: u32,
+    height: u32,
+    bytes: i64,
+    created_at: i64,
+    favourite: bool,
+    archived: bool,
+    trashed_at: Option<i64>,
+    file_name: Option<String>,
+    taken_at: Option<String>,
+    camera: Option<String>,
+    location_removed: bool,
+    urls: PhotoUrls,
+}
+
+#[derive(Debug, Serialize)]
+struct PhotoUrls {
+    thumbnail: String,
+    preview: String,
+    original: String,
+}
+
+pub fn photo_view<'a>(p: &'a PhotoRecord, key: &DataKey) -> PhotoView<'a> {
     let meta: PhotoMeta = key
         .decrypt(&p.meta_ciphertext)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
-    let base = format!("/api/v1/photos/{}", p.id);
-    json!({
-        "id": p.id.to_string(),
-        "mime": p.mime,
-        "width": p.width,
-        "height": p.height,
-        "bytes": p.bytes,
-        "created_at": p.created_at,
-        "favourite": p.favourite,
-        "archived": p.archived,
-        "trashed_at": p.trashed_at,
-        "file_name": meta.file_name,
-        "taken_at": meta.taken_at,
-        "camera": meta.camera,
-        "location_removed": meta.location_removed,
-        "urls": {
-            "thumbnail": format!("{base}/thumbnail"),
-            "preview": format!("{base}/preview"),
-            "original": format!("{base}/original"),
-        }
-    })
+    let id = p.id.to_string();
+    let base = format!("/api/v1/photos/{id}");
+    PhotoView {
+        mime: &p.mime,
+        width: p.width,
+        height: p.height,
+        bytes: p.bytes,
+        created_at: p.created_at,
+        favourite: p.favourite,
+        archived: p.archived,
+        trashed_at: p.trashed_at,
+        file_name: meta.file_name,
+        taken_at: meta.taken_at,
+        camera: meta.camera,
+        location_removed: meta.location_removed,
+        urls: PhotoUrls {
+            thumbnail: format!("{base}/thumbnail"),
+            preview: format!("{base}/preview"),
+            original: format!("{base}/original"),
+        },
+        id,
+    }
 }
 
-pub fn photos_page(items: &[PhotoRecord], limit: u32, key: &DataKey) -> Value {
-    json!({
-        "items": items.iter().map(|p| photo_json(p, key)).collect::<Vec<_>>(),
-        "next_cursor": next_cursor(items, limit, |p| (p.created_at, *p.id.as_bytes())),
-    })
+fn photo_json(p: &PhotoRecord, key: &DataKey) -> Value {
+    serde_json::to_value(photo_view(p, key)).unwrap_or(Value::Null)
+}
+
+/// A page of photos, newest first.
+#[derive(Debug, Serialize)]
+pub struct PhotosPage<'a> {
+    items: Vec<PhotoView<'a>>,
+    next_cursor: Option<String>,
+}
+
+pub fn photos_page<'a>(items: &'a [PhotoRecord], limit: u32, key: &DataKey) -> PhotosPage<'a> {
+    PhotosPage {
+        items: items.iter().map(|p| photo_view(p, key)).collect(),
+        next_cursor: next_cursor(items, limit, |p| (p.created_at, *p.id.as_bytes())),
+    }
 }
 
 pub fn parse_photo_id(s: &str) -> Result<PhotoId, ApiError> {
@@ -115,7 +153,7 @@ pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     session: Session,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(q) = query?;
     let filter = match q.filter.as_deref().unwrap_or("library") {
         "library" => PhotoFilter::Library,
@@ -139,7 +177,7 @@ pub async fn list<S: Store>(
         .list_photos(&session.user, filter, page.cursor()?, limit)
         .await?;
     let key = state.data_key(&session.user).await?;
-    Ok(Json(photos_page(&items, limit, &key)))
+    Ok(Json(photos_page(&items, limit, &key)).into_response())
 }
 
 /// Read the multipart field `file` into memory, refusing as soon as it
