@@ -171,7 +171,9 @@ pub async fn photos<S: Store>(
         .album_photos(&session.user, &album, page.cursor()?, limit)
         .await?;
     let key = state.data_key(&session.user).await?;
-    Ok(axum::response::IntoResponse::into_response(Json(photos_page(&items, limit, &key))))
+    Ok(axum::response::IntoResponse::into_response(Json(photos_page(
+        &items, limit, &key,
+    ))))
 }
 
 #[derive(Debug, Deserialize)]
