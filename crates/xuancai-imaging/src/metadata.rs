@@ -291,13 +291,16 @@ fn strip_webp(bytes: &[u8]) -> Result<Stripped> {
     Ok(Stripped { bytes: out, removed })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Sample metadata for tests here and in other crates (feature
+/// `test-support`): real EXIF written by `kamadak-exif`.
+#[cfg(any(test, feature = "test-support"))]
+pub mod samples {
+    use std::io::Cursor;
+
     use exif::{Field, In, Rational, Tag, Value};
 
     /// An EXIF block with an orientation, a camera and a GPS position.
-    fn exif_block(little_endian: bool) -> Vec<u8> {
+    pub fn exif_block(little_endian: bool) -> Vec<u8> {
         let fields = [
             Field {
                 tag: Tag::Orientation,
@@ -352,6 +355,23 @@ mod tests {
         w.write(&mut buf, little_endian).unwrap_or_else(|e| panic!("{e}"));
         buf.into_inner()
     }
+
+    /// Put an EXIF block into a JPEG as its first APP1 segment.
+    pub fn insert_exif(jpeg: &[u8], exif: &[u8]) -> Vec<u8> {
+        let payload = [b"Exif\0\0".as_slice(), exif].concat();
+        let mut out = jpeg[..2.min(jpeg.len())].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap_or(u16::MAX).to_be_bytes());
+        out.extend_from_slice(&payload);
+        out.extend_from_slice(jpeg.get(2..).unwrap_or_default());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::samples::exif_block;
+    use super::*;
 
     fn jpeg_with(exif: &[u8], xmp: bool) -> Vec<u8> {
         let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 128]));

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, jpeg, spawn_app};
 
 async fn upload(app: &TestApp, token: &str, seed: u8) -> String {
+    // Listings are newest first by millisecond: keep creation times distinct.
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     let r = app.upload(token, "p.jpg", jpeg(200, 150, seed)).await;
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap_or_default();
@@ -35,6 +37,8 @@ async fn img1_albums_story() {
     assert_eq!(trip["photo_count"], 0);
     let trip_id = trip["id"].as_str().unwrap_or_default().to_string();
     assert!(trip_id.starts_with("a_"));
+    // "Newest first" needs distinct creation times (milliseconds).
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let family = app
         .json(
             "POST",
