@@ -142,6 +142,8 @@ async fn library_story(app: &TestApp) {
             .into(),
     );
     for seed in 1..=3u8 {
+        // Listings are newest first by millisecond: keep creation times distinct.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         let r = app.upload(&token, "g.jpg", jpeg(300, 200, seed)).await;
         assert_eq!(r.status(), 201);
         ids.push(
