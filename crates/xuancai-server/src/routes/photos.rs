@@ -219,13 +219,11 @@ struct Processed {
     width: u32,
     height: u32,
     meta: PhotoMeta,
-    sha: Vec<u8>,
 }
 
 fn process(bytes: Vec<u8>, file_name: Option<String>, limits: DecodeLimits) -> Result<Processed, ApiError> {
     let format = sniff(&bytes)?;
     let (w, h) = probe(&bytes, &limits)?;
-    let sha = sha256(&bytes);
     let info = metadata::photo_info(&bytes);
     let renditions = thumbnail::renditions(&bytes, &limits)?;
     let stripped = metadata::strip_location(&bytes)?;
@@ -254,7 +252,6 @@ fn process(bytes: Vec<u8>, file_name: Option<String>, limits: DecodeLimits) -> R
             camera: info.camera,
             location_removed: stripped.removed,
         },
-        sha,
     })
 }
 
@@ -276,15 +273,16 @@ pub async fn upload<S: Store>(
         max_bytes: cfg.max_upload_bytes,
         max_pixels: cfg.max_upload_pixels,
     };
-    let p = tokio::task::spawn_blocking(move || process(bytes, file_name, limits))
-        .await
-        .map_err(|e| ApiError::Internal(format!("upload worker: {e}")))??;
     let user = session.user;
     let key = state.data_key(&user).await?;
-    let hash = content_hash(&state.keys, &user, &p.sha);
+    // A re-upload answers at once, before any decoding.
+    let hash = content_hash(&state.keys, &user, &sha256(&bytes));
     if let Some(existing) = state.store.photo_by_hash(&user, &hash).await? {
         return duplicate(&state, existing, &key).await;
     }
+    let p = tokio::task::spawn_blocking(move || process(bytes, file_name, limits))
+        .await
+        .map_err(|e| ApiError::Internal(format!("upload worker: {e}")))??;
     let now = now_ms();
     let record = PhotoRecord {
         id: PhotoId::generate(),
