@@ -223,16 +223,11 @@ struct Processed {
 
 fn process(bytes: Vec<u8>, file_name: Option<String>, limits: DecodeLimits) -> Result<Processed, ApiError> {
     let format = sniff(&bytes)?;
-    let (w, h) = probe(&bytes, &limits)?;
+    // The upright size: `probe` applies the EXIF orientation.
+    let (width, height) = probe(&bytes, &limits)?;
     let info = metadata::photo_info(&bytes);
     let renditions = thumbnail::renditions(&bytes, &limits)?;
     let stripped = metadata::strip_location(&bytes)?;
-    // EXIF orientation: report the upright size.
-    let (width, height) = if (renditions.preview.width > renditions.preview.height) == (w > h) || w == h {
-        (w, h)
-    } else {
-        (h, w)
-    };
     Ok(Processed {
         original: stripped.bytes,
         renditions,
