@@ -18,6 +18,12 @@ pub struct Cli {
 pub enum Command {
     /// Cut the subject out of photos (抠图) and optionally put it on a new background (换背景).
     Cutout(Box<CutoutArgs>),
+    /// Find faces and their landmarks (人脸检测): boxes, keypoints, 468-point mesh, 68-point subset.
+    Faces(FacesArgs),
+    /// Swap a face onto faces of another photo (换脸编辑), labelled as AI-made.
+    Swap(Box<SwapArgs>),
+    /// Print the AI-content labels and C2PA manifest a file carries.
+    Inspect(InspectArgs),
     /// List the models and runtime in the asset cache, and check them.
     Models(ModelsArgs),
     /// Run the HTTP server (SQLite file + local data dir by default).
@@ -120,6 +126,80 @@ pub struct CutoutArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct FacesArgs {
+    /// Input images.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub inputs: Vec<std::path::PathBuf>,
+    /// Print one JSON document: a list with one object per input holding a `faces` array.
+    #[arg(long)]
+    pub json: bool,
+    /// Write an overlay (boxes, keypoints, landmarks) to this file (one input only).
+    #[arg(long, value_name = "OUT")]
+    pub draw: Option<PathBuf>,
+    /// Minimum detection score (0–1).
+    #[arg(long, default_value_t = 0.5)]
+    pub min_score: f32,
+    /// How hard to look for small faces: 0 = whole image only, 1 = also overlapping
+    /// tiles of half the shorter side (faces down to ~3 % of it), 2 = quarter tiles too.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=3))]
+    pub tile_levels: u32,
+    /// Threads for inference (default: all cores).
+    #[arg(long, env = "XUANCAI_THREADS")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").args(["target_face", "largest", "all", "reference"])))]
+pub struct SwapArgs {
+    /// Photo with the face to put in.
+    #[arg(long, value_name = "FACE_IMG")]
+    pub source: PathBuf,
+    /// Which face of the source photo (left to right, from 0).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub source_face: usize,
+    /// Photo to edit.
+    #[arg(long, value_name = "IMG")]
+    pub target: PathBuf,
+    /// Replace the N-th face of the target (left to right, from 0; as `xuancai faces` numbers them).
+    #[arg(long, value_name = "N")]
+    pub target_face: Option<usize>,
+    /// Replace the largest face (the default).
+    #[arg(long)]
+    pub largest: bool,
+    /// Replace every face.
+    #[arg(long)]
+    pub all: bool,
+    /// Replace the face most like the one in this image.
+    #[arg(long, value_name = "FACE_IMG")]
+    pub reference: Option<PathBuf>,
+    /// Output file (.png, .jpg or .webp).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Affirm that the people depicted agreed to this edit (required).
+    #[arg(long)]
+    pub subject_consent: bool,
+    /// ContentProducer written into the AIGC metadata.
+    #[arg(long, env = "XUANCAI_CONTENT_PRODUCER", default_value = "xuancai")]
+    pub producer: String,
+    /// Print a JSON summary with stage timings.
+    #[arg(long)]
+    pub json: bool,
+    /// Threads for inference (default: all cores).
+    #[arg(long, env = "XUANCAI_THREADS")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Files to inspect (PNG, JPEG, WebP).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ModelsArgs {
     /// Check every cached file's sha256 against the manifest.
     #[arg(long)]
@@ -132,6 +212,9 @@ pub struct ModelsArgs {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Cutout(a) => crate::cutout::run(*a),
+        Command::Faces(a) => crate::faces::run(a),
+        Command::Swap(a) => crate::swap::run(*a),
+        Command::Inspect(a) => crate::swap::inspect(a),
         Command::Models(a) => crate::models::run(a),
         Command::Serve(a) => crate::serve::run(a),
     }

@@ -7,9 +7,11 @@ use clap::Parser;
 
 mod cli;
 mod cutout;
+mod faces;
 mod models;
 mod output;
 mod serve;
+mod swap;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -36,6 +36,12 @@ pub enum ImagingError {
     /// A processing parameter is out of range.
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
+    /// A font file could not be parsed.
+    #[error("the font could not be read: {0}")]
+    Font(String),
+    /// The text has a character the font cannot draw.
+    #[error("the font has no glyph for {0:?}")]
+    GlyphMissing(char),
     /// Encoding the output failed.
     #[error("could not encode the output: {0}")]
     Encode(String),
@@ -53,6 +59,8 @@ impl ImagingError {
             Self::Corrupt(_) => "image_corrupt",
             Self::UnsupportedVariant(_) => "image_unsupported_variant",
             Self::InvalidParameter(_) => "invalid_parameter",
+            Self::Font(_) => "font_invalid",
+            Self::GlyphMissing(_) => "glyph_missing",
             Self::Encode(_) => "image_encode_failed",
         }
     }

@@ -121,10 +121,13 @@ impl From<xuancai_imaging::ImagingError> for ApiError {
                 Self::UnsupportedMediaType { code, message }
             }
             E::FileTooLarge { limit, .. } => Self::PayloadTooLarge { limit },
-            E::TooManyPixels { .. } | E::ZeroSize { .. } | E::Corrupt(_) | E::InvalidParameter(_) => {
-                Self::Unprocessable { code, message }
-            }
-            E::Encode(cause) => Self::Internal(cause),
+            E::TooManyPixels { .. }
+            | E::ZeroSize { .. }
+            | E::Corrupt(_)
+            | E::InvalidParameter(_)
+            | E::GlyphMissing(_) => Self::Unprocessable { code, message },
+            // A font the server loads is its own asset: a fault, not the client's.
+            E::Encode(cause) | E::Font(cause) => Self::Internal(cause),
         }
     }
 }

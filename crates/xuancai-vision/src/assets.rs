@@ -11,6 +11,9 @@ use crate::error::{Result, VisionError};
 
 const MANIFEST: &str = include_str!("../../../assets/manifest.json");
 
+/// The manifest id of the CJK font.
+pub const FONT_CJK: &str = "font_cjk_bold";
+
 /// Models Xuancai ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModelId {
@@ -145,6 +148,29 @@ impl AssetDir {
             });
         }
         Ok(info.path)
+    }
+
+    /// The path of any other cached file (a font, test data) by manifest id.
+    pub fn file(&self, id: &'static str) -> Result<PathBuf> {
+        let info = self.info(id).ok_or_else(|| VisionError::ModelUnavailable {
+            model: id,
+            reason: "not in the manifest".into(),
+        })?;
+        if !info.path.is_file() {
+            return Err(VisionError::ModelUnavailable {
+                model: id,
+                reason: format!(
+                    "{} is missing; run `python3 tools/assets/fetch.py` (or `make setup`)",
+                    info.path.display()
+                ),
+            });
+        }
+        Ok(info.path)
+    }
+
+    /// The CJK font (Source Han Sans SC Bold) used for labels and captions.
+    pub fn font(&self) -> Result<PathBuf> {
+        self.file(FONT_CJK)
     }
 
     /// The ONNX Runtime shared library: `$ORT_DYLIB_PATH` if set, else the

@@ -17,6 +17,9 @@ pub enum VisionError {
     /// A model returned something of an unexpected shape.
     #[error("model `{model}` returned an unexpected output: {detail}")]
     BadModelOutput { model: &'static str, detail: String },
+    /// The face an edit names is not in the photo.
+    #[error("{wanted} was not found (the photo has {found} face(s))")]
+    FaceNotFound { wanted: String, found: usize },
     /// Pixel-level failure (bad input image, bad parameter, encoding).
     #[error(transparent)]
     Imaging(#[from] ImagingError),
@@ -30,6 +33,7 @@ impl VisionError {
             Self::RuntimeUnavailable(_) => "runtime_unavailable",
             Self::Inference(_) => "inference_failed",
             Self::BadModelOutput { .. } => "model_output_invalid",
+            Self::FaceNotFound { .. } => "face_not_found",
             Self::Imaging(e) => e.code(),
         }
     }

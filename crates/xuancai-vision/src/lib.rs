@@ -4,8 +4,9 @@
 //! each model comes from, its checksum, where the fetched file lives), the
 //! inference engine behind a small trait ([`engine`]: ONNX Runtime loaded at
 //! run time through `ort`), the segmentation models' contracts
-//! ([`segment`]) and the cutout pipeline ([`cutout`], IMG-2) with its
-//! reusable, thread-safe [`Studio`].
+//! ([`segment`]), the cutout pipeline ([`cutout`], IMG-2) with its
+//! reusable, thread-safe [`Studio`], faces ([`faces`]: detection, 468
+//! landmarks, selectors) and the landmark-driven face swap ([`swap`], IMG-3).
 //!
 //! It depends on the imaging core and never on a web framework or database.
 
@@ -15,8 +16,11 @@ pub mod engine;
 pub mod error;
 pub mod faces;
 pub mod segment;
+pub mod swap;
 
 pub use assets::{AssetDir, ModelId};
 pub use cutout::{Cutout, CutoutImage, CutoutOptions, ModelChoice, Studio, Timings};
 pub use error::{Result, VisionError};
+pub use faces::{DetectOptions, Face, Selector};
 pub use segment::Segmentation;
+pub use swap::{SwapOptions, SwapResult};
