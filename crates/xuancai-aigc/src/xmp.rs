@@ -272,7 +272,7 @@ fn jpeg_embed(bytes: &[u8], xmp: &str) -> Result<Vec<u8>> {
             continue;
         }
         // The XMP segment goes after JFIF/EXIF (APP0/APP1), before the rest.
-        if !inserted && !(marker == 0xE0 || marker == 0xE1) {
+        if !(inserted || marker == 0xE0 || marker == 0xE1) {
             out.extend_from_slice(&segment);
             inserted = true;
         }
@@ -348,7 +348,7 @@ fn webp_embed(bytes: &[u8], xmp: &str) -> Result<Vec<u8>> {
     let chunks = webp_chunks(bytes)?;
     let mut out = b"RIFF\0\0\0\0WEBP".to_vec();
     match chunks.first() {
-        Some((kind, data)) if kind == b"VP8X" => {
+        Some(([b'V', b'P', b'8', b'X'], data)) => {
             let mut header = data.to_vec();
             if header.len() < 10 {
                 return Err(AigcError::Malformed("short VP8X"));

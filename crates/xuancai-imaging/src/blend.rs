@@ -246,9 +246,8 @@ pub fn blend_into(img: &mut RgbaImage, patch: &Patch, mask: &Mask) {
             // over the mask's outer rim so the edge stays exact and smooth.
             let s = (m * 4.0).min(1.0);
             let px = img.get_pixel_mut(r.x + x as u32, r.y + y as u32);
-            for c in 0..3 {
-                let t = target.rgb[i][c];
-                px.0[c] = (t + s * (mixed[c][i] - t)).round().clamp(0.0, 255.0) as u8;
+            for ((out, plane), t) in px.0.iter_mut().zip(&mixed).zip(target.rgb[i]) {
+                *out = (t + s * (plane[i] - t)).round().clamp(0.0, 255.0) as u8;
             }
         }
     }

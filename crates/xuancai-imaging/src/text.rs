@@ -136,9 +136,9 @@ pub fn paint(img: &mut RgbaImage, mask: &GrayImage, x: i64, y: i64, colour: [u8;
         let p = img.get_pixel_mut(px as u32, py as u32);
         let da = f32::from(p.0[3]) / 255.0;
         let oa = a + da * (1.0 - a);
-        for c in 0..3 {
-            let v = (f32::from(colour[c]) * a + f32::from(p.0[c]) * da * (1.0 - a)) / oa.max(1e-6);
-            p.0[c] = v.round().clamp(0.0, 255.0) as u8;
+        for (out, &c) in p.0.iter_mut().zip(&colour[..3]) {
+            let v = (f32::from(c) * a + f32::from(*out) * da * (1.0 - a)) / oa.max(1e-6);
+            *out = v.round().clamp(0.0, 255.0) as u8;
         }
         p.0[3] = (oa * 255.0).round() as u8;
     }

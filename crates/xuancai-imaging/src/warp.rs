@@ -73,6 +73,9 @@ impl Patch {
     }
 }
 
+/// Corresponding triangles: (source corners, destination corners).
+pub type TrianglePair = ([[f32; 2]; 3], [[f32; 2]; 3]);
+
 /// Bilinear sample (pixel centres at +0.5); None off the image.
 fn sample(img: &RgbaImage, x: f32, y: f32) -> Option<[f32; 3]> {
     let (w, h) = (img.width() as f32, img.height() as f32);
@@ -98,11 +101,7 @@ fn sample(img: &RgbaImage, x: f32, y: f32) -> Option<[f32; 3]> {
 /// pixel centre inside a destination triangle samples `src` at the point
 /// with the same barycentric coordinates in the source triangle.
 /// `triangles` are (source, destination) corner triples.
-pub fn piecewise_affine(
-    src: &RgbaImage,
-    triangles: &[([[f32; 2]; 3], [[f32; 2]; 3])],
-    region: Region,
-) -> Patch {
+pub fn piecewise_affine(src: &RgbaImage, triangles: &[TrianglePair], region: Region) -> Patch {
     let mut patch = Patch {
         region,
         rgb: vec![[0.0; 3]; region.len()],

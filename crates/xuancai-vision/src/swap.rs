@@ -140,7 +140,7 @@ pub fn swap_one(
     let oval = face_region(tp);
     let iod = mesh::inter_ocular(tp).max(1.0);
     let region = Region::around(oval.iter().copied(), 2.0, w, h)?;
-    let triangles: Vec<([[f32; 2]; 3], [[f32; 2]; 3])> = triangulate(tp)
+    let triangles: Vec<warp::TrianglePair> = triangulate(tp)
         .into_iter()
         .map(|[a, b, c]| {
             (

@@ -179,11 +179,11 @@ fn rotate(img: &RgbaImage, angle: f32) -> RgbaImage {
         let (x0, y0) = (sx.floor() as u32, sy.floor() as u32);
         let (fx, fy) = (sx.fract(), sy.fract());
         let mut out = [0u8; 4];
-        for c in 0..4 {
+        for (c, o) in out.iter_mut().enumerate() {
             let v = |xx: u32, yy: u32| f32::from(img.get_pixel(xx, yy).0[c]);
             let top = v(x0, y0) * (1.0 - fx) + v(x0 + 1, y0) * fx;
             let bottom = v(x0, y0 + 1) * (1.0 - fx) + v(x0 + 1, y0 + 1) * fx;
-            out[c] = (top * (1.0 - fy) + bottom * fy).round() as u8;
+            *o = (top * (1.0 - fy) + bottom * fy).round() as u8;
         }
         image::Rgba(out)
     })

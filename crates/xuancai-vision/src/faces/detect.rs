@@ -135,7 +135,7 @@ struct Letterbox {
 }
 
 impl Letterbox {
-    fn to_image(&self, p: [f32; 2]) -> [f32; 2] {
+    fn image_point(&self, p: [f32; 2]) -> [f32; 2] {
         [
             self.origin[0] + p[0] * self.extent,
             self.origin[1] + p[1] * self.extent,
@@ -219,10 +219,10 @@ fn run_pass(
         if !(w > 0.0 && h > 0.0 && cx.is_finite() && cy.is_finite()) {
             continue;
         }
-        let tl = lb.to_image([cx - w / 2.0, cy - h / 2.0]);
+        let tl = lb.image_point([cx - w / 2.0, cy - h / 2.0]);
         let mut keypoints = [[0.0; 2]; 6];
         for (k, kp) in keypoints.iter_mut().enumerate() {
-            *kp = lb.to_image([r[4 + 2 * k] / side + a[0], r[5 + 2 * k] / side + a[1]]);
+            *kp = lb.image_point([r[4 + 2 * k] / side + a[0], r[5 + 2 * k] / side + a[1]]);
         }
         out.push(Detection {
             x: tl[0],

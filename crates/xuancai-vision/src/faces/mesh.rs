@@ -55,7 +55,7 @@ pub struct Roi {
 
 impl Roi {
     /// Crop coordinates (0..1 across the square) to image pixels.
-    pub fn to_image(&self, u: f32, v: f32) -> [f32; 2] {
+    pub fn image_point(&self, u: f32, v: f32) -> [f32; 2] {
         let (s, c) = self.rotation.sin_cos();
         let (du, dv) = ((u - 0.5) * self.side, (v - 0.5) * self.side);
         [self.center[0] + c * du - s * dv, self.center[1] + s * du + c * dv]
@@ -125,7 +125,7 @@ pub fn crop_input(img: &RgbaImage, roi: &Roi) -> Tensor {
     let mut data = vec![0.0f32; n * n * 3];
     for v in 0..n {
         for u in 0..n {
-            let [x, y] = roi.to_image((u as f32 + 0.5) / n as f32, (v as f32 + 0.5) / n as f32);
+            let [x, y] = roi.image_point((u as f32 + 0.5) / n as f32, (v as f32 + 0.5) / n as f32);
             let i = (v * n + u) * 3;
             data[i..i + 3].copy_from_slice(&sample(img, x, y));
         }
@@ -163,7 +163,7 @@ fn run_once(model: &dyn Model, img: &RgbaImage, roi: &Roi) -> Result<Mesh> {
         .data
         .chunks_exact(3)
         .map(|c| {
-            let [x, y] = roi.to_image(c[0] / n, c[1] / n);
+            let [x, y] = roi.image_point(c[0] / n, c[1] / n);
             [x, y, c[2] / n * roi.side]
         })
         .collect();
@@ -215,8 +215,8 @@ mod tests {
             side: 20.0,
             rotation: std::f32::consts::FRAC_PI_2,
         };
-        assert_eq!(roi.to_image(0.5, 0.5), [100.0, 50.0]);
-        let p = roi.to_image(1.0, 0.5); // crop +x → image +y
+        assert_eq!(roi.image_point(0.5, 0.5), [100.0, 50.0]);
+        let p = roi.image_point(1.0, 0.5); // crop +x → image +y
         assert!((p[0] - 100.0).abs() < 1e-4 && (p[1] - 60.0).abs() < 1e-4);
     }
 
