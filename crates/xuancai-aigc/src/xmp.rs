@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use xuancai_imaging::metadata::jpeg_segments;
+
 use crate::error::{AigcError, Result};
 
 pub const NAMESPACE: &str = "http://www.tc260.org.cn/ns/AIGC/1.0/";
@@ -118,12 +120,14 @@ pub fn read_packet(bytes: &[u8]) -> Option<String> {
         Container::Png => png_chunks(bytes).ok()?.into_iter().find_map(|(kind, data)| {
             (kind == *b"iTXt" && data.starts_with(PNG_XMP)).then(|| itxt_text(data))?
         })?,
-        Container::Jpeg => jpeg_segments(bytes)
-            .ok()?
-            .into_iter()
-            .find_map(|(marker, payload)| {
-                (marker == 0xE1 && payload.starts_with(JPEG_XMP)).then(|| payload[JPEG_XMP.len()..].to_vec())
-            })?,
+        Container::Jpeg => {
+            let (segments, _) = jpeg_segments(bytes).ok()?;
+            segments.into_iter().find_map(|seg| {
+                let payload = &bytes[seg.payload];
+                (seg.marker == 0xE1 && payload.starts_with(JPEG_XMP))
+                    .then(|| payload[JPEG_XMP.len()..].to_vec())
+            })?
+        }
         Container::WebP => webp_chunks(bytes)
             .ok()?
             .into_iter()
@@ -221,33 +225,6 @@ fn png_embed(bytes: &[u8], xmp: &str) -> Result<Vec<u8>> {
 
 // --- JPEG ---
 
-/// Marker segments before the scan: (marker, payload).
-fn jpeg_segments(bytes: &[u8]) -> Result<Vec<(u8, &[u8])>> {
-    let mut out = Vec::new();
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return Err(AigcError::Malformed("JPEG segment without a marker"));
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        if marker == 0xDA {
-            break;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        let end = i + 2 + len;
-        if len < 2 || end > bytes.len() {
-            return Err(AigcError::Malformed("JPEG segment runs past the end"));
-        }
-        out.push((marker, &bytes[i + 4..end]));
-        i = end;
-    }
-    Ok(out)
-}
-
 fn jpeg_embed(bytes: &[u8], xmp: &str) -> Result<Vec<u8>> {
     let mut payload = JPEG_XMP.to_vec();
     payload.extend_from_slice(xmp.as_bytes());
@@ -258,42 +235,28 @@ fn jpeg_embed(bytes: &[u8], xmp: &str) -> Result<Vec<u8>> {
     segment.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
     segment.extend_from_slice(&payload);
 
+    let (segments, scan) = jpeg_segments(bytes)?;
+    if scan >= bytes.len() {
+        return Err(AigcError::Malformed("JPEG without image data"));
+    }
     let mut out = Vec::with_capacity(bytes.len() + segment.len());
     out.extend_from_slice(&bytes[..2]);
-    let mut i = 2;
     let mut inserted = false;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return Err(AigcError::Malformed("JPEG segment without a marker"));
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
+    for seg in segments {
         // The XMP segment goes after JFIF/EXIF (APP0/APP1), before the rest.
-        if !(inserted || marker == 0xE0 || marker == 0xE1) {
+        if !(inserted || seg.marker == 0xE0 || seg.marker == 0xE1) {
             out.extend_from_slice(&segment);
             inserted = true;
         }
-        if marker == 0xDA {
-            break;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        let end = i + 2 + len;
-        if len < 2 || end > bytes.len() {
-            return Err(AigcError::Malformed("JPEG segment runs past the end"));
-        }
-        let old_xmp = marker == 0xE1 && bytes[i + 4..end].starts_with(JPEG_XMP);
+        let old_xmp = seg.marker == 0xE1 && bytes[seg.payload.clone()].starts_with(JPEG_XMP);
         if !old_xmp {
-            out.extend_from_slice(&bytes[i..end]);
+            out.extend_from_slice(&bytes[seg.bytes]);
         }
-        i = end;
     }
     if !inserted {
-        return Err(AigcError::Malformed("JPEG without image data"));
+        out.extend_from_slice(&segment);
     }
-    out.extend_from_slice(&bytes[i..]);
+    out.extend_from_slice(&bytes[scan..]);
     Ok(out)
 }
 

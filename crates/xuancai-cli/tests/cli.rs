@@ -1,27 +1,12 @@
 //! The `xuancai` command as a user runs it (IMG-2): batches, JSON Lines,
 //! formats, backgrounds, failures that leave no partial output.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn xuancai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xuancai"))
-        .args(args)
-        .env("XUANCAI_THREADS", "2")
-        .output()
-        .unwrap_or_else(|e| panic!("running xuancai: {e}"))
-}
+use std::path::Path;
+use std::process::Output;
 
-fn testdata(name: &str) -> PathBuf {
-    xuancai_vision::AssetDir::from_env()
-        .root()
-        .join("testdata")
-        .join(name)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or_else(|| panic!("utf-8 path"))
-}
+use common::{s, testdata, xuancai};
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout)

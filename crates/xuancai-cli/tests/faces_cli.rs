@@ -2,26 +2,27 @@
 //! them (IMG-3, CON-3): the JSON document, the overlay, the consent
 //! refusal that writes nothing, labels on every output.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn xuancai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xuancai"))
-        .args(args)
-        .env("XUANCAI_THREADS", "2")
-        .output()
-        .unwrap_or_else(|e| panic!("running xuancai: {e}"))
-}
+use std::path::Path;
+use std::process::Output;
 
-fn testdata(name: &str) -> PathBuf {
-    xuancai_vision::AssetDir::from_env()
-        .root()
-        .join("testdata")
-        .join(name)
-}
+use common::{s, testdata, xuancai};
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or_else(|| panic!("utf-8 path"))
+/// `xuancai swap` of the astronaut onto sample 3, with more arguments.
+fn swap(out: &Path, more: &[&str]) -> Output {
+    let (source, target) = (testdata("astronaut.png"), testdata("faceapi-sample3.jpg"));
+    let mut args = vec![
+        "swap",
+        "--source",
+        s(&source),
+        "--target",
+        s(&target),
+        "-o",
+        s(out),
+    ];
+    args.extend_from_slice(more);
+    xuancai(&args)
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -70,15 +71,7 @@ fn img3_faces_json_is_one_document_with_a_faces_array_per_input() {
 fn con3_swap_without_subject_consent_refuses_and_writes_nothing() {
     let dir = tmp();
     let out_path = dir.path().join("swapped.png");
-    let out = xuancai(&[
-        "swap",
-        "--source",
-        s(&testdata("astronaut.png")),
-        "--target",
-        s(&testdata("faceapi-sample3.jpg")),
-        "-o",
-        s(&out_path),
-    ]);
+    let out = swap(&out_path, &[]);
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -98,19 +91,7 @@ fn img3_swap_output_carries_all_three_labels_and_inspect_prints_them() {
     let dir = tmp();
     for ext in ["png", "jpg", "webp"] {
         let out_path = dir.path().join(format!("swapped.{ext}"));
-        let out = xuancai(&[
-            "swap",
-            "--source",
-            s(&testdata("astronaut.png")),
-            "--target",
-            s(&testdata("faceapi-sample3.jpg")),
-            "--target-face",
-            "2",
-            "-o",
-            s(&out_path),
-            "--subject-consent",
-            "--json",
-        ]);
+        let out = swap(&out_path, &["--target-face", "2", "--subject-consent", "--json"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let summary: serde_json::Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
@@ -142,36 +123,15 @@ fn img3_swap_output_carries_all_three_labels_and_inspect_prints_them() {
 fn img3_swap_refuses_a_face_that_is_not_there_and_writes_nothing() {
     let dir = tmp();
     let out_path = dir.path().join("swapped.png");
-    let out = xuancai(&[
-        "swap",
-        "--source",
-        s(&testdata("astronaut.png")),
-        "--target",
-        s(&testdata("faceapi-sample3.jpg")),
-        "--target-face",
-        "9",
-        "-o",
-        s(&out_path),
-        "--subject-consent",
-    ]);
+    let out = swap(&out_path, &["--target-face", "9", "--subject-consent"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("face_not_found") && err.contains("face 9"), "{err}");
     assert!(!out_path.exists());
 
     // The reference selector picks a face; a reference without a face is refused.
-    let out = xuancai(&[
-        "swap",
-        "--source",
-        s(&testdata("astronaut.png")),
-        "--target",
-        s(&testdata("faceapi-sample3.jpg")),
-        "--reference",
-        s(&testdata("coffee.png")),
-        "-o",
-        s(&out_path),
-        "--subject-consent",
-    ]);
+    let coffee = testdata("coffee.png");
+    let out = swap(&out_path, &["--reference", s(&coffee), "--subject-consent"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no face found in the reference"));
     assert!(!out_path.exists());

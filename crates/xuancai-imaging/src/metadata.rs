@@ -166,48 +166,71 @@ const XMP_HEADERS: [&[u8]; 2] = [
     b"http://ns.adobe.com/xmp/extension/\0",
 ];
 
-fn strip_jpeg(bytes: &[u8]) -> Result<Stripped> {
+/// One marker segment of a JPEG before its first scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JpegSegment {
+    pub marker: u8,
+    /// The whole segment (marker, length, payload) in the file.
+    pub bytes: std::ops::Range<usize>,
+    /// Its payload (after the length).
+    pub payload: std::ops::Range<usize>,
+}
+
+/// The marker segments of a JPEG up to its first scan (SOS), and where the
+/// scan starts; fill bytes are skipped.
+pub fn jpeg_segments(bytes: &[u8]) -> Result<(Vec<JpegSegment>, usize)> {
     if bytes.get(0..2) != Some(&[0xFF, 0xD8]) {
         return Err(corrupt("not a JPEG"));
     }
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..2]);
-    let mut removed = false;
+    let mut out = Vec::new();
     let mut i = 2;
     while i + 4 <= bytes.len() {
         if bytes[i] != 0xFF {
             return Err(corrupt("JPEG segment without a marker"));
         }
         let marker = bytes[i + 1];
-        // Fill bytes before a marker.
         if marker == 0xFF {
             i += 1;
             continue;
         }
-        // Entropy-coded data follows SOS: copy the rest as it is.
         if marker == 0xDA {
-            break;
+            return Ok((out, i));
         }
         let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
         let end = i + 2 + len;
         if len < 2 || end > bytes.len() {
             return Err(corrupt("JPEG segment runs past the end"));
         }
-        let payload = &bytes[i + 4..end];
-        let xmp = marker == 0xE1 && XMP_HEADERS.iter().any(|h| payload.starts_with(h));
-        let iptc = marker == 0xED;
-        if xmp || iptc {
-            removed = true;
-        } else if marker == 0xE1 && payload.starts_with(EXIF_HEADER) {
-            let start = out.len();
-            out.extend_from_slice(&bytes[i..end]);
-            removed |= empty_gps_ifd(&mut out[start + 4 + EXIF_HEADER.len()..]);
-        } else {
-            out.extend_from_slice(&bytes[i..end]);
-        }
+        out.push(JpegSegment {
+            marker,
+            bytes: i..end,
+            payload: i + 4..end,
+        });
         i = end;
     }
-    out.extend_from_slice(&bytes[i.min(bytes.len())..]);
+    Ok((out, i.min(bytes.len())))
+}
+
+fn strip_jpeg(bytes: &[u8]) -> Result<Stripped> {
+    let (segments, scan) = jpeg_segments(bytes)?;
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..2]);
+    let mut removed = false;
+    for seg in segments {
+        let payload = &bytes[seg.payload.clone()];
+        let xmp = seg.marker == 0xE1 && XMP_HEADERS.iter().any(|h| payload.starts_with(h));
+        let iptc = seg.marker == 0xED;
+        if xmp || iptc {
+            removed = true;
+        } else if seg.marker == 0xE1 && payload.starts_with(EXIF_HEADER) {
+            let start = out.len();
+            out.extend_from_slice(&bytes[seg.bytes]);
+            removed |= empty_gps_ifd(&mut out[start + 4 + EXIF_HEADER.len()..]);
+        } else {
+            out.extend_from_slice(&bytes[seg.bytes]);
+        }
+    }
+    out.extend_from_slice(&bytes[scan..]);
     Ok(Stripped { bytes: out, removed })
 }
 

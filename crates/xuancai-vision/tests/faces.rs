@@ -299,3 +299,18 @@ fn selectors_pick_the_faces_users_mean() {
         assert!(std::ptr::eq(picked, &all[want]), "reference of face {want}");
     }
 }
+
+#[test]
+fn odd_shapes_and_blank_images_find_nothing_and_do_not_panic() {
+    for (w, h) in [(1, 1), (3, 900), (900, 3), (64, 64), (2000, 40)] {
+        for shade in [0u8, 128, 255] {
+            let img = RgbaImage::from_pixel(w, h, image::Rgba([shade, shade, shade, 255]));
+            assert!(faces(&img).is_empty(), "{w}x{h} shade {shade}");
+        }
+    }
+    let noise = RgbaImage::from_fn(640, 480, |x, y| {
+        let v = ((x * 7919 + y * 104_729) % 251) as u8;
+        image::Rgba([v, v.wrapping_mul(3), v.wrapping_mul(7), 255])
+    });
+    assert!(faces(&noise).is_empty());
+}

@@ -1,0 +1,24 @@
+//! Helpers shared by the CLI tests: run the real binary, find test photos.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn xuancai(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xuancai"))
+        .args(args)
+        .env("XUANCAI_THREADS", "2")
+        .output()
+        .unwrap_or_else(|e| panic!("running xuancai: {e}"))
+}
+
+pub fn testdata(name: &str) -> PathBuf {
+    xuancai_vision::AssetDir::from_env()
+        .root()
+        .join("testdata")
+        .join(name)
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap_or_else(|| panic!("utf-8 path"))
+}
