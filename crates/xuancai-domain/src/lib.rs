@@ -6,13 +6,15 @@
 //! and logs — ACC-1), [`UserId`] (opaque, random, non-sequential — ACC-2),
 //! [`OneTimeCode`] (six digits from the OS's CSPRNG — ACC-1), [`PhotoId`]
 //! and [`AlbumId`], and the profile values [`Nickname`], [`BirthDate`]
-//! (ACC-5) and [`Password`] (ACC-3).
+//! (ACC-5) and [`Password`] (ACC-3); [`privacy`] holds the privacy inventory
+//! (purposes, categories, retention, processors) and the rules derived from it.
 //!
 //! This crate depends on no web framework, database or image code.
 
 mod code;
 mod id;
 mod phone;
+pub mod privacy;
 mod profile;
 
 pub use code::OneTimeCode;
@@ -41,6 +43,14 @@ pub enum DomainError {
     InvalidBirthDate(&'static str),
     #[error("the password is too weak: {0}")]
     WeakPassword(&'static str),
+    #[error("not a processing purpose this service declares")]
+    InvalidPurpose,
+    #[error("not a document this service publishes")]
+    InvalidDocument,
+    #[error("not a kind of request: export, correction, deletion, withdrawal, cancellation or complaint")]
+    InvalidRequestKind,
+    #[error("not a request status")]
+    InvalidRequestStatus,
 }
 
 impl DomainError {
@@ -55,6 +65,10 @@ impl DomainError {
             Self::InvalidDate => "invalid_date",
             Self::InvalidBirthDate(_) => "invalid_birth_date",
             Self::WeakPassword(_) => "weak_password",
+            Self::InvalidPurpose => "invalid_purpose",
+            Self::InvalidDocument => "invalid_document",
+            Self::InvalidRequestKind => "invalid_request_kind",
+            Self::InvalidRequestStatus => "invalid_request_status",
         }
     }
 }

@@ -92,6 +92,33 @@ impl Date {
         Self { year, month, day }
     }
 
+    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    pub fn to_unix_days(&self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// ISO weekday: Monday 1 … Sunday 7.
+    pub fn iso_weekday(&self) -> u8 {
+        // 1970-01-01 was a Thursday (4).
+        (self.to_unix_days() + 3).rem_euclid(7) as u8 + 1
+    }
+
+    /// The day `n` days later (or earlier, for negative `n`).
+    pub fn plus_days(&self, n: i64) -> Self {
+        Self::from_unix_days(self.to_unix_days() + n)
+    }
+
+    /// Midnight at the start of this day, as Unix milliseconds at a UTC offset.
+    pub fn start_ms(&self, utc_offset_minutes: i32) -> i64 {
+        self.to_unix_days() * 86_400_000 - i64::from(utc_offset_minutes) * 60_000
+    }
+
     /// The calendar day of a Unix time in milliseconds, at a fixed UTC
     /// offset in minutes (China Standard Time is +480).
     pub fn from_unix_ms(ms: i64, utc_offset_minutes: i32) -> Self {

@@ -6,12 +6,18 @@
 //! migrations stay per backend, where the column types differ.
 
 pub mod photos;
+pub mod privacy;
 pub mod profile;
 
 #[doc(hidden)]
 pub use sqlx;
 #[doc(hidden)]
-pub use xuancai_domain::{AlbumId, PhotoId, UserId};
+pub use xuancai_domain::{AlbumId, Date, PhotoId, UserId};
+#[doc(hidden)]
+pub use xuancai_store::{
+    AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,
+    RequestRecord, Subject, UsageEvent,
+};
 #[doc(hidden)]
 pub use xuancai_store::{
     AccountStore, AlbumRecord, Appended, BlobGc, CodeCheck, Cursor, FieldValue, LedgerEntry, Millis,

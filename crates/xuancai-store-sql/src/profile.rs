@@ -176,5 +176,6 @@ macro_rules! impl_store {
         $crate::impl_account_store!($store);
         $crate::impl_photo_store!($store);
         $crate::impl_profile_store!($store);
+        $crate::impl_privacy_store!($store);
     };
 }

@@ -10,6 +10,7 @@ async fn acc1_acc4_story_on_sqlite() {
     xuancai_store::story::accounts(&store).await;
     xuancai_store::story::photos(&store).await;
     xuancai_store::story::profiles(&store).await;
+    xuancai_store::story::privacy(&store).await;
     // Reopening applies no migration twice and keeps the data.
     drop(store);
     let again = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
@@ -17,5 +18,5 @@ async fn acc1_acc4_story_on_sqlite() {
         .fetch_one(again.pool())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(n.0, 4, "the users the stories made");
+    assert_eq!(n.0, 5, "the users the stories made (one erased)");
 }

@@ -1,7 +1,7 @@
 //! Xuancai's storage contract.
 //!
 //! The server stores through [`AccountStore`], [`PhotoStore`], [`BlobGc`]
-//! and [`ProfileStore`] (together: [`Store`]); each backend crate (`xuancai-store-sqlite`,
+//! [`ProfileStore`] and [`PrivacyStore`] (together: [`Store`]); each backend crate (`xuancai-store-sqlite`,
 //! `xuancai-store-postgres`) implements it with its own migrations folder,
 //! and runs the same [`story`] test. Nothing here knows SQL, HTTP or images.
 //!
@@ -17,11 +17,16 @@ use std::future::Future;
 use xuancai_domain::UserId;
 
 mod photos;
+mod privacy;
 mod profile;
 #[cfg(feature = "story")]
 pub mod story;
 
 pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
+pub use privacy::{
+    AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,
+    RequestRecord, Subject, UsageEvent,
+};
 pub use profile::{Appended, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore};
 
 /// Milliseconds since the Unix epoch. The caller's clock decides "now", so
@@ -131,6 +136,6 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// Everything the server stores through, in one bound.
-pub trait Store: AccountStore + PhotoStore + BlobGc + ProfileStore + Clone + 'static {}
+pub trait Store: AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + Clone + 'static {}
 
-impl<T: AccountStore + PhotoStore + BlobGc + ProfileStore + Clone + 'static> Store for T {}
+impl<T: AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + Clone + 'static> Store for T {}

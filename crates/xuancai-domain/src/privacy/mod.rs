@@ -1,0 +1,18 @@
+//! Privacy as code: the inventory (purposes, categories, retention,
+//! processors, region — CON-5, DATA-4, RET-1), consent state derived from
+//! the append-only ledger (CON-1, CON-3, CON-4, CON-6), age groups (MIN-1),
+//! the working-day calendar for request deadlines and the rights
+//! request life cycle (R-1..R-6, ACC-6).
+
+mod calendar;
+mod consent;
+mod inventory;
+mod requests;
+
+pub use calendar::WorkingCalendar;
+pub use consent::{AgeGroup, ConsentDecision, ConsentState, DocumentKind};
+pub use inventory::{
+    CANCELLED_ACCOUNT_RETENTION_DAYS, CATEGORIES, Category, CategorySpec, DEFAULT_REGION, LegalBasis,
+    PROCESSORS, PURPOSES, Processor, Purpose, PurposeSpec, Retention, Sensitivity,
+};
+pub use requests::{RequestKind, RequestStatus};

@@ -1,0 +1,601 @@
+//! The privacy engine's SQL (consents, documents, requests, audit, usage,
+//! disclosures, holds, cancellation and erasure — see `xuancai_store::PrivacyStore`).
+
+use xuancai_store::{
+    AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, RequestRecord, Result,
+    StoreError, Subject, UsageEvent,
+};
+
+use crate::user_id;
+
+pub fn id16(bytes: Vec<u8>, what: &str) -> Result<[u8; 16]> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} id is not 16 bytes")))
+}
+
+pub type ConsentRow = (
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    String,
+    bool,
+    Option<String>,
+    String,
+    i64,
+);
+
+pub fn consent_record(r: ConsentRow) -> Result<ConsentRecord> {
+    let subject = match (r.1, r.2) {
+        (Some(u), None) => Subject::User(user_id(u)?),
+        (None, Some(d)) => Subject::Device(d),
+        _ => return Err(StoreError::Corrupt("consent without one subject".into())),
+    };
+    Ok(ConsentRecord {
+        id: id16(r.0, "consent")?,
+        subject,
+        topic: r.3,
+        granted: r.4,
+        version: r.5,
+        channel: r.6,
+        at: r.7,
+    })
+}
+
+pub type DocumentRow = (String, String, i64, bool, String, i64);
+
+pub fn document_record(r: DocumentRow) -> DocumentRecord {
+    DocumentRecord {
+        kind: r.0,
+        version: r.1,
+        effective_at: r.2,
+        material: r.3,
+        summary: r.4,
+        published_at: r.5,
+    }
+}
+
+pub type RequestRow = (
+    Vec<u8>,
+    Option<Vec<u8>>,
+    String,
+    String,
+    Option<Vec<u8>>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+);
+
+pub const REQUEST_COLUMNS: &str =
+    "id, user_id, kind, status, detail_ciphertext, resolution, received_at, deadline_at, updated_at";
+
+/// `None` for a request whose account has been erased (it has no user any more).
+pub fn request_record(r: RequestRow) -> Result<Option<RequestRecord>> {
+    let Some(user) = r.1 else {
+        return Ok(None);
+    };
+    Ok(Some(RequestRecord {
+        id: id16(r.0, "request")?,
+        user: user_id(user)?,
+        kind: r.2,
+        status: r.3,
+        detail_ciphertext: r.4,
+        resolution: r.5,
+        received_at: r.6,
+        deadline_at: r.7,
+        updated_at: r.8,
+    }))
+}
+
+pub fn audit_record(r: (Vec<u8>, Vec<u8>, Vec<u8>, String, i64)) -> Result<AuditRecord> {
+    Ok(AuditRecord {
+        id: id16(r.0, "audit")?,
+        actor: user_id(r.1)?,
+        subject: user_id(r.2)?,
+        action: r.3,
+        at: r.4,
+    })
+}
+
+pub type UsageRow = (
+    Vec<u8>,
+    Option<Vec<u8>>,
+    String,
+    String,
+    Option<String>,
+    Option<Vec<u8>>,
+    i64,
+);
+
+pub fn usage_event(r: UsageRow) -> Result<UsageEvent> {
+    Ok(UsageEvent {
+        id: id16(r.0, "usage event")?,
+        user: r.1.map(user_id).transpose()?,
+        kind: r.2,
+        detail: r.3,
+        ip_prefix: r.4,
+        device_ciphertext: r.5,
+        at: r.6,
+    })
+}
+
+pub fn disclosure_record(r: (Vec<u8>, Vec<u8>, String, String, String, i64)) -> Result<DisclosureRecord> {
+    Ok(DisclosureRecord {
+        id: id16(r.0, "disclosure")?,
+        user: user_id(r.1)?,
+        recipient: r.2,
+        purpose: r.3,
+        categories: r.4,
+        at: r.5,
+    })
+}
+
+pub fn hold_record(r: (Vec<u8>, Vec<u8>, String, i64, Option<i64>)) -> Result<HoldRecord> {
+    Ok(HoldRecord {
+        id: id16(r.0, "hold")?,
+        user: user_id(r.1)?,
+        reason: r.2,
+        placed_at: r.3,
+        released_at: r.4,
+    })
+}
+
+/// Implement `xuancai_store::PrivacyStore` for a type with a `pool` field.
+#[macro_export]
+macro_rules! impl_privacy_store {
+    ($store:ty) => {
+impl $crate::PrivacyStore for $store {
+    async fn append_consent(&self, r: &$crate::ConsentRecord) -> $crate::Result<()> {
+        let (user, device): (Option<Vec<u8>>, Option<Vec<u8>>) = match &r.subject {
+            $crate::Subject::User(u) => (Some(u.as_bytes().to_vec()), None),
+            $crate::Subject::Device(d) => (None, Some(d.clone())),
+        };
+        $crate::sqlx::query(
+            "INSERT INTO consents (id, user_id, device_hash, topic, granted, version, channel, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(r.id.as_slice())
+        .bind(user)
+        .bind(device)
+        .bind(&r.topic)
+        .bind(r.granted)
+        .bind(&r.version)
+        .bind(&r.channel)
+        .bind(r.at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn consents(&self, subject: &$crate::Subject) -> $crate::Result<Vec<$crate::ConsentRecord>> {
+        let (column, key) = match subject {
+            $crate::Subject::User(u) => ("user_id", u.as_bytes().to_vec()),
+            $crate::Subject::Device(d) => ("device_hash", d.clone()),
+        };
+        let rows: Vec<$crate::privacy::ConsentRow> = $crate::sqlx::query_as(&format!(
+            "SELECT id, user_id, device_hash, topic, granted, version, channel, at FROM consents \
+             WHERE {column} = $1 ORDER BY at, id"
+        ))
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::privacy::consent_record).collect()
+    }
+
+    async fn publish_document(&self, d: &$crate::DocumentRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO documents (kind, version, effective_at, material, summary, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&d.kind)
+        .bind(&d.version)
+        .bind(d.effective_at)
+        .bind(d.material)
+        .bind(&d.summary)
+        .bind(d.published_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn documents(&self) -> $crate::Result<Vec<$crate::DocumentRecord>> {
+        let rows: Vec<$crate::privacy::DocumentRow> = $crate::sqlx::query_as(
+            "SELECT kind, version, effective_at, material, summary, published_at FROM documents \
+             ORDER BY effective_at, published_at",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(rows.into_iter().map($crate::privacy::document_record).collect())
+    }
+
+    async fn account_state(&self, user: &$crate::UserId) -> $crate::Result<Option<$crate::AccountState>> {
+        let row: Option<(Option<i64>, Option<i64>)> = $crate::sqlx::query_as(
+            "SELECT cancelled_at, guardian_verified_at FROM users WHERE id = $1",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(row.map(|(cancelled_at, guardian_verified_at)| $crate::AccountState {
+            cancelled_at,
+            guardian_verified_at,
+        }))
+    }
+
+    async fn cancel_account(&self, user: &$crate::UserId, tombstone: &[u8], at: $crate::Millis) -> $crate::Result<bool> {
+        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+        let phone: Option<(Vec<u8>,)> = $crate::sqlx::query_as(
+            "SELECT phone_hmac FROM users WHERE id = $1 AND cancelled_at IS NULL",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
+        let Some((phone,)) = phone else {
+            return Ok(false);
+        };
+        for sql in [
+            "DELETE FROM one_time_codes WHERE phone_hmac = $1",
+            "DELETE FROM code_sends WHERE phone_hmac = $1",
+            "DELETE FROM events WHERE key = $1",
+        ] {
+            $crate::sqlx::query(sql)
+                .bind(&phone)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::backend)?;
+        }
+        $crate::sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.as_bytes().as_slice())
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        $crate::sqlx::query("UPDATE users SET cancelled_at = $2, phone_hmac = $3 WHERE id = $1")
+            .bind(user.as_bytes().as_slice())
+            .bind(at)
+            .bind(tombstone)
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        tx.commit().await.map_err($crate::backend)?;
+        Ok(true)
+    }
+
+    async fn set_guardian(&self, user: &$crate::UserId, phone_ciphertext: &[u8], at: $crate::Millis) -> $crate::Result<bool> {
+        let r = $crate::sqlx::query(
+            "UPDATE users SET guardian_phone_ciphertext = $2, guardian_verified_at = $3 WHERE id = $1",
+        )
+        .bind(user.as_bytes().as_slice())
+        .bind(phone_ciphertext)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn insert_request(&self, r: &$crate::RequestRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(&format!(
+            "INSERT INTO rights_requests ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            $crate::privacy::REQUEST_COLUMNS
+        ))
+        .bind(r.id.as_slice())
+        .bind(r.user.as_bytes().as_slice())
+        .bind(&r.kind)
+        .bind(&r.status)
+        .bind(&r.detail_ciphertext)
+        .bind(&r.resolution)
+        .bind(r.received_at)
+        .bind(r.deadline_at)
+        .bind(r.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn request(&self, id: &[u8; 16]) -> $crate::Result<Option<$crate::RequestRecord>> {
+        let row: Option<$crate::privacy::RequestRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM rights_requests WHERE id = $1",
+            $crate::privacy::REQUEST_COLUMNS
+        ))
+        .bind(id.as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(row.map($crate::privacy::request_record).transpose()?.flatten())
+    }
+
+    async fn requests_of(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::RequestRecord>> {
+        let rows: Vec<$crate::privacy::RequestRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM rights_requests WHERE user_id = $1 ORDER BY received_at DESC, id DESC",
+            $crate::privacy::REQUEST_COLUMNS
+        ))
+        .bind(user.as_bytes().as_slice())
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(rows
+            .into_iter()
+            .map($crate::privacy::request_record)
+            .collect::<$crate::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    async fn open_requests(&self, limit: u32) -> $crate::Result<Vec<$crate::RequestRecord>> {
+        let rows: Vec<$crate::privacy::RequestRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM rights_requests WHERE status NOT IN ('done', 'refused') AND user_id IS NOT NULL \
+             ORDER BY deadline_at, id LIMIT $1",
+            $crate::privacy::REQUEST_COLUMNS
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(rows
+            .into_iter()
+            .map($crate::privacy::request_record)
+            .collect::<$crate::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    async fn move_request(
+        &self,
+        id: &[u8; 16],
+        from: &str,
+        to: &str,
+        resolution: Option<&str>,
+        at: $crate::Millis,
+    ) -> $crate::Result<bool> {
+        let r = $crate::sqlx::query(
+            "UPDATE rights_requests SET status = $3, resolution = COALESCE($4, resolution), updated_at = $5 \
+             WHERE id = $1 AND status = $2",
+        )
+        .bind(id.as_slice())
+        .bind(from)
+        .bind(to)
+        .bind(resolution)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn append_audit(&self, a: &$crate::AuditRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO audit_log (id, actor_id, subject_id, action, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(a.id.as_slice())
+        .bind(a.actor.as_bytes().as_slice())
+        .bind(a.subject.as_bytes().as_slice())
+        .bind(&a.action)
+        .bind(a.at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn audit_of(&self, subject: &$crate::UserId) -> $crate::Result<Vec<$crate::AuditRecord>> {
+        let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>, String, i64)> = $crate::sqlx::query_as(
+            "SELECT id, actor_id, subject_id, action, at FROM audit_log WHERE subject_id = $1 ORDER BY at, id",
+        )
+        .bind(subject.as_bytes().as_slice())
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::privacy::audit_record).collect()
+    }
+
+    async fn record_usage(&self, e: &$crate::UsageEvent) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO usage_events (id, user_id, kind, detail, ip_prefix, device_ciphertext, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(e.id.as_slice())
+        .bind(e.user.map(|u| u.as_bytes().to_vec()))
+        .bind(&e.kind)
+        .bind(&e.detail)
+        .bind(&e.ip_prefix)
+        .bind(&e.device_ciphertext)
+        .bind(e.at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn usage_of(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::UsageEvent>> {
+        let rows: Vec<$crate::privacy::UsageRow> = $crate::sqlx::query_as(
+            "SELECT id, user_id, kind, detail, ip_prefix, device_ciphertext, at FROM usage_events \
+             WHERE user_id = $1 ORDER BY at, id",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::privacy::usage_event).collect()
+    }
+
+    async fn expire_usage(&self, before: $crate::Millis) -> $crate::Result<u64> {
+        let mut n = 0;
+        for sql in [
+            "DELETE FROM usage_events WHERE at < $1",
+            "DELETE FROM code_sends WHERE sent_at < $1",
+            "DELETE FROM events WHERE at < $1",
+        ] {
+            n += $crate::sqlx::query(sql)
+                .bind(before)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::backend)?
+                .rows_affected();
+        }
+        Ok(n)
+    }
+
+    async fn delete_usage_of(&self, user: &$crate::UserId, device_only: bool) -> $crate::Result<u64> {
+        let sql = if device_only {
+            "UPDATE usage_events SET device_ciphertext = NULL WHERE user_id = $1 AND device_ciphertext IS NOT NULL"
+        } else {
+            "DELETE FROM usage_events WHERE user_id = $1"
+        };
+        let r = $crate::sqlx::query(sql)
+            .bind(user.as_bytes().as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn record_disclosure(&self, d: &$crate::DisclosureRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO disclosures (id, user_id, recipient, purpose, categories, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(d.id.as_slice())
+        .bind(d.user.as_bytes().as_slice())
+        .bind(&d.recipient)
+        .bind(&d.purpose)
+        .bind(&d.categories)
+        .bind(d.at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn disclosures_of(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::DisclosureRecord>> {
+        let rows: Vec<(Vec<u8>, Vec<u8>, String, String, String, i64)> = $crate::sqlx::query_as(
+            "SELECT id, user_id, recipient, purpose, categories, at FROM disclosures WHERE user_id = $1 ORDER BY at, id",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::privacy::disclosure_record).collect()
+    }
+
+    async fn place_hold(&self, h: &$crate::HoldRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO legal_holds (id, user_id, reason, placed_at, released_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(h.id.as_slice())
+        .bind(h.user.as_bytes().as_slice())
+        .bind(&h.reason)
+        .bind(h.placed_at)
+        .bind(h.released_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn release_hold(&self, id: &[u8; 16], at: $crate::Millis) -> $crate::Result<bool> {
+        let r = $crate::sqlx::query(
+            "UPDATE legal_holds SET released_at = $2 WHERE id = $1 AND released_at IS NULL",
+        )
+        .bind(id.as_slice())
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn holds_of(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::HoldRecord>> {
+        let rows: Vec<(Vec<u8>, Vec<u8>, String, i64, Option<i64>)> = $crate::sqlx::query_as(
+            "SELECT id, user_id, reason, placed_at, released_at FROM legal_holds WHERE user_id = $1 ORDER BY placed_at, id",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::privacy::hold_record).collect()
+    }
+
+    async fn cancelled_before(&self, cutoff: $crate::Millis, limit: u32) -> $crate::Result<Vec<$crate::UserId>> {
+        let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as(
+            "SELECT id FROM users WHERE cancelled_at IS NOT NULL AND cancelled_at < $1 ORDER BY cancelled_at LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map(|(u,)| $crate::user_id(u)).collect()
+    }
+
+    async fn erase_account(&self, user: &$crate::UserId, blob_prefix: &str, now: $crate::Millis) -> $crate::Result<bool> {
+        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+        let uid = user.as_bytes().as_slice();
+        let phone: Option<(Vec<u8>,)> = $crate::sqlx::query_as("SELECT phone_hmac FROM users WHERE id = $1")
+            .bind(uid)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        let Some((phone,)) = phone else {
+            return Ok(false);
+        };
+        for sql in [
+            "DELETE FROM one_time_codes WHERE phone_hmac = $1",
+            "DELETE FROM code_sends WHERE phone_hmac = $1",
+            "DELETE FROM events WHERE key = $1",
+        ] {
+            $crate::sqlx::query(sql)
+                .bind(&phone)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::backend)?;
+        }
+        $crate::sqlx::query(
+            "INSERT INTO blob_gc (prefix, due_at) VALUES ($1, $2) ON CONFLICT (prefix) DO UPDATE SET due_at = excluded.due_at",
+        )
+        .bind(blob_prefix)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
+        $crate::sqlx::query("UPDATE rights_requests SET detail_ciphertext = NULL WHERE user_id = $1")
+            .bind(uid)
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        // Sessions, photos, albums, ledger, consents, audit lines, usage and
+        // disclosures go with the row (ON DELETE CASCADE); requests lose their user.
+        $crate::sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(uid)
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        let day = $crate::Date::from_unix_ms(now, 0).to_string();
+        $crate::sqlx::query(
+            "INSERT INTO erasure_counts (day, count) VALUES ($1, 1) \
+             ON CONFLICT (day) DO UPDATE SET count = erasure_counts.count + 1",
+        )
+        .bind(day)
+        .execute(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
+        tx.commit().await.map_err($crate::backend)?;
+        Ok(true)
+    }
+
+    async fn erasure_counts(&self) -> $crate::Result<Vec<(String, i64)>> {
+        $crate::sqlx::query_as("SELECT day, count FROM erasure_counts ORDER BY day")
+            .fetch_all(&self.pool)
+            .await
+            .map_err($crate::backend)
+    }
+}
+    };
+}

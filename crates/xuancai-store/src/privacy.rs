@@ -1,0 +1,204 @@
+//! The privacy engine's storage: the consent ledger (CON-1..4, COOK-1),
+//! published document versions (CON-2), account life cycle (ACC-6, MIN-2..4),
+//! rights requests (R-1..R-6), the audit log (SEC-6), usage events
+//! (DATA-1, DATA-2), disclosures (DATA-6), legal holds and erasure (RET-2).
+
+use std::future::Future;
+
+use xuancai_domain::UserId;
+
+use crate::{Millis, Result};
+
+/// Who a consent record belongs to: an account, or a browser/device before
+/// sign-in (COOK-1), by the SHA-256 of its random cookie id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    User(UserId),
+    Device(Vec<u8>),
+}
+
+/// One line of the append-only consent ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub id: [u8; 16],
+    pub subject: Subject,
+    /// A purpose key (`faces`, `analytics`, …) or `doc:KIND` for agreeing to a document.
+    pub topic: String,
+    pub granted: bool,
+    /// The document version the decision was made against.
+    pub version: Option<String>,
+    /// `web`, `api`, `guardian_sms`, …
+    pub channel: String,
+    pub at: Millis,
+}
+
+/// A published version of a document (CON-2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    pub kind: String,
+    pub version: String,
+    pub effective_at: Millis,
+    /// Reduces users' rights or changes purposes: users must agree again (§16).
+    pub material: bool,
+    pub summary: String,
+    pub published_at: Millis,
+}
+
+/// Where an account is in its life (ACC-6, MIN-2, MIN-4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountState {
+    pub cancelled_at: Option<Millis>,
+    /// When a guardian verified by SMS and agreed for this (child or minor) account.
+    pub guardian_verified_at: Option<Millis>,
+}
+
+/// A rights request (R-1..R-6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub id: [u8; 16],
+    pub user: UserId,
+    pub kind: String,
+    pub status: String,
+    /// What the user wrote, under their data key.
+    pub detail_ciphertext: Option<Vec<u8>>,
+    /// Why it was refused, or what was done.
+    pub resolution: Option<String>,
+    pub received_at: Millis,
+    pub deadline_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// One line of the append-only audit log (SEC-6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: [u8; 16],
+    /// The operator (or the user themself).
+    pub actor: UserId,
+    /// Whose data was read or changed.
+    pub subject: UserId,
+    pub action: String,
+    pub at: Millis,
+}
+
+/// A usage or crash event (DATA-1), kept for its retention period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageEvent {
+    pub id: [u8; 16],
+    pub user: Option<UserId>,
+    /// `app_open`, `page_view`, `crash`, …
+    pub kind: String,
+    /// Page, duration and the like, as JSON text (no identifiers).
+    pub detail: String,
+    /// The IP address truncated to its network (/24, /48).
+    pub ip_prefix: Option<String>,
+    /// Device identifiers under the user's data key, only with their consent (DATA-2).
+    pub device_ciphertext: Option<Vec<u8>>,
+    pub at: Millis,
+}
+
+/// A disclosure of personal information to a third party (DATA-6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureRecord {
+    pub id: [u8; 16],
+    pub user: UserId,
+    pub recipient: String,
+    pub purpose: String,
+    /// Category keys, space-separated.
+    pub categories: String,
+    pub at: Millis,
+}
+
+/// A legal hold that stops erasure (RET-2), recorded with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldRecord {
+    pub id: [u8; 16],
+    pub user: UserId,
+    pub reason: String,
+    pub placed_at: Millis,
+    pub released_at: Option<Millis>,
+}
+
+pub trait PrivacyStore: Send + Sync {
+    /// Append to the consent ledger (never updated in place).
+    fn append_consent(&self, record: &ConsentRecord) -> impl Future<Output = Result<()>> + Send;
+    /// A subject's whole ledger, oldest first.
+    fn consents(&self, subject: &Subject) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send;
+
+    /// [`crate::StoreError::Conflict`] if this kind and version exist.
+    fn publish_document(&self, doc: &DocumentRecord) -> impl Future<Output = Result<()>> + Send;
+    /// Every published version, oldest effective date first.
+    fn documents(&self) -> impl Future<Output = Result<Vec<DocumentRecord>>> + Send;
+
+    fn account_state(&self, user: &UserId) -> impl Future<Output = Result<Option<AccountState>>> + Send;
+    /// ACC-6: mark the account cancelled, revoke every session and free the
+    /// phone number (its lookup hash becomes `tombstone`), atomically.
+    /// False when the user does not exist or is cancelled already.
+    fn cancel_account(
+        &self,
+        user: &UserId,
+        tombstone: &[u8],
+        at: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// MIN-4: record the guardian's verified phone (under the child's data key).
+    fn set_guardian(
+        &self,
+        user: &UserId,
+        phone_ciphertext: &[u8],
+        at: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    fn insert_request(&self, request: &RequestRecord) -> impl Future<Output = Result<()>> + Send;
+    fn request(&self, id: &[u8; 16]) -> impl Future<Output = Result<Option<RequestRecord>>> + Send;
+    /// A user's requests, newest first.
+    fn requests_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<RequestRecord>>> + Send;
+    /// Open requests (not done or refused), oldest deadline first.
+    fn open_requests(&self, limit: u32) -> impl Future<Output = Result<Vec<RequestRecord>>> + Send;
+    /// Move a request from `from` to `to` (compare-and-set); false if it was not in `from`.
+    fn move_request(
+        &self,
+        id: &[u8; 16],
+        from: &str,
+        to: &str,
+        resolution: Option<&str>,
+        at: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    fn append_audit(&self, record: &AuditRecord) -> impl Future<Output = Result<()>> + Send;
+    /// Reads of and changes to a user's data, oldest first.
+    fn audit_of(&self, subject: &UserId) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+
+    fn record_usage(&self, event: &UsageEvent) -> impl Future<Output = Result<()>> + Send;
+    fn usage_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<UsageEvent>>> + Send;
+    /// Delete usage events older than `before`; returns how many.
+    fn expire_usage(&self, before: Millis) -> impl Future<Output = Result<u64>> + Send;
+    /// CON-4: withdrawing analytics or device consent removes what it allowed.
+    fn delete_usage_of(&self, user: &UserId, device_only: bool) -> impl Future<Output = Result<u64>> + Send;
+
+    fn record_disclosure(&self, record: &DisclosureRecord) -> impl Future<Output = Result<()>> + Send;
+    fn disclosures_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<DisclosureRecord>>> + Send;
+
+    fn place_hold(&self, hold: &HoldRecord) -> impl Future<Output = Result<()>> + Send;
+    fn release_hold(&self, id: &[u8; 16], at: Millis) -> impl Future<Output = Result<bool>> + Send;
+    fn holds_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<HoldRecord>>> + Send;
+
+    /// Accounts cancelled before `cutoff` that still exist.
+    fn cancelled_before(
+        &self,
+        cutoff: Millis,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// RET-2, MIN-6: delete the account and everything that hangs off it
+    /// (the wrapped data key goes with the row — crypto-shredding), queue
+    /// `blob_prefix` for deletion and drop the phone's codes, send counters
+    /// and counted events, in one transaction. Rights requests stay as
+    /// anonymous rows (no user, no detail) so the operator can show they were
+    /// honoured; an anonymous count per day is kept. False if no such user.
+    fn erase_account(
+        &self,
+        user: &UserId,
+        blob_prefix: &str,
+        now: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Erasures per day (`YYYY-MM-DD` in UTC), the anonymised aggregate.
+    fn erasure_counts(&self) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+}
