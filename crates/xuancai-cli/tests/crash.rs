@@ -78,9 +78,24 @@ async fn login(s: &Server, data: &Path) -> String {
         .and_then(|l| l.split(' ').nth(1))
         .unwrap_or_default()
         .to_string();
+    // CON-1: the versions in force of the two documents.
+    let docs: serde_json::Value = c
+        .get(format!("{}/api/v1/documents", s.base))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let mut agree = serde_json::Map::new();
+    for d in docs["documents"].as_array().into_iter().flatten() {
+        if let Some(kind @ ("user_agreement" | "privacy_policy")) = d["kind"].as_str() {
+            agree.insert(kind.into(), d["current"]["version"].clone());
+        }
+    }
     let r = c
         .post(format!("{}/api/v1/auth/login", s.base))
-        .json(&serde_json::json!({ "phone": "13800138000", "code": code }))
+        .json(&serde_json::json!({ "phone": "13800138000", "code": code, "agree": agree }))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));

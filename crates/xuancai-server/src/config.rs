@@ -93,6 +93,18 @@ pub struct Config {
     pub utc_offset_minutes: i32,
     /// Coins for a daily check-in (ACC-8).
     pub check_in_coins: i64,
+    /// Operators' phone numbers (E.164): they may process rights requests and
+    /// read the audit log (SEC-6). `XUANCAI_OPERATORS`, comma-separated.
+    pub operators: Vec<String>,
+    /// Days usage logs and IP prefixes are kept (DATA-1, RET-2).
+    pub usage_retention_days: u32,
+    /// Days after cancellation within which an account is erased (RET-2: at most 90).
+    pub cancelled_retention_days: u32,
+    /// Public holidays and make-up working days (YYYY-MM-DD) for request deadlines.
+    pub holidays: Vec<String>,
+    pub make_up_days: Vec<String>,
+    /// Where personal information is stored (RET-1), shown in the policy.
+    pub region: String,
 }
 
 /// SMS delivery.
@@ -133,6 +145,12 @@ impl Default for Config {
             password_failures_per_hour: 10,
             utc_offset_minutes: 480,
             check_in_coins: 10,
+            operators: Vec::new(),
+            usage_retention_days: 180,
+            cancelled_retention_days: 90,
+            holidays: Vec::new(),
+            make_up_days: Vec::new(),
+            region: xuancai_domain::privacy::DEFAULT_REGION.to_string(),
         }
     }
 }
@@ -160,6 +178,12 @@ struct FileConfig {
     sms_http_token: Option<String>,
     utc_offset_minutes: Option<i32>,
     check_in_coins: Option<i64>,
+    operators: Option<Vec<String>>,
+    usage_retention_days: Option<u32>,
+    cancelled_retention_days: Option<u32>,
+    holidays: Option<Vec<String>>,
+    make_up_days: Option<Vec<String>>,
+    region: Option<String>,
 }
 
 /// Why a configuration file was refused.
@@ -234,6 +258,25 @@ impl Config {
         }
         if let Some(v) = f.check_in_coins {
             self.check_in_coins = v;
+        }
+        if let Some(v) = f.operators {
+            self.operators = v;
+        }
+        if let Some(v) = f.usage_retention_days {
+            self.usage_retention_days = v;
+        }
+        if let Some(v) = f.cancelled_retention_days {
+            // RET-2: within 3 months, whatever the file says.
+            self.cancelled_retention_days = v.min(xuancai_domain::privacy::CANCELLED_ACCOUNT_RETENTION_DAYS);
+        }
+        if let Some(v) = f.holidays {
+            self.holidays = v;
+        }
+        if let Some(v) = f.make_up_days {
+            self.make_up_days = v;
+        }
+        if let Some(v) = f.region {
+            self.region = v;
         }
         Ok(())
     }

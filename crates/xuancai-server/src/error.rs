@@ -37,6 +37,15 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// CON-3, CON-4, CON-6: the purpose needs a consent the user has not given (or withdrew).
+    #[error("this needs your consent for the purpose `{purpose}`")]
+    ConsentRequired { purpose: &'static str },
+    /// CON-1, CON-2: agree to these documents (again) first.
+    #[error("agree to the documents in force first: {}", documents.join(", "))]
+    AgreementRequired { documents: Vec<&'static str> },
+    /// MIN-2, MIN-3: a guardian must verify and agree first.
+    #[error("a guardian must verify by SMS and agree before this account can be used ({age})")]
+    GuardianRequired { age: &'static str },
     #[error("internal error")]
     Internal(String),
 }
@@ -46,6 +55,9 @@ struct Body<'a> {
     code: &'a str,
     message: String,
     request_id: String,
+    /// Machine-readable particulars: the purpose, the documents to agree to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -61,6 +73,9 @@ impl ApiError {
             Self::UnsupportedMediaType { code, .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, code),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::ConsentRequired { .. } => (StatusCode::FORBIDDEN, "consent_required"),
+            Self::AgreementRequired { .. } => (StatusCode::FORBIDDEN, "agreement_required"),
+            Self::GuardianRequired { .. } => (StatusCode::FORBIDDEN, "guardian_required"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -76,12 +91,19 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
+        let details = match &self {
+            Self::ConsentRequired { purpose } => Some(serde_json::json!({ "purpose": purpose })),
+            Self::AgreementRequired { documents } => Some(serde_json::json!({ "documents": documents })),
+            Self::GuardianRequired { age } => Some(serde_json::json!({ "age_group": age })),
+            _ => None,
+        };
         (
             status,
             Json(Body {
                 code,
                 message,
                 request_id,
+                details,
             }),
         )
             .into_response()

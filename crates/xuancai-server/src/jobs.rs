@@ -6,7 +6,12 @@
 //! - blob clean-up: queued blob prefixes (purged photos, and uploads that
 //!   never committed) are deleted from the blob store.
 //!
-//! Both steps are idempotent; a crash part-way leaves the queue entry, and
+//! - retention (RET-2): accounts cancelled longer than the retention period
+//!   (at most 90 days) are erased unless a legal hold is recorded; usage
+//!   logs, send counters and counted events past their period are deleted
+//!   (DATA-1).
+//!
+//! Every step is idempotent; a crash part-way leaves the queue entry, and
 //! the next run finishes the work.
 
 use std::sync::Arc;
@@ -14,7 +19,7 @@ use std::time::Duration;
 
 use xuancai_store::Store;
 
-use crate::routes::{AppState, now_ms};
+use crate::routes::AppState;
 
 const BATCH: u32 = 100;
 
@@ -24,9 +29,93 @@ pub async fn run<S: Store>(state: Arc<AppState<S>>) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let now = now_ms();
-        purge_trash(&state, now).await;
-        collect_garbage(&state, now).await;
+        run_once(&state).await;
+    }
+}
+
+/// What one run of the jobs did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JobReport {
+    pub purged_photos: usize,
+    pub erased_accounts: usize,
+    pub held_accounts: usize,
+    pub expired_records: u64,
+    pub deleted_blob_prefixes: usize,
+}
+
+/// Every job, once (the scheduler's tick; `xuancai jobs run-once` for cron).
+pub async fn run_once<S: Store>(state: &AppState<S>) -> JobReport {
+    let now = state.now();
+    let mut report = JobReport {
+        purged_photos: purge_trash(state, now).await,
+        ..JobReport::default()
+    };
+    apply_retention(state, now, &mut report).await;
+    resume_exports(state, now).await;
+    report.deleted_blob_prefixes = collect_garbage(state, now).await;
+    if report != JobReport::default() {
+        tracing::info!(?report, "background jobs");
+    }
+    report
+}
+
+/// build exports that are waiting (e.g. after a restart); an export
+/// stuck in progress for 10 minutes (its process died) is started again.
+pub async fn resume_exports<S: Store>(state: &AppState<S>, now: i64) {
+    let open = match state.store.open_requests(1000).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "exports: listing requests failed");
+            return;
+        }
+    };
+    for r in open.iter().filter(|r| r.kind == "export") {
+        if r.status == "in_progress" && r.updated_at < now - 600_000 {
+            let _ = state
+                .store
+                .move_request(&r.id, "in_progress", "verified", None, now)
+                .await;
+        } else if r.status != "verified" {
+            continue;
+        }
+        crate::routes::requests::build_export(state, &r.id).await;
+    }
+}
+
+/// RET-2: erase accounts cancelled before the retention period, except
+/// under a recorded legal hold; expire usage logs (DATA-1).
+pub async fn apply_retention<S: Store>(state: &AppState<S>, now: i64, report: &mut JobReport) {
+    let cutoff = now - i64::from(state.config.cancelled_retention_days) * 86_400_000;
+    let due = match state.store.cancelled_before(cutoff, 1000).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "retention: listing cancelled accounts failed");
+            return;
+        }
+    };
+    for user in due {
+        match state.store.holds_of(&user).await {
+            Ok(holds) if holds.iter().any(|h| h.released_at.is_none()) => {
+                report.held_accounts += 1;
+                tracing::info!(%user, "retention: legal hold recorded; not erased");
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "retention: reading holds failed");
+                continue;
+            }
+        }
+        match state.store.erase_account(&user, &format!("u/{user}/"), now).await {
+            Ok(true) => report.erased_accounts += 1,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "retention: erasure failed; will retry"),
+        }
+    }
+    let before = now - i64::from(state.config.usage_retention_days) * 86_400_000;
+    match state.store.expire_usage(before).await {
+        Ok(n) => report.expired_records = n,
+        Err(e) => tracing::error!(error = %e, "retention: expiring usage logs failed"),
     }
 }
 

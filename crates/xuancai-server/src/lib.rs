@@ -11,11 +11,13 @@
 //! embedded default is a SQLite file, PostgreSQL is chosen by URL.
 
 pub mod blobs;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod jobs;
 pub mod passwords;
+pub mod privacy;
 pub mod routes;
 pub mod sms;
 pub mod startup;

@@ -14,10 +14,15 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 use xuancai_store::Store;
 
+use xuancai_domain::privacy::WorkingCalendar;
+use xuancai_domain::{Date, PhoneNumber};
+
 use crate::blobs::{BlobError, Blobs};
+use crate::clock::Clock;
 use crate::config::{Config, Secret, SmsConfig};
 use crate::crypto::{Keys, random};
 use crate::error::REQUEST_ID;
+use crate::jobs::JobReport;
 use crate::routes::{AppState, router};
 use crate::sms::{DevSms, HttpSms, SmsSender};
 use crate::store::{self, Backend};
@@ -47,6 +52,8 @@ pub enum StartupError {
     Sms(String),
     #[error("blob store: {0}")]
     Blobs(#[from] BlobError),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// A bound, ready-to-run server.
@@ -56,6 +63,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     jobs: tokio::task::JoinHandle<()>,
+    control: Control,
 }
 
 fn dev_master_key(data_dir: &Path) -> Result<Secret, StartupError> {
@@ -105,10 +113,71 @@ async fn request_id(req: Request, next: Next) -> Response {
     resp
 }
 
-fn app<S: Store>(state: AppState<S>) -> (Router, tokio::task::JoinHandle<()>) {
+async fn app<S: Store>(
+    state: AppState<S>,
+) -> Result<(Router, tokio::task::JoinHandle<()>, Control), StartupError> {
+    crate::privacy::documents::ensure_published(&state.store, state.now()).await?;
     let state = Arc::new(state);
     let jobs = tokio::spawn(crate::jobs::run(state.clone()));
-    (router(state).layer(middleware::from_fn(request_id)), jobs)
+    let control = Control::new(state.clone());
+    Ok((
+        router(state).layer(middleware::from_fn(request_id)),
+        jobs,
+        control,
+    ))
+}
+
+fn calendar(config: &Config) -> Result<WorkingCalendar, StartupError> {
+    let dates = |list: &[String]| {
+        list.iter()
+            .map(|d| Date::parse(d).map_err(|e| StartupError::Config(format!("calendar date {d:?}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(WorkingCalendar::new(
+        dates(&config.holidays)?,
+        dates(&config.make_up_days)?,
+    ))
+}
+
+type Tick = dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = JobReport> + Send>> + Send + Sync;
+
+/// A handle on a built server's clock and background jobs: `xuancai jobs
+/// run-once` (for cron) and tests (which move the clock) use it.
+#[derive(Clone)]
+pub struct Control {
+    clock: Arc<Clock>,
+    tick: Arc<Tick>,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control").finish_non_exhaustive()
+    }
+}
+
+impl Control {
+    fn new<S: Store>(state: Arc<AppState<S>>) -> Self {
+        let clock = state.clock.clone();
+        let tick: Arc<Tick> = Arc::new(move || {
+            let state = state.clone();
+            Box::pin(async move { crate::jobs::run_once(&state).await })
+        });
+        Self { clock, tick }
+    }
+
+    /// Move the server's clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.clock.advance(ms);
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Run every background job once, now.
+    pub async fn run_jobs_once(&self) -> JobReport {
+        (self.tick)().await
+    }
 }
 
 impl Application {
@@ -139,23 +208,35 @@ impl Application {
             tracing::warn!(fault = %f, "XUANCAI_FAULT is set: this process will crash on purpose");
         }
         let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
-        let (router, jobs) = match backend {
-            Backend::Sqlite(s) => app(AppState {
-                store: s,
-                keys,
-                blobs,
-                sms,
-                config: config.clone(),
-                fault,
-            }),
-            Backend::Postgres(s) => app(AppState {
-                store: s,
-                keys,
-                blobs,
-                sms,
-                config: config.clone(),
-                fault,
-            }),
+        let clock = Arc::new(Clock::default());
+        let operators = config
+            .operators
+            .iter()
+            .map(|p| {
+                PhoneNumber::parse(p)
+                    .map(|p| keys.lookup_hash(p.as_e164()))
+                    .map_err(|e| StartupError::Config(format!("operator {p:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let calendar = calendar(&config)?;
+        macro_rules! state {
+            ($s:expr) => {
+                AppState {
+                    store: $s,
+                    keys,
+                    blobs,
+                    sms,
+                    config: config.clone(),
+                    fault,
+                    clock: clock.clone(),
+                    operators,
+                    calendar,
+                }
+            };
+        }
+        let (router, jobs, control) = match backend {
+            Backend::Sqlite(s) => app(state!(s)).await?,
+            Backend::Postgres(s) => app(state!(s)).await?,
         };
         let listener = TcpListener::bind(config.listen)
             .await
@@ -175,11 +256,17 @@ impl Application {
             listener,
             router,
             jobs,
+            control,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The clock and the background jobs of this server.
+    pub fn control(&self) -> Control {
+        self.control.clone()
     }
 
     /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.

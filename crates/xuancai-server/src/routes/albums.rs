@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use xuancai_domain::{AlbumId, PhotoId};
 use xuancai_store::{AlbumRecord, Store};
 
-use super::auth::Session;
 use super::photos::{parse_photo_id, photos_page};
-use super::{AppState, Page, next_cursor, now_ms};
+use super::{AppState, Page, next_cursor};
 use crate::crypto::DataKey;
 use crate::error::ApiError;
+use crate::privacy::Active;
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_BATCH: usize = 500;
@@ -56,7 +56,7 @@ fn album_json(a: &AlbumRecord, key: &DataKey) -> Value {
 
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     query: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(page) = query?;
@@ -80,13 +80,13 @@ pub struct NameBody {
 
 pub async fn create<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     body: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(b) = body?;
     let name = album_name(&b.name)?;
     let key = state.data_key(&session.user).await?;
-    let now = now_ms();
+    let now = state.now();
     let album = AlbumRecord {
         id: AlbumId::generate(),
         owner: session.user,
@@ -100,7 +100,7 @@ pub async fn create<S: Store>(
     Ok((StatusCode::CREATED, Json(album_json(&album, &key))))
 }
 
-async fn owned<S: Store>(state: &AppState<S>, session: &Session, id: &str) -> Result<AlbumRecord, ApiError> {
+async fn owned<S: Store>(state: &AppState<S>, session: &Active, id: &str) -> Result<AlbumRecord, ApiError> {
     let id = parse_album_id(id)?;
     state
         .store
@@ -111,7 +111,7 @@ async fn owned<S: Store>(state: &AppState<S>, session: &Session, id: &str) -> Re
 
 pub async fn get_one<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let album = owned(&state, &session, &id).await?;
@@ -121,7 +121,7 @@ pub async fn get_one<S: Store>(
 
 pub async fn rename<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
     body: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -131,7 +131,12 @@ pub async fn rename<S: Store>(
     let key = state.data_key(&session.user).await?;
     if !state
         .store
-        .rename_album(&session.user, &album_id, &key.encrypt(name.as_bytes()), now_ms())
+        .rename_album(
+            &session.user,
+            &album_id,
+            &key.encrypt(name.as_bytes()),
+            state.now(),
+        )
         .await?
     {
         return Err(ApiError::NotFound);
@@ -142,7 +147,7 @@ pub async fn rename<S: Store>(
 
 pub async fn remove<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_album_id(&id)?;
@@ -155,7 +160,7 @@ pub async fn remove<S: Store>(
 
 pub async fn photos<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
     query: Result<Query<Page>, QueryRejection>,
 ) -> Result<axum::response::Response, ApiError> {
@@ -186,7 +191,7 @@ pub struct AddBody {
 
 pub async fn add_photos<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
     body: Result<Json<AddBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -216,7 +221,7 @@ pub async fn add_photos<S: Store>(
     }
     let added = state
         .store
-        .add_to_album(&session.user, &album, &ids, now_ms())
+        .add_to_album(&session.user, &album, &ids, state.now())
         .await?;
     let moved = match &from {
         Some(f) if f != &album => state.store.remove_from_album(&session.user, f, &ids).await?,
@@ -227,7 +232,7 @@ pub async fn add_photos<S: Store>(
 
 pub async fn remove_photo<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path((id, photo_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let album = parse_album_id(&id)?;

@@ -18,7 +18,7 @@ use serde_json::json;
 use xuancai_domain::{OneTimeCode, Password, PhoneNumber, UserId};
 use xuancai_store::{CodeCheck, FieldValue, ProfileField, SendKey, Store, StoreError, UserRecord};
 
-use super::{AppState, now_ms};
+use super::AppState;
 use crate::crypto::{random, sha256};
 use crate::error::ApiError;
 
@@ -38,10 +38,25 @@ pub(crate) async fn request_code<S: Store>(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     let phone = PhoneNumber::parse(&req.phone)?;
+    send_code(&state, &phone, &peer.ip().to_string()).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": "sent", "expires_in": state.config.code_ttl_secs })),
+    )
+        .into_response())
+}
+
+/// Send a one-time code to `phone`, within the per-number and per-IP limits
+/// (ACC-1). Also the fresh identity check of rights requests (ACC-7) and the
+/// guardian's verification (MIN-4).
+pub(crate) async fn send_code<S: Store>(
+    state: &AppState<S>,
+    phone: &PhoneNumber,
+    ip: &str,
+) -> Result<(), ApiError> {
     let hmac = state.keys.lookup_hash(phone.as_e164());
-    let now = now_ms();
+    let now = state.now();
     let cfg = &state.config;
-    let ip = peer.ip().to_string();
     let minute = state
         .store
         .count_sends(&SendKey::Phone(hmac.clone()), now - 60_000)
@@ -52,7 +67,7 @@ pub(crate) async fn request_code<S: Store>(
         .await?;
     let ip_day = state
         .store
-        .count_sends(&SendKey::Ip(ip.clone()), now - 86_400_000)
+        .count_sends(&SendKey::Ip(ip.to_string()), now - 86_400_000)
         .await?;
     if minute >= cfg.sends_per_phone_minute
         || day >= cfg.sends_per_phone_day
@@ -65,18 +80,51 @@ pub(crate) async fn request_code<S: Store>(
         .store
         .put_code(&hmac, &code_hash(&hmac, &code), now + cfg.code_ttl_secs * 1000)
         .await?;
-    state.store.record_send(&hmac, &ip, now).await?;
+    state.store.record_send(&hmac, ip, now).await?;
     state
         .sms
-        .send(&phone, &code)
+        .send(phone, &code)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     tracing::info!(to = %phone.masked(), "one-time code sent");
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "status": "sent", "expires_in": cfg.code_ttl_secs })),
-    )
-        .into_response())
+    Ok(())
+}
+
+/// Check a code for a number (single use, limited tries — ACC-1).
+pub(crate) async fn check_code<S: Store>(
+    state: &AppState<S>,
+    phone_hmac: &[u8],
+    code: &str,
+) -> Result<(), ApiError> {
+    let code = OneTimeCode::parse(code)?;
+    let outcome = state
+        .store
+        .check_code(
+            phone_hmac,
+            &code_hash(phone_hmac, &code),
+            state.now(),
+            state.config.code_max_attempts,
+        )
+        .await?;
+    match outcome {
+        CodeCheck::Accepted => Ok(()),
+        CodeCheck::Rejected { remaining } => Err(ApiError::CodeRejected {
+            code: "code_invalid",
+            message: format!("wrong code; {remaining} tries left"),
+        }),
+        CodeCheck::Missing => Err(ApiError::CodeRejected {
+            code: "code_invalid",
+            message: "no valid code for this number; request a new one".into(),
+        }),
+        CodeCheck::Expired => Err(ApiError::CodeRejected {
+            code: "code_expired",
+            message: "the code expired; request a new one".into(),
+        }),
+        CodeCheck::Exhausted => Err(ApiError::CodeRejected {
+            code: "code_attempts_exhausted",
+            message: "too many wrong tries; request a new code".into(),
+        }),
+    }
 }
 
 fn code_hash(phone_hmac: &[u8], code: &OneTimeCode) -> Vec<u8> {
@@ -89,6 +137,13 @@ fn code_hash(phone_hmac: &[u8], code: &OneTimeCode) -> Vec<u8> {
 pub(crate) struct LoginRequest {
     phone: String,
     code: String,
+    /// CON-1: the versions of the documents agreed to in the first-use
+    /// dialog, e.g. `{"user_agreement": "2026.11", "privacy_policy": "2026.11"}`.
+    /// Required to create an account.
+    #[serde(default)]
+    agree: std::collections::BTreeMap<String, String>,
+    /// MIN-1: the optional birth date asked at sign-up.
+    birth_date: Option<String>,
 }
 
 pub(crate) async fn login<S: Store>(
@@ -98,45 +153,40 @@ pub(crate) async fn login<S: Store>(
     let Json(req) = body?;
     let phone = PhoneNumber::parse(&req.phone)?;
     let code = OneTimeCode::parse(&req.code)?;
+    let agreements = super::consents::parse_agreements(&state, &req.agree).await?;
+    let birth = req
+        .birth_date
+        .as_deref()
+        .map(|b| xuancai_domain::BirthDate::parse(b, state.today()))
+        .transpose()?;
     let hmac = state.keys.lookup_hash(phone.as_e164());
-    let now = now_ms();
-    let outcome = state
-        .store
-        .check_code(
-            &hmac,
-            &code_hash(&hmac, &code),
-            now,
-            state.config.code_max_attempts,
-        )
-        .await?;
-    match outcome {
-        CodeCheck::Accepted => {}
-        CodeCheck::Rejected { remaining } => {
-            return Err(ApiError::CodeRejected {
-                code: "code_invalid",
-                message: format!("wrong code; {remaining} tries left"),
-            });
-        }
-        CodeCheck::Missing => {
-            return Err(ApiError::CodeRejected {
-                code: "code_invalid",
-                message: "no valid code for this number; request a new one".into(),
-            });
-        }
-        CodeCheck::Expired => {
-            return Err(ApiError::CodeRejected {
-                code: "code_expired",
-                message: "the code expired; request a new one".into(),
-            });
-        }
-        CodeCheck::Exhausted => {
-            return Err(ApiError::CodeRejected {
-                code: "code_attempts_exhausted",
-                message: "too many wrong tries; request a new code".into(),
-            });
+    let now = state.now();
+    check_code(&state, &hmac, code.expose()).await?;
+    let existing = state.store.user_by_phone(&hmac).await?;
+    if existing.is_none() {
+        // CON-1: nothing is stored before the User Agreement and the Privacy
+        // Policy in force are agreed to.
+        let missing = super::consents::missing_for_sign_up(&agreements);
+        if !missing.is_empty() {
+            return Err(ApiError::AgreementRequired { documents: missing });
         }
     }
-    let (user, created) = find_or_create(&state, &phone, &hmac, now).await?;
+    let (user, created) = match existing {
+        Some(u) => (u.id, false),
+        None => find_or_create(&state, &phone, &hmac, now).await?,
+    };
+    super::consents::record_agreements(&state, &user, &agreements, "login").await?;
+    if created && let Some(b) = birth {
+        let key = state.data_key(&user).await?;
+        state
+            .store
+            .set_profile_field(
+                &user,
+                ProfileField::BirthDate,
+                Some(FieldValue::Bytes(key.encrypt(b.date().to_string().as_bytes()))),
+            )
+            .await?;
+    }
     start_session(&state, &user, created).await
 }
 
@@ -147,7 +197,7 @@ pub(crate) async fn start_session<S: Store>(
     user: &UserId,
     created: bool,
 ) -> Result<Response, ApiError> {
-    let now = now_ms();
+    let now = state.now();
     let token: String = random::<32>().iter().map(|b| format!("{b:02x}")).collect();
     let ttl = state.config.session_ttl_secs;
     state
@@ -189,7 +239,7 @@ pub(crate) async fn password_login<S: Store>(
     let Json(req) = body?;
     let phone = PhoneNumber::parse(&req.phone)?;
     let hmac = state.keys.lookup_hash(phone.as_e164());
-    let now = now_ms();
+    let now = state.now();
     let failures = state
         .store
         .count_events(PASSWORD_FAILED, &hmac, now - 3_600_000)
@@ -307,7 +357,7 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Session {
         let token_hash = sha256(token.as_bytes());
         let user = state
             .store
-            .session_user(&token_hash, now_ms())
+            .session_user(&token_hash, state.clock.now())
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         Ok(Self { user, token_hash })

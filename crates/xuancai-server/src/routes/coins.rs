@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 use xuancai_domain::{Date, PhotoId};
 use xuancai_store::{Appended, LedgerEntry, Store};
 
-use super::auth::Session;
-use super::{AppState, Page, next_cursor, now_ms};
+use super::{AppState, Page, next_cursor};
 use crate::error::ApiError;
+use crate::privacy::Active;
 
 pub async fn ledger<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     query: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(page) = query?;
@@ -43,9 +43,9 @@ pub async fn ledger<S: Store>(
 
 pub async fn check_in<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let now = now_ms();
+    let now = state.now();
     let day = Date::from_unix_ms(now, state.config.utc_offset_minutes);
     let entry = LedgerEntry {
         id: *PhotoId::generate().as_bytes(),

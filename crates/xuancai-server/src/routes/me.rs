@@ -19,9 +19,9 @@ use xuancai_imaging::resize::cover;
 use xuancai_imaging::thumbnail::encode_webp;
 use xuancai_store::{FieldValue, ProfileField, Store};
 
+use super::AppState;
 use super::auth::{Session, start_session};
 use super::photos::read_file_field;
-use super::{AppState, now_ms};
 use crate::crypto::random;
 use crate::error::ApiError;
 use crate::passwords::{self, HashParams, Verdict};
@@ -110,7 +110,7 @@ pub async fn update<S: Store>(
                 .map_err(ApiError::from)
         })
         .transpose()?;
-    let today = Date::from_unix_ms(now_ms(), state.config.utc_offset_minutes);
+    let today = Date::from_unix_ms(state.now(), state.config.utc_offset_minutes);
     let birth = patch
         .birth_date
         .as_ref()
@@ -197,7 +197,7 @@ pub async fn set_avatar<S: Store>(
     let prefix = format!("u/{}/avatar/{version}", session.user);
     state
         .store
-        .schedule_gc(&prefix, now_ms() + state.config.upload_grace_secs * 1000)
+        .schedule_gc(&prefix, state.now() + state.config.upload_grace_secs * 1000)
         .await?;
     state.blobs.put(&blob, &webp, &key).await?;
     state
@@ -212,7 +212,7 @@ pub async fn set_avatar<S: Store>(
     if let Some(old) = old {
         state
             .store
-            .schedule_gc(&format!("u/{}/avatar/{old}", session.user), now_ms())
+            .schedule_gc(&format!("u/{}/avatar/{old}", session.user), state.now())
             .await?;
     }
     me(State(state), session).await
@@ -236,7 +236,7 @@ pub async fn delete_avatar<S: Store>(
         .await?;
     state
         .store
-        .schedule_gc(&format!("u/{}/avatar/{old}", session.user), now_ms())
+        .schedule_gc(&format!("u/{}/avatar/{old}", session.user), state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,7 +6,6 @@
 //! router: a route cannot exist undocumented.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,10 +22,16 @@ use crate::sms::SmsSender;
 pub mod albums;
 pub mod auth;
 pub mod coins;
+pub mod consents;
+pub mod documents;
+pub mod events;
+pub mod guardian;
 pub mod health;
 pub mod me;
 pub mod openapi;
+pub mod ops;
 pub mod photos;
+pub mod requests;
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -38,6 +43,11 @@ pub struct AppState<S> {
     pub config: Config,
     /// Failure injection for crash tests (`XUANCAI_FAULT`); `None` in production.
     pub fault: Option<String>,
+    pub clock: Arc<crate::clock::Clock>,
+    /// Keyed hashes of the operators' phone numbers (SEC-6).
+    pub operators: Vec<Vec<u8>>,
+    /// Request deadlines.
+    pub calendar: xuancai_domain::privacy::WorkingCalendar,
 }
 
 impl<S: Store> AppState<S> {
@@ -53,6 +63,16 @@ impl<S: Store> AppState<S> {
             .map_err(|e| ApiError::Internal(format!("data key of {user}: {e}")))
     }
 
+    /// Now, by the server's clock (tests can move it).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Today's date in the configured time zone.
+    pub fn today(&self) -> xuancai_domain::Date {
+        xuancai_domain::Date::from_unix_ms(self.now(), self.config.utc_offset_minutes)
+    }
+
     /// Crash here if the crash test asked for it.
     pub fn fault_point(&self, name: &str) {
         if self.fault.as_deref() == Some(name) {
@@ -60,14 +80,6 @@ impl<S: Store> AppState<S> {
             std::process::abort();
         }
     }
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// One documented operation.
@@ -248,6 +260,258 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             .ok(204)
             .keeps("ACC-3"),
         delete(me::delete_password::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/documents",
+            "privacy",
+            "Published documents: versions in force and announced",
+        )
+        .public()
+        .keeps("CON-2 DATA-4"),
+        get(documents::list::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/documents/{kind}",
+            "privacy",
+            "A document rendered from the privacy inventory (HTML)",
+        )
+        .public()
+        .keeps("CON-2 CON-5 DATA-4 RET-1"),
+        get(documents::show::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/consent-state",
+            "privacy",
+            "This browser's cookie consent (sets a device cookie)",
+        )
+        .public()
+        .keeps("COOK-1"),
+        get(consents::cookie_get::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/consent-state",
+            "privacy",
+            "Record the cookie banner's choice",
+        )
+        .public()
+        .json()
+        .keeps("COOK-1"),
+        put(consents::cookie_put::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/consents",
+            "privacy",
+            "Consents per purpose, agreements, policy updates",
+        )
+        .keeps("CON-1 CON-2 CON-3 CON-5 CON-6"),
+        get(consents::list::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/me/consents/{purpose}",
+            "privacy",
+            "Grant or withdraw a consent",
+        )
+        .json()
+        .keeps("CON-3 CON-4 CON-6 ADS-1 R-4"),
+        put(consents::decide::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/agreements",
+            "privacy",
+            "Agree to the documents in force (again)",
+        )
+        .json()
+        .keeps("CON-1 CON-2"),
+        post(consents::agree::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/guardian/code",
+            "privacy",
+            "Send a code to the guardian's phone",
+        )
+        .json()
+        .ok(202)
+        .keeps("MIN-4"),
+        post(guardian::send::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/guardian",
+            "privacy",
+            "Guardian verification and consent",
+        )
+        .json()
+        .keeps("MIN-2 MIN-3 MIN-4"),
+        post(guardian::consent::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/verify",
+            "privacy",
+            "Send a code to the account's own phone (identity check)",
+        )
+        .ok(202)
+        .keeps("ACC-7"),
+        post(requests::verify::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/requests",
+            "privacy",
+            "The user's rights requests with status and deadline",
+        )
+        .keeps("R-6"),
+        get(requests::list::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/requests",
+            "privacy",
+            "Make a rights request (export, correction, deletion, withdrawal, complaint)",
+        )
+        .json()
+        .ok(201)
+        .keeps("R-1 R-2 R-3 R-4 R-6 R-7 MIN-5 ACC-7"),
+        post(requests::create::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/requests/{id}/download",
+            "privacy",
+            "The export ZIP, once ready",
+        )
+        .keeps("R-1"),
+        get(requests::download::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/cancellation",
+            "privacy",
+            "What cancelling the account loses",
+        )
+        .keeps("ACC-6"),
+        get(requests::cancellation_preview::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/cancellation",
+            "privacy",
+            "Cancel the account (fresh code, confirmations)",
+        )
+        .json()
+        .keeps("ACC-6 R-5 RET-2"),
+        post(requests::cancel::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/events",
+            "privacy",
+            "Usage and crash events (analytics consent)",
+        )
+        .json()
+        .ok(202)
+        .keeps("DATA-1 DATA-2"),
+        post(events::record::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/documents",
+            "ops",
+            "Publish a document version (operators)",
+        )
+        .json()
+        .ok(201)
+        .keeps("CON-2"),
+        post(documents::publish::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/requests",
+            "ops",
+            "Open rights requests, overdue flagged (operators)",
+        )
+        .keeps("R-6 SEC-6"),
+        get(ops::requests::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/requests/{id}",
+            "ops",
+            "Move a request on; refusals state a reason (operators)",
+        )
+        .json()
+        .keeps("R-6 SEC-6"),
+        post(ops::process::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/users/{id}",
+            "ops",
+            "A user's personal data (audited read, operators)",
+        )
+        .keeps("SEC-6"),
+        get(ops::user::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/users/{id}/audit",
+            "ops",
+            "Who read or changed a user's data (operators)",
+        )
+        .keeps("SEC-6"),
+        get(ops::audit_log::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/users/{id}/holds",
+            "ops",
+            "Place a legal hold (operators)",
+        )
+        .json()
+        .ok(201)
+        .keeps("RET-2"),
+        post(ops::place_hold::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/ops/holds/{id}",
+            "ops",
+            "Release a legal hold (operators)",
+        )
+        .ok(204)
+        .keeps("RET-2"),
+        delete(ops::release_hold::<S>),
     )
     .add(
         doc(

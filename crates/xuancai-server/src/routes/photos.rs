@@ -21,10 +21,10 @@ use xuancai_imaging::decode::{DecodeLimits, probe, sniff};
 use xuancai_imaging::{metadata, thumbnail};
 use xuancai_store::{PhotoFilter, PhotoPatch, PhotoRecord, Store, StoreError};
 
-use super::auth::Session;
-use super::{AppState, Page, next_cursor, now_ms};
+use super::{AppState, Page, next_cursor};
 use crate::crypto::{DataKey, sha256};
 use crate::error::ApiError;
+use crate::privacy::Active;
 
 /// The stored renditions of a photo, by name in its blob prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub struct ListQuery {
 
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
@@ -259,7 +259,7 @@ fn content_hash(state_keys: &crate::crypto::Keys, user: &UserId, sha: &[u8]) -> 
 
 pub async fn upload<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     form: Multipart,
 ) -> Result<Response, ApiError> {
     let cfg = &state.config;
@@ -278,7 +278,7 @@ pub async fn upload<S: Store>(
     let p = tokio::task::spawn_blocking(move || process(bytes, file_name, limits))
         .await
         .map_err(|e| ApiError::Internal(format!("upload worker: {e}")))??;
-    let now = now_ms();
+    let now = state.now();
     let record = PhotoRecord {
         id: PhotoId::generate(),
         owner: user,
@@ -357,7 +357,7 @@ async fn owned<S: Store>(state: &AppState<S>, user: &UserId, id: &str) -> Result
 
 pub async fn get_one<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let photo = owned(&state, &session.user, &id).await?;
@@ -374,7 +374,7 @@ pub struct PatchBody {
 
 pub async fn update<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
     body: Result<Json<PatchBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -401,14 +401,14 @@ pub struct RemoveQuery {
 
 pub async fn remove<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
     query: Result<Query<RemoveQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Query(q) = query?;
     let id = parse_photo_id(&id)?;
     let found = if q.permanent {
-        let now = now_ms();
+        let now = state.now();
         let purged = state.store.purge_photo(&session.user, &id, now).await?;
         if purged {
             // Delete now; the queue entry stays until this succeeds.
@@ -418,7 +418,7 @@ pub async fn remove<S: Store>(
     } else {
         state
             .store
-            .set_trashed(&session.user, &id, Some(now_ms()))
+            .set_trashed(&session.user, &id, Some(state.now()))
             .await?
     };
     if found {
@@ -430,7 +430,7 @@ pub async fn remove<S: Store>(
 
 pub async fn restore<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_photo_id(&id)?;
@@ -448,7 +448,7 @@ pub async fn restore<S: Store>(
 
 pub async fn bytes<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    session: Session,
+    session: Active,
     Path((id, variant)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let variant = Variant::parse(&variant).ok_or(ApiError::NotFound)?;

@@ -15,10 +15,11 @@ async fn login_story(app: &TestApp) {
     assert_eq!(r.status(), 202);
     let code = app.last_code("+8613800138000");
     assert_eq!(code.len(), 6);
+    let agree = app.agreement().await;
     let r = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": "13800138000", "code": code }),
+            &json!({ "phone": "13800138000", "code": code, "agree": agree }),
         )
         .await;
     assert_eq!(r.status(), 200);

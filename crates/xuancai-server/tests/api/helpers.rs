@@ -149,10 +149,11 @@ impl TestApp {
             .await;
         assert_eq!(r.status(), 202);
         let code = self.last_code(e164);
+        let agree = self.agreement().await;
         let r = self
             .post(
                 "/api/v1/auth/login",
-                &serde_json::json!({ "phone": phone, "code": code }),
+                &serde_json::json!({ "phone": phone, "code": code, "agree": agree }),
             )
             .await;
         assert_eq!(r.status(), 200);
@@ -161,6 +162,28 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("token in {v}"))
             .to_string()
+    }
+
+    /// The first-use dialog's answer (CON-1): the versions in force of the
+    /// User Agreement and the Privacy Policy.
+    pub async fn agreement(&self) -> Value {
+        let docs: Value = self
+            .client
+            .get(self.url("/api/v1/documents"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut agree = serde_json::Map::new();
+        for d in docs["documents"].as_array().into_iter().flatten() {
+            let kind = d["kind"].as_str().unwrap_or_default();
+            if kind == "user_agreement" || kind == "privacy_policy" {
+                agree.insert(kind.into(), d["current"]["version"].clone());
+            }
+        }
+        Value::Object(agree)
     }
 
     /// Drop the test's PostgreSQL database, if it has one.

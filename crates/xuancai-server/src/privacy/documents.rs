@@ -1,0 +1,251 @@
+//! Versioned documents (CON-2). The text is rendered from the privacy
+//! inventory (`xuancai_domain::privacy`), so the purposes, categories,
+//! retention periods and processors the public reads are the ones the code
+//! enforces. Key clauses are emphasised (bold and underlined, §1.2).
+
+use std::fmt::Write as _;
+
+use xuancai_domain::Date;
+use xuancai_domain::privacy::{
+    CATEGORIES, DocumentKind, LegalBasis, PROCESSORS, PURPOSES, Retention, Sensitivity,
+};
+use xuancai_store::{DocumentRecord, PrivacyStore, StoreError};
+
+use crate::config::Config;
+
+/// The version of the built-in texts; published on first start.
+pub const BUILTIN_VERSION: &str = "2026.11";
+
+/// Publish the built-in version of each document if none is published yet.
+pub async fn ensure_published<S: PrivacyStore>(store: &S, now: i64) -> Result<(), StoreError> {
+    let published = store.documents().await?;
+    for kind in DocumentKind::ALL {
+        if published.iter().any(|d| d.kind == kind.key()) {
+            continue;
+        }
+        let doc = DocumentRecord {
+            kind: kind.key().into(),
+            version: BUILTIN_VERSION.into(),
+            effective_at: now,
+            material: true,
+            summary: "首次发布".into(),
+            published_at: now,
+        };
+        match store.publish_document(&doc).await {
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The version of `kind` in force at `now`.
+pub fn current(docs: &[DocumentRecord], kind: DocumentKind, now: i64) -> Option<&DocumentRecord> {
+    docs.iter()
+        .filter(|d| d.kind == kind.key() && d.effective_at <= now)
+        .max_by_key(|d| (d.effective_at, d.published_at))
+}
+
+/// Whether agreeing to `agreed` still covers `kind` at `now`: no material
+/// version took effect after it (§16: a change that reduces users' rights
+/// needs agreement again).
+pub fn agreement_covers(docs: &[DocumentRecord], kind: DocumentKind, agreed: &str, now: i64) -> bool {
+    let Some(agreed_at) = docs
+        .iter()
+        .find(|d| d.kind == kind.key() && d.version == agreed)
+        .map(|d| d.effective_at)
+    else {
+        return false;
+    };
+    !docs
+        .iter()
+        .any(|d| d.kind == kind.key() && d.material && d.effective_at > agreed_at && d.effective_at <= now)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn basis_zh(b: LegalBasis) -> &'static str {
+    match b {
+        LegalBasis::Contract => "订立、履行您作为一方当事人的合同所必需（§4.2）",
+        LegalBasis::Consent => "您的同意（可随时撤回）",
+        LegalBasis::SeparateConsent => "您的单独同意（使用时询问，可随时撤回）",
+    }
+}
+
+/// Render a document version as an HTML page (no external resources).
+pub fn render(kind: DocumentKind, doc: &DocumentRecord, config: &Config) -> String {
+    let effective = Date::from_unix_ms(doc.effective_at, config.utc_offset_minutes);
+    let mut body = String::new();
+    match kind {
+        DocumentKind::PrivacyPolicy | DocumentKind::ChildrenPolicy => privacy_body(&mut body, kind, config),
+        DocumentKind::SdkRegister => sdk_body(&mut body),
+        DocumentKind::UserAgreement => agreement_body(&mut body),
+        DocumentKind::ChildrenRules => children_rules_body(&mut body),
+    }
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>body{{font-family:sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.6}}\
+         table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #888;padding:.3rem;text-align:left}}\
+         .key{{font-weight:bold;text-decoration:underline}}</style></head><body>\
+         <h1>炫彩 {title}</h1><p>版本 {version}，生效日期 {effective}。{material}</p>{body}</body></html>",
+        title = kind.title_zh(),
+        version = esc(&doc.version),
+        material = if doc.material {
+            "<strong class=\"key\">本版本包含重要变更，继续使用前需要您重新同意。</strong>"
+        } else {
+            ""
+        },
+    )
+}
+
+fn privacy_body(out: &mut String, kind: DocumentKind, config: &Config) {
+    if kind == DocumentKind::ChildrenPolicy {
+        out.push_str(
+            "<p><strong class=\"key\">不满十四周岁的儿童须在监护人同意本政策及《儿童个人信息保护规则》后方可使用本服务；\
+             十四至十八周岁的未成年人注册和交易须经监护人同意。监护人以本人手机号码接收验证码完成验证。</strong></p>",
+        );
+    }
+    out.push_str("<h2>我们处理的个人信息、目的与法律依据</h2><table><tr><th>目的</th><th>法律依据</th><th>个人信息</th></tr>");
+    for p in PURPOSES {
+        let cats: Vec<&str> = p.categories.iter().map(|c| c.spec().name_zh).collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(p.name_zh),
+            basis_zh(p.basis),
+            esc(&cats.join("、"))
+        );
+    }
+    out.push_str("</table><h2>敏感个人信息与保存期限</h2><table><tr><th>个人信息</th><th>敏感</th><th>保存期限</th></tr>");
+    for c in CATEGORIES {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(c.name_zh),
+            if c.sensitivity == Sensitivity::Sensitive {
+                "<strong class=\"key\">是</strong>"
+            } else {
+                "否"
+            },
+            esc(&match c.retention {
+                Retention::Days(_) => c
+                    .retention
+                    .describe_zh()
+                    .replace("180", &config.usage_retention_days.to_string(),),
+                _ => c.retention.describe_zh(),
+            })
+        );
+    }
+    let _ = write!(
+        out,
+        "</table><p><strong class=\"key\">人脸、精确位置、设备标识符等敏感个人信息，我们仅在您使用相应功能时单独征得您的同意后处理；\
+         您可随时在隐私中心撤回，撤回后立即停止处理并删除由此产生的数据。</strong></p>\
+         <h2>存储地点</h2><p>您的个人信息存储于{}，不向境外传输。</p>\
+         <h2>您的权利</h2><p>您可以查阅、复制（导出）、更正、删除个人信息，撤回同意，注销账号；\
+         <strong class=\"key\">请求在身份验证后15个工作日内处理，注销在1个工作日内完成，注销后3个月内删除或匿名化您的个人信息。</strong></p>\
+         <p>个性化推荐与广告可随时关闭。营销信息均附退订方式。</p>",
+        esc(&config.region)
+    );
+}
+
+fn sdk_body(out: &mut String) {
+    out.push_str(
+        "<table><tr><th>第三方</th><th>目的</th><th>个人信息</th><th>默认</th><th>隐私政策</th></tr>",
+    );
+    for p in PROCESSORS {
+        let cats: Vec<&str> = p.categories.iter().map(|c| c.spec().name_zh).collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(p.name),
+            esc(p.purpose.spec().name_zh),
+            esc(&cats.join("、")),
+            if p.enabled_by_default {
+                "启用"
+            } else {
+                "未启用（运营方配置后启用）"
+            },
+            esc(p.policy_url)
+        );
+    }
+    out.push_str("</table><p>默认情况下图片在本服务器本地处理，不发送给第三方。</p>");
+}
+
+fn agreement_body(out: &mut String) {
+    out.push_str(
+        "<p>本协议是您与炫彩之间关于使用相册管理、抠图换背景、换脸编辑、表情包制作及作品发布等服务的协议。</p>\
+         <p><strong class=\"key\">换脸编辑须取得被编辑人物的同意；生成内容将按规定添加人工智能生成标识，不得删除或篡改。</strong></p>\
+         <p>您发布的作品、评论与祝福将展示您的昵称与头像；您可以设置作品的可见范围并随时删除。</p>",
+    );
+}
+
+fn children_rules_body(out: &mut String) {
+    out.push_str(
+        "<p>我们仅在监护人同意后收集和使用儿童个人信息，并仅限于提供服务所必需。</p>\
+         <p><strong class=\"key\">儿童账号注销时，其个人信息将被删除而非仅匿名化。</strong></p>\
+         <p>监护人或儿童可通过投诉渠道（隐私中心 → 投诉）反映儿童个人信息问题，我们在15个工作日内答复。</p>",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(kind: &str, version: &str, at: i64, material: bool) -> DocumentRecord {
+        DocumentRecord {
+            kind: kind.into(),
+            version: version.into(),
+            effective_at: at,
+            material,
+            summary: String::new(),
+            published_at: at,
+        }
+    }
+
+    #[test]
+    fn con2_material_changes_need_agreement_again_once_in_force() {
+        let docs = vec![
+            doc("privacy_policy", "1", 10, true),
+            doc("privacy_policy", "1.1", 20, false),
+            doc("privacy_policy", "2", 30, true),
+        ];
+        let k = DocumentKind::PrivacyPolicy;
+        assert_eq!(current(&docs, k, 25).map(|d| d.version.as_str()), Some("1.1"));
+        assert!(
+            agreement_covers(&docs, k, "1", 25),
+            "a minor change keeps the agreement"
+        );
+        assert!(agreement_covers(&docs, k, "1", 29), "announced, not yet in force");
+        assert!(!agreement_covers(&docs, k, "1", 30));
+        assert!(agreement_covers(&docs, k, "2", 30));
+        assert!(
+            !agreement_covers(&docs, k, "9", 30),
+            "an unknown version covers nothing"
+        );
+    }
+
+    #[test]
+    fn con5_the_policy_lists_every_purpose_category_and_processor() {
+        let config = Config::default();
+        let d = doc("privacy_policy", "1", 0, true);
+        let html = render(DocumentKind::PrivacyPolicy, &d, &config);
+        for p in PURPOSES {
+            assert!(html.contains(p.name_zh), "{}", p.key);
+        }
+        for c in CATEGORIES {
+            assert!(html.contains(&esc(c.name_zh)), "{}", c.key);
+        }
+        assert!(html.contains(&config.region), "RET-1");
+        assert!(html.contains("class=\"key\""), "key clauses emphasised");
+        let sdk = render(DocumentKind::SdkRegister, &d, &config);
+        for p in PROCESSORS {
+            assert!(sdk.contains(&esc(p.name)), "DATA-4: {}", p.key);
+        }
+    }
+}

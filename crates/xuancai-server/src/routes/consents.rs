@@ -1,0 +1,334 @@
+//! Consents and agreements (CON-1..4, CON-6, COOK-1): the signed-in user's
+//! consent state and toggles, agreeing to documents (again), and the
+//! cookie-consent state of a browser before sign-in. Every decision is a new
+//! line in the append-only ledger with the document version, time and channel.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::UserId;
+use xuancai_domain::privacy::{DocumentKind, PURPOSES, Purpose};
+use xuancai_store::{ConsentRecord, Store, Subject};
+
+use super::AppState;
+use super::auth::Session;
+use crate::crypto::{random, sha256};
+use crate::error::ApiError;
+use crate::privacy::documents::current;
+use crate::privacy::gate::{self, age_group, decisions};
+
+/// Parse `{"kind": "version"}`: every kind known, every version the one in force.
+pub async fn parse_agreements<S: Store>(
+    state: &AppState<S>,
+    agree: &BTreeMap<String, String>,
+) -> Result<Vec<(DocumentKind, String)>, ApiError> {
+    if agree.is_empty() {
+        return Ok(Vec::new());
+    }
+    let docs = state.store.documents().await?;
+    let now = state.now();
+    agree
+        .iter()
+        .map(|(k, v)| {
+            let kind = DocumentKind::parse(k)?;
+            match current(&docs, kind, now) {
+                Some(d) if d.version == *v => Ok((kind, v.clone())),
+                _ => Err(ApiError::Conflict {
+                    code: "document_version_stale",
+                    message: format!("{k} {v} is not the version in force; reload the documents"),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// CON-1: what a new account must have agreed to.
+pub fn missing_for_sign_up(agreed: &[(DocumentKind, String)]) -> Vec<&'static str> {
+    [DocumentKind::UserAgreement, DocumentKind::PrivacyPolicy]
+        .into_iter()
+        .filter(|k| !agreed.iter().any(|(a, _)| a == k))
+        .map(DocumentKind::key)
+        .collect()
+}
+
+pub async fn record_agreements<S: Store>(
+    state: &AppState<S>,
+    user: &UserId,
+    agreed: &[(DocumentKind, String)],
+    channel: &str,
+) -> Result<(), ApiError> {
+    for (kind, version) in agreed {
+        append(
+            state,
+            Subject::User(*user),
+            &kind.topic(),
+            true,
+            Some(version.clone()),
+            channel,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn append<S: Store>(
+    state: &AppState<S>,
+    subject: Subject,
+    topic: &str,
+    granted: bool,
+    version: Option<String>,
+    channel: &str,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .append_consent(&ConsentRecord {
+            id: random::<16>(),
+            subject,
+            topic: topic.into(),
+            granted,
+            version,
+            channel: channel.into(),
+            at: state.now(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// `GET /api/v1/me/consents`: every purpose with its basis and the user's
+/// decision, the documents with the version agreed and the one in force, and
+/// the policy updates to announce (CON-2).
+pub async fn list<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+) -> Result<Json<Value>, ApiError> {
+    let records = state.store.consents(&Subject::User(session.user)).await?;
+    let consents = decisions(&records);
+    let docs = state.store.documents().await?;
+    let now = state.now();
+    let age = age_group(&state, &session.user).await?;
+    let missing = gate::missing_agreements(&state, &consents, age).await?;
+    let purposes: Vec<Value> = PURPOSES
+        .iter()
+        .map(|p| {
+            let d = consents.decision(p.key);
+            json!({
+                "purpose": p.key,
+                "name": p.name_zh,
+                "basis": p.basis.as_str(),
+                "optional": p.optional,
+                "categories": p.categories.iter().map(|c| c.key()).collect::<Vec<_>>(),
+                "granted": consents.allows(p.purpose),
+                "decided_at": d.map(|d| d.at),
+            })
+        })
+        .collect();
+    let documents: Vec<Value> = DocumentKind::ALL
+        .iter()
+        .filter(|k| **k != DocumentKind::SdkRegister)
+        .map(|k| {
+            let in_force = current(&docs, *k, now);
+            let agreed = consents.agreed_version(*k);
+            let upcoming: Vec<Value> = docs
+                .iter()
+                .filter(|d| d.kind == k.key() && d.effective_at > now)
+                .map(|d| json!({ "version": d.version, "effective_at": d.effective_at, "material": d.material, "summary": d.summary }))
+                .collect();
+            json!({
+                "kind": k.key(),
+                "title": k.title_zh(),
+                "agreed_version": agreed,
+                "current_version": in_force.map(|d| d.version.clone()),
+                "needs_agreement": missing.contains(k),
+                "upcoming": upcoming,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "purposes": purposes,
+        "documents": documents,
+        "age_group": age.as_str(),
+        "history": records.iter().map(|r| json!({
+            "topic": r.topic, "granted": r.granted, "version": r.version, "channel": r.channel, "at": r.at,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    granted: bool,
+}
+
+/// `PUT /api/v1/me/consents/{purpose}`: grant or withdraw (CON-3, CON-4,
+/// CON-6). A withdrawal stops the processing at once and removes what it
+/// allowed: usage logs (analytics), stored device identifiers.
+pub async fn decide<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    Path(purpose): Path<String>,
+    body: Result<Json<Decision>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(decision) = body?;
+    let purpose = Purpose::parse(&purpose)?;
+    if !purpose.needs_own_consent() {
+        return Err(ApiError::Unprocessable {
+            code: "consent_not_optional",
+            message: format!(
+                "`{}` is necessary for the service (§4.2); to stop it, cancel the account",
+                purpose.key()
+            ),
+        });
+    }
+    let docs = state.store.documents().await?;
+    let version = current(&docs, DocumentKind::PrivacyPolicy, state.now()).map(|d| d.version.clone());
+    append(
+        &state,
+        Subject::User(session.user),
+        purpose.key(),
+        decision.granted,
+        version,
+        "api",
+    )
+    .await?;
+    let mut removed = 0;
+    if !decision.granted {
+        removed = match purpose {
+            Purpose::Analytics => state.store.delete_usage_of(&session.user, false).await?,
+            Purpose::DeviceIdentifiers => state.store.delete_usage_of(&session.user, true).await?,
+            _ => 0,
+        };
+        tracing::info!(user = %session.user, purpose = purpose.key(), removed, "consent withdrawn");
+    }
+    Ok(Json(json!({
+        "purpose": purpose.key(),
+        "granted": decision.granted,
+        "removed_records": removed,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agreements {
+    agree: BTreeMap<String, String>,
+}
+
+/// `POST /api/v1/me/agreements`: agree to the documents in force (again, CON-2).
+pub async fn agree<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Session,
+    body: Result<Json<Agreements>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(req) = body?;
+    let agreed = parse_agreements(&state, &req.agree).await?;
+    if agreed
+        .iter()
+        .any(|(k, _)| matches!(k, DocumentKind::ChildrenPolicy | DocumentKind::ChildrenRules))
+    {
+        return Err(ApiError::Unprocessable {
+            code: "guardian_only",
+            message: "the children's documents are agreed to by the guardian (MIN-2)".into(),
+        });
+    }
+    record_agreements(&state, &session.user, &agreed, "api").await?;
+    Ok(Json(
+        json!({ "agreed": agreed.iter().map(|(k, v)| json!({ "kind": k.key(), "version": v })).collect::<Vec<_>>() }),
+    ))
+}
+
+pub const DEVICE_COOKIE: &str = "xuancai_device";
+
+/// The browser's random id from its cookie, or a new one to set.
+fn device(headers: &HeaderMap) -> (String, bool) {
+    let found = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{DEVICE_COOKIE}="))
+                .map(str::to_string)
+        })
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    match found {
+        Some(v) => (v, false),
+        None => (random::<16>().iter().map(|b| format!("{b:02x}")).collect(), true),
+    }
+}
+
+const COOKIE_PURPOSES: [Purpose; 2] = [Purpose::Analytics, Purpose::Personalisation];
+
+async fn cookie_state<S: Store>(state: &AppState<S>, device_id: &str) -> Result<Value, ApiError> {
+    let records = state
+        .store
+        .consents(&Subject::Device(sha256(device_id.as_bytes())))
+        .await?;
+    let s = decisions(&records);
+    Ok(json!({
+        "essential": true,
+        "analytics": s.decision(Purpose::Analytics.key()).is_some_and(|d| d.granted),
+        "advertising": s.decision(Purpose::Personalisation.key()).is_some_and(|d| d.granted),
+        "decided": !records.is_empty(),
+    }))
+}
+
+fn with_device_cookie(
+    state_secure: bool,
+    device_id: &str,
+    set: bool,
+    body: Value,
+) -> Result<Response, ApiError> {
+    let mut resp = Json(body).into_response();
+    if set {
+        let cookie = format!(
+            "{DEVICE_COOKIE}={device_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{}",
+            if state_secure { "; Secure" } else { "" }
+        );
+        resp.headers_mut().insert(
+            SET_COOKIE,
+            HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
+    Ok(resp)
+}
+
+/// `GET /api/v1/consent-state` (COOK-1): which cookie categories this browser allows.
+pub async fn cookie_get<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (id, new) = device(&headers);
+    let body = cookie_state(&state, &id).await?;
+    with_device_cookie(state.config.secure_cookies, &id, new, body)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieChoice {
+    analytics: bool,
+    advertising: bool,
+}
+
+/// `PUT /api/v1/consent-state` (COOK-1): record the cookie banner's choice.
+pub async fn cookie_put<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    body: Result<Json<CookieChoice>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(choice) = body?;
+    let (id, new) = device(&headers);
+    let subject = Subject::Device(sha256(id.as_bytes()));
+    for (p, granted) in COOKIE_PURPOSES.iter().zip([choice.analytics, choice.advertising]) {
+        append(&state, subject.clone(), p.key(), granted, None, "cookie_banner").await?;
+    }
+    let body = cookie_state(&state, &id).await?;
+    with_device_cookie(state.config.secure_cookies, &id, new, body)
+}

@@ -1,0 +1,135 @@
+//! The public documents (CON-2, CON-5, DATA-4): the list with the versions
+//! in force and announced, each rendered from the privacy inventory; and the
+//! operators' endpoint that publishes a new version.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::Date;
+use xuancai_domain::privacy::DocumentKind;
+use xuancai_store::{DocumentRecord, Store, StoreError};
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::privacy::Operator;
+use crate::privacy::documents::{current, render};
+
+/// `GET /api/v1/documents`
+pub async fn list<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Json<Value>, ApiError> {
+    let docs = state.store.documents().await?;
+    let now = state.now();
+    let items: Vec<Value> = DocumentKind::ALL
+        .iter()
+        .map(|k| {
+            let v = |d: &DocumentRecord| {
+                json!({ "version": d.version, "effective_at": d.effective_at, "material": d.material, "summary": d.summary })
+            };
+            json!({
+                "kind": k.key(),
+                "title": k.title_zh(),
+                "url": format!("/api/v1/documents/{}", k.key()),
+                "current": current(&docs, *k, now).map(v),
+                "upcoming": docs.iter().filter(|d| d.kind == k.key() && d.effective_at > now).map(v).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "documents": items, "region": state.config.region })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Which {
+    version: Option<String>,
+}
+
+/// `GET /api/v1/documents/{kind}[?version=…]`: the rendered HTML page.
+pub async fn show<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(kind): Path<String>,
+    query: Result<Query<Which>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(which) = query?;
+    let kind = DocumentKind::parse(&kind).map_err(|_| ApiError::NotFound)?;
+    let docs = state.store.documents().await?;
+    let doc = match &which.version {
+        Some(v) => docs.iter().find(|d| d.kind == kind.key() && d.version == *v),
+        None => current(&docs, kind, state.now()),
+    }
+    .ok_or(ApiError::NotFound)?;
+    let mut resp = render(kind, doc, &state.config).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    kind: String,
+    version: String,
+    /// `YYYY-MM-DD` (start of that day, local time); default: now.
+    effective_date: Option<String>,
+    material: bool,
+    summary: String,
+}
+
+/// `POST /api/v1/ops/documents`: publish a version (CON-2). A material
+/// change must be announced before it takes effect (§16): its effective
+/// date must be at least 7 days ahead.
+pub async fn publish<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    op: Operator,
+    body: Result<Json<Publish>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    let kind = DocumentKind::parse(&req.kind)?;
+    let now = state.now();
+    let version = req.version.trim();
+    if version.is_empty() || version.len() > 32 || !version.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_version",
+            message: "a version is 1 to 32 visible ASCII characters".into(),
+        });
+    }
+    let effective_at = match &req.effective_date {
+        Some(d) => Date::parse(d)?.start_ms(state.config.utc_offset_minutes),
+        None => now,
+    };
+    if req.material && effective_at < now + 7 * 86_400_000 {
+        return Err(ApiError::Unprocessable {
+            code: "notice_period",
+            message: "a material change takes effect at least 7 days after it is announced".into(),
+        });
+    }
+    let doc = DocumentRecord {
+        kind: kind.key().into(),
+        version: version.into(),
+        effective_at,
+        material: req.material,
+        summary: req.summary.chars().take(2000).collect(),
+        published_at: now,
+    };
+    match state.store.publish_document(&doc).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            return Err(ApiError::Conflict {
+                code: "version_exists",
+                message: format!("{} {} is published already", kind.key(), doc.version),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(operator = %op.user, kind = kind.key(), version = %doc.version, "document published");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "kind": doc.kind, "version": doc.version, "effective_at": doc.effective_at, "material": doc.material })),
+    )
+        .into_response())
+}

@@ -1,0 +1,147 @@
+//! Usage and crash events (DATA-1, DATA-2): accepted only with the user's
+//! analytics consent; the IP address is truncated to its network before it
+//! is stored; device identifiers are stored (encrypted) only with their own
+//! consent and otherwise dropped, never stored. Each is kept for its
+//! retention period (RET-2).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use xuancai_domain::privacy::Purpose;
+use xuancai_store::{Store, UsageEvent};
+
+use super::AppState;
+use crate::crypto::random;
+use crate::error::ApiError;
+use crate::privacy::{Active, consent_state};
+
+const KINDS: [&str; 5] = ["app_open", "app_close", "page_view", "crash", "system"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    kind: String,
+    page: Option<String>,
+    duration_ms: Option<u64>,
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    events: Vec<Event>,
+    /// IMEI, OAID, Android ID, … (DATA-2).
+    #[serde(default)]
+    device_ids: std::collections::BTreeMap<String, String>,
+}
+
+/// An IP address without its host part: IPv4 /24, IPv6 /48 (§5: IP addresses are personal).
+pub fn truncate_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
+/// `POST /api/v1/events`
+pub async fn record<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Result<Json<Batch>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(batch) = body?;
+    if batch.events.is_empty() || batch.events.len() > 100 {
+        return Err(ApiError::BadRequest {
+            code: "invalid_events",
+            message: "send 1 to 100 events".into(),
+        });
+    }
+    for e in &batch.events {
+        if !KINDS.contains(&e.kind.as_str()) {
+            return Err(ApiError::BadRequest {
+                code: "invalid_events",
+                message: format!("unknown kind {:?}; one of {}", e.kind, KINDS.join(", ")),
+            });
+        }
+    }
+    let consents = consent_state(&state, &session.user).await?;
+    if !consents.allows(Purpose::Analytics) {
+        return Err(ApiError::ConsentRequired {
+            purpose: Purpose::Analytics.key(),
+        });
+    }
+    // DATA-2: identifiers only with their own consent; otherwise dropped here.
+    let keep_ids = !batch.device_ids.is_empty() && consents.allows(Purpose::DeviceIdentifiers);
+    let device_ciphertext = if keep_ids {
+        let key = state.data_key(&session.user).await?;
+        let text = serde_json::to_string(&batch.device_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Some(key.encrypt(text.as_bytes()))
+    } else {
+        None
+    };
+    let ip = truncate_ip(peer.ip());
+    let now = state.now();
+    for e in &batch.events {
+        let clip = |s: &Option<String>, n: usize| s.as_ref().map(|s| s.chars().take(n).collect::<String>());
+        let detail = json!({
+            "page": clip(&e.page, 200),
+            "duration_ms": e.duration_ms,
+            "message": clip(&e.message, 1000),
+        });
+        state
+            .store
+            .record_usage(&UsageEvent {
+                id: random::<16>(),
+                user: Some(session.user),
+                kind: e.kind.clone(),
+                detail: detail.to_string(),
+                ip_prefix: Some(ip.clone()),
+                device_ciphertext: device_ciphertext.clone(),
+                at: now,
+            })
+            .await?;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "accepted": batch.events.len(),
+            "device_ids": if batch.device_ids.is_empty() { "none" } else if keep_ids { "stored" } else { "dropped" },
+        })),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data1_ips_lose_their_host_part() {
+        assert_eq!(
+            truncate_ip(
+                "203.0.113.77"
+                    .parse()
+                    .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+            ),
+            "203.0.113.0/24"
+        );
+        let v6: IpAddr = "2001:db8:1234:5678::1"
+            .parse()
+            .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        assert_eq!(truncate_ip(v6), "2001:db8:1234::/48");
+    }
+}

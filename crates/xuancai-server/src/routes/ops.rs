@@ -1,0 +1,233 @@
+//! Operators (SEC-6, R-6, RET-2): the request queue with overdue flags,
+//! processing requests (a refusal needs its reason), reading a user's
+//! personal data (every read is written to the append-only audit log), the
+//! audit log itself, legal holds. Non-operators get 404.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::UserId;
+use xuancai_domain::privacy::RequestStatus;
+use xuancai_store::{AuditRecord, HoldRecord, Store, Subject};
+
+use super::AppState;
+use super::requests::{hex, parse_request_id, request_json};
+use crate::crypto::random;
+use crate::error::ApiError;
+use crate::privacy::Operator;
+use crate::privacy::gate::decisions;
+
+async fn audit<S: Store>(
+    state: &AppState<S>,
+    op: &Operator,
+    subject: &UserId,
+    action: &str,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .append_audit(&AuditRecord {
+            id: random::<16>(),
+            actor: op.user,
+            subject: *subject,
+            action: action.into(),
+            at: state.now(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// `GET /api/v1/ops/requests`: open requests, oldest deadline first.
+pub async fn requests<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    _op: Operator,
+) -> Result<Json<Value>, ApiError> {
+    let now = state.now();
+    let open = state.store.open_requests(500).await?;
+    let items: Vec<Value> = open
+        .iter()
+        .map(|r| {
+            let mut v = request_json(r, None, now);
+            v["user_id"] = json!(r.user.to_string());
+            v
+        })
+        .collect();
+    let overdue = items.iter().filter(|v| v["overdue"] == true).count();
+    Ok(Json(json!({ "items": items, "overdue": overdue })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    status: String,
+    resolution: Option<String>,
+}
+
+/// `POST /api/v1/ops/requests/{id}`: move a request on.
+pub async fn process<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    op: Operator,
+    Path(id): Path<String>,
+    body: Result<Json<Move>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(req) = body?;
+    let id = parse_request_id(&id)?;
+    let next = RequestStatus::parse(&req.status)?;
+    let r = state.store.request(&id).await?.ok_or(ApiError::NotFound)?;
+    let from = RequestStatus::parse(&r.status)?;
+    if !from.can_move_to(next) {
+        return Err(ApiError::Conflict {
+            code: "invalid_transition",
+            message: format!(
+                "a request that is {} cannot become {}",
+                from.as_str(),
+                next.as_str()
+            ),
+        });
+    }
+    let resolution = req.resolution.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if next == RequestStatus::Refused && resolution.is_none() {
+        return Err(ApiError::Unprocessable {
+            code: "reason_required",
+            message: "a refusal states its reason (§6.5)".into(),
+        });
+    }
+    let now = state.now();
+    if !state
+        .store
+        .move_request(&id, from.as_str(), next.as_str(), resolution, now)
+        .await?
+    {
+        return Err(ApiError::Conflict {
+            code: "request_changed",
+            message: "the request changed meanwhile; reload it".into(),
+        });
+    }
+    audit(
+        &state,
+        &op,
+        &r.user,
+        &format!("request:{}:{}", hex(&id), next.as_str()),
+    )
+    .await?;
+    let updated = state.store.request(&id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(request_json(&updated, None, now)))
+}
+
+fn parse_user(s: &str) -> Result<UserId, ApiError> {
+    UserId::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+/// `GET /api/v1/ops/users/{id}`: a user's personal data, for processing a
+/// request; the read is audited (SEC-6).
+pub async fn user<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    op: Operator,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = parse_user(&id)?;
+    let record = state.store.user_by_id(&user).await?.ok_or(ApiError::NotFound)?;
+    audit(&state, &op, &user, "read:personal_data").await?;
+    let key = state.data_key(&user).await?;
+    let text = |ct: Option<&Vec<u8>>| {
+        ct.and_then(|c| key.decrypt(c).ok())
+            .and_then(|b| String::from_utf8(b).ok())
+    };
+    let profile = state.store.profile(&user).await?.unwrap_or_default();
+    let account = state.store.account_state(&user).await?.unwrap_or_default();
+    let consents = decisions(&state.store.consents(&Subject::User(user)).await?);
+    let phone = text(Some(&record.phone_ciphertext))
+        .and_then(|p| xuancai_domain::PhoneNumber::parse(&p).ok())
+        .map(|p| p.masked());
+    Ok(Json(json!({
+        "user_id": user.to_string(),
+        "phone": phone,
+        "nickname": text(profile.nickname_ciphertext.as_ref()),
+        "birth_date": text(profile.birth_date_ciphertext.as_ref()),
+        "coins": profile.coin_balance,
+        "created_at": record.created_at,
+        "cancelled_at": account.cancelled_at,
+        "guardian_verified_at": account.guardian_verified_at,
+        "consents": xuancai_domain::privacy::Purpose::all()
+            .map(|p| json!({ "purpose": p.key(), "granted": consents.allows(p) }))
+            .collect::<Vec<_>>(),
+        "holds": state.store.holds_of(&user).await?.iter().map(|h| json!({
+            "id": hex(&h.id), "reason": h.reason, "placed_at": h.placed_at, "released_at": h.released_at,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/v1/ops/users/{id}/audit`: who read or changed this user's data.
+pub async fn audit_log<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    _op: Operator,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = parse_user(&id)?;
+    let items: Vec<Value> = state
+        .store
+        .audit_of(&user)
+        .await?
+        .iter()
+        .map(|a| json!({ "actor": a.actor.to_string(), "action": a.action, "at": a.at }))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewHold {
+    reason: String,
+}
+
+/// `POST /api/v1/ops/users/{id}/holds`: a legal hold stops erasure (RET-2).
+pub async fn place_hold<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    op: Operator,
+    Path(id): Path<String>,
+    body: Result<Json<NewHold>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    let user = parse_user(&id)?;
+    state.store.user_by_id(&user).await?.ok_or(ApiError::NotFound)?;
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::BadRequest {
+            code: "reason_required",
+            message: "a hold records its legal reason (1 to 500 characters)".into(),
+        });
+    }
+    let hold = HoldRecord {
+        id: random::<16>(),
+        user,
+        reason: reason.into(),
+        placed_at: state.now(),
+        released_at: None,
+    };
+    state.store.place_hold(&hold).await?;
+    audit(&state, &op, &user, "hold:placed").await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": hex(&hold.id), "reason": hold.reason })),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/v1/ops/holds/{id}`: release a hold.
+pub async fn release_hold<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    _op: Operator,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_request_id(&id)?;
+    if state.store.release_hold(&id, state.now()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
