@@ -15,6 +15,7 @@ use crate::config::Secret;
 pub struct Keys {
     wrap: Aes256Gcm,
     lookup: Secret,
+    ohttp: Secret,
 }
 
 impl std::fmt::Debug for Keys {
@@ -76,7 +77,14 @@ impl Keys {
         Ok(Self {
             wrap: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
             lookup: Secret::new(derive(master.expose(), b"xuancai lookup v1").to_vec()),
+            ohttp: Secret::new(derive(master.expose(), b"xuancai ohttp v1").to_vec()),
         })
+    }
+
+    /// Input keying material for the Oblivious HTTP key pair (SEC-3): every
+    /// process with the same master key serves the same key configuration.
+    pub fn ohttp_ikm(&self) -> &[u8] {
+        self.ohttp.expose()
     }
 
     /// HMAC-SHA256 of a value under the lookup key (e.g. a phone number).

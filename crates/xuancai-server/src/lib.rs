@@ -16,6 +16,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod jobs;
+pub mod ohttp;
 pub mod passwords;
 pub mod privacy;
 pub mod routes;

@@ -117,14 +117,16 @@ async fn app<S: Store>(
     state: AppState<S>,
 ) -> Result<(Router, tokio::task::JoinHandle<()>, Control), StartupError> {
     crate::privacy::documents::ensure_published(&state.store, state.now()).await?;
+    let gateway = crate::ohttp::Gateway::new(state.keys.ohttp_ikm()).map_err(StartupError::Config)?;
+    let max_body = usize::try_from(state.config.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
     let state = Arc::new(state);
     let jobs = tokio::spawn(crate::jobs::run(state.clone()));
     let control = Control::new(state.clone());
-    Ok((
-        router(state).layer(middleware::from_fn(request_id)),
-        jobs,
-        control,
-    ))
+    let api = router(state);
+    let app = crate::ohttp::with_gateway(api, gateway, max_body).layer(middleware::from_fn(request_id));
+    Ok((app, jobs, control))
 }
 
 fn calendar(config: &Config) -> Result<WorkingCalendar, StartupError> {

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub client: reqwest::Client,
     pub config: Config,
+    /// The server's clock and background jobs.
+    pub control: xuancai_server::startup::Control,
     pg: Option<(pg::Admin, String)>,
     _dir: tempfile::TempDir,
 }
@@ -55,12 +57,14 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Te
         .await
         .unwrap_or_else(|e| panic!("startup: {e}"));
     let address = format!("http://127.0.0.1:{}", app.port());
+    let control = app.control();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         data_dir: dir.path().to_path_buf(),
         client: reqwest::Client::new(),
         config,
+        control,
         pg: pg_db,
         _dir: dir,
     }

@@ -5,6 +5,9 @@
 mod albums;
 mod auth;
 mod helpers;
+mod ohttp;
 mod photos;
+mod privacy;
 mod profile;
+mod rights;
 mod sec6;
