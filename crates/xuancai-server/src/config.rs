@@ -105,6 +105,11 @@ pub struct Config {
     pub make_up_days: Vec<String>,
     /// Where personal information is stored (RET-1), shown in the policy.
     pub region: String,
+    /// RET-3: the day the service shuts down (YYYY-MM-DD). Once set, the
+    /// shutdown is announced and sign-ups stop; `shutdown_erase_days` after
+    /// it every account is erased (except under a recorded legal hold).
+    pub shutdown_date: Option<String>,
+    pub shutdown_erase_days: u32,
 }
 
 /// SMS delivery.
@@ -151,6 +156,8 @@ impl Default for Config {
             holidays: Vec::new(),
             make_up_days: Vec::new(),
             region: xuancai_domain::privacy::DEFAULT_REGION.to_string(),
+            shutdown_date: None,
+            shutdown_erase_days: 30,
         }
     }
 }
@@ -184,6 +191,8 @@ struct FileConfig {
     holidays: Option<Vec<String>>,
     make_up_days: Option<Vec<String>>,
     region: Option<String>,
+    shutdown_date: Option<String>,
+    shutdown_erase_days: Option<u32>,
 }
 
 /// Why a configuration file was refused.
@@ -277,6 +286,12 @@ impl Config {
         }
         if let Some(v) = f.region {
             self.region = v;
+        }
+        if f.shutdown_date.is_some() {
+            self.shutdown_date = f.shutdown_date;
+        }
+        if let Some(v) = f.shutdown_erase_days {
+            self.shutdown_erase_days = v;
         }
         Ok(())
     }

@@ -51,6 +51,7 @@ pub async fn run_once<S: Store>(state: &AppState<S>) -> JobReport {
         ..JobReport::default()
     };
     apply_retention(state, now, &mut report).await;
+    apply_shutdown(state, now, &mut report).await;
     resume_exports(state, now).await;
     report.deleted_blob_prefixes = collect_garbage(state, now).await;
     if report != JobReport::default() {
@@ -79,6 +80,45 @@ pub async fn resume_exports<S: Store>(state: &AppState<S>, now: i64) {
             continue;
         }
         crate::routes::requests::build_export(state, &r.id).await;
+    }
+}
+
+/// RET-3: once the shutdown's period is over, erase every account (except
+/// under a recorded legal hold).
+pub async fn apply_shutdown<S: Store>(state: &AppState<S>, now: i64, report: &mut JobReport) {
+    let Some(s) = state.shutdown else { return };
+    if now < s.erase_at {
+        return;
+    }
+    let mut after = None;
+    loop {
+        let page = match state.store.user_ids(after, BATCH).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "shutdown: listing accounts failed");
+                return;
+            }
+        };
+        let Some(last) = page.last().copied() else { return };
+        for user in page {
+            match state.store.holds_of(&user).await {
+                Ok(h) if h.iter().any(|h| h.released_at.is_none()) => {
+                    report.held_accounts += 1;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "shutdown: reading holds failed");
+                    continue;
+                }
+            }
+            match state.store.erase_account(&user, &format!("u/{user}/"), now).await {
+                Ok(true) => report.erased_accounts += 1,
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "shutdown: erasure failed; will retry"),
+            }
+        }
+        after = Some(last);
     }
 }
 

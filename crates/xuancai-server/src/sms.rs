@@ -17,6 +17,12 @@ pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SmsError>> + Se
 
 pub trait SmsSender: Send + Sync + std::fmt::Debug {
     fn send<'a>(&'a self, to: &'a PhoneNumber, code: &'a OneTimeCode) -> SendFuture<'a>;
+
+    /// The processor (`xuancai_domain::privacy::PROCESSORS` key) that receives
+    /// the number, if delivery discloses it to a third party (DATA-6).
+    fn processor(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Development delivery: the log and an outbox file.
@@ -74,6 +80,10 @@ impl HttpSms {
 }
 
 impl SmsSender for HttpSms {
+    fn processor(&self) -> Option<&'static str> {
+        Some("sms_gateway")
+    }
+
     fn send<'a>(&'a self, to: &'a PhoneNumber, code: &'a OneTimeCode) -> SendFuture<'a> {
         Box::pin(async move {
             let mut req = self.client.post(&self.url).json(&serde_json::json!({

@@ -221,6 +221,19 @@ impl Application {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let calendar = calendar(&config)?;
+        let shutdown = config
+            .shutdown_date
+            .as_deref()
+            .map(|d| {
+                let at = Date::parse(d)
+                    .map_err(|e| StartupError::Config(format!("shutdown_date {d:?}: {e}")))?
+                    .start_ms(config.utc_offset_minutes);
+                Ok::<_, StartupError>(crate::routes::Shutdown {
+                    at,
+                    erase_at: at + i64::from(config.shutdown_erase_days) * 86_400_000,
+                })
+            })
+            .transpose()?;
         macro_rules! state {
             ($s:expr) => {
                 AppState {
@@ -233,6 +246,7 @@ impl Application {
                     clock: clock.clone(),
                     operators,
                     calendar,
+                    shutdown,
                 }
             };
         }

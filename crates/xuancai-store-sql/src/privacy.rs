@@ -590,6 +590,17 @@ impl $crate::PrivacyStore for $store {
         Ok(true)
     }
 
+    async fn user_ids(&self, after: Option<$crate::UserId>, limit: u32) -> $crate::Result<Vec<$crate::UserId>> {
+        let after = after.map(|u| u.as_bytes().to_vec()).unwrap_or_default();
+        let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as("SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        rows.into_iter().map(|(u,)| $crate::user_id(u)).collect()
+    }
+
     async fn erasure_counts(&self) -> $crate::Result<Vec<(String, i64)>> {
         $crate::sqlx::query_as("SELECT day, count FROM erasure_counts ORDER BY day")
             .fetch_all(&self.pool)

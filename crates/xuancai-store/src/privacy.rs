@@ -199,6 +199,9 @@ pub trait PrivacyStore: Send + Sync {
         blob_prefix: &str,
         now: Millis,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Every account id, oldest first, after `after` (RET-3: erasing all at shutdown).
+    fn user_ids(&self, after: Option<UserId>, limit: u32)
+    -> impl Future<Output = Result<Vec<UserId>>> + Send;
     /// Erasures per day (`YYYY-MM-DD` in UTC), the anonymised aggregate.
     fn erasure_counts(&self) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
 }

@@ -18,7 +18,8 @@ fn user(phone: &[u8]) -> UserRecord {
     }
 }
 
-/// Accounts, codes, limits and sessions. Panics (failing the calling test) on
+/// Accounts, codes, limits and sessions (ACC-1, ACC-2, ACC-4; SEC-1: one
+/// account per phone number, an opaque random id). Panics (failing the calling test) on
 /// any deviation.
 pub async fn accounts<S: AccountStore>(store: &S) {
     // ACC-1 / ACC-2: one account per phone number, found by its keyed hash.
@@ -713,4 +714,13 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
         vec![("1970-01-02".to_string(), 1)]
     );
     assert!(store.user_by_id(&dave.id).await.unwrap_or_else(fail).is_some());
+    // RET-3: every account can be walked in pages.
+    let first = store.user_ids(None, 1).await.unwrap_or_else(fail);
+    assert_eq!(first.len(), 1);
+    let rest = store
+        .user_ids(first.first().copied(), 1000)
+        .await
+        .unwrap_or_else(fail);
+    assert!(rest.contains(&dave.id) || first.contains(&dave.id));
+    assert!(!rest.contains(&first[0]));
 }

@@ -149,7 +149,7 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Operator {
             .user_by_id(&session.user)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        if state.operators.iter().any(|h| *h == record.phone_hmac) {
+        if state.operators.contains(&record.phone_hmac) {
             Ok(Self { user: session.user })
         } else {
             Err(ApiError::NotFound)

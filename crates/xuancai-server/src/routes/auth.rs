@@ -87,6 +87,22 @@ pub(crate) async fn send_code<S: Store>(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     tracing::info!(to = %phone.masked(), "one-time code sent");
+    // DATA-6: the number went to a third party; log it against the account.
+    if let Some(recipient) = state.sms.processor()
+        && let Some(user) = state.store.user_by_phone(&hmac).await?
+    {
+        state
+            .store
+            .record_disclosure(&xuancai_store::DisclosureRecord {
+                id: crate::crypto::random::<16>(),
+                user: user.id,
+                recipient: recipient.into(),
+                purpose: xuancai_domain::privacy::Purpose::Account.key().into(),
+                categories: xuancai_domain::privacy::Category::Phone.key().into(),
+                at: now,
+            })
+            .await?;
+    }
     Ok(())
 }
 
@@ -163,6 +179,17 @@ pub(crate) async fn login<S: Store>(
     let now = state.now();
     check_code(&state, &hmac, code.expose()).await?;
     let existing = state.store.user_by_phone(&hmac).await?;
+    if existing.is_none()
+        && let Some(s) = state.shutdown
+    {
+        return Err(ApiError::Conflict {
+            code: "service_closing",
+            message: format!(
+                "the service closes on {}; new accounts are not accepted (RET-3)",
+                xuancai_domain::Date::from_unix_ms(s.at, state.config.utc_offset_minutes)
+            ),
+        });
+    }
     if existing.is_none() {
         // CON-1: nothing is stored before the User Agreement and the Privacy
         // Policy in force are agreed to.

@@ -39,7 +39,15 @@ pub async fn list<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Jso
             })
         })
         .collect();
-    Ok(Json(json!({ "documents": items, "region": state.config.region })))
+    // RET-3, ADS-3: a shutdown is announced to everyone.
+    let shutdown = state.shutdown.map(|s| {
+        let day = |ms| Date::from_unix_ms(ms, state.config.utc_offset_minutes).to_string();
+        json!({ "closes_on": day(s.at), "data_erased_on": day(s.erase_at),
+                "message": "本服务即将停止运营：停止运营后，您的个人信息将在上述日期前删除或匿名化，请及时导出。" })
+    });
+    Ok(Json(
+        json!({ "documents": items, "region": state.config.region, "shutdown": shutdown }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,6 +48,15 @@ pub struct AppState<S> {
     pub operators: Vec<Vec<u8>>,
     /// Request deadlines.
     pub calendar: xuancai_domain::privacy::WorkingCalendar,
+    /// RET-3: the announced shutdown, if any.
+    pub shutdown: Option<Shutdown>,
+}
+
+/// RET-3: when the service stops, and when every account is erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shutdown {
+    pub at: i64,
+    pub erase_at: i64,
 }
 
 impl<S: Store> AppState<S> {

@@ -361,10 +361,10 @@ async fn export_zip<S: Store>(state: &AppState<S>, user: &UserId) -> Result<Vec<
             .await?;
         files.push((format!("photos/{}", photo_file(p)), bytes));
     }
-    if let Some(v) = &profile.avatar_version {
-        if let Ok(b) = state.blobs.get(&format!("u/{user}/avatar/{v}.webp"), &key).await {
-            files.push(("avatar.webp".into(), b));
-        }
+    if let Some(v) = &profile.avatar_version
+        && let Ok(b) = state.blobs.get(&format!("u/{user}/avatar/{v}.webp"), &key).await
+    {
+        files.push(("avatar.webp".into(), b));
     }
     tokio::task::spawn_blocking(move || zip_files(&files))
         .await

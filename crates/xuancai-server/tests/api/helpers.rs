@@ -61,7 +61,7 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Te
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        data_dir: dir.path().to_path_buf(),
+        data_dir: config.data_dir.clone(),
         client: reqwest::Client::new(),
         config,
         control,

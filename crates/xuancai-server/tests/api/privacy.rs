@@ -173,6 +173,7 @@ async fn con2_a_material_update_needs_agreement_again_once_in_force() {
     assert!(html.contains("版本 2027.01"), "{}", &html[..200.min(html.len())]);
 }
 
+/// consent is withdrawn or changed at any time.
 #[tokio::test]
 async fn con3_con4_data1_data2_telemetry_needs_consent_and_withdrawal_takes_effect_at_once() {
     let app = spawn_privacy_app().await;
@@ -544,4 +545,49 @@ async fn con5_data4_ret1_documents_are_rendered_from_the_inventory() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn min6_a_cancelled_childs_account_is_deleted_not_anonymised() {
+    let app = spawn_privacy_app().await;
+    let today = xuancai_domain::Date::from_unix_ms(app.control.now(), 480);
+    let (phone, e164) = ("13800138000", "+8613800138000");
+    send_code(&app, phone).await;
+    let code = app.last_code(e164);
+    let agree = app.agreement().await;
+    let v: Value = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "phone": phone, "code": code, "agree": agree,
+                                             "birth_date": format!("{}-06-01", today.year() - 9) }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let token = v["token"].as_str().unwrap_or_default().to_string();
+    app.json(
+        "PATCH",
+        "/api/v1/me",
+        &token,
+        Some(&json!({ "nickname": "小朋友" })),
+        200,
+    )
+    .await;
+    // A child may cancel even while locked (rights are never locked).
+    app.json("POST", "/api/v1/me/verify", &token, None, 202).await;
+    let code = app.last_code(e164);
+    app.json(
+        "POST",
+        "/api/v1/me/cancellation",
+        &token,
+        Some(&json!({ "code": code, "confirm_exported": true, "confirm_forfeit": true })),
+        200,
+    )
+    .await;
+    app.control.advance(91 * 86_400_000);
+    assert_eq!(app.control.run_jobs_once().await.erased_accounts, 1);
+    // Deleted: no row, no profile, no ciphertext kept "anonymised".
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM consents").await, 0);
 }

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, jpeg, spawn_app, spawn_with};
 
+/// ACC-5 and R-2: the user corrects their own profile.
 #[tokio::test]
 async fn acc5_profile_nickname_birth_date_and_avatar() {
     let app = spawn_app().await;

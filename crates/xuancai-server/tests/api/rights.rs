@@ -132,6 +132,8 @@ async fn r1_export_is_a_zip_of_all_personal_data_and_originals() {
     assert_eq!(r.status(), 404);
 }
 
+/// R-7 and MIN-5: a complaint (here about a child's information) is a
+/// tracked request like the others.
 #[tokio::test]
 async fn r3_r6_sec6_requests_have_deadlines_operators_process_them_and_reads_are_audited() {
     let app = app_on(Backend::SqliteLocal).await;
@@ -536,11 +538,13 @@ async fn ret2_story(backend: Backend) {
     app.cleanup().await;
 }
 
+/// the user cancels the account.
 #[tokio::test]
 async fn ret2_acc6_cancelled_account_leaves_nothing_on_sqlite_and_local_files() {
     ret2_story(Backend::SqliteLocal).await;
 }
 
+/// the user cancels the account.
 #[tokio::test]
 async fn ret2_acc6_cancelled_account_leaves_nothing_on_postgres_and_s3() {
     ret2_story(Backend::PostgresS3).await;
@@ -601,5 +605,202 @@ async fn ret2_a_recorded_legal_hold_stops_erasure_until_released() {
     assert_eq!(
         crate::privacy::count(&app, "SELECT COUNT(*) FROM legal_holds").await,
         1
+    );
+}
+
+/// A stand-in SMS gateway on a real socket: it records what it is sent.
+async fn capture_gateway() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::routing::post;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let router = axum::Router::new().route(
+        "/sms",
+        post(move |axum::Json(v): axum::Json<Value>| {
+            let s = s2.clone();
+            async move {
+                s.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://127.0.0.1:{port}/sms"), seen)
+}
+
+#[tokio::test]
+async fn data6_disclosures_to_the_sms_gateway_are_logged() {
+    let (url, seen) = capture_gateway().await;
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.sms = xuancai_server::config::SmsConfig::Http { url, token: None };
+    })
+    .await;
+    let last = |seen: &std::sync::Mutex<Vec<Value>>| {
+        seen.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .last()
+            .cloned()
+            .unwrap_or_default()
+    };
+    app.post("/api/v1/auth/code", &json!({ "phone": "13800138000" }))
+        .await;
+    let sent = last(&seen);
+    assert_eq!(sent["phone"], "+8613800138000");
+    let agree = app.agreement().await;
+    let v: Value = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "phone": "13800138000", "code": sent["code"], "agree": agree }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let token = v["token"].as_str().unwrap_or_default().to_string();
+    // No account existed at the first send; the second one is logged against it.
+    assert_eq!(
+        crate::privacy::count(&app, "SELECT COUNT(*) FROM disclosures").await,
+        0
+    );
+    app.control.advance(61_000);
+    app.json("POST", "/api/v1/me/verify", &token, None, 202).await;
+    assert_eq!(
+        crate::privacy::count(&app, "SELECT COUNT(*) FROM disclosures WHERE recipient = 'sms_gateway' AND purpose = 'account' AND categories = 'phone'").await,
+        1
+    );
+    // The user sees it in their export.
+    let code = last(&seen)["code"].as_str().unwrap_or_default().to_string();
+    let req = app
+        .json(
+            "POST",
+            "/api/v1/me/requests",
+            &token,
+            Some(&json!({ "kind": "export", "code": code })),
+            201,
+        )
+        .await;
+    let id = req["id"].as_str().unwrap_or_default().to_string();
+    app.control.run_jobs_once().await;
+    for _ in 0..100 {
+        if app.json("GET", "/api/v1/me/requests", &token, None, 200).await["items"][0]["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let bytes = app
+        .call(
+            "GET",
+            &format!("/api/v1/me/requests/{id}/download"),
+            Some(&token),
+            None,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap_or_default();
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap_or_else(|e| panic!("{e}"));
+    let mut text = String::new();
+    zip.by_name("personal-data.json")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .read_to_string(&mut text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let data: Value = serde_json::from_str(&text).unwrap_or_default();
+    assert_eq!(data["disclosures"][0]["recipient"], "sms_gateway");
+}
+
+#[tokio::test]
+async fn ret3_a_shutdown_is_announced_stops_sign_ups_and_erases_everything_after_its_period() {
+    let today = xuancai_domain::Date::from_unix_ms(xuancai_server::clock::Clock::default().now(), 480);
+    let closes = today.plus_days(10);
+    // The service runs; two people have accounts; one is under a legal hold.
+    let dir_app = app_on(Backend::SqliteLocal).await;
+    let config = dir_app.config.clone();
+    let alice = dir_app.login("13800138000", "+8613800138000").await;
+    let _bob = dir_app.login("13900139000", "+8613900139000").await;
+    let op = dir_app.login(OPERATOR.0, OPERATOR.1).await;
+    assert_eq!(
+        dir_app.upload(&alice, "a.jpg", jpeg(100, 80, 1)).await.status(),
+        201
+    );
+    let bob_id = {
+        let t = dir_app.login("13900139000", "+8613900139000").await;
+        dir_app.json("GET", "/api/v1/me", &t, None, 200).await["user_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    dir_app
+        .json(
+            "POST",
+            &format!("/api/v1/ops/users/{bob_id}/holds"),
+            &op,
+            Some(&json!({ "reason": "诉讼保全 2026-7" })),
+            201,
+        )
+        .await;
+
+    // The operator announces the shutdown: restart with the date set, same data.
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.data_dir = config.data_dir.clone();
+        c.operators = config.operators.clone();
+        c.sends_per_phone_minute = 20;
+        c.shutdown_date = Some(closes.to_string());
+        c.shutdown_erase_days = 30;
+    })
+    .await;
+    let docs: Value = app
+        .client
+        .get(app.url("/api/v1/documents"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    assert_eq!(docs["shutdown"]["closes_on"], closes.to_string());
+    assert_eq!(
+        docs["shutdown"]["data_erased_on"],
+        closes.plus_days(30).to_string()
+    );
+    // No new accounts; existing users can still sign in and export.
+    app.post("/api/v1/auth/code", &json!({ "phone": "13500135000" }))
+        .await;
+    let code = app.last_code("+8613500135000");
+    let agree = app.agreement().await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "phone": "13500135000", "code": code, "agree": agree }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        r.json::<Value>().await.unwrap_or_default()["code"],
+        "service_closing"
+    );
+    app.login("13800138000", "+8613800138000").await;
+
+    assert_eq!(app.control.run_jobs_once().await.erased_accounts, 0);
+    app.control.advance(41 * 86_400_000);
+    let report = app.control.run_jobs_once().await;
+    assert_eq!(
+        (report.erased_accounts, report.held_accounts),
+        (2, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        crate::privacy::count(&app, "SELECT COUNT(*) FROM users").await,
+        1,
+        "only the held account"
+    );
+    assert_eq!(
+        crate::privacy::count(&app, "SELECT COUNT(*) FROM photos").await,
+        0
     );
 }
