@@ -8,7 +8,15 @@ PYTHON ?= python3
 ASSETS = $(shell $(PYTHON) tools/assets/fetch.py --print-dir)
 ARGS ?= serve --dev
 
-.PHONY: setup run test lint bench
+# Requirement IDs that must stay covered by tests (the conformance report fails otherwise).
+REQUIRED_IDS = ACC-1 ACC-2 ACC-3 ACC-4 ACC-5 ACC-6 ACC-7 ACC-8 CON-1 CON-2 CON-3 CON-4 CON-5 COOK-1 \
+  MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 MIN-6 R-1 R-2 R-3 R-4 R-5 R-6 R-7 RET-1 RET-2 RET-3 \
+  SEC-2 SEC-3 SEC-4 SEC-6 DATA-1 DATA-2 DATA-4 DATA-6 IMG-1 IMG-2 IMG-3
+
+.PHONY: setup run test lint bench conformance
+
+conformance:
+	$(PYTHON) tools/conformance/report.py --require "$(REQUIRED_IDS)"
 
 setup:
 	$(PYTHON) tools/assets/fetch.py
@@ -22,6 +30,7 @@ test:
 	$(PYTHON) tools/assets/fetch.py --with-test-tools
 	cargo test --workspace --release
 	$(ASSETS)/venv/bin/python -m pytest -q tools/assets
+	$(PYTHON) tools/conformance/report.py --require "$(REQUIRED_IDS)"
 
 lint:
 	cargo fmt --all -- --check

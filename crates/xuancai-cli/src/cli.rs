@@ -28,6 +28,21 @@ pub enum Command {
     Models(ModelsArgs),
     /// Run the HTTP server (SQLite file + local data dir by default).
     Serve(ServeArgs),
+    /// Background jobs: `run-once` runs every job once and exits (for cron):
+    /// trash purge, retention (RET-2, RET-3), waiting exports, blob clean-up.
+    Jobs(JobsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[command(subcommand)]
+    pub action: JobsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// Run every background job once, print what it did as JSON, exit.
+    RunOnce(ServeArgs),
 }
 
 /// Settings come in layers: built-in defaults, then the `--config` file
@@ -68,6 +83,12 @@ pub struct ServeArgs {
     /// Days a photo stays in the trash before it is purged [default: 30].
     #[arg(long, env = "XUANCAI_TRASH_DAYS", value_name = "DAYS")]
     pub trash_days: Option<u32>,
+    /// Operators' phone numbers, comma-separated: they process rights requests (SEC-6).
+    #[arg(long, env = "XUANCAI_OPERATORS", value_delimiter = ',', value_name = "PHONES")]
+    pub operators: Vec<String>,
+    /// RET-3: announce a shutdown on this day (YYYY-MM-DD); sign-ups stop at once.
+    #[arg(long, env = "XUANCAI_SHUTDOWN_DATE", value_name = "DATE")]
+    pub shutdown_date: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -217,5 +238,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(a) => crate::swap::inspect(a),
         Command::Models(a) => crate::models::run(a),
         Command::Serve(a) => crate::serve::run(a),
+        Command::Jobs(JobsArgs {
+            action: JobsAction::RunOnce(a),
+        }) => crate::serve::run_jobs_once(a),
     }
 }

@@ -38,6 +38,12 @@ pub fn config(args: &ServeArgs) -> anyhow::Result<Config> {
     if let Some(days) = args.trash_days {
         config.trash_retention_secs = i64::from(days) * 86_400;
     }
+    if !args.operators.is_empty() {
+        config.operators = args.operators.iter().map(|p| p.trim().to_string()).collect();
+    }
+    if args.shutdown_date.is_some() {
+        config.shutdown_date = args.shutdown_date.clone();
+    }
     Ok(config)
 }
 
@@ -52,5 +58,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         app.run_until_stopped().await?;
         Ok::<_, anyhow::Error>(())
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `xuancai jobs run-once`: build the app from the same configuration as
+/// `serve` (on a free port, so a running server is not disturbed), run every
+/// job once, print the report.
+pub fn run_jobs_once(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut config = config(&args)?;
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = runtime.block_on(async {
+        let app = Application::build(config).await?;
+        Ok::<_, anyhow::Error>(app.control().run_jobs_once().await)
+    })?;
+    println!("{}", serde_json::to_string(&report)?);
     Ok(ExitCode::SUCCESS)
 }

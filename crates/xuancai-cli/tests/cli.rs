@@ -202,3 +202,36 @@ fn models_lists_the_manifest() {
         assert!(ids.contains(&id), "{id}");
     }
 }
+
+/// RET-2: `xuancai jobs run-once` runs the scheduler once for cron, from the
+/// same configuration as `serve`, and reports what it did.
+#[test]
+fn ret2_jobs_run_once_reports_as_json() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().to_string_lossy().to_string();
+    let out = xuancai(&["jobs", "run-once", "--dev", "--data-dir", &data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(v["erased_accounts"], 0);
+    assert!(
+        dir.path().join("xuancai.db").exists(),
+        "it opened (and migrated) the database"
+    );
+    // A bad setting is a clear error, not a panic.
+    let out = xuancai(&[
+        "jobs",
+        "run-once",
+        "--dev",
+        "--data-dir",
+        &data,
+        "--shutdown-date",
+        "2026-13-01",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("shutdown_date"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -9,5 +9,6 @@ mod ohttp;
 mod photos;
 mod privacy;
 mod profile;
+mod retention;
 mod rights;
 mod sec6;
