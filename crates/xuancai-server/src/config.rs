@@ -110,6 +110,11 @@ pub struct Config {
     /// it every account is erased (except under a recorded legal hold).
     pub shutdown_date: Option<String>,
     pub shutdown_erase_days: u32,
+    /// The contact push services see in VAPID tokens (`mailto:` or `https:`).
+    pub push_contact: String,
+    /// Accept `http://127.0.0.1…` push endpoints (tests only; otherwise https
+    /// only, so a subscription cannot point the server at local services).
+    pub push_allow_loopback: bool,
 }
 
 /// SMS delivery.
@@ -158,6 +163,8 @@ impl Default for Config {
             region: xuancai_domain::privacy::DEFAULT_REGION.to_string(),
             shutdown_date: None,
             shutdown_erase_days: 30,
+            push_contact: "mailto:privacy@localhost".into(),
+            push_allow_loopback: false,
         }
     }
 }
@@ -193,6 +200,7 @@ struct FileConfig {
     region: Option<String>,
     shutdown_date: Option<String>,
     shutdown_erase_days: Option<u32>,
+    push_contact: Option<String>,
 }
 
 /// Why a configuration file was refused.
@@ -292,6 +300,9 @@ impl Config {
         }
         if let Some(v) = f.shutdown_erase_days {
             self.shutdown_erase_days = v;
+        }
+        if let Some(v) = f.push_contact {
+            self.push_contact = v;
         }
         Ok(())
     }

@@ -16,6 +16,8 @@ pub struct Keys {
     wrap: Aes256Gcm,
     lookup: Secret,
     ohttp: Secret,
+    vapid: Secret,
+    unsubscribe: Secret,
 }
 
 impl std::fmt::Debug for Keys {
@@ -78,7 +80,23 @@ impl Keys {
             wrap: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
             lookup: Secret::new(derive(master.expose(), b"xuancai lookup v1").to_vec()),
             ohttp: Secret::new(derive(master.expose(), b"xuancai ohttp v1").to_vec()),
+            vapid: Secret::new(derive(master.expose(), b"xuancai vapid v1").to_vec()),
+            unsubscribe: Secret::new(derive(master.expose(), b"xuancai unsubscribe v1").to_vec()),
         })
+    }
+
+    /// The VAPID signing key's 32 bytes (DATA-5): stable across processes.
+    pub fn vapid_seed(&self) -> &[u8] {
+        self.vapid.expose()
+    }
+
+    /// A keyed tag for unsubscribe links (ADS-2): the link works without
+    /// signing in and cannot be made for another user.
+    pub fn unsubscribe_tag(&self, user: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.unsubscribe.expose())
+            .unwrap_or_else(|_| unreachable!("any key length"));
+        mac.update(user);
+        mac.finalize().into_bytes()[..16].to_vec()
     }
 
     /// Input keying material for the Oblivious HTTP key pair (SEC-3): every

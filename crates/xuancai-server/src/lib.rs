@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod ohttp;
 pub mod passwords;
 pub mod privacy;
+pub mod push;
 pub mod routes;
 pub mod sms;
 pub mod startup;

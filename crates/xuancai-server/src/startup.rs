@@ -221,6 +221,14 @@ impl Application {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let calendar = calendar(&config)?;
+        let web_push = Arc::new(
+            crate::push::WebPush::new(
+                keys.vapid_seed(),
+                config.push_contact.clone(),
+                config.push_allow_loopback,
+            )
+            .map_err(|e| StartupError::Config(format!("VAPID key: {e}")))?,
+        );
         let shutdown = config
             .shutdown_date
             .as_deref()
@@ -247,6 +255,7 @@ impl Application {
                     operators,
                     calendar,
                     shutdown,
+                    web_push,
                 }
             };
         }

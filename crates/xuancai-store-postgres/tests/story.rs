@@ -30,6 +30,7 @@ async fn acc1_acc4_story_on_postgres() {
     xuancai_store::story::photos(&store).await;
     xuancai_store::story::profiles(&store).await;
     xuancai_store::story::privacy(&store).await;
+    xuancai_store::story::notify(&store).await;
     drop(store);
     admin
         .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())

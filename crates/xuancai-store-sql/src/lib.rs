@@ -5,6 +5,7 @@
 //! and the coin ledger), which each backend expands for its own store type (a struct with a `pool` field). The
 //! migrations stay per backend, where the column types differ.
 
+pub mod notify;
 pub mod photos;
 pub mod privacy;
 pub mod profile;
@@ -24,6 +25,8 @@ pub use xuancai_store::{
     PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore, Result,
     SendKey, StoreError, UserRecord,
 };
+#[doc(hidden)]
+pub use xuancai_store::{InboxItem, NotifyStore, PushToken};
 
 pub fn backend(e: sqlx::Error) -> StoreError {
     match &e {

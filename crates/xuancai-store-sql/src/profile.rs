@@ -177,5 +177,6 @@ macro_rules! impl_store {
         $crate::impl_photo_store!($store);
         $crate::impl_profile_store!($store);
         $crate::impl_privacy_store!($store);
+        $crate::impl_notify_store!($store);
     };
 }

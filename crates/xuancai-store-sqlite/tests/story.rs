@@ -11,6 +11,7 @@ async fn acc1_acc4_story_on_sqlite() {
     xuancai_store::story::photos(&store).await;
     xuancai_store::story::profiles(&store).await;
     xuancai_store::story::privacy(&store).await;
+    xuancai_store::story::notify(&store).await;
     // Reopening applies no migration twice and keeps the data.
     drop(store);
     let again = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
@@ -18,5 +19,5 @@ async fn acc1_acc4_story_on_sqlite() {
         .fetch_one(again.pool())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(n.0, 5, "the users the stories made (one erased)");
+    assert_eq!(n.0, 6, "the users the stories made (one erased)");
 }

@@ -16,12 +16,14 @@ use std::future::Future;
 
 use xuancai_domain::UserId;
 
+mod notify;
 mod photos;
 mod privacy;
 mod profile;
 #[cfg(feature = "story")]
 pub mod story;
 
+pub use notify::{InboxItem, NotifyStore, PushToken};
 pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
 pub use privacy::{
     AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,
@@ -136,6 +138,12 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// Everything the server stores through, in one bound.
-pub trait Store: AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + Clone + 'static {}
+pub trait Store:
+    AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + NotifyStore + Clone + 'static
+{
+}
 
-impl<T: AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + Clone + 'static> Store for T {}
+impl<T: AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + NotifyStore + Clone + 'static>
+    Store for T
+{
+}

@@ -724,3 +724,50 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
     assert!(rest.contains(&dave.id) || first.contains(&dave.id));
     assert!(!rest.contains(&first[0]));
 }
+
+/// Push tokens stored once per user and removed together (DATA-5, CON-4);
+/// the inbox newest first (ADS-3).
+pub async fn notify<S: crate::NotifyStore + AccountStore>(store: &S) {
+    use crate::{InboxItem, PushToken};
+    let erin = user(b"hmac-erin");
+    store.insert_user(&erin).await.unwrap_or_else(fail);
+    let token = |id: u8| PushToken {
+        id: [id; 16],
+        user: erin.id,
+        provider: "web_push".into(),
+        token_ciphertext: b"sealed".to_vec(),
+        created_at: 1,
+    };
+    store
+        .put_push_token(&token(1), b"same")
+        .await
+        .unwrap_or_else(fail);
+    store
+        .put_push_token(&token(2), b"same")
+        .await
+        .unwrap_or_else(fail);
+    store
+        .put_push_token(&token(3), b"other")
+        .await
+        .unwrap_or_else(fail);
+    assert_eq!(store.push_tokens(&erin.id).await.unwrap_or_else(fail).len(), 2);
+    assert_eq!(store.delete_push_tokens(&erin.id).await.unwrap_or_else(fail), 2);
+    for (id, at) in [(1u8, 10), (2, 20)] {
+        store
+            .deliver(&InboxItem {
+                id: [id; 16],
+                user: erin.id,
+                kind: "service".into(),
+                title: format!("t{id}"),
+                body: String::new(),
+                at,
+            })
+            .await
+            .unwrap_or_else(fail);
+    }
+    let inbox = store.inbox(&erin.id, 10).await.unwrap_or_else(fail);
+    assert_eq!(
+        inbox.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(),
+        ["t2", "t1"]
+    );
+}

@@ -203,6 +203,7 @@ pub async fn decide<S: Store>(
         removed = match purpose {
             Purpose::Analytics => state.store.delete_usage_of(&session.user, false).await?,
             Purpose::DeviceIdentifiers => state.store.delete_usage_of(&session.user, true).await?,
+            Purpose::Push => state.store.delete_push_tokens(&session.user).await?,
             _ => 0,
         };
         tracing::info!(user = %session.user, purpose = purpose.key(), removed, "consent withdrawn");

@@ -28,6 +28,7 @@ pub mod events;
 pub mod guardian;
 pub mod health;
 pub mod me;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod photos;
@@ -50,6 +51,8 @@ pub struct AppState<S> {
     pub calendar: xuancai_domain::privacy::WorkingCalendar,
     /// RET-3: the announced shutdown, if any.
     pub shutdown: Option<Shutdown>,
+    /// Push channels (DATA-5); Web Push is always there.
+    pub web_push: Arc<crate::push::WebPush>,
 }
 
 /// RET-3: when the service stops, and when every account is erased.
@@ -445,6 +448,72 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         .ok(202)
         .keeps("DATA-1 DATA-2"),
         post(events::record::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/push/key",
+            "messages",
+            "The Web Push application server key (VAPID)",
+        )
+        .public()
+        .keeps("DATA-5"),
+        get(notify::key::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/me/push",
+            "messages",
+            "Register this device for push (push consent)",
+        )
+        .json()
+        .ok(201)
+        .keeps("DATA-5 CON-3"),
+        put(notify::register::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/me/push",
+            "messages",
+            "Forget this account's devices",
+        )
+        .ok(204)
+        .keeps("DATA-5"),
+        delete(notify::unregister::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/inbox",
+            "messages",
+            "Service announcements and messages, newest first",
+        )
+        .keeps("ADS-3"),
+        get(notify::inbox::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/unsubscribe",
+            "messages",
+            "Unsubscribe from marketing (signed link, no sign-in)",
+        )
+        .public()
+        .keeps("ADS-2 CON-4"),
+        get(notify::unsubscribe::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/messages",
+            "ops",
+            "Send a service announcement or a marketing message (operators)",
+        )
+        .json()
+        .keeps("ADS-2 ADS-3 DATA-6"),
+        post(notify::send::<S>),
     )
     .add(
         doc(

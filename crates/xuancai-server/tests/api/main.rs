@@ -9,6 +9,7 @@ mod ohttp;
 mod photos;
 mod privacy;
 mod profile;
+mod push;
 mod retention;
 mod rights;
 mod sec6;

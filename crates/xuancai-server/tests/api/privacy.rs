@@ -14,6 +14,8 @@ pub async fn spawn_privacy_app() -> TestApp {
     spawn_with(crate::helpers::Backend::SqliteLocal, |c| {
         c.operators = vec![OPERATOR.1.into()];
         c.sends_per_phone_minute = 10;
+        // The test's push service listens on loopback over plain HTTP.
+        c.push_allow_loopback = true;
     })
     .await
 }
