@@ -8,6 +8,14 @@ use xuancai_store::{
 
 use crate::user_id;
 
+/// What a phone number leaves behind outside the account row (codes, send
+/// counters, counted failures), deleted on cancellation and erasure.
+pub const PHONE_TRACES: [&str; 3] = [
+    "DELETE FROM one_time_codes WHERE phone_hmac = $1",
+    "DELETE FROM code_sends WHERE phone_hmac = $1",
+    "DELETE FROM events WHERE key = $1",
+];
+
 pub fn id16(bytes: Vec<u8>, what: &str) -> Result<[u8; 16]> {
     bytes
         .try_into()
@@ -239,11 +247,7 @@ impl $crate::PrivacyStore for $store {
         let Some((phone,)) = phone else {
             return Ok(false);
         };
-        for sql in [
-            "DELETE FROM one_time_codes WHERE phone_hmac = $1",
-            "DELETE FROM code_sends WHERE phone_hmac = $1",
-            "DELETE FROM events WHERE key = $1",
-        ] {
+        for sql in $crate::privacy::PHONE_TRACES {
             $crate::sqlx::query(sql)
                 .bind(&phone)
                 .execute(&mut *tx)
@@ -546,11 +550,7 @@ impl $crate::PrivacyStore for $store {
         let Some((phone,)) = phone else {
             return Ok(false);
         };
-        for sql in [
-            "DELETE FROM one_time_codes WHERE phone_hmac = $1",
-            "DELETE FROM code_sends WHERE phone_hmac = $1",
-            "DELETE FROM events WHERE key = $1",
-        ] {
+        for sql in $crate::privacy::PHONE_TRACES {
             $crate::sqlx::query(sql)
                 .bind(&phone)
                 .execute(&mut *tx)

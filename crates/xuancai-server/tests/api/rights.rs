@@ -24,6 +24,51 @@ pub async fn fresh_code(app: &TestApp, token: &str, e164: &str) -> String {
     app.last_code(e164)
 }
 
+/// Ask for an export with `code` and wait until it is ready; returns the ZIP.
+async fn export_zip(app: &TestApp, token: &str, code: &str) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
+    let req = app
+        .json(
+            "POST",
+            "/api/v1/me/requests",
+            token,
+            Some(&json!({ "kind": "export", "code": code })),
+            201,
+        )
+        .await;
+    let id = req["id"].as_str().unwrap_or_default().to_string();
+    let mut done = Value::Null;
+    for _ in 0..100 {
+        let list = app.json("GET", "/api/v1/me/requests", token, None, 200).await;
+        done = list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["id"] == id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        if done["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(done["status"], "done", "{done}");
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/me/requests/{id}/download"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/zip")
+    );
+    let bytes = r.bytes().await.unwrap_or_default().to_vec();
+    zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[tokio::test]
 async fn r1_export_is_a_zip_of_all_personal_data_and_originals() {
     let app = app_on(Backend::SqliteLocal).await;
@@ -65,42 +110,7 @@ async fn r1_export_is_a_zip_of_all_personal_data_and_originals() {
     );
 
     let code = fresh_code(&app, &token, e164).await;
-    let req = app
-        .json(
-            "POST",
-            "/api/v1/me/requests",
-            &token,
-            Some(&json!({ "kind": "export", "code": code })),
-            201,
-        )
-        .await;
-    let id = req["id"].as_str().unwrap_or_default().to_string();
-    let mut done = Value::Null;
-    for _ in 0..100 {
-        let list = app.json("GET", "/api/v1/me/requests", &token, None, 200).await;
-        done = list["items"][0].clone();
-        if done["status"] == "done" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(done["status"], "done", "{done}");
-    let r = app
-        .call(
-            "GET",
-            &format!("/api/v1/me/requests/{id}/download"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers().get("content-type").and_then(|v| v.to_str().ok()),
-        Some("application/zip")
-    );
-    let bytes = r.bytes().await.unwrap_or_default();
-    let mut zip =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = export_zip(&app, &token, &code).await;
     let mut json_text = String::new();
     zip.by_name("personal-data.json")
         .unwrap_or_else(|e| panic!("{e}"))
@@ -120,6 +130,10 @@ async fn r1_export_is_a_zip_of_all_personal_data_and_originals() {
     assert_eq!(photo, original, "the original, byte for byte");
     // Another user cannot fetch it.
     let other = app.login("13900139000", "+8613900139000").await;
+    let id = app.json("GET", "/api/v1/me/requests", &token, None, 200).await["items"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let r = app
         .call(
             "GET",
@@ -331,36 +345,7 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
     );
     // The user sees it in their export.
     let code = last(&seen)["code"].as_str().unwrap_or_default().to_string();
-    let req = app
-        .json(
-            "POST",
-            "/api/v1/me/requests",
-            &token,
-            Some(&json!({ "kind": "export", "code": code })),
-            201,
-        )
-        .await;
-    let id = req["id"].as_str().unwrap_or_default().to_string();
-    app.control.run_jobs_once().await;
-    for _ in 0..100 {
-        if app.json("GET", "/api/v1/me/requests", &token, None, 200).await["items"][0]["status"] == "done" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let bytes = app
-        .call(
-            "GET",
-            &format!("/api/v1/me/requests/{id}/download"),
-            Some(&token),
-            None,
-        )
-        .await
-        .bytes()
-        .await
-        .unwrap_or_default();
-    let mut zip =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = export_zip(&app, &token, &code).await;
     let mut text = String::new();
     zip.by_name("personal-data.json")
         .unwrap_or_else(|e| panic!("{e}"))
