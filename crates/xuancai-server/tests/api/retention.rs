@@ -183,6 +183,39 @@ async fn ret2_story(backend: Backend) {
     .await;
     app.json("GET", &format!("/api/v1/ops/users/{user_id}"), &op, None, 200)
         .await;
+    // An announcement in the inbox, then a registered push device.
+    app.json(
+        "POST",
+        "/api/v1/ops/messages",
+        &op,
+        Some(&json!({ "kind": "service", "title": "维护通知", "body": "" })),
+        200,
+    )
+    .await;
+    app.json(
+        "PUT",
+        "/api/v1/me/consents/push",
+        &token,
+        Some(&json!({ "granted": true })),
+        200,
+    )
+    .await;
+    let device = web_push_native::p256::SecretKey::from_slice(&[5u8; 32]).unwrap_or_else(|e| panic!("{e}"));
+    let p256dh = {
+        use base64ct::Encoding as _;
+        use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint as _;
+        base64ct::Base64UrlUnpadded::encode_string(device.public_key().to_encoded_point(false).as_bytes())
+    };
+    app.json(
+        "PUT",
+        "/api/v1/me/push",
+        &token,
+        Some(&json!({ "provider": "web_push", "subscription": {
+            "endpoint": "https://push.example.cn/send/device-secret-endpoint",
+            "keys": { "p256dh": p256dh, "auth": "CQkJCQkJCQkJCQkJCQkJCQ" } } })),
+        201,
+    )
+    .await;
     let (values, keys) = everything(&app, backend).await;
     assert!(
         values.iter().any(|v| contains(v, raw_id.as_bytes())),
@@ -257,6 +290,7 @@ async fn ret2_story(backend: Backend) {
         ("nickname", nickname.as_bytes().to_vec()),
         ("request text", b"nickname typo".to_vec()),
         ("device id", b"860000000000001".to_vec()),
+        ("push endpoint", b"device-secret-endpoint".to_vec()),
     ] {
         let found = values.iter().filter(|v| contains(v, &needle)).count();
         assert_eq!(found, 0, "RET-2: {what} still stored in {found} value(s)");
