@@ -10,14 +10,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
-use serde::Deserialize;
-use xuancai_store::{Cursor, Store};
+use xuancai_store::Store;
 
-use crate::blobs::Blobs;
 use crate::config::Config;
-use crate::crypto::{DataKey, Keys};
-use crate::error::ApiError;
-use crate::sms::SmsSender;
 
 pub mod albums;
 pub mod auth;
@@ -31,68 +26,13 @@ pub mod me;
 pub mod notify;
 pub mod openapi;
 pub mod ops;
+mod paging;
 pub mod photos;
 pub mod requests;
+mod state;
 
-/// What every handler can reach.
-#[derive(Debug)]
-pub struct AppState<S> {
-    pub store: S,
-    pub keys: Keys,
-    pub blobs: Blobs,
-    pub sms: Arc<dyn SmsSender>,
-    pub config: Config,
-    /// Failure injection for crash tests (`XUANCAI_FAULT`); `None` in production.
-    pub fault: Option<String>,
-    pub clock: Arc<crate::clock::Clock>,
-    /// Keyed hashes of the operators' phone numbers (SEC-6).
-    pub operators: Vec<Vec<u8>>,
-    /// Request deadlines.
-    pub calendar: xuancai_domain::privacy::WorkingCalendar,
-    /// RET-3: the announced shutdown, if any.
-    pub shutdown: Option<Shutdown>,
-    /// Push channels (DATA-5); Web Push is always there.
-    pub web_push: Arc<crate::push::WebPush>,
-}
-
-/// RET-3: when the service stops, and when every account is erased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shutdown {
-    pub at: i64,
-    pub erase_at: i64,
-}
-
-impl<S: Store> AppState<S> {
-    /// The signed-in user's data key (SEC-4).
-    pub async fn data_key(&self, user: &xuancai_domain::UserId) -> Result<DataKey, ApiError> {
-        let record = self
-            .store
-            .user_by_id(user)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        self.keys
-            .unwrap_data_key(&record.wrapped_data_key)
-            .map_err(|e| ApiError::Internal(format!("data key of {user}: {e}")))
-    }
-
-    /// Now, by the server's clock (tests can move it).
-    pub fn now(&self) -> i64 {
-        self.clock.now()
-    }
-
-    /// Today's date in the configured time zone.
-    pub fn today(&self) -> xuancai_domain::Date {
-        xuancai_domain::Date::from_unix_ms(self.now(), self.config.utc_offset_minutes)
-    }
-
-    /// Crash here if the crash test asked for it.
-    pub fn fault_point(&self, name: &str) {
-        if self.fault.as_deref() == Some(name) {
-            tracing::error!(point = name, "XUANCAI_FAULT: aborting the process");
-            std::process::abort();
-        }
-    }
-}
+pub use paging::{Page, encode_cursor, next_cursor};
+pub use state::{AppState, Shutdown};
 
 /// One documented operation.
 #[derive(Debug, Clone, Copy)]
@@ -753,73 +693,4 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     api.router
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
-}
-
-/// `?cursor=…&limit=…` on every listing.
-#[derive(Debug, Deserialize)]
-pub struct Page {
-    pub cursor: Option<String>,
-    pub limit: Option<u32>,
-}
-
-impl Page {
-    pub fn limit(&self) -> u32 {
-        self.limit.unwrap_or(50).clamp(1, 200)
-    }
-
-    pub fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
-        self.cursor.as_deref().map(decode_cursor).transpose()
-    }
-}
-
-/// Cursors are opaque to clients: 16 hex digits of time, 32 of id.
-pub fn encode_cursor(at: i64, id: &[u8; 16]) -> String {
-    let mut s = format!("{:016x}", at.cast_unsigned());
-    for b in id {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
-fn decode_cursor(s: &str) -> Result<Cursor, ApiError> {
-    let bad = || ApiError::BadRequest {
-        code: "invalid_cursor",
-        message: "the cursor is not one this server gave out".into(),
-    };
-    if s.len() != 48 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad());
-    }
-    let at = u64::from_str_radix(&s[..16], 16)
-        .map_err(|_| bad())?
-        .cast_signed();
-    let mut id = [0u8; 16];
-    for (i, b) in id.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[16 + i * 2..18 + i * 2], 16).map_err(|_| bad())?;
-    }
-    Ok(Cursor { at, id })
-}
-
-/// The `next_cursor` of a page: present when the page is full.
-pub fn next_cursor<T>(items: &[T], limit: u32, key: impl Fn(&T) -> (i64, [u8; 16])) -> Option<String> {
-    if items.len() < limit as usize {
-        return None;
-    }
-    items.last().map(|last| {
-        let (at, id) = key(last);
-        encode_cursor(at, &id)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() -> Result<(), ApiError> {
-        let c = decode_cursor(&encode_cursor(1_700_000_000_123, &[7; 16]))?;
-        assert_eq!((c.at, c.id), (1_700_000_000_123, [7; 16]));
-        assert!(decode_cursor("zz").is_err());
-        assert!(decode_cursor(&"g".repeat(48)).is_err());
-        Ok(())
-    }
 }

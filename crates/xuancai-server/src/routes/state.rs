@@ -1,0 +1,71 @@
+//! What every handler can reach: the shared application state.
+
+use std::sync::Arc;
+
+use xuancai_store::Store;
+
+use crate::blobs::Blobs;
+use crate::config::Config;
+use crate::crypto::{DataKey, Keys};
+use crate::error::ApiError;
+use crate::sms::SmsSender;
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState<S> {
+    pub store: S,
+    pub keys: Keys,
+    pub blobs: Blobs,
+    pub sms: Arc<dyn SmsSender>,
+    pub config: Config,
+    /// Failure injection for crash tests (`XUANCAI_FAULT`); `None` in production.
+    pub fault: Option<String>,
+    pub clock: Arc<crate::clock::Clock>,
+    /// Keyed hashes of the operators' phone numbers (SEC-6).
+    pub operators: Vec<Vec<u8>>,
+    /// Request deadlines.
+    pub calendar: xuancai_domain::privacy::WorkingCalendar,
+    /// RET-3: the announced shutdown, if any.
+    pub shutdown: Option<Shutdown>,
+    /// Push channels (DATA-5); Web Push is always there.
+    pub web_push: Arc<crate::push::WebPush>,
+}
+
+/// RET-3: when the service stops, and when every account is erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shutdown {
+    pub at: i64,
+    pub erase_at: i64,
+}
+
+impl<S: Store> AppState<S> {
+    /// The signed-in user's data key (SEC-4).
+    pub async fn data_key(&self, user: &xuancai_domain::UserId) -> Result<DataKey, ApiError> {
+        let record = self
+            .store
+            .user_by_id(user)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        self.keys
+            .unwrap_data_key(&record.wrapped_data_key)
+            .map_err(|e| ApiError::Internal(format!("data key of {user}: {e}")))
+    }
+
+    /// Now, by the server's clock (tests can move it).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Today's date in the configured time zone.
+    pub fn today(&self) -> xuancai_domain::Date {
+        xuancai_domain::Date::from_unix_ms(self.now(), self.config.utc_offset_minutes)
+    }
+
+    /// Crash here if the crash test asked for it.
+    pub fn fault_point(&self, name: &str) {
+        if self.fault.as_deref() == Some(name) {
+            tracing::error!(point = name, "XUANCAI_FAULT: aborting the process");
+            std::process::abort();
+        }
+    }
+}
