@@ -22,6 +22,14 @@ pub enum Command {
     Faces(FacesArgs),
     /// Swap a face onto faces of another photo (换脸编辑), labelled as AI-made.
     Swap(Box<SwapArgs>),
+    /// Make stickers (做表情): cutout, outline, caption, template, animation, for a platform.
+    Sticker(Box<StickerArgs>),
+    /// Make a sticker pack from a folder of images, ready to import (WhatsApp, Telegram, Signal, WeChat).
+    Pack(Box<PackArgs>),
+    /// Check a sticker file or pack (folder or ZIP) against a platform's rules; lists every broken rule.
+    Validate(ValidateArgs),
+    /// List the built-in sticker templates, or print one as JSON.
+    Templates(TemplatesArgs),
     /// Print the AI-content labels and C2PA manifest a file carries.
     Inspect(InspectArgs),
     /// List the models and runtime in the asset cache, and check them.
@@ -210,6 +218,109 @@ pub struct SwapArgs {
     pub threads: Option<usize>,
 }
 
+/// How stickers look: shared by `sticker` and `pack`.
+#[derive(Debug, Args)]
+pub struct StickerLook {
+    /// Platform: whatsapp, telegram, signal or wechat.
+    #[arg(long, value_parser = ["whatsapp", "telegram", "signal", "wechat"])]
+    pub preset: String,
+    /// Caption text (Chinese and Latin; emoji are refused: the font has none).
+    #[arg(long, value_name = "TEXT")]
+    pub caption: Option<String>,
+    /// Where the caption goes: top, bottom, or x,y,w,h on a 512 canvas.
+    #[arg(long, value_name = "WHERE", default_value = "bottom")]
+    pub caption_at: String,
+    /// Caption fill colour (#rrggbb or a name).
+    #[arg(long, value_name = "COLOR", default_value = "white")]
+    pub caption_color: String,
+    /// White outline width in pixels at 512 (0: none).
+    #[arg(long, value_name = "PX", default_value_t = 8.0)]
+    pub outline: f32,
+    /// Add a soft shadow under the sticker.
+    #[arg(long)]
+    pub shadow: bool,
+    /// A built-in template (see `xuancai templates`) or a template JSON file; replaces the plain sticker.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub template: Option<String>,
+    /// Text for a template slot, e.g. --text top=当你 --text bottom=下班了 (repeatable).
+    #[arg(long = "text", value_name = "SLOT=TEXT")]
+    pub texts: Vec<String>,
+    /// Animate a still: shake, pulse, typewriter or flash (the last two need a caption).
+    #[arg(long, value_name = "EFFECT", value_parser = ["shake", "pulse", "zoom", "typewriter", "flash"])]
+    pub animate: Option<String>,
+    /// Subject model for the cutout: auto, portrait or general.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "portrait", "general"])]
+    pub model: String,
+    /// Threads for inference and image work (default: all cores).
+    #[arg(long, env = "XUANCAI_THREADS")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct StickerArgs {
+    /// Input images (JPEG, PNG, WebP, GIF, BMP, TIFF; animated GIF/WebP/APNG keep their frames) or folders.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub look: StickerLook,
+    /// Output file (one input only). Default: beside each input, as NAME.PRESET.webp (.gif for WeChat).
+    #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
+    pub output: Option<PathBuf>,
+    /// Folder for the outputs.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Print one JSON object per input (JSON Lines).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// Folder of images, one sticker each (sorted by name).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub look: StickerLook,
+    /// The pack: a .zip file, or a folder.
+    #[arg(short, long, value_name = "PACK")]
+    pub output: PathBuf,
+    /// Pack name.
+    #[arg(long, default_value = "炫彩表情包")]
+    pub name: String,
+    /// Publisher shown by the messenger.
+    #[arg(long, default_value = "Xuancai")]
+    pub publisher: String,
+    /// Pack identifier (WhatsApp: letters, digits, _ - . , ' and spaces).
+    #[arg(long, default_value = "xuancai_pack")]
+    pub identifier: String,
+    /// Emoji tags for every sticker (repeatable, up to 3).
+    #[arg(long = "emoji", value_name = "EMOJI", default_values_t = vec![String::from("😀")])]
+    pub emojis: Vec<String>,
+    /// Print a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// A sticker file, or a pack (folder or .zip).
+    #[arg(value_name = "FILE|PACK")]
+    pub path: PathBuf,
+    /// Platform whose rules apply.
+    #[arg(long, value_parser = ["whatsapp", "telegram", "signal", "wechat"])]
+    pub preset: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesArgs {
+    /// Print this template as JSON (the documented format).
+    #[arg(long, value_name = "NAME")]
+    pub show: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Files to inspect (PNG, JPEG, WebP).
@@ -235,6 +346,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cutout(a) => crate::cutout::run(*a),
         Command::Faces(a) => crate::faces::run(a),
         Command::Swap(a) => crate::swap::run(*a),
+        Command::Sticker(a) => crate::stickers::sticker(*a),
+        Command::Pack(a) => crate::stickers::pack(*a),
+        Command::Validate(a) => crate::stickers::validate(a),
+        Command::Templates(a) => crate::stickers::templates(a),
         Command::Inspect(a) => crate::swap::inspect(a),
         Command::Models(a) => crate::models::run(a),
         Command::Serve(a) => crate::serve::run(a),

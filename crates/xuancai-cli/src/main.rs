@@ -11,6 +11,7 @@ mod faces;
 mod models;
 mod output;
 mod serve;
+mod stickers;
 mod swap;
 
 fn main() -> ExitCode {

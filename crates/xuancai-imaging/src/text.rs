@@ -43,6 +43,37 @@ impl Font {
 #[derive(Debug, Clone)]
 pub struct Line {
     pub mask: GrayImage,
+    /// Where the mask's top-left corner sits relative to the pen origin at
+    /// the line's top (the ascent line) and left edge: lines rendered
+    /// separately stay on a common baseline when placed by these offsets.
+    pub left: f32,
+    pub top: f32,
+    /// The pen's advance over the whole line (its layout width).
+    pub advance: f32,
+}
+
+/// Vertical metrics at `px` pixels per em: (ascent, descent, line gap);
+/// descent is negative.
+pub fn metrics(font: &Font, px: f32) -> (f32, f32, f32) {
+    let s = font.inner.as_scaled(PxScale::from(px));
+    (s.ascent(), s.descent(), s.line_gap())
+}
+
+/// The layout width of `text` on one line (advances and kerning), without
+/// drawing it. Characters the font lacks count as its `.notdef` advance.
+pub fn measure(font: &Font, text: &str, px: f32) -> f32 {
+    let scaled = font.inner.as_scaled(PxScale::from(px));
+    let mut width = 0.0;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            width += scaled.kern(p, id);
+        }
+        width += scaled.h_advance(id);
+        prev = Some(id);
+    }
+    width
 }
 
 /// Render `text` on one line with the font at `px` pixels per em.
@@ -78,6 +109,9 @@ pub fn render_line(font: &Font, text: &str, px: f32) -> Result<Line> {
     if outlined.is_empty() {
         return Ok(Line {
             mask: GrayImage::new(1, 1),
+            left: 0.0,
+            top: 0.0,
+            advance: caret,
         });
     }
     let (w, h) = (
@@ -96,7 +130,12 @@ pub fn render_line(font: &Font, text: &str, px: f32) -> Result<Line> {
             }
         });
     }
-    Ok(Line { mask })
+    Ok(Line {
+        mask,
+        left: lo[0],
+        top: lo[1],
+        advance: caret,
+    })
 }
 
 /// The mask grown by `radius` pixels (a disc-shaped maximum filter), on a

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The sticker benchmark (docs/BENCHMARKS.md): a WhatsApp sticker from a 12 MP
+# photo, xuancai vs rembg + Pillow, side by side.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/venv.sh
+cargo build --release -p xuancai-cli
+"$VENV/bin/python" bench/sticker.py

@@ -1,0 +1,170 @@
+//! The sticker pipeline: read the input (keeping animation frames), cut the
+//! subject out when the template has a cut-out layer (one model choice for
+//! all frames), render the template at the platform's side, and export under
+//! the platform's limits.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use xuancai_imaging::decode::DecodeLimits;
+use xuancai_imaging::text::Font;
+use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation, Studio};
+
+use crate::anim::{self, Animation, FrameLimits};
+use crate::error::{Result, StickerError};
+use crate::preset::{self, Export, Platform};
+use crate::render::{self, Inputs};
+use crate::template::Template;
+
+/// Makes stickers; holds the font and (for cut-outs) the shared `Studio`.
+/// `Send + Sync`: one per process.
+#[derive(Debug, Clone)]
+pub struct Maker {
+    font: Font,
+    studio: Option<Arc<Studio>>,
+    pub limits: DecodeLimits,
+    pub frame_limits: FrameLimits,
+    /// Inputs are shrunk to this longest side before the cutout (2× the
+    /// largest sticker side keeps edges crisp after the final resize).
+    pub work_side: u32,
+}
+
+/// Milliseconds per stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Timings {
+    pub decode_ms: f64,
+    pub cutout_ms: f64,
+    pub render_ms: f64,
+    pub encode_ms: f64,
+}
+
+/// A finished sticker.
+#[derive(Debug, Clone)]
+pub struct Made {
+    pub export: Export,
+    /// The rendered frames at the platform's side, before encoding.
+    pub frames: Animation,
+    pub model: Option<Segmentation>,
+    pub timings: Timings,
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+impl Maker {
+    /// `studio` may be `None` for templates without a cut-out layer.
+    pub fn new(font: Font, studio: Option<Arc<Studio>>) -> Self {
+        Self {
+            font,
+            studio,
+            limits: DecodeLimits::default(),
+            frame_limits: FrameLimits::default(),
+            work_side: 1024,
+        }
+    }
+
+    /// Read an input as [`anim::decode`] does, at the working size.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Animation> {
+        anim::decode(bytes, &self.limits, &self.frame_limits, self.work_side)
+    }
+
+    pub fn font(&self) -> &Font {
+        &self.font
+    }
+
+    /// Cut the subject out of every frame. The model is chosen on the first
+    /// frame (`auto`: portrait for people, else general) and kept for the
+    /// rest, so an animation does not flicker between models.
+    pub fn cut(&self, photo: &Animation, model: ModelChoice) -> Result<(Animation, Segmentation)> {
+        let studio = self
+            .studio
+            .as_ref()
+            .ok_or_else(|| StickerError::Template("cut-outs need the models (no studio loaded)".into()))?;
+        let mut opts = CutoutOptions {
+            model,
+            ..CutoutOptions::default()
+        };
+        let mut frames = Vec::with_capacity(photo.frames.len());
+        let mut chosen = None;
+        for f in &photo.frames {
+            let cut = studio.cutout(&f.image, &opts)?;
+            if chosen.is_none() {
+                chosen = Some(cut.model);
+                opts.model = match cut.model {
+                    Segmentation::Portrait => ModelChoice::Portrait,
+                    Segmentation::General => ModelChoice::General,
+                };
+            }
+            let CutoutImage::Rgba(image) = cut.image else {
+                return Err(StickerError::Template("the cutout returned a mask".into()));
+            };
+            frames.push(anim::Frame {
+                image,
+                delay_ms: f.delay_ms,
+            });
+        }
+        let model = chosen.ok_or(StickerError::NoSubject)?;
+        Ok((Animation { frames }, model))
+    }
+
+    /// Render a template from decoded frames (cutting out when needed).
+    pub fn render(
+        &self,
+        photo: &Animation,
+        template: &Template,
+        texts: &BTreeMap<String, String>,
+        side: u32,
+        model: ModelChoice,
+    ) -> Result<(Animation, Option<Segmentation>, Timings)> {
+        let mut t = Timings::default();
+        let start = Instant::now();
+        let cut = if template.uses_cutout() {
+            Some(self.cut(photo, model)?)
+        } else {
+            None
+        };
+        t.cutout_ms = ms(start);
+        let start = Instant::now();
+        let frames = render::render(
+            template,
+            &self.font,
+            side,
+            Inputs {
+                photo,
+                cutout: cut.as_ref().map(|(a, _)| a),
+                texts,
+            },
+        )?;
+        t.render_ms = ms(start);
+        Ok((frames, cut.map(|(_, m)| m), t))
+    }
+
+    /// Bytes in, a finished sticker for `platform` out.
+    pub fn make(
+        &self,
+        bytes: &[u8],
+        template: &Template,
+        texts: &BTreeMap<String, String>,
+        platform: Platform,
+        model: ModelChoice,
+    ) -> Result<Made> {
+        let start = Instant::now();
+        let photo = self.decode(bytes)?;
+        let decode_ms = ms(start);
+        let side = platform.rules().side;
+        let (frames, model, mut timings) = self.render(&photo, template, texts, side, model)?;
+        drop(photo);
+        let start = Instant::now();
+        let export = preset::export(frames.clone(), platform)?;
+        timings.decode_ms = decode_ms;
+        timings.encode_ms = ms(start);
+        Ok(Made {
+            export,
+            frames,
+            model,
+            timings,
+        })
+    }
+}

@@ -1,0 +1,476 @@
+//! Platform presets: each messenger's rules as data, a reader that measures
+//! a file (format, size, frames, durations, bytes), a validator that reports
+//! every rule a file breaks, and the export that meets them.
+
+use std::io::Cursor;
+
+use image::{AnimationDecoder, ImageDecoder};
+use serde::Serialize;
+use xuancai_imaging::decode::{self, DecodeLimits, SourceFormat};
+use xuancai_imaging::resize::{self, Filter};
+
+use crate::anim::{Animation, Frame, FrameLimits};
+use crate::encode::{self, Encoded};
+use crate::error::{Result, StickerError};
+
+const KB: u64 = 1024;
+
+/// The platforms we make stickers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    WhatsApp,
+    Telegram,
+    Signal,
+    WeChat,
+}
+
+/// How a sticker's size is constrained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Canvas {
+    /// Exactly this width and height.
+    Exact(u32, u32),
+    /// One side exactly this, the other at most this.
+    OneSide(u32),
+}
+
+/// One platform's rules, as published by the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    pub platform: Platform,
+    pub canvas: Canvas,
+    /// Formats accepted for still stickers (`webp`, `png`, `gif`).
+    pub still_formats: &'static [&'static str],
+    /// Formats accepted for animated stickers; empty: no animated stickers
+    /// in these formats.
+    pub animated_formats: &'static [&'static str],
+    pub still_max_bytes: u64,
+    pub animated_max_bytes: u64,
+    pub min_frame_ms: u32,
+    pub max_duration_ms: u64,
+    /// Stickers per pack.
+    pub pack_min: usize,
+    pub pack_max: usize,
+    /// Whether a pack must be all still or all animated.
+    pub pack_uniform: bool,
+    /// The pack's tray icon: size, format, byte limit.
+    pub tray: Option<(u32, &'static str, u64)>,
+    /// Each sticker's thumbnail: size and format.
+    pub thumbnail: Option<(u32, &'static str)>,
+    /// The side stickers are made at.
+    pub side: u32,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [Self::WhatsApp, Self::Telegram, Self::Signal, Self::WeChat];
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "whatsapp" => Ok(Self::WhatsApp),
+            "telegram" => Ok(Self::Telegram),
+            "signal" => Ok(Self::Signal),
+            "wechat" | "weixin" => Ok(Self::WeChat),
+            other => Err(xuancai_imaging::ImagingError::InvalidParameter(format!(
+                "preset {other:?}: use whatsapp, telegram, signal or wechat"
+            ))
+            .into()),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::WhatsApp => "whatsapp",
+            Self::Telegram => "telegram",
+            Self::Signal => "signal",
+            Self::WeChat => "wechat",
+        }
+    }
+
+    /// The rules (sources: WhatsApp's sticker sample app and its
+    /// `StickerPackValidator`; Telegram's @Stickers bot; Signal's sticker
+    /// creator; WeChat's sticker platform (表情开放平台)).
+    pub fn rules(self) -> Rules {
+        match self {
+            Self::WhatsApp => Rules {
+                platform: self,
+                canvas: Canvas::Exact(512, 512),
+                still_formats: &["webp"],
+                animated_formats: &["webp"],
+                still_max_bytes: 100 * KB,
+                animated_max_bytes: 500 * KB,
+                min_frame_ms: 8,
+                max_duration_ms: 10_000,
+                pack_min: 3,
+                pack_max: 30,
+                pack_uniform: true,
+                tray: Some((96, "png", 50 * KB)),
+                thumbnail: None,
+                side: 512,
+            },
+            Self::Telegram => Rules {
+                platform: self,
+                canvas: Canvas::OneSide(512),
+                still_formats: &["png", "webp"],
+                // Telegram's animated stickers are WebM video or TGS vectors.
+                animated_formats: &[],
+                still_max_bytes: 512 * KB,
+                animated_max_bytes: 0,
+                min_frame_ms: 0,
+                max_duration_ms: u64::MAX,
+                pack_min: 1,
+                pack_max: 120,
+                pack_uniform: true,
+                tray: None,
+                thumbnail: None,
+                side: 512,
+            },
+            Self::Signal => Rules {
+                platform: self,
+                canvas: Canvas::Exact(512, 512),
+                still_formats: &["png", "webp"],
+                animated_formats: &["png", "webp"],
+                still_max_bytes: 300 * KB,
+                animated_max_bytes: 300 * KB,
+                min_frame_ms: 0,
+                max_duration_ms: u64::MAX,
+                pack_min: 1,
+                pack_max: 200,
+                pack_uniform: false,
+                tray: None,
+                thumbnail: None,
+                side: 512,
+            },
+            Self::WeChat => Rules {
+                platform: self,
+                canvas: Canvas::Exact(240, 240),
+                still_formats: &["gif"],
+                animated_formats: &["gif"],
+                still_max_bytes: 500 * KB,
+                animated_max_bytes: 500 * KB,
+                min_frame_ms: 0,
+                max_duration_ms: u64::MAX,
+                pack_min: 1,
+                pack_max: 24,
+                pack_uniform: false,
+                tray: None,
+                thumbnail: Some((120, "png")),
+                side: 240,
+            },
+        }
+    }
+}
+
+/// What a sticker file is, measured from its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Info {
+    pub format: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub frames: usize,
+    /// Each frame's delay as the file states it (no browser adjustment).
+    pub delays_ms: Vec<u32>,
+    pub duration_ms: u64,
+    pub bytes: u64,
+}
+
+impl Info {
+    pub fn animated(&self) -> bool {
+        self.frames > 1
+    }
+}
+
+fn raw_delays<'a>(frames: image::Frames<'a>, limits: &FrameLimits) -> Result<Vec<u32>> {
+    let mut out = Vec::new();
+    for f in frames {
+        let f = f.map_err(|e| xuancai_imaging::ImagingError::Corrupt(e.to_string()))?;
+        if out.len() >= limits.max_frames {
+            return Err(StickerError::TooManyFrames(format!(
+                "more than {} frames",
+                limits.max_frames
+            )));
+        }
+        let (n, d) = f.delay().numer_denom_ms();
+        out.push(if d == 0 { 0 } else { n / d });
+    }
+    Ok(out)
+}
+
+/// Measure a sticker file. Dimensions are read from the header and checked
+/// against `limits` before any frame is decoded.
+pub fn inspect(bytes: &[u8], limits: &DecodeLimits) -> Result<Info> {
+    let format = decode::sniff(bytes)?;
+    let (width, height) = decode::probe(bytes, limits)?;
+    let fl = FrameLimits::default();
+    let corrupt =
+        |e: image::ImageError| StickerError::from(xuancai_imaging::ImagingError::Corrupt(e.to_string()));
+    let delays = match format {
+        SourceFormat::Gif => raw_delays(
+            image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+                .map_err(corrupt)?
+                .into_frames(),
+            &fl,
+        )?,
+        SourceFormat::WebP => {
+            let d = image::codecs::webp::WebPDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+            if d.has_animation() {
+                raw_delays(d.into_frames(), &fl)?
+            } else {
+                vec![0]
+            }
+        }
+        SourceFormat::Png => {
+            let d = image::codecs::png::PngDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+            if d.is_apng().map_err(corrupt)? {
+                raw_delays(d.apng().map_err(corrupt)?.into_frames(), &fl)?
+            } else {
+                let _ = d.dimensions();
+                vec![0]
+            }
+        }
+        _ => vec![0],
+    };
+    let frames = delays.len();
+    Ok(Info {
+        format: format.as_str(),
+        width,
+        height,
+        frames,
+        duration_ms: if frames > 1 {
+            delays.iter().map(|&d| u64::from(d)).sum()
+        } else {
+            0
+        },
+        delays_ms: if frames > 1 { delays } else { vec![] },
+        bytes: bytes.len() as u64,
+    })
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// Stable rule code, e.g. `dimensions`, `bytes`, `format`.
+    pub rule: &'static str,
+    /// The file it concerns (packs), or empty.
+    pub file: String,
+    pub message: String,
+}
+
+fn v(rule: &'static str, file: &str, message: String) -> Violation {
+    Violation {
+        rule,
+        file: file.to_string(),
+        message,
+    }
+}
+
+/// Every rule of `platform` that a sticker file breaks (empty: it passes).
+pub fn validate_sticker(bytes: &[u8], platform: Platform, file: &str) -> Vec<Violation> {
+    let r = platform.rules();
+    let info = match inspect(bytes, &DecodeLimits::default()) {
+        Ok(i) => i,
+        Err(e) => return vec![v("unreadable", file, format!("not a readable image: {e}"))],
+    };
+    let mut out = Vec::new();
+    let p = platform.name();
+    match r.canvas {
+        Canvas::Exact(w, h) if (info.width, info.height) != (w, h) => out.push(v(
+            "dimensions",
+            file,
+            format!("{p} stickers are {w}×{h}; this is {}×{}", info.width, info.height),
+        )),
+        Canvas::OneSide(s) if !(info.width.max(info.height) == s && info.width.min(info.height) <= s) => out
+            .push(v(
+                "dimensions",
+                file,
+                format!(
+                    "{p} stickers have one side of exactly {s} px and the other at most {s}; this is {}×{}",
+                    info.width, info.height
+                ),
+            )),
+        _ => {}
+    }
+    let (formats, limit) = if info.animated() {
+        (r.animated_formats, r.animated_max_bytes)
+    } else {
+        (r.still_formats, r.still_max_bytes)
+    };
+    let kind = if info.animated() { "animated" } else { "still" };
+    if formats.is_empty() {
+        out.push(v(
+            "animation",
+            file,
+            format!("{p} takes no animated stickers as PNG, WebP or GIF"),
+        ));
+    } else if !formats.contains(&info.format) {
+        out.push(v(
+            "format",
+            file,
+            format!(
+                "{p} {kind} stickers are {}; this is {}",
+                formats.join(" or "),
+                info.format
+            ),
+        ));
+    }
+    if !formats.is_empty() && info.bytes > limit {
+        out.push(v(
+            "bytes",
+            file,
+            format!(
+                "{p} {kind} stickers are at most {limit} bytes; this is {}",
+                info.bytes
+            ),
+        ));
+    }
+    if info.animated() {
+        if let Some(d) = info.delays_ms.iter().find(|&&d| d < r.min_frame_ms) {
+            out.push(v(
+                "frame_duration",
+                file,
+                format!(
+                    "{p} frames show for at least {} ms; one shows for {d} ms",
+                    r.min_frame_ms
+                ),
+            ));
+        }
+        if info.duration_ms > r.max_duration_ms {
+            out.push(v(
+                "duration",
+                file,
+                format!(
+                    "{p} animations last at most {} ms; this lasts {} ms",
+                    r.max_duration_ms, info.duration_ms
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Every rule a tray icon or thumbnail breaks.
+pub fn validate_icon(
+    bytes: &[u8],
+    side: u32,
+    format: &'static str,
+    limit: Option<u64>,
+    file: &str,
+) -> Vec<Violation> {
+    let info = match inspect(bytes, &DecodeLimits::default()) {
+        Ok(i) => i,
+        Err(e) => return vec![v("unreadable", file, format!("not a readable image: {e}"))],
+    };
+    let mut out = Vec::new();
+    if (info.width, info.height) != (side, side) {
+        out.push(v(
+            "icon_dimensions",
+            file,
+            format!("must be {side}×{side}; is {}×{}", info.width, info.height),
+        ));
+    }
+    if info.format != format || info.animated() {
+        out.push(v(
+            "icon_format",
+            file,
+            format!("must be a still {format}; is {}", info.format),
+        ));
+    }
+    if let Some(l) = limit.filter(|&l| info.bytes > l) {
+        out.push(v(
+            "icon_bytes",
+            file,
+            format!("must be at most {l} bytes; is {}", info.bytes),
+        ));
+    }
+    out
+}
+
+/// A finished sticker for a platform, with its thumbnail where the platform
+/// wants one.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub sticker: Encoded,
+    pub thumbnail: Option<Vec<u8>>,
+    pub notes: Vec<String>,
+}
+
+/// Bring frames to the platform's rules: the side (the caller composes at
+/// [`Rules::side`]; other sizes are resized), frame durations, total length.
+fn conform(anim: Animation, r: &Rules, notes: &mut Vec<String>) -> Result<Animation> {
+    let side = r.side;
+    let anim = if anim.dimensions() != (side, side) {
+        anim.try_map(|img| Ok(resize::resize_rgba(&img, side, side, Filter::Lanczos3, true)?))?
+    } else {
+        anim
+    };
+    if !anim.is_animated() {
+        return Ok(anim);
+    }
+    let mut frames: Vec<Frame> = anim.frames;
+    for f in &mut frames {
+        f.delay_ms = f.delay_ms.max(r.min_frame_ms).max(20);
+    }
+    let mut total = 0u64;
+    let before = frames.len();
+    frames.retain(|f| {
+        total += u64::from(f.delay_ms);
+        total <= r.max_duration_ms
+    });
+    if frames.len() < before {
+        notes.push(format!(
+            "cut to the first {} ms ({} of {before} frames)",
+            r.max_duration_ms,
+            frames.len()
+        ));
+    }
+    if frames.is_empty() {
+        return Err(StickerError::NotSupported {
+            preset: r.platform.name(),
+            what: "an animation whose first frame is longer than the limit".into(),
+        });
+    }
+    Ok(Animation { frames })
+}
+
+/// Encode finished frames for `platform`, meeting its byte limits.
+pub fn export(anim: Animation, platform: Platform) -> Result<Export> {
+    let r = platform.rules();
+    let mut notes = Vec::new();
+    let anim = conform(anim, &r, &mut notes)?;
+    let sticker = match (platform, anim.is_animated()) {
+        (Platform::Telegram, true) => {
+            return Err(StickerError::NotSupported {
+                preset: "telegram",
+                what: "animated stickers as PNG or WebP (Telegram wants WebM video or TGS): export a still"
+                    .into(),
+            });
+        }
+        (Platform::WeChat, _) => encode::gif(&anim.frames, r.animated_max_bytes)?,
+        (_, true) => encode::webp_animation(&anim.frames, r.animated_max_bytes)?,
+        (_, false) => encode::webp_still(&anim.frames[0].image, r.still_max_bytes)?,
+    };
+    let thumbnail = match r.thumbnail {
+        Some((s, _)) => {
+            let small = resize::resize_rgba(&anim.frames[0].image, s, s, Filter::Lanczos3, true)?;
+            Some(encode::png(&small, u64::MAX, "thumbnail")?.bytes)
+        }
+        None => None,
+    };
+    notes.extend(sticker.notes.iter().cloned());
+    Ok(Export {
+        sticker,
+        thumbnail,
+        notes,
+    })
+}
+
+/// The pack's tray icon from a sticker's first frame (WhatsApp: 96×96 PNG
+/// under 50 KB).
+pub fn tray_icon(first: &image::RgbaImage, platform: Platform) -> Result<Option<Vec<u8>>> {
+    match platform.rules().tray {
+        Some((side, _, limit)) => {
+            let small = resize::resize_rgba(first, side, side, Filter::Lanczos3, true)?;
+            Ok(Some(encode::png(&small, limit, "tray icon")?.bytes))
+        }
+        None => Ok(None),
+    }
+}
