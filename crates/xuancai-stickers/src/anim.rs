@@ -81,7 +81,7 @@ impl Default for FrameLimits {
 /// Browsers show GIF frames with delays under 20 ms for 100 ms; so do we.
 fn delay_ms(d: Delay) -> u32 {
     let (n, den) = d.numer_denom_ms();
-    let ms = if den == 0 { 0 } else { n / den };
+    let ms = n.checked_div(den).unwrap_or(0);
     if ms < 20 { 100 } else { ms }
 }
 

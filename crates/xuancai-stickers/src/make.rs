@@ -28,6 +28,11 @@ pub struct Maker {
     /// Inputs are shrunk to this longest side before the cutout (2× the
     /// largest sticker side keeps edges crisp after the final resize).
     pub work_side: u32,
+    /// The cutout's working resolution (the model's mask and the matte
+    /// refinement; the final matte is still interpolated at `work_side`,
+    /// guided by the photo's own edges). Stickers are at most 512 px, so 512
+    /// keeps their edges and costs a quarter of the cutout's 1024 default.
+    pub cutout_side: u32,
 }
 
 /// Milliseconds per stage.
@@ -62,6 +67,7 @@ impl Maker {
             limits: DecodeLimits::default(),
             frame_limits: FrameLimits::default(),
             work_side: 1024,
+            cutout_side: 512,
         }
     }
 
@@ -84,6 +90,7 @@ impl Maker {
             .ok_or_else(|| StickerError::Template("cut-outs need the models (no studio loaded)".into()))?;
         let mut opts = CutoutOptions {
             model,
+            work_side: self.cutout_side,
             ..CutoutOptions::default()
         };
         let mut frames = Vec::with_capacity(photo.frames.len());

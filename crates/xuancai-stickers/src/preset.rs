@@ -190,7 +190,7 @@ fn raw_delays<'a>(frames: image::Frames<'a>, limits: &FrameLimits) -> Result<Vec
             )));
         }
         let (n, d) = f.delay().numer_denom_ms();
-        out.push(if d == 0 { 0 } else { n / d });
+        out.push(n.checked_div(d).unwrap_or(0));
     }
     Ok(out)
 }

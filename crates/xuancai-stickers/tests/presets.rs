@@ -210,7 +210,7 @@ fn img4_the_validator_reports_every_broken_rule() {
     };
     // A 600×400 lossless noisy PNG: wrong size and format for WhatsApp, and too big.
     let big = RgbaImage::from_fn(600, 400, |x, y| {
-        Rgba([(x * 7 ^ y * 13) as u8, (x * y) as u8, (x + y * 3) as u8, 255])
+        Rgba([((x * 7) ^ (y * 13)) as u8, (x * y) as u8, (x + y * 3) as u8, 255])
     });
     let png = encode::png(&big, u64::MAX, "t").expect("png").bytes;
     assert!(png.len() > 100 * 1024);
