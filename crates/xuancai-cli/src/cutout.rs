@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use xuancai_imaging::compose::{Background, ShadowOptions, parse_color};
 use xuancai_imaging::decode::{self, DecodeLimits};
@@ -15,7 +14,7 @@ use xuancai_imaging::encode::OutputFormat;
 use xuancai_vision::{AssetDir, CutoutOptions, ModelChoice, Studio, VisionError};
 
 use crate::cli::CutoutArgs;
-use crate::output::write_atomic;
+use crate::output::{Batch, write_atomic};
 
 const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"];
 
@@ -131,19 +130,9 @@ pub fn run(args: CutoutArgs) -> anyhow::Result<ExitCode> {
     let opts = options(&args, &limits)?;
     let studio = Studio::with_onnxruntime(AssetDir::from_env(), threads)?;
 
-    let bar = if args.json || inputs.len() < 2 {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::new(inputs.len() as u64);
-        b.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    };
-    let mut failures = 0usize;
+    let mut batch = Batch::new(inputs.len(), args.json);
     for input in &inputs {
-        bar.set_message(input.display().to_string());
+        batch.start(input);
         let out_path = output_path(&args, input, format);
         let started = Instant::now();
         let result = std::fs::read(input)
@@ -186,26 +175,9 @@ pub fn run(args: CutoutArgs) -> anyhow::Result<ExitCode> {
                     eprintln!("{} → {} ({w}x{h})", input.display(), out_path.display());
                 }
             }
-            Err((code, message)) => {
-                failures += 1;
-                if args.json {
-                    println!(
-                        "{}",
-                        json!({"input": input, "ok": false, "error": {"code": code, "message": message}})
-                    );
-                } else {
-                    bar.suspend(|| eprintln!("xuancai: {}: {message} [{code}]", input.display()));
-                }
-            }
+            Err((code, message)) => batch.failed(input, &code, &message),
         }
-        bar.inc(1);
+        batch.done();
     }
-    bar.finish_and_clear();
-    if failures > 0 {
-        if !args.json {
-            eprintln!("xuancai: {failures} of {} inputs failed", inputs.len());
-        }
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(batch.finish())
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use xuancai_imaging::text::Font;
 use xuancai_stickers::caption::TextStyle;
@@ -22,7 +21,7 @@ use xuancai_vision::{AssetDir, ModelChoice, Studio};
 
 use crate::cli::{PackArgs, StickerArgs, StickerLook, TemplatesArgs, ValidateArgs};
 use crate::cutout::expand_inputs;
-use crate::output::write_atomic;
+use crate::output::{Batch, write_atomic};
 
 /// What every sticker of a run is made with.
 struct Plan {
@@ -121,18 +120,6 @@ fn output_path(args: &StickerArgs, input: &Path, p: Platform) -> PathBuf {
     }
 }
 
-fn bar(n: usize, hidden: bool) -> ProgressBar {
-    if hidden || n < 2 {
-        return ProgressBar::hidden();
-    }
-    let b = ProgressBar::new(n as u64);
-    b.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    b
-}
-
 type Failure = (String, String);
 
 fn make_one(plan: &Plan, input: &Path) -> Result<xuancai_stickers::Made, Failure> {
@@ -156,10 +143,9 @@ pub fn sticker(args: StickerArgs) -> anyhow::Result<ExitCode> {
         bail!("-o names one output; use --out-dir for {} inputs", inputs.len());
     }
     let plan = plan(&args.look)?;
-    let progress = bar(inputs.len(), args.json);
-    let mut failures = 0usize;
+    let mut batch = Batch::new(inputs.len(), args.json);
     for input in &inputs {
-        progress.set_message(input.display().to_string());
+        batch.start(input);
         let started = Instant::now();
         let out = output_path(&args, input, plan.platform);
         let result = make_one(&plan, input).and_then(|made| {
@@ -202,28 +188,11 @@ pub fn sticker(args: StickerArgs) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            Err((code, message)) => {
-                failures += 1;
-                if args.json {
-                    println!(
-                        "{}",
-                        json!({"input": input, "ok": false, "error": {"code": code, "message": message}})
-                    );
-                } else {
-                    progress.suspend(|| eprintln!("xuancai: {}: {message} [{code}]", input.display()));
-                }
-            }
+            Err((code, message)) => batch.failed(input, &code, &message),
         }
-        progress.inc(1);
+        batch.done();
     }
-    progress.finish_and_clear();
-    if failures > 0 {
-        if !args.json {
-            eprintln!("xuancai: {failures} of {} inputs failed", inputs.len());
-        }
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(batch.finish())
 }
 
 /// Write a pack as a ZIP (when the name ends in .zip) or a folder; a folder
@@ -274,11 +243,11 @@ pub fn pack(args: PackArgs) -> anyhow::Result<ExitCode> {
     if args.emojis.is_empty() || args.emojis.len() > 3 {
         bail!("give 1 to 3 --emoji tags");
     }
-    let progress = bar(inputs.len(), args.json);
+    let batch = Batch::new(inputs.len(), args.json);
     let mut items = Vec::new();
     let mut tray = None;
     for input in &inputs {
-        progress.set_message(input.display().to_string());
+        batch.start(input);
         let made = make_one(&plan, input)
             .map_err(|(code, m)| anyhow::anyhow!("{}: {m} [{code}]", input.display()))?;
         if tray.is_none() {
@@ -293,9 +262,9 @@ pub fn pack(args: PackArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or("")
                 .to_string(),
         });
-        progress.inc(1);
+        batch.done();
     }
-    progress.finish_and_clear();
+    let _ = batch.finish();
     let meta = PackMeta {
         identifier: args.identifier.clone(),
         name: args.name.clone(),

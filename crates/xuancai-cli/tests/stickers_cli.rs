@@ -5,16 +5,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
-use common::{s, testdata, xuancai};
-
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
-}
+use common::{json_lines, s, testdata, xuancai};
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
