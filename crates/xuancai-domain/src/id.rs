@@ -87,6 +87,10 @@ opaque_id!(
     /// An album's identifier: `a_` and 128 random bits.
     AlbumId, "a_", InvalidAlbumId
 );
+opaque_id!(
+    /// A studio job's identifier: `j_` and 128 random bits.
+    JobId, "j_", InvalidJobId
+);
 
 #[cfg(test)]
 mod tests {

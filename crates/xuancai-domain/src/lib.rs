@@ -18,7 +18,7 @@ pub mod privacy;
 mod profile;
 
 pub use code::OneTimeCode;
-pub use id::{AlbumId, PhotoId, UserId};
+pub use id::{AlbumId, JobId, PhotoId, UserId};
 pub use phone::PhoneNumber;
 pub use profile::{BirthDate, Date, Nickname, Password};
 
@@ -35,6 +35,8 @@ pub enum DomainError {
     InvalidPhotoId,
     #[error("not a valid album id")]
     InvalidAlbumId,
+    #[error("not a valid job id")]
+    InvalidJobId,
     #[error("not a valid nickname: {0}")]
     InvalidNickname(&'static str),
     #[error("a date is written YYYY-MM-DD")]
@@ -61,6 +63,7 @@ impl DomainError {
             Self::InvalidCode => "invalid_code",
             Self::InvalidPhotoId => "invalid_photo_id",
             Self::InvalidAlbumId => "invalid_album_id",
+            Self::InvalidJobId => "invalid_job_id",
             Self::InvalidNickname(_) => "invalid_nickname",
             Self::InvalidDate => "invalid_date",
             Self::InvalidBirthDate(_) => "invalid_birth_date",

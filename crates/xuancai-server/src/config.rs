@@ -115,6 +115,43 @@ pub struct Config {
     /// Accept `http://127.0.0.1…` push endpoints (tests only; otherwise https
     /// only, so a subscription cannot point the server at local services).
     pub push_allow_loopback: bool,
+    /// The studio's job workers (issue 7).
+    pub studio: StudioConfig,
+}
+
+/// How this process works on the studio's job queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioConfig {
+    /// Jobs this process runs at once (0: none — an HTTP-only process that
+    /// leaves the queue to `xuancai worker`). Each running job holds one
+    /// decoded photo and its working copies, so this bounds memory.
+    pub workers: usize,
+    /// Intra-op threads per model run (ONNX Runtime) and for the image work.
+    pub threads: usize,
+    /// A claimed job's lease; heartbeats renew it every third of it. A job
+    /// whose worker died is taken again once its lease ran out.
+    pub lease_secs: i64,
+    /// Attempts (claims) before a job fails for good; a job whose worker
+    /// died that often fails with `worker_lost`.
+    pub max_attempts: u32,
+    /// How often an idle worker looks for jobs enqueued by other processes.
+    pub poll_ms: u64,
+    /// Queued and running jobs one user may have at once.
+    pub max_pending_per_user: u64,
+}
+
+impl Default for StudioConfig {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            workers: 1,
+            threads: cores,
+            lease_secs: 60,
+            max_attempts: 3,
+            poll_ms: 500,
+            max_pending_per_user: 20,
+        }
+    }
 }
 
 /// SMS delivery.
@@ -165,6 +202,7 @@ impl Default for Config {
             shutdown_erase_days: 30,
             push_contact: "mailto:privacy@localhost".into(),
             push_allow_loopback: false,
+            studio: StudioConfig::default(),
         }
     }
 }
@@ -201,6 +239,11 @@ struct FileConfig {
     shutdown_date: Option<String>,
     shutdown_erase_days: Option<u32>,
     push_contact: Option<String>,
+    studio_workers: Option<usize>,
+    studio_threads: Option<usize>,
+    studio_lease_secs: Option<i64>,
+    studio_max_attempts: Option<u32>,
+    studio_max_pending: Option<u64>,
 }
 
 /// Why a configuration file was refused.
@@ -303,6 +346,21 @@ impl Config {
         }
         if let Some(v) = f.push_contact {
             self.push_contact = v;
+        }
+        if let Some(v) = f.studio_workers {
+            self.studio.workers = v;
+        }
+        if let Some(v) = f.studio_threads {
+            self.studio.threads = v.max(1);
+        }
+        if let Some(v) = f.studio_lease_secs {
+            self.studio.lease_secs = v.max(1);
+        }
+        if let Some(v) = f.studio_max_attempts {
+            self.studio.max_attempts = v.max(1);
+        }
+        if let Some(v) = f.studio_max_pending {
+            self.studio.max_pending_per_user = v;
         }
         Ok(())
     }

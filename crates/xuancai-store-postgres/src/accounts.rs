@@ -3,3 +3,5 @@
 use crate::PostgresStore;
 
 xuancai_store_sql::impl_store!(PostgresStore);
+// Concurrent claims skip the rows other claims have locked.
+xuancai_store_sql::impl_job_store!(PostgresStore, " FOR UPDATE SKIP LOCKED");

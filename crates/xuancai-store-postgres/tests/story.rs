@@ -11,8 +11,8 @@ fn url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-#[tokio::test]
-async fn acc1_acc4_story_on_postgres() {
+/// A store in a fresh schema, and the admin pool that drops it.
+async fn fresh() -> (PostgresStore, sqlx::PgPool, String) {
     let mut b = [0u8; 6];
     getrandom::fill(&mut b).unwrap_or_else(|e| panic!("{e}"));
     let schema = format!("t_{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
@@ -26,14 +26,41 @@ async fn acc1_acc4_story_on_postgres() {
     let store = PostgresStore::open(&url(), Some(&schema))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    (store, admin, schema)
+}
+
+async fn drop_schema(admin: &sqlx::PgPool, schema: &str) {
+    admin
+        .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test]
+async fn acc1_acc4_story_on_postgres() {
+    let (store, admin, schema) = fresh().await;
     xuancai_store::story::accounts(&store).await;
     xuancai_store::story::photos(&store).await;
     xuancai_store::story::profiles(&store).await;
     xuancai_store::story::privacy(&store).await;
     xuancai_store::story::notify(&store).await;
     drop(store);
-    admin
-        .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    drop_schema(&admin, &schema).await;
+}
+
+#[tokio::test]
+async fn jobs_story_on_postgres() {
+    let (store, admin, schema) = fresh().await;
+    xuancai_store::story_jobs::jobs(&store).await;
+    drop(store);
+    drop_schema(&admin, &schema).await;
+}
+
+/// `FOR UPDATE SKIP LOCKED`: six workers on their own connections drain
+/// forty jobs; each is done exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_race_on_postgres() {
+    let (store, admin, schema) = fresh().await;
+    xuancai_store::story_jobs::race(store, 6, 40).await;
+    drop_schema(&admin, &schema).await;
 }

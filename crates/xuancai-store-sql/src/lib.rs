@@ -5,6 +5,7 @@
 //! and the coin ledger), which each backend expands for its own store type (a struct with a `pool` field). The
 //! migrations stay per backend, where the column types differ.
 
+pub mod jobs;
 pub mod notify;
 pub mod photos;
 pub mod privacy;
@@ -13,7 +14,7 @@ pub mod profile;
 #[doc(hidden)]
 pub use sqlx;
 #[doc(hidden)]
-pub use xuancai_domain::{AlbumId, Date, PhotoId, UserId};
+pub use xuancai_domain::{AlbumId, Date, JobId, PhotoId, UserId};
 #[doc(hidden)]
 pub use xuancai_store::{
     AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,
@@ -27,6 +28,8 @@ pub use xuancai_store::{
 };
 #[doc(hidden)]
 pub use xuancai_store::{InboxItem, NotifyStore, PushToken};
+#[doc(hidden)]
+pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob};
 
 pub fn backend(e: sqlx::Error) -> StoreError {
     match &e {

@@ -21,3 +21,19 @@ async fn acc1_acc4_story_on_sqlite() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(n.0, 6, "the users the stories made (one erased)");
 }
+
+#[tokio::test]
+async fn jobs_story_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
+    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    xuancai_store::story_jobs::jobs(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_race_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
+    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    xuancai_store::story_jobs::race(store, 6, 40).await;
+}

@@ -1,7 +1,7 @@
 //! Xuancai's storage contract.
 //!
 //! The server stores through [`AccountStore`], [`PhotoStore`], [`BlobGc`]
-//! [`ProfileStore`] and [`PrivacyStore`] (together: [`Store`]); each backend crate (`xuancai-store-sqlite`,
+//! [`ProfileStore`], [`PrivacyStore`], [`NotifyStore`] and the studio's [`JobStore`] (together: [`Store`]); each backend crate (`xuancai-store-sqlite`,
 //! `xuancai-store-postgres`) implements it with its own migrations folder,
 //! and runs the same [`story`] test. Nothing here knows SQL, HTTP or images.
 //!
@@ -16,13 +16,17 @@ use std::future::Future;
 
 use xuancai_domain::UserId;
 
+mod jobs;
 mod notify;
 mod photos;
 mod privacy;
 mod profile;
 #[cfg(feature = "story")]
 pub mod story;
+#[cfg(feature = "story")]
+pub mod story_jobs;
 
+pub use jobs::{JobFailure, JobRecord, JobState, JobStore, NewJob};
 pub use notify::{InboxItem, NotifyStore, PushToken};
 pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
 pub use privacy::{
@@ -139,11 +143,20 @@ pub trait AccountStore: Send + Sync {
 
 /// Everything the server stores through, in one bound.
 pub trait Store:
-    AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + NotifyStore + Clone + 'static
+    AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + NotifyStore + JobStore + Clone + 'static
 {
 }
 
-impl<T: AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + NotifyStore + Clone + 'static>
-    Store for T
+impl<
+    T: AccountStore
+        + PhotoStore
+        + BlobGc
+        + ProfileStore
+        + PrivacyStore
+        + NotifyStore
+        + JobStore
+        + Clone
+        + 'static,
+> Store for T
 {
 }

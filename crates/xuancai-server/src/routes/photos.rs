@@ -119,7 +119,7 @@ pub fn photo_view<'a>(p: &'a PhotoRecord, key: &DataKey) -> PhotoView<'a> {
     }
 }
 
-fn photo_json(p: &PhotoRecord, key: &DataKey) -> Value {
+pub fn photo_json(p: &PhotoRecord, key: &DataKey) -> Value {
     serde_json::to_value(photo_view(p, key)).unwrap_or(Value::Null)
 }
 
@@ -262,25 +262,55 @@ pub async fn upload<S: Store>(
     session: Active,
     form: Multipart,
 ) -> Result<Response, ApiError> {
+    let (bytes, file_name) = read_file_field(form, state.config.max_upload_bytes).await?;
+    let key = state.data_key(&session.user).await?;
+    let added = add_photo(&state, session.user, &key, bytes, file_name, PhotoId::generate()).await?;
+    let status = if added.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(json!({ "photo": photo_json(&added.photo, &key), "duplicate": added.duplicate })),
+    )
+        .into_response())
+}
+
+/// A photo in the library, and whether the same file was there already.
+#[derive(Debug)]
+pub struct Added {
+    pub photo: PhotoRecord,
+    pub duplicate: bool,
+}
+
+/// Add an image to the user's library as photo `id`: an upload, or a studio
+/// job's result. The same file twice gives the existing photo (restored if
+/// it was in the trash).
+pub async fn add_photo<S: Store>(
+    state: &AppState<S>,
+    user: UserId,
+    key: &DataKey,
+    bytes: Vec<u8>,
+    file_name: Option<String>,
+    id: PhotoId,
+) -> Result<Added, ApiError> {
     let cfg = &state.config;
-    let (bytes, file_name) = read_file_field(form, cfg.max_upload_bytes).await?;
     let limits = DecodeLimits {
         max_bytes: cfg.max_upload_bytes,
         max_pixels: cfg.max_upload_pixels,
     };
-    let user = session.user;
-    let key = state.data_key(&user).await?;
     // A re-upload answers at once, before any decoding.
     let hash = content_hash(&state.keys, &user, &sha256(&bytes));
     if let Some(existing) = state.store.photo_by_hash(&user, &hash).await? {
-        return duplicate(&state, existing, &key).await;
+        return duplicate(state, existing).await;
     }
     let p = tokio::task::spawn_blocking(move || process(bytes, file_name, limits))
         .await
         .map_err(|e| ApiError::Internal(format!("upload worker: {e}")))??;
     let now = state.now();
     let record = PhotoRecord {
-        id: PhotoId::generate(),
+        id,
         owner: user,
         content_hash: hash.clone(),
         mime: p.mime.to_string(),
@@ -302,9 +332,9 @@ pub async fn upload<S: Store>(
     let blobs = &state.blobs;
     let keys = [Variant::Original, Variant::Preview, Variant::Thumbnail].map(|v| v.key(&record));
     tokio::try_join!(
-        blobs.put(&keys[0], &p.original, &key),
-        blobs.put(&keys[1], &p.renditions.preview.bytes, &key),
-        blobs.put(&keys[2], &p.renditions.thumbnail.bytes, &key),
+        blobs.put(&keys[0], &p.original, key),
+        blobs.put(&keys[1], &p.renditions.preview.bytes, key),
+        blobs.put(&keys[2], &p.renditions.thumbnail.bytes, key),
     )?;
     state.fault_point("after-blobs");
     match state.store.insert_photo(&record, &prefix).await {
@@ -318,24 +348,19 @@ pub async fn upload<S: Store>(
                 .photo_by_hash(&user, &hash)
                 .await?
                 .ok_or_else(|| ApiError::Internal("duplicate photo vanished".into()))?;
-            return duplicate(&state, existing, &key).await;
+            return duplicate(state, existing).await;
         }
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(photo = %record.id, bytes = record.bytes, "photo uploaded");
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "photo": photo_json(&record, &key), "duplicate": false })),
-    )
-        .into_response())
+    tracing::info!(photo = %record.id, bytes = record.bytes, "photo stored");
+    Ok(Added {
+        photo: record,
+        duplicate: false,
+    })
 }
 
-/// A re-upload answers with the existing photo (restored if it was in the trash).
-async fn duplicate<S: Store>(
-    state: &AppState<S>,
-    mut existing: PhotoRecord,
-    key: &DataKey,
-) -> Result<Response, ApiError> {
+/// A re-upload gives the existing photo (restored if it was in the trash).
+async fn duplicate<S: Store>(state: &AppState<S>, mut existing: PhotoRecord) -> Result<Added, ApiError> {
     if existing.trashed_at.is_some() {
         state
             .store
@@ -343,14 +368,13 @@ async fn duplicate<S: Store>(
             .await?;
         existing.trashed_at = None;
     }
-    Ok((
-        StatusCode::OK,
-        Json(json!({ "photo": photo_json(&existing, key), "duplicate": true })),
-    )
-        .into_response())
+    Ok(Added {
+        photo: existing,
+        duplicate: true,
+    })
 }
 
-async fn owned<S: Store>(state: &AppState<S>, user: &UserId, id: &str) -> Result<PhotoRecord, ApiError> {
+pub async fn owned<S: Store>(state: &AppState<S>, user: &UserId, id: &str) -> Result<PhotoRecord, ApiError> {
     let id = parse_photo_id(id)?;
     state.store.photo(user, &id).await?.ok_or(ApiError::NotFound)
 }

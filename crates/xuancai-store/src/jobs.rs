@@ -1,0 +1,159 @@
+//! The studio's job queue (issue 7), kept in the database so that jobs
+//! survive restarts and every process sharing the database can work on it.
+//!
+//! A job is claimed under a lease: the worker that holds it sends heartbeats
+//! (with its progress) before the lease runs out; a job whose lease expired
+//! (its worker died) is claimed again by the next worker. Only the lease
+//! holder can complete or fail a job, so a job completes at most once even
+//! when a presumed-dead worker wakes up late. Jobs go with their owner's
+//! account (RET-2).
+
+use std::future::Future;
+
+use xuancai_domain::{JobId, UserId};
+
+use crate::{Millis, Result};
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for a worker (first time or after a failure with retries left).
+    Queued,
+    /// Claimed by a worker whose lease may still run.
+    Running,
+    Done,
+    /// Failed for good: out of attempts, or an error that retrying cannot mend.
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "queued" => Some(Self::Queued),
+            "running" => Some(Self::Running),
+            "done" => Some(Self::Done),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+
+    /// Done or failed: nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Failed)
+    }
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub id: JobId,
+    pub user: UserId,
+    /// What to do: `cutout`, `sticker`, …
+    pub kind: String,
+    /// The parameters, opaque here (the server seals them under the owner's data key).
+    pub params: Vec<u8>,
+    pub max_attempts: u32,
+    pub created_at: Millis,
+}
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub user: UserId,
+    pub kind: String,
+    pub params: Vec<u8>,
+    pub state: JobState,
+    /// 0–100.
+    pub progress: u8,
+    /// Claims so far (a claim after an expired lease counts).
+    pub attempts: u32,
+    pub max_attempts: u32,
+    /// Not before this time (backoff after a failure).
+    pub run_after: Millis,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<Millis>,
+    /// What a finished job produced, opaque here (JSON naming the result assets).
+    pub result: Option<Vec<u8>>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// How a failed attempt ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFailure<'a> {
+    /// A stable error code (`image_corrupt`, `worker_lost`, …).
+    pub code: &'a str,
+    pub message: &'a str,
+    /// Try again at this time, if attempts remain; `None` fails it for good.
+    pub retry_at: Option<Millis>,
+}
+
+/// The job queue.
+pub trait JobStore: Send + Sync {
+    fn enqueue(&self, job: &NewJob) -> impl Future<Output = Result<()>> + Send;
+
+    /// Claim the next due job — queued and due, or running with an expired
+    /// lease — for `worker` until `now + lease_ms`, counting an attempt.
+    /// Concurrent claims never return the same job.
+    fn claim(
+        &self,
+        worker: &str,
+        now: Millis,
+        lease_ms: i64,
+    ) -> impl Future<Output = Result<Option<JobRecord>>> + Send;
+
+    /// Extend the lease and record progress; `false` if `worker` no longer
+    /// holds the job (its lease expired and another worker took it).
+    fn heartbeat(
+        &self,
+        id: &JobId,
+        worker: &str,
+        progress: u8,
+        now: Millis,
+        lease_ms: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Finish the job with its result; `false` (and no change) unless
+    /// `worker` holds it.
+    fn complete(
+        &self,
+        id: &JobId,
+        worker: &str,
+        result: &[u8],
+        now: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Record a failed attempt: back to the queue at `retry_at` while
+    /// attempts remain, else failed for good. `false` unless `worker` holds it.
+    fn fail(
+        &self,
+        id: &JobId,
+        worker: &str,
+        failure: &JobFailure<'_>,
+        now: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The owner's job (another user's reads as `None`).
+    fn job(&self, user: &UserId, id: &JobId) -> impl Future<Output = Result<Option<JobRecord>>> + Send;
+
+    /// The owner's jobs, newest first.
+    fn user_jobs(&self, user: &UserId, limit: u32) -> impl Future<Output = Result<Vec<JobRecord>>> + Send;
+
+    /// How many of the user's jobs are queued or running (for the per-user cap).
+    fn pending_jobs(&self, user: &UserId) -> impl Future<Output = Result<u64>> + Send;
+
+    /// How many jobs are in a state (metrics, tests).
+    fn count_jobs(&self, state: JobState) -> impl Future<Output = Result<u64>> + Send;
+}

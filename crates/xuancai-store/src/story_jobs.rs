@@ -1,0 +1,236 @@
+//! The job queue's story every backend must pass (run on SQLite and
+//! PostgreSQL): due order, leases, retries, final failure, owner-only
+//! reads, erasure with the account (RET-2), and a race of many workers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use xuancai_domain::{JobId, UserId};
+
+use crate::{AccountStore, JobFailure, JobRecord, JobState, JobStore, NewJob, PrivacyStore, UserRecord};
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn new_user<S: AccountStore>(store: &S, phone: &[u8]) -> UserId {
+    let u = UserRecord {
+        id: UserId::generate(),
+        phone_hmac: phone.to_vec(),
+        phone_ciphertext: b"ciphertext".to_vec(),
+        wrapped_data_key: b"wrapped".to_vec(),
+        created_at: 1_000,
+    };
+    ok(store.insert_user(&u).await);
+    u.id
+}
+
+fn new_job(user: UserId, kind: &str, at: i64, max_attempts: u32) -> NewJob {
+    NewJob {
+        id: JobId::generate(),
+        user,
+        kind: kind.into(),
+        params: format!("{{\"kind\":\"{kind}\"}}").into_bytes(),
+        max_attempts,
+        created_at: at,
+    }
+}
+
+async fn claim<S: JobStore>(store: &S, worker: &str, now: i64) -> Option<JobRecord> {
+    ok(store.claim(worker, now, 1_000).await)
+}
+
+/// Leases, retries and failures, in one story. Panics on any deviation.
+pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
+    let owner = new_user(store, b"hmac-jobs-owner").await;
+    let other = new_user(store, b"hmac-jobs-other").await;
+    assert_eq!(
+        claim(store, "w1", 10_000).await,
+        None,
+        "an empty queue gives nothing"
+    );
+
+    let first = new_job(owner, "cutout", 10_000, 2);
+    let second = new_job(owner, "sticker", 10_001, 1);
+    ok(store.enqueue(&first).await);
+    ok(store.enqueue(&second).await);
+    assert!(store.enqueue(&first).await.is_err(), "a job id is enqueued once");
+
+    // Due order; the claim counts an attempt and takes the lease.
+    let a = claim(store, "w1", 10_500)
+        .await
+        .unwrap_or_else(|| panic!("a due job"));
+    assert_eq!((a.id, a.state, a.attempts), (first.id, JobState::Running, 1));
+    assert_eq!(
+        (a.locked_by.as_deref(), a.locked_until),
+        (Some("w1"), Some(11_500))
+    );
+    assert_eq!(a.params, first.params);
+    let b = claim(store, "w2", 10_500)
+        .await
+        .unwrap_or_else(|| panic!("the second job"));
+    assert_eq!(b.id, second.id);
+    assert_eq!(claim(store, "w3", 10_500).await, None, "both are leased");
+
+    // Heartbeats extend the lease and record progress, for the holder only.
+    assert!(ok(store.heartbeat(&a.id, "w1", 40, 11_000, 1_000).await));
+    assert!(!ok(store.heartbeat(&a.id, "w2", 50, 11_000, 1_000).await));
+    assert!(ok(store.heartbeat(&b.id, "w2", 10, 11_000, 1_000).await));
+    let seen = ok(store.job(&owner, &a.id).await).unwrap_or_else(|| panic!("the job"));
+    assert_eq!((seen.progress, seen.locked_until), (40, Some(12_000)));
+    assert_eq!(claim(store, "w3", 11_900).await, None, "the lease was extended");
+
+    // The lease runs out: another worker reclaims; the first one's late
+    // heartbeat and completion are refused, so the job completes once.
+    let again = claim(store, "w3", 12_001)
+        .await
+        .unwrap_or_else(|| panic!("the expired job"));
+    assert_eq!(
+        (again.id, again.attempts, again.locked_by.as_deref()),
+        (a.id, 2, Some("w3"))
+    );
+    assert!(!ok(store.heartbeat(&a.id, "w1", 90, 12_002, 1_000).await));
+    assert!(!ok(store.complete(&a.id, "w1", b"late", 12_002).await));
+    assert!(ok(store.complete(&a.id, "w3", b"{\"photo\":1}", 12_003).await));
+    assert!(
+        !ok(store.complete(&a.id, "w3", b"twice", 12_004).await),
+        "done is final"
+    );
+    let done = ok(store.job(&owner, &a.id).await).unwrap_or_else(|| panic!("the job"));
+    assert_eq!(done.state, JobState::Done);
+    assert_eq!(
+        (done.progress, done.result.as_deref()),
+        (100, Some(&b"{\"photo\":1}"[..]))
+    );
+    assert_eq!(done.locked_by, None);
+
+    // A failure with no attempts left is final and keeps its error.
+    let failure = JobFailure {
+        code: "image_corrupt",
+        message: "the photo does not decode",
+        retry_at: Some(20_000),
+    };
+    assert!(
+        !ok(store.fail(&b.id, "w1", &failure, 12_500).await),
+        "only the holder"
+    );
+    assert!(ok(store.fail(&b.id, "w2", &failure, 12_500).await));
+    let failed = ok(store.job(&owner, &b.id).await).unwrap_or_else(|| panic!("the job"));
+    assert_eq!(failed.state, JobState::Failed);
+    assert_eq!(failed.error_code.as_deref(), Some("image_corrupt"));
+    assert_eq!(failed.error_message.as_deref(), Some("the photo does not decode"));
+
+    // Retries wait for their backoff time, then run again; a later success
+    // clears the error.
+    let third = new_job(owner, "cutout", 13_000, 3);
+    ok(store.enqueue(&third).await);
+    let c = claim(store, "w1", 13_000)
+        .await
+        .unwrap_or_else(|| panic!("the third job"));
+    assert!(ok(store
+        .fail(
+            &c.id,
+            "w1",
+            &JobFailure {
+                retry_at: Some(15_000),
+                ..failure.clone()
+            },
+            13_100
+        )
+        .await));
+    let queued = ok(store.job(&owner, &c.id).await).unwrap_or_else(|| panic!("the job"));
+    assert_eq!((queued.state, queued.run_after), (JobState::Queued, 15_000));
+    assert_eq!(
+        queued.error_code.as_deref(),
+        Some("image_corrupt"),
+        "the last error is shown"
+    );
+    assert_eq!(claim(store, "w1", 14_999).await, None, "backoff holds it back");
+    let c2 = claim(store, "w2", 15_000)
+        .await
+        .unwrap_or_else(|| panic!("the retried job"));
+    assert_eq!((c2.id, c2.attempts), (c.id, 2));
+    // A failure without a retry time is final even with attempts left.
+    assert!(ok(store
+        .fail(
+            &c.id,
+            "w2",
+            &JobFailure {
+                retry_at: None,
+                ..failure.clone()
+            },
+            15_100
+        )
+        .await));
+    let c3 = ok(store.job(&owner, &c.id).await).unwrap_or_else(|| panic!("the job"));
+    assert_eq!((c3.state, c3.attempts), (JobState::Failed, 2));
+
+    // Owner-only reads; newest first; counts.
+    assert_eq!(
+        ok(store.job(&other, &a.id).await),
+        None,
+        "another user's job is invisible"
+    );
+    assert!(ok(store.user_jobs(&other, 10).await).is_empty());
+    let listed: Vec<JobId> = ok(store.user_jobs(&owner, 10).await)
+        .iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(listed, vec![third.id, second.id, first.id]);
+    assert_eq!(ok(store.user_jobs(&owner, 1).await).len(), 1);
+    assert_eq!(ok(store.pending_jobs(&owner).await), 0);
+    let fourth = new_job(owner, "sticker", 16_000, 1);
+    ok(store.enqueue(&fourth).await);
+    assert_eq!(ok(store.pending_jobs(&owner).await), 1);
+    assert!(ok(store.count_jobs(JobState::Failed).await) >= 2);
+
+    // RET-2: the jobs go with the account.
+    assert!(ok(store.erase_account(&owner, "u/owner/", 17_000).await));
+    assert_eq!(ok(store.user_jobs(&owner, 10).await), Vec::new());
+    assert_eq!(
+        claim(store, "w1", 99_000).await,
+        None,
+        "the erased owner's queued job is gone"
+    );
+}
+
+/// Many workers drain one queue at once: every job is completed exactly
+/// once, by the worker that claimed it.
+pub async fn race<S: JobStore + AccountStore + 'static>(store: S, workers: usize, jobs: usize) {
+    let owner = new_user(&store, b"hmac-jobs-race").await;
+    for i in 0..jobs {
+        ok(store
+            .enqueue(&new_job(owner, "cutout", i64::try_from(i).unwrap_or(0), 1))
+            .await);
+    }
+    let store = Arc::new(store);
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let name = format!("racer-{w}");
+            let mut done = Vec::new();
+            while let Some(j) = ok(store.claim(&name, 1_000_000, 60_000).await) {
+                tokio::task::yield_now().await;
+                assert!(ok(store.complete(&j.id, &name, name.as_bytes(), 1_000_001).await));
+                done.push(j.id);
+            }
+            done
+        }));
+    }
+    let mut seen: HashMap<JobId, usize> = HashMap::new();
+    for t in tasks {
+        for id in ok(t.await) {
+            *seen.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(seen.len(), jobs, "every job was done");
+    assert!(seen.values().all(|n| *n == 1), "no job was done twice");
+    for j in ok(store
+        .user_jobs(&owner, u32::try_from(jobs).unwrap_or(u32::MAX))
+        .await)
+    {
+        assert_eq!(j.state, JobState::Done);
+        assert_eq!(j.attempts, 1, "no job was claimed twice");
+    }
+}
