@@ -36,6 +36,9 @@ pub enum Command {
     Models(ModelsArgs),
     /// Run the HTTP server (SQLite file + local data dir by default).
     Serve(ServeArgs),
+    /// Run the studio's job workers (cutouts, stickers) and the background
+    /// jobs without the HTTP server; `serve` runs both. Same settings as `serve`.
+    Worker(ServeArgs),
     /// Background jobs: `run-once` runs every job once and exits (for cron):
     /// trash purge, retention (RET-2, RET-3), waiting exports, blob clean-up.
     Jobs(JobsArgs),
@@ -97,6 +100,12 @@ pub struct ServeArgs {
     /// RET-3: announce a shutdown on this day (YYYY-MM-DD); sign-ups stop at once.
     #[arg(long, env = "XUANCAI_SHUTDOWN_DATE", value_name = "DATE")]
     pub shutdown_date: Option<String>,
+    /// Studio jobs this process runs at once (0: none; leave them to `xuancai worker`).
+    #[arg(long, env = "XUANCAI_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
+    /// Threads per studio job (model runs and image work); default: all cores.
+    #[arg(long, env = "XUANCAI_STUDIO_THREADS", value_name = "N")]
+    pub studio_threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -353,6 +362,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(a) => crate::swap::inspect(a),
         Command::Models(a) => crate::models::run(a),
         Command::Serve(a) => crate::serve::run(a),
+        Command::Worker(a) => crate::serve::run_worker(a),
         Command::Jobs(JobsArgs {
             action: JobsAction::RunOnce(a),
         }) => crate::serve::run_jobs_once(a),

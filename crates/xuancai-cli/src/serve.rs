@@ -41,6 +41,12 @@ pub fn config(args: &ServeArgs) -> anyhow::Result<Config> {
     if !args.operators.is_empty() {
         config.operators = args.operators.iter().map(|p| p.trim().to_string()).collect();
     }
+    if let Some(n) = args.workers {
+        config.studio.workers = n;
+    }
+    if let Some(n) = args.studio_threads {
+        config.studio.threads = n.max(1);
+    }
     if args.shutdown_date.is_some() {
         config.shutdown_date = args.shutdown_date.clone();
     }
@@ -61,12 +67,31 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `xuancai worker`: the same configuration as `serve`, no HTTP listener
+/// (a free port is bound and released), at least one worker.
+pub fn run_worker(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut config = config(&args)?;
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.studio.workers = config.studio.workers.max(1);
+    tracing::info!(?config, "starting workers");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = Application::build(config).await?;
+        eprintln!("xuancai: worker running; Ctrl-C stops it");
+        app.run_workers_until_stopped().await;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `xuancai jobs run-once`: build the app from the same configuration as
 /// `serve` (on a free port, so a running server is not disturbed), run every
 /// job once, print the report.
 pub fn run_jobs_once(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = config(&args)?;
     config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    // One pass of the maintenance jobs; studio jobs are left to the workers.
+    config.studio.workers = 0;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = runtime.block_on(async {
         let app = Application::build(config).await?;

@@ -220,3 +220,133 @@ async fn img1_crash_between_blobs_and_row_is_cleaned_up_after_restart() {
     assert_eq!(v["duplicate"], false);
     assert_eq!(blob_files(&data).len(), 3);
 }
+
+async fn job(s: &Server, token: &str, id: &str) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/jobs/{id}", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap_or_default()
+}
+
+/// Issue 7: the process dies mid-job (after the result photo is stored,
+/// before the job is marked done). After a restart the job is claimed again
+/// once its lease runs out and completes exactly once: one result photo,
+/// two attempts, the same result id.
+#[tokio::test]
+async fn studio_job_survives_a_crash_and_completes_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("xuancai.toml");
+    std::fs::write(&config, "studio_lease_secs = 2\njob_interval_secs = 3600\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut s = serve(&data, Some(&config), Some("job-after-result"));
+    let token = login(&s, &data).await;
+    let r = upload(&s, &token, photo())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    let photo_id = v["photo"]["id"].as_str().unwrap_or_default().to_string();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/jobs", s.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "kind": "cutout", "photo": photo_id }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 202);
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    let id = v["id"].as_str().unwrap_or_default().to_string();
+    // The worker aborts the process once the result is stored.
+    let status = s.child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!status.success(), "aborted mid-job");
+
+    let s = serve(&data, Some(&config), None);
+    assert_eq!(
+        photo_count(&s, &token, "library").await,
+        2,
+        "the result was stored before the crash"
+    );
+    let mut done = serde_json::Value::Null;
+    for _ in 0..300 {
+        done = job(&s, &token, &id).await;
+        if done["state"] == "done" || done["state"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["attempts"], 2, "claimed again after the lease ran out");
+    assert_eq!(
+        photo_count(&s, &token, "library").await,
+        2,
+        "one result photo, not two"
+    );
+    let result = done["result"]["photo"].as_str().unwrap_or_default();
+    assert_eq!(
+        &result[2..],
+        &id[2..],
+        "the result's id is derived from the job's"
+    );
+}
+
+/// Issue 7: `serve --workers 0` only queues; a separate `xuancai worker`
+/// on the same database and blobs runs the job.
+#[tokio::test]
+async fn a_separate_worker_process_runs_the_jobs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("xuancai.toml");
+    std::fs::write(&config, "studio_workers = 0\n").unwrap_or_else(|e| panic!("{e}"));
+    let s = serve(&data, Some(&config), None);
+    let token = login(&s, &data).await;
+    let r = upload(&s, &token, photo())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    let photo_id = v["photo"]["id"].as_str().unwrap_or_default().to_string();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/jobs", s.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "kind": "sticker", "photo": photo_id, "caption": "你好" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    let id = v["id"].as_str().unwrap_or_default().to_string();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        job(&s, &token, &id).await["state"],
+        "queued",
+        "no worker in the server"
+    );
+
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_xuancai"))
+        .args(["worker", "--dev", "--data-dir"])
+        .arg(&data)
+        .env_remove("XUANCAI_DATABASE_URL")
+        .env_remove("XUANCAI_BLOB_URL")
+        .env("XUANCAI_WORKERS", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let mut done = serde_json::Value::Null;
+    for _ in 0..600 {
+        done = job(&s, &token, &id).await;
+        if done["state"] == "done" || done["state"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["result"]["format"], "webp");
+    assert_eq!(photo_count(&s, &token, "library").await, 2);
+}

@@ -24,6 +24,7 @@ pub mod routes;
 pub mod sms;
 pub mod startup;
 pub mod store;
+pub mod studio;
 
 pub use config::Config;
 pub use startup::Application;

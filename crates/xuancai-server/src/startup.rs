@@ -62,7 +62,8 @@ pub struct Application {
     port: u16,
     listener: TcpListener,
     router: Router,
-    jobs: tokio::task::JoinHandle<()>,
+    /// The background jobs and the studio's workers.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     control: Control,
 }
 
@@ -115,18 +116,19 @@ async fn request_id(req: Request, next: Next) -> Response {
 
 async fn app<S: Store>(
     state: AppState<S>,
-) -> Result<(Router, tokio::task::JoinHandle<()>, Control), StartupError> {
+) -> Result<(Router, Vec<tokio::task::JoinHandle<()>>, Control), StartupError> {
     crate::privacy::documents::ensure_published(&state.store, state.now()).await?;
     let gateway = crate::ohttp::Gateway::new(state.keys.ohttp_ikm()).map_err(StartupError::Config)?;
     let max_body = usize::try_from(state.config.max_upload_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(1024 * 1024);
     let state = Arc::new(state);
-    let jobs = tokio::spawn(crate::jobs::run(state.clone()));
+    let mut tasks = crate::studio::worker::spawn(&state);
+    tasks.push(tokio::spawn(crate::jobs::run(state.clone())));
     let control = Control::new(state.clone());
     let api = router(state);
     let app = crate::ohttp::with_gateway(api, gateway, max_body).layer(middleware::from_fn(request_id));
-    Ok((app, jobs, control))
+    Ok((app, tasks, control))
 }
 
 fn calendar(config: &Config) -> Result<WorkingCalendar, StartupError> {
@@ -143,12 +145,15 @@ fn calendar(config: &Config) -> Result<WorkingCalendar, StartupError> {
 
 type Tick = dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = JobReport> + Send>> + Send + Sync;
 
+type Work = dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync;
+
 /// A handle on a built server's clock and background jobs: `xuancai jobs
 /// run-once` (for cron) and tests (which move the clock) use it.
 #[derive(Clone)]
 pub struct Control {
     clock: Arc<Clock>,
     tick: Arc<Tick>,
+    work: Arc<Work>,
 }
 
 impl std::fmt::Debug for Control {
@@ -160,11 +165,24 @@ impl std::fmt::Debug for Control {
 impl Control {
     fn new<S: Store>(state: Arc<AppState<S>>) -> Self {
         let clock = state.clock.clone();
+        let worker_state = state.clone();
         let tick: Arc<Tick> = Arc::new(move || {
             let state = state.clone();
             Box::pin(async move { crate::jobs::run_once(&state).await })
         });
-        Self { clock, tick }
+        let work: Arc<Work> = Arc::new(move || {
+            let state = worker_state.clone();
+            Box::pin(async move {
+                match crate::studio::worker::run_next(&state, "control").await {
+                    Ok(ran) => ran,
+                    Err(e) => {
+                        tracing::error!(error = %e, "job queue unavailable");
+                        false
+                    }
+                }
+            })
+        });
+        Self { clock, tick, work }
     }
 
     /// Move the server's clock forward.
@@ -174,6 +192,12 @@ impl Control {
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Claim and run one due studio job here and now (tests that run with
+    /// `studio.workers = 0`); `false` when none was due.
+    pub async fn run_next_studio_job(&self) -> bool {
+        (self.work)().await
     }
 
     /// Run every background job once, now.
@@ -229,6 +253,10 @@ impl Application {
             )
             .map_err(|e| StartupError::Config(format!("VAPID key: {e}")))?,
         );
+        let engines = Arc::new(crate::studio::Engines::new(
+            xuancai_vision::AssetDir::from_env(),
+            config.studio.threads,
+        ));
         let shutdown = config
             .shutdown_date
             .as_deref()
@@ -256,10 +284,12 @@ impl Application {
                     calendar,
                     shutdown,
                     web_push,
+                    engines: engines.clone(),
+                    job_wake: Arc::new(tokio::sync::Notify::new()),
                 }
             };
         }
-        let (router, jobs, control) = match backend {
+        let (router, tasks, control) = match backend {
             Backend::Sqlite(s) => app(state!(s)).await?,
             Backend::Postgres(s) => app(state!(s)).await?,
         };
@@ -280,7 +310,7 @@ impl Application {
             port,
             listener,
             router,
-            jobs,
+            tasks,
             control,
         })
     }
@@ -303,8 +333,24 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
-        self.jobs.abort();
+        for t in &self.tasks {
+            t.abort();
+        }
         served
+    }
+
+    /// `xuancai worker`: run the studio's workers and the background jobs
+    /// without serving HTTP, until Ctrl-C or SIGTERM.
+    pub async fn run_workers_until_stopped(self) {
+        drop(self.listener);
+        tracing::info!(
+            workers = self.tasks.len().saturating_sub(1),
+            "working on the job queue"
+        );
+        shutdown_signal().await;
+        for t in &self.tasks {
+            t.abort();
+        }
     }
 }
 

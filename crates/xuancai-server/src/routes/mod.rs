@@ -22,6 +22,7 @@ pub mod documents;
 pub mod events;
 pub mod guardian;
 pub mod health;
+pub mod jobs;
 pub mod me;
 pub mod notify;
 pub mod openapi;
@@ -614,6 +615,42 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         )
         .keeps("IMG-1 SEC-6"),
         get(photos::bytes::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/jobs",
+            "studio",
+            "Queue a studio job on a stored photo: cutout (background replacement) or sticker",
+        )
+        .json()
+        .ok(202)
+        .keeps("IMG-2 IMG-4"),
+        post(jobs::create::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/jobs", "studio", "The user's jobs, newest first").keeps("IMG-2 SEC-6"),
+        get(jobs::list::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/jobs/{id}",
+            "studio",
+            "One job: state, progress, result or error",
+        )
+        .keeps("IMG-2 SEC-6"),
+        get(jobs::get_one::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/jobs/{id}/events",
+            "studio",
+            "The job's changes as server-sent events, until it is done or failed",
+        )
+        .keeps("IMG-2 SEC-6"),
+        get(jobs::events::<S>),
     )
     .add(
         doc("GET", "/api/v1/albums", "albums", "List albums, newest first").keeps("IMG-1 SEC-6"),

@@ -29,6 +29,10 @@ pub struct AppState<S> {
     pub shutdown: Option<Shutdown>,
     /// Push channels (DATA-5); Web Push is always there.
     pub web_push: Arc<crate::push::WebPush>,
+    /// The studio's models and font, shared by every worker of the process.
+    pub engines: Arc<crate::studio::Engines>,
+    /// Wakes an idle worker of this process when a job is queued.
+    pub job_wake: Arc<tokio::sync::Notify>,
 }
 
 /// RET-3: when the service stops, and when every account is erased.

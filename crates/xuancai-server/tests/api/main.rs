@@ -5,6 +5,7 @@
 mod albums;
 mod auth;
 mod helpers;
+mod jobs;
 mod ohttp;
 mod photos;
 mod privacy;

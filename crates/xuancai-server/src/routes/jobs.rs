@@ -1,0 +1,190 @@
+//! Studio jobs (issue 7; IMG-2 cutout and background replacement, IMG-4
+//! stickers): create one on a stored photo (answered at once with 202),
+//! follow it by polling or by server-sent events, find its result — a new
+//! photo in the library. Every call is scoped to the job's owner; another
+//! user's job reads as 404 (SEC-6).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::privacy::Purpose;
+use xuancai_domain::{JobId, UserId};
+use xuancai_store::{JobRecord, NewJob, Store};
+
+use super::AppState;
+use super::photos::owned;
+use crate::crypto::DataKey;
+use crate::error::ApiError;
+use crate::privacy::{Active, permit};
+use crate::studio::JobRequest;
+use crate::studio::worker::{JobResult, open_request};
+
+/// How often an event stream looks at its job.
+const EVENT_POLL: Duration = Duration::from_millis(250);
+
+fn parse_job_id(s: &str) -> Result<JobId, ApiError> {
+    JobId::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+/// A job as the API shows it.
+pub fn job_json(j: &JobRecord, key: &DataKey) -> Value {
+    let id = j.id.to_string();
+    let request = open_request(j, key)
+        .ok()
+        .and_then(|r| serde_json::to_value(r).ok());
+    let result = j
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_slice::<JobResult>(r).ok())
+        .map(|r| {
+            let base = format!("/api/v1/photos/{}", r.photo);
+            json!({
+                "photo": r.photo,
+                "format": r.format,
+                "model": r.model,
+                "notes": r.notes,
+                "urls": { "photo": base, "original": format!("{base}/original"), "thumbnail": format!("{base}/thumbnail") },
+            })
+        });
+    let error = j
+        .error_code
+        .as_ref()
+        .map(|code| json!({ "code": code, "message": j.error_message }));
+    json!({
+        "id": id,
+        "kind": j.kind,
+        "state": j.state.as_str(),
+        "progress": j.progress,
+        "attempts": j.attempts,
+        "max_attempts": j.max_attempts,
+        "request": request,
+        "result": result,
+        "error": error,
+        "created_at": j.created_at,
+        "updated_at": j.updated_at,
+        "urls": { "self": format!("/api/v1/jobs/{id}"), "events": format!("/api/v1/jobs/{id}/events") },
+    })
+}
+
+pub async fn create<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(raw) = body?;
+    let request: JobRequest = serde_json::from_value(raw).map_err(|e| ApiError::BadRequest {
+        code: "invalid_job",
+        message: format!("{e}: send {{\"kind\": \"cutout\" | \"sticker\", \"photo\": \"p_…\", …}}"),
+    })?;
+    let user = session.user;
+    // Editing the user's own photos is the contract's purpose (§4.3.3).
+    permit(&state, &user, Purpose::Studio).await?;
+    request.parse()?;
+    for p in request.photos() {
+        owned(&state, &user, p)
+            .await
+            .map_err(|_| ApiError::Unprocessable {
+                code: "photo_not_found",
+                message: format!("no photo {p} in your library"),
+            })?;
+    }
+    let cfg = &state.config.studio;
+    if state.store.pending_jobs(&user).await? >= cfg.max_pending_per_user {
+        return Err(ApiError::Conflict {
+            code: "too_many_jobs",
+            message: format!(
+                "you have {} jobs waiting or running; wait for one to finish",
+                cfg.max_pending_per_user
+            ),
+        });
+    }
+    let key = state.data_key(&user).await?;
+    let params = serde_json::to_vec(&request).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let job = NewJob {
+        id: JobId::generate(),
+        user,
+        kind: request.kind().into(),
+        params: key.encrypt(&params),
+        max_attempts: cfg.max_attempts.max(1),
+        created_at: state.now(),
+    };
+    state.store.enqueue(&job).await?;
+    state.job_wake.notify_one();
+    tracing::info!(job = %job.id, kind = %job.kind, "job queued");
+    let record = state.store.job(&user, &job.id).await?.ok_or(ApiError::NotFound)?;
+    let mut resp = (StatusCode::ACCEPTED, Json(job_json(&record, &key))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    limit: Option<u32>,
+}
+
+pub async fn list<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let jobs = state.store.user_jobs(&session.user, limit).await?;
+    let key = state.data_key(&session.user).await?;
+    Ok(Json(
+        json!({ "items": jobs.iter().map(|j| job_json(j, &key)).collect::<Vec<_>>() }),
+    ))
+}
+
+async fn owned_job<S: Store>(state: &AppState<S>, user: &UserId, id: &str) -> Result<JobRecord, ApiError> {
+    let id = parse_job_id(id)?;
+    state.store.job(user, &id).await?.ok_or(ApiError::NotFound)
+}
+
+pub async fn get_one<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let job = owned_job(&state, &session.user, &id).await?;
+    let key = state.data_key(&session.user).await?;
+    Ok(Json(job_json(&job, &key)))
+}
+
+/// `text/event-stream`: an `event: job` with the job's JSON whenever it
+/// changes, the last one when it is done or failed.
+pub async fn events<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let job = owned_job(&state, &session.user, &id).await?;
+    let key = state.data_key(&session.user).await?;
+    let start = (state, session.user, job.id, key, String::new());
+    let stream = futures_util::stream::unfold(Some(start), |next| async move {
+        let (state, user, id, key, last) = next?;
+        loop {
+            // A job that vanished (its owner was erased) ends the stream.
+            let job = state.store.job(&user, &id).await.ok().flatten()?;
+            let view = job_json(&job, &key).to_string();
+            if view != last {
+                let event = Event::default().event("job").data(&view);
+                let more = (!job.state.is_final()).then_some((state, user, id, key, view));
+                return Some((Ok(event), more));
+            }
+            tokio::time::sleep(EVENT_POLL).await;
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
