@@ -52,6 +52,7 @@ async fn acc1_acc4_story_on_postgres() {
 async fn jobs_story_on_postgres() {
     let (store, admin, schema) = fresh().await;
     xuancai_store::story_jobs::jobs(&store).await;
+    xuancai_store::story_jobs::templates(&store).await;
     drop(store);
     drop_schema(&admin, &schema).await;
 }

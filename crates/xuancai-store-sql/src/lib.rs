@@ -10,11 +10,14 @@ pub mod notify;
 pub mod photos;
 pub mod privacy;
 pub mod profile;
+pub mod templates;
 
 #[doc(hidden)]
 pub use sqlx;
 #[doc(hidden)]
 pub use xuancai_domain::{AlbumId, Date, JobId, PhotoId, UserId};
+#[doc(hidden)]
+pub use xuancai_store::TemplateStore;
 #[doc(hidden)]
 pub use xuancai_store::{
     AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,

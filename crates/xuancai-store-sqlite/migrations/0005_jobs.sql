@@ -20,3 +20,17 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_due ON jobs (state, run_after);
 CREATE INDEX jobs_user ON jobs (user_id, created_at);
+
+-- Template use for recommendations (IMG-4, CON-6): an anonymous count per
+-- template, and per user only while personalisation consent stands.
+CREATE TABLE template_popularity (
+    template TEXT PRIMARY KEY,
+    uses     BIGINT NOT NULL
+);
+CREATE TABLE template_use (
+    user_id      BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    template     TEXT NOT NULL,
+    uses         BIGINT NOT NULL,
+    last_used_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, template)
+);

@@ -25,6 +25,7 @@ mod profile;
 pub mod story;
 #[cfg(feature = "story")]
 pub mod story_jobs;
+mod templates;
 
 pub use jobs::{JobFailure, JobRecord, JobState, JobStore, NewJob};
 pub use notify::{InboxItem, NotifyStore, PushToken};
@@ -34,6 +35,7 @@ pub use privacy::{
     RequestRecord, Subject, UsageEvent,
 };
 pub use profile::{Appended, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore};
+pub use templates::TemplateStore;
 
 /// Milliseconds since the Unix epoch. The caller's clock decides "now", so
 /// tests can move time.
@@ -143,7 +145,16 @@ pub trait AccountStore: Send + Sync {
 
 /// Everything the server stores through, in one bound.
 pub trait Store:
-    AccountStore + PhotoStore + BlobGc + ProfileStore + PrivacyStore + NotifyStore + JobStore + Clone + 'static
+    AccountStore
+    + PhotoStore
+    + BlobGc
+    + ProfileStore
+    + PrivacyStore
+    + NotifyStore
+    + JobStore
+    + TemplateStore
+    + Clone
+    + 'static
 {
 }
 
@@ -155,6 +166,7 @@ impl<
         + PrivacyStore
         + NotifyStore
         + JobStore
+        + TemplateStore
         + Clone
         + 'static,
 > Store for T

@@ -234,3 +234,35 @@ pub async fn race<S: JobStore + AccountStore + 'static>(store: S, workers: usize
         assert_eq!(j.attempts, 1, "no job was claimed twice");
     }
 }
+
+/// Template use (IMG-4, CON-6): global counts always, the user's own only
+/// when recorded with the user; withdrawal and erasure forget them.
+pub async fn templates<S: crate::TemplateStore + AccountStore + PrivacyStore>(store: &S) {
+    let fan = new_user(store, b"hmac-templates-fan").await;
+    let quiet = new_user(store, b"hmac-templates-quiet").await;
+    for _ in 0..3 {
+        ok(store.record_template_use("greeting", None, 1_000).await);
+    }
+    ok(store.record_template_use("meme", Some(&fan), 1_001).await);
+    ok(store.record_template_use("meme", Some(&fan), 1_002).await);
+    ok(store.record_template_use("reaction", Some(&fan), 1_003).await);
+    assert_eq!(
+        ok(store.template_popularity().await),
+        vec![("greeting".into(), 3), ("meme".into(), 2), ("reaction".into(), 1)]
+    );
+    assert_eq!(
+        ok(store.user_template_use(&fan).await),
+        vec![("meme".into(), 2), ("reaction".into(), 1)]
+    );
+    assert!(ok(store.user_template_use(&quiet).await).is_empty());
+    assert_eq!(ok(store.delete_template_use(&fan).await), 2);
+    assert!(ok(store.user_template_use(&fan).await).is_empty());
+    assert_eq!(
+        ok(store.template_popularity().await).len(),
+        3,
+        "the anonymous counts stay"
+    );
+    ok(store.record_template_use("meme", Some(&quiet), 1_004).await);
+    assert!(ok(store.erase_account(&quiet, "u/quiet/", 2_000).await));
+    assert!(ok(store.user_template_use(&quiet).await).is_empty(), "RET-2");
+}

@@ -204,6 +204,9 @@ pub async fn decide<S: Store>(
             Purpose::Analytics => state.store.delete_usage_of(&session.user, false).await?,
             Purpose::DeviceIdentifiers => state.store.delete_usage_of(&session.user, true).await?,
             Purpose::Push => state.store.delete_push_tokens(&session.user).await?,
+            // CON-6: the user's own template use goes; recommendations fall
+            // back to popularity from the next request.
+            Purpose::Personalisation => state.store.delete_template_use(&session.user).await?,
             _ => 0,
         };
         tracing::info!(user = %session.user, purpose = purpose.key(), removed, "consent withdrawn");

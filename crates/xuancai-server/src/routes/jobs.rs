@@ -118,6 +118,10 @@ pub async fn create<S: Store>(
         created_at: state.now(),
     };
     state.store.enqueue(&job).await?;
+    if let JobRequest::Sticker(s) = &request {
+        let name = s.template.as_deref().unwrap_or(super::templates::PLAIN);
+        super::templates::record_use(&state, &user, name).await?;
+    }
     state.job_wake.notify_one();
     tracing::info!(job = %job.id, kind = %job.kind, "job queued");
     let record = state.store.job(&user, &job.id).await?.ok_or(ApiError::NotFound)?;

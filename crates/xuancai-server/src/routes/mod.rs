@@ -31,6 +31,7 @@ mod paging;
 pub mod photos;
 pub mod requests;
 mod state;
+pub mod templates;
 
 pub use paging::{Page, encode_cursor, next_cursor};
 pub use state::{AppState, Shutdown};
@@ -651,6 +652,38 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         )
         .keeps("IMG-2 SEC-6"),
         get(jobs::events::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/templates",
+            "studio",
+            "Sticker and greeting templates",
+        )
+        .public()
+        .keeps("IMG-4"),
+        get(templates::list),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/templates/recommended",
+            "studio",
+            "Templates ranked by your use while personalisation is on, else by popularity",
+        )
+        .keeps("IMG-4 CON-6 ADS-1"),
+        get(templates::recommended::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/templates/{name}",
+            "studio",
+            "One template as data (JSON)",
+        )
+        .public()
+        .keeps("IMG-4"),
+        get(templates::get_one),
     )
     .add(
         doc("GET", "/api/v1/albums", "albums", "List albums, newest first").keeps("IMG-1 SEC-6"),

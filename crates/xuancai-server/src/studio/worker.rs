@@ -297,7 +297,7 @@ async fn execute<S: Store>(
                 BackgroundChoice::Blur(r) => Background::Blur(r),
                 BackgroundChoice::Photo(id) => {
                     let bg = read_photo(state, job, &key, &id).await?;
-                    let l = limits.clone();
+                    let l = limits;
                     let image = tokio::task::spawn_blocking(move || decode::decode(&bg, &l))
                         .await
                         .map_err(|e| JobError::internal(e.to_string()))??;

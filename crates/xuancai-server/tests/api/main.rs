@@ -14,3 +14,4 @@ mod push;
 mod retention;
 mod rights;
 mod sec6;
+mod templates;

@@ -1,0 +1,135 @@
+//! Sticker and greeting templates (IMG-4): the catalogue, each template as
+//! data (the JSON format of `docs/STICKERS.md`), and recommendations that
+//! rank by the user's own use only while personalisation consent stands
+//! (CON-6, ADS-1); otherwise — from the same request on — by anonymous
+//! global popularity.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::UserId;
+use xuancai_domain::privacy::Purpose;
+use xuancai_stickers::caption::TextStyle;
+use xuancai_stickers::template::{self, CaptionAt, Template};
+use xuancai_store::Store;
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::privacy::{Active, consent_state};
+
+/// The plain cut-out sticker (no template named in a sticker job).
+pub const PLAIN: &str = "sticker";
+
+fn plain() -> Template {
+    template::sticker(8.0, false, Some(CaptionAt::Bottom), TextStyle::default(), None)
+}
+
+/// Every template by name: the plain sticker, then the built-ins.
+fn catalogue() -> Vec<(String, Template)> {
+    let mut all = vec![(PLAIN.to_string(), plain())];
+    for name in template::builtin_names() {
+        if let Ok(t) = template::builtin(name) {
+            all.push((name.to_string(), t));
+        }
+    }
+    all
+}
+
+fn summary(name: &str, t: &Template) -> Value {
+    json!({
+        "name": name,
+        "title": t.title,
+        "slots": t.slots().iter().map(|(slot, default)| json!({ "slot": slot, "default": default })).collect::<Vec<_>>(),
+        "cutout": t.uses_cutout(),
+        "animated": t.animation.is_some(),
+        "url": format!("/api/v1/templates/{name}"),
+    })
+}
+
+/// `GET /api/v1/templates`: the catalogue (public).
+pub async fn list() -> Json<Value> {
+    Json(json!({ "items": catalogue().iter().map(|(n, t)| summary(n, t)).collect::<Vec<_>>() }))
+}
+
+/// `GET /api/v1/templates/{name}`: one template as data (public).
+pub async fn get_one(Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+    let (_, t) = catalogue()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .ok_or(ApiError::NotFound)?;
+    serde_json::from_str(&t.to_json())
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Count a sticker job's template: globally, and for the user only with
+/// personalisation consent (CON-6).
+pub async fn record_use<S: Store>(
+    state: &AppState<S>,
+    user: &UserId,
+    template: &str,
+) -> Result<(), ApiError> {
+    let personal = consent_state(state, user).await?.allows(Purpose::Personalisation);
+    state
+        .store
+        .record_template_use(template, personal.then_some(user), state.now())
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecommendQuery {
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/templates/recommended`.
+pub async fn recommended<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    query: Result<Query<RecommendQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query?;
+    let personalised = consent_state(&state, &session.user)
+        .await?
+        .allows(Purpose::Personalisation);
+    let global: HashMap<String, u64> = state.store.template_popularity().await?.into_iter().collect();
+    let own: HashMap<String, u64> = if personalised {
+        state
+            .store
+            .user_template_use(&session.user)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let mut ranked: Vec<(String, Template, u64, u64)> = catalogue()
+        .into_iter()
+        .map(|(n, t)| {
+            let g = global.get(&n).copied().unwrap_or(0);
+            let o = own.get(&n).copied().unwrap_or(0);
+            (n, t, o, g)
+        })
+        .collect();
+    // Own use first (only when personalised), then popularity, then name.
+    ranked.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.cmp(&a.3)).then(a.0.cmp(&b.0)));
+    let limit = q.limit.unwrap_or(10).clamp(1, 50);
+    let items: Vec<Value> = ranked
+        .iter()
+        .take(limit)
+        .map(|(n, t, _, g)| {
+            let mut v = summary(n, t);
+            v["popularity"] = json!(g);
+            v
+        })
+        .collect();
+    Ok(Json(json!({
+        "personalised": personalised,
+        "basis": if personalised { "your use, then popularity" } else { "popularity (personalisation is off)" },
+        "items": items,
+    })))
+}
