@@ -91,6 +91,18 @@ opaque_id!(
     /// A studio job's identifier: `j_` and 128 random bits.
     JobId, "j_", InvalidJobId
 );
+opaque_id!(
+    /// A work's identifier: `w_` and 128 random bits.
+    WorkId, "w_", InvalidWorkId
+);
+opaque_id!(
+    /// A comment's identifier: `c_` and 128 random bits.
+    CommentId, "c_", InvalidCommentId
+);
+opaque_id!(
+    /// A blessing's identifier: `b_` and 128 random bits.
+    BlessingId, "b_", InvalidBlessingId
+);
 
 #[cfg(test)]
 mod tests {

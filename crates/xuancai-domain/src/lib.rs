@@ -18,7 +18,7 @@ pub mod privacy;
 mod profile;
 
 pub use code::OneTimeCode;
-pub use id::{AlbumId, JobId, PhotoId, UserId};
+pub use id::{AlbumId, BlessingId, CommentId, JobId, PhotoId, UserId, WorkId};
 pub use phone::PhoneNumber;
 pub use profile::{BirthDate, Date, Nickname, Password};
 
@@ -37,6 +37,12 @@ pub enum DomainError {
     InvalidAlbumId,
     #[error("not a valid job id")]
     InvalidJobId,
+    #[error("not a valid work id")]
+    InvalidWorkId,
+    #[error("not a valid comment id")]
+    InvalidCommentId,
+    #[error("not a valid blessing id")]
+    InvalidBlessingId,
     #[error("not a valid nickname: {0}")]
     InvalidNickname(&'static str),
     #[error("a date is written YYYY-MM-DD")]
@@ -64,6 +70,9 @@ impl DomainError {
             Self::InvalidPhotoId => "invalid_photo_id",
             Self::InvalidAlbumId => "invalid_album_id",
             Self::InvalidJobId => "invalid_job_id",
+            Self::InvalidWorkId => "invalid_work_id",
+            Self::InvalidCommentId => "invalid_comment_id",
+            Self::InvalidBlessingId => "invalid_blessing_id",
             Self::InvalidNickname(_) => "invalid_nickname",
             Self::InvalidDate => "invalid_date",
             Self::InvalidBirthDate(_) => "invalid_birth_date",

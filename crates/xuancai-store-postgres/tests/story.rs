@@ -53,6 +53,7 @@ async fn jobs_story_on_postgres() {
     let (store, admin, schema) = fresh().await;
     xuancai_store::story_jobs::jobs(&store).await;
     xuancai_store::story_jobs::templates(&store).await;
+    xuancai_store::story_jobs::works(&store).await;
     drop(store);
     drop_schema(&admin, &schema).await;
 }

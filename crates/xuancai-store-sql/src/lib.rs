@@ -11,13 +11,16 @@ pub mod photos;
 pub mod privacy;
 pub mod profile;
 pub mod templates;
+pub mod works;
 
 #[doc(hidden)]
 pub use sqlx;
 #[doc(hidden)]
-pub use xuancai_domain::{AlbumId, Date, JobId, PhotoId, UserId};
+pub use xuancai_domain::{AlbumId, BlessingId, CommentId, Date, JobId, PhotoId, UserId, WorkId};
 #[doc(hidden)]
 pub use xuancai_store::TemplateStore;
+#[doc(hidden)]
+pub use xuancai_store::{BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 #[doc(hidden)]
 pub use xuancai_store::{
     AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,

@@ -179,5 +179,6 @@ macro_rules! impl_store {
         $crate::impl_privacy_store!($store);
         $crate::impl_notify_store!($store);
         $crate::impl_template_store!($store);
+        $crate::impl_works_store!($store);
     };
 }

@@ -29,6 +29,7 @@ async fn jobs_story_on_sqlite() {
     let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story_jobs::jobs(&store).await;
     xuancai_store::story_jobs::templates(&store).await;
+    xuancai_store::story_jobs::works(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -26,6 +26,7 @@ pub mod story;
 #[cfg(feature = "story")]
 pub mod story_jobs;
 mod templates;
+mod works;
 
 pub use jobs::{JobFailure, JobRecord, JobState, JobStore, NewJob};
 pub use notify::{InboxItem, NotifyStore, PushToken};
@@ -36,6 +37,7 @@ pub use privacy::{
 };
 pub use profile::{Appended, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore};
 pub use templates::TemplateStore;
+pub use works::{BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 
 /// Milliseconds since the Unix epoch. The caller's clock decides "now", so
 /// tests can move time.
@@ -167,6 +169,7 @@ impl<
         + NotifyStore
         + JobStore
         + TemplateStore
+        + WorksStore
         + Clone
         + 'static,
 > Store for T

@@ -266,3 +266,92 @@ pub async fn templates<S: crate::TemplateStore + AccountStore + PrivacyStore>(st
     assert!(ok(store.erase_account(&quiet, "u/quiet/", 2_000).await));
     assert!(ok(store.user_template_use(&quiet).await).is_empty(), "RET-2");
 }
+
+/// Works, comments and blessings (IMG-6, R-8, RET-2).
+pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + PrivacyStore>(store: &S) {
+    use crate::{BlessingRecord, CommentRecord, Visibility, WorkRecord};
+    use xuancai_domain::{BlessingId, CommentId, WorkId};
+    let owner = new_user(store, b"hmac-works-owner").await;
+    let fan = new_user(store, b"hmac-works-fan").await;
+    let work = |title: &str, visibility, at| WorkRecord {
+        id: WorkId::generate(),
+        owner,
+        title: title.into(),
+        visibility,
+        link_version: 0,
+        mime: "image/png".into(),
+        width: 512,
+        height: 512,
+        created_at: at,
+        updated_at: at,
+    };
+    let public = work("公开", Visibility::Public, 1_000);
+    let private = work("私密", Visibility::Private, 1_001);
+    for w in [&public, &private] {
+        let prefix = WorkRecord::blob_prefix(&owner, &w.id);
+        ok(store.schedule_gc(&prefix, 5_000).await);
+        ok(store.insert_work(w, &prefix).await);
+    }
+    let due = ok(store.due_gc(10_000, 100).await);
+    assert!(!due.iter().any(|p| p.contains("/works/")), "inserting cancelled the clean-up: {due:?}");
+    assert_eq!(ok(store.work(&public.id).await).as_ref(), Some(&public));
+    let feed: Vec<WorkId> = ok(store.public_works(None, 10).await).iter().map(|w| w.id).collect();
+    assert_eq!(feed, vec![public.id], "only public works in the feed");
+    assert_eq!(ok(store.user_works(&owner, true, 10).await).len(), 2);
+    assert_eq!(ok(store.user_works(&owner, false, 10).await).len(), 1);
+    assert!(ok(store.public_works(Some(1_000), 10).await).is_empty(), "paged by time");
+    let changed = ok(store.update_work(&owner, &private.id, "链接", Visibility::Link, 1, 2_000).await);
+    assert_eq!(changed.map(|w| (w.visibility, w.link_version)), Some((Visibility::Link, 1)));
+    assert_eq!(
+        ok(store.update_work(&fan, &private.id, "x", Visibility::Public, 1, 2_000).await),
+        None,
+        "only the owner changes a work"
+    );
+
+    let comment = CommentRecord {
+        id: CommentId::generate(),
+        work: public.id,
+        author: fan,
+        text: "好看".into(),
+        created_at: 3_000,
+    };
+    ok(store.add_comment(&comment).await);
+    assert_eq!(ok(store.comments(&public.id, 10).await), vec![comment.clone()]);
+    assert_eq!(ok(store.comment(&public.id, &comment.id).await).as_ref(), Some(&comment));
+    assert_eq!(ok(store.comment(&private.id, &comment.id).await), None, "scoped to its work");
+    assert_eq!(ok(store.count_comments_since(&fan, 3_000).await), 1);
+    assert_eq!(ok(store.count_comments_since(&fan, 3_001).await), 0);
+    ok(store.report_comment(&comment.id, &owner, "spam", 3_100).await);
+    ok(store.report_comment(&comment.id, &owner, "spam", 3_200).await);
+
+    let blessing = BlessingRecord {
+        id: BlessingId::generate(),
+        sender: owner,
+        recipient: fan,
+        work: Some(public.id),
+        template: None,
+        message: "新年快乐".into(),
+        share_hash: b"share-hash".to_vec(),
+        created_at: 4_000,
+    };
+    ok(store.add_blessing(&blessing).await);
+    assert_eq!(ok(store.blessings_received(&fan, 10).await), vec![blessing.clone()]);
+    assert!(ok(store.blessings_received(&owner, 10).await).is_empty());
+    assert_eq!(ok(store.blessing_by_share(b"share-hash").await).as_ref(), Some(&blessing));
+
+    // deleting the work removes it and its comments at once, queues
+    // its blobs, and leaves the blessing without it.
+    let prefix = WorkRecord::blob_prefix(&owner, &public.id);
+    assert!(!ok(store.delete_work(&fan, &public.id, &prefix, 5_000).await), "not the fan's");
+    assert!(ok(store.delete_work(&owner, &public.id, &prefix, 5_000).await));
+    assert_eq!(ok(store.work(&public.id).await), None);
+    assert!(ok(store.comments(&public.id, 10).await).is_empty());
+    assert!(ok(store.due_gc(5_000, 100).await).contains(&prefix));
+    let kept = ok(store.blessings_received(&fan, 10).await);
+    assert_eq!((kept.len(), kept[0].work, kept[0].message.as_str()), (1, None, "新年快乐"));
+
+    // RET-2: the owner's account goes with its works and blessings sent.
+    assert!(ok(store.erase_account(&owner, &format!("u/{owner}/"), 6_000).await));
+    assert_eq!(ok(store.work(&private.id).await), None);
+    assert!(ok(store.blessings_received(&fan, 10).await).is_empty());
+}

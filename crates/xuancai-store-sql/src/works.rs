@@ -1,0 +1,320 @@
+//! Works, comments and blessings (see `xuancai_store::WorksStore`).
+
+use xuancai_domain::{BlessingId, CommentId, WorkId};
+use xuancai_store::{BlessingRecord, CommentRecord, Result, StoreError, Visibility, WorkRecord};
+
+#[doc(hidden)]
+pub type WorkRow = (Vec<u8>, Vec<u8>, String, String, i64, String, i64, i64, i64, i64);
+
+#[doc(hidden)]
+pub const WORK_COLUMNS: &str =
+    "id, owner_id, title, visibility, link_version, mime, width, height, created_at, updated_at";
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("work {what}"))
+}
+
+#[doc(hidden)]
+pub fn work_record(r: WorkRow) -> Result<WorkRecord> {
+    Ok(WorkRecord {
+        id: WorkId::from_bytes(crate::privacy::id16(r.0, "work")?),
+        owner: crate::user_id(r.1)?,
+        title: r.2,
+        visibility: Visibility::parse(&r.3).ok_or_else(|| corrupt("visibility"))?,
+        link_version: r.4,
+        mime: r.5,
+        width: u32::try_from(r.6).map_err(|_| corrupt("width"))?,
+        height: u32::try_from(r.7).map_err(|_| corrupt("height"))?,
+        created_at: r.8,
+        updated_at: r.9,
+    })
+}
+
+#[doc(hidden)]
+pub type CommentRow = (Vec<u8>, Vec<u8>, Vec<u8>, String, i64);
+
+#[doc(hidden)]
+pub fn comment_record(r: CommentRow) -> Result<CommentRecord> {
+    Ok(CommentRecord {
+        id: CommentId::from_bytes(crate::privacy::id16(r.0, "comment")?),
+        work: WorkId::from_bytes(crate::privacy::id16(r.1, "work")?),
+        author: crate::user_id(r.2)?,
+        text: r.3,
+        created_at: r.4,
+    })
+}
+
+#[doc(hidden)]
+pub type BlessingRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<String>, String, Vec<u8>, i64);
+
+#[doc(hidden)]
+pub const BLESSING_COLUMNS: &str =
+    "id, sender_id, recipient_id, work_id, template, message, share_hash, created_at";
+
+#[doc(hidden)]
+pub fn blessing_record(r: BlessingRow) -> Result<BlessingRecord> {
+    Ok(BlessingRecord {
+        id: BlessingId::from_bytes(crate::privacy::id16(r.0, "blessing")?),
+        sender: crate::user_id(r.1)?,
+        recipient: crate::user_id(r.2)?,
+        work: r
+            .3
+            .map(|w| crate::privacy::id16(w, "work").map(WorkId::from_bytes))
+            .transpose()?,
+        template: r.4,
+        message: r.5,
+        share_hash: r.6,
+        created_at: r.7,
+    })
+}
+
+/// Implement `xuancai_store::WorksStore` for a type with a `pool` field.
+#[macro_export]
+macro_rules! impl_works_store {
+    ($store:ty) => {
+impl $crate::WorksStore for $store {
+    async fn insert_work(&self, w: &$crate::WorkRecord, blob_prefix: &str) -> $crate::Result<()> {
+        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+        $crate::sqlx::query(
+            "INSERT INTO works (id, owner_id, title, visibility, link_version, mime, width, height, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(w.id.as_bytes().as_slice())
+        .bind(w.owner.as_bytes().as_slice())
+        .bind(&w.title)
+        .bind(w.visibility.as_str())
+        .bind(w.link_version)
+        .bind(&w.mime)
+        .bind(i64::from(w.width))
+        .bind(i64::from(w.height))
+        .bind(w.created_at)
+        .bind(w.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
+        $crate::sqlx::query("DELETE FROM blob_gc WHERE prefix = $1")
+            .bind(blob_prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        tx.commit().await.map_err($crate::backend)
+    }
+
+    async fn work(&self, id: &$crate::WorkId) -> $crate::Result<Option<$crate::WorkRecord>> {
+        let row: Option<$crate::works::WorkRow> =
+            $crate::sqlx::query_as(&format!("SELECT {} FROM works WHERE id = $1", $crate::works::WORK_COLUMNS))
+                .bind(id.as_bytes().as_slice())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+        row.map($crate::works::work_record).transpose()
+    }
+
+    async fn update_work(
+        &self,
+        owner: &$crate::UserId,
+        id: &$crate::WorkId,
+        title: &str,
+        visibility: $crate::Visibility,
+        link_version: i64,
+        now: $crate::Millis,
+    ) -> $crate::Result<Option<$crate::WorkRecord>> {
+        let row: Option<$crate::works::WorkRow> = $crate::sqlx::query_as(&format!(
+            "UPDATE works SET title = $1, visibility = $2, link_version = $3, updated_at = $4 \
+             WHERE id = $5 AND owner_id = $6 RETURNING {}",
+            $crate::works::WORK_COLUMNS
+        ))
+        .bind(title)
+        .bind(visibility.as_str())
+        .bind(link_version)
+        .bind(now)
+        .bind(id.as_bytes().as_slice())
+        .bind(owner.as_bytes().as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        row.map($crate::works::work_record).transpose()
+    }
+
+    async fn delete_work(
+        &self,
+        owner: &$crate::UserId,
+        id: &$crate::WorkId,
+        blob_prefix: &str,
+        now: $crate::Millis,
+    ) -> $crate::Result<bool> {
+        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+        // Comments go with the work (ON DELETE CASCADE); blessings keep their
+        // message and lose the work (ON DELETE SET NULL).
+        let r = $crate::sqlx::query("DELETE FROM works WHERE id = $1 AND owner_id = $2")
+            .bind(id.as_bytes().as_slice())
+            .bind(owner.as_bytes().as_slice())
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        $crate::sqlx::query(
+            "INSERT INTO blob_gc (prefix, due_at) VALUES ($1, $2) ON CONFLICT (prefix) DO UPDATE SET due_at = excluded.due_at",
+        )
+        .bind(blob_prefix)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
+        tx.commit().await.map_err($crate::backend)?;
+        Ok(true)
+    }
+
+    async fn public_works(&self, before: Option<$crate::Millis>, limit: u32) -> $crate::Result<Vec<$crate::WorkRecord>> {
+        let rows: Vec<$crate::works::WorkRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM works WHERE visibility = 'public' AND created_at < $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+            $crate::works::WORK_COLUMNS
+        ))
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::works::work_record).collect()
+    }
+
+    async fn user_works(&self, owner: &$crate::UserId, all: bool, limit: u32) -> $crate::Result<Vec<$crate::WorkRecord>> {
+        let rows: Vec<$crate::works::WorkRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM works WHERE owner_id = $1 AND ($2 OR visibility = 'public') \
+             ORDER BY created_at DESC, id DESC LIMIT $3",
+            $crate::works::WORK_COLUMNS
+        ))
+        .bind(owner.as_bytes().as_slice())
+        .bind(all)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::works::work_record).collect()
+    }
+
+    async fn add_comment(&self, c: &$crate::CommentRecord) -> $crate::Result<()> {
+        $crate::sqlx::query("INSERT INTO comments (id, work_id, author_id, text, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(c.id.as_bytes().as_slice())
+            .bind(c.work.as_bytes().as_slice())
+            .bind(c.author.as_bytes().as_slice())
+            .bind(&c.text)
+            .bind(c.created_at)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn comments(&self, work: &$crate::WorkId, limit: u32) -> $crate::Result<Vec<$crate::CommentRecord>> {
+        let rows: Vec<$crate::works::CommentRow> = $crate::sqlx::query_as(
+            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE work_id = $1 ORDER BY created_at, id LIMIT $2",
+        )
+        .bind(work.as_bytes().as_slice())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::works::comment_record).collect()
+    }
+
+    async fn comment(&self, work: &$crate::WorkId, id: &$crate::CommentId) -> $crate::Result<Option<$crate::CommentRecord>> {
+        let row: Option<$crate::works::CommentRow> = $crate::sqlx::query_as(
+            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE work_id = $1 AND id = $2",
+        )
+        .bind(work.as_bytes().as_slice())
+        .bind(id.as_bytes().as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        row.map($crate::works::comment_record).transpose()
+    }
+
+    async fn delete_comment(&self, id: &$crate::CommentId) -> $crate::Result<bool> {
+        let r = $crate::sqlx::query("DELETE FROM comments WHERE id = $1")
+            .bind(id.as_bytes().as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn count_comments_since(&self, author: &$crate::UserId, since: $crate::Millis) -> $crate::Result<u64> {
+        let n: (i64,) = $crate::sqlx::query_as("SELECT COUNT(*) FROM comments WHERE author_id = $1 AND created_at >= $2")
+            .bind(author.as_bytes().as_slice())
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(u64::try_from(n.0).unwrap_or(0))
+    }
+
+    async fn report_comment(
+        &self,
+        id: &$crate::CommentId,
+        reporter: &$crate::UserId,
+        reason: &str,
+        at: $crate::Millis,
+    ) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO comment_reports (comment_id, reporter_id, reason, at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (comment_id, reporter_id) DO NOTHING",
+        )
+        .bind(id.as_bytes().as_slice())
+        .bind(reporter.as_bytes().as_slice())
+        .bind(reason)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn add_blessing(&self, b: &$crate::BlessingRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(&format!(
+            "INSERT INTO blessings ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            $crate::works::BLESSING_COLUMNS
+        ))
+        .bind(b.id.as_bytes().as_slice())
+        .bind(b.sender.as_bytes().as_slice())
+        .bind(b.recipient.as_bytes().as_slice())
+        .bind(b.work.as_ref().map(|w| w.as_bytes().to_vec()))
+        .bind(&b.template)
+        .bind(&b.message)
+        .bind(&b.share_hash)
+        .bind(b.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn blessings_received(&self, recipient: &$crate::UserId, limit: u32) -> $crate::Result<Vec<$crate::BlessingRecord>> {
+        let rows: Vec<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM blessings WHERE recipient_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+            $crate::works::BLESSING_COLUMNS
+        ))
+        .bind(recipient.as_bytes().as_slice())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::works::blessing_record).collect()
+    }
+
+    async fn blessing_by_share(&self, share_hash: &[u8]) -> $crate::Result<Option<$crate::BlessingRecord>> {
+        let row: Option<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM blessings WHERE share_hash = $1",
+            $crate::works::BLESSING_COLUMNS
+        ))
+        .bind(share_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        row.map($crate::works::blessing_record).transpose()
+    }
+}
+    };
+}
