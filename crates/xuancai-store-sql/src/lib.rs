@@ -20,8 +20,6 @@ pub use xuancai_domain::{AlbumId, BlessingId, CommentId, Date, JobId, PhotoId, U
 #[doc(hidden)]
 pub use xuancai_store::TemplateStore;
 #[doc(hidden)]
-pub use xuancai_store::{BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
-#[doc(hidden)]
 pub use xuancai_store::{
     AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,
     RequestRecord, Subject, UsageEvent,
@@ -32,6 +30,8 @@ pub use xuancai_store::{
     PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore, Result,
     SendKey, StoreError, UserRecord,
 };
+#[doc(hidden)]
+pub use xuancai_store::{BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 #[doc(hidden)]
 pub use xuancai_store::{InboxItem, NotifyStore, PushToken};
 #[doc(hidden)]

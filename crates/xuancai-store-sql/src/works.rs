@@ -45,7 +45,16 @@ pub fn comment_record(r: CommentRow) -> Result<CommentRecord> {
 }
 
 #[doc(hidden)]
-pub type BlessingRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<String>, String, Vec<u8>, i64);
+pub type BlessingRow = (
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Option<String>,
+    String,
+    Vec<u8>,
+    i64,
+);
 
 #[doc(hidden)]
 pub const BLESSING_COLUMNS: &str =

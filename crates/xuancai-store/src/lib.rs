@@ -155,6 +155,7 @@ pub trait Store:
     + NotifyStore
     + JobStore
     + TemplateStore
+    + WorksStore
     + Clone
     + 'static
 {

@@ -293,17 +293,33 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
         ok(store.insert_work(w, &prefix).await);
     }
     let due = ok(store.due_gc(10_000, 100).await);
-    assert!(!due.iter().any(|p| p.contains("/works/")), "inserting cancelled the clean-up: {due:?}");
+    assert!(
+        !due.iter().any(|p| p.contains("/works/")),
+        "inserting cancelled the clean-up: {due:?}"
+    );
     assert_eq!(ok(store.work(&public.id).await).as_ref(), Some(&public));
-    let feed: Vec<WorkId> = ok(store.public_works(None, 10).await).iter().map(|w| w.id).collect();
+    let feed: Vec<WorkId> = ok(store.public_works(None, 10).await)
+        .iter()
+        .map(|w| w.id)
+        .collect();
     assert_eq!(feed, vec![public.id], "only public works in the feed");
     assert_eq!(ok(store.user_works(&owner, true, 10).await).len(), 2);
     assert_eq!(ok(store.user_works(&owner, false, 10).await).len(), 1);
-    assert!(ok(store.public_works(Some(1_000), 10).await).is_empty(), "paged by time");
-    let changed = ok(store.update_work(&owner, &private.id, "链接", Visibility::Link, 1, 2_000).await);
-    assert_eq!(changed.map(|w| (w.visibility, w.link_version)), Some((Visibility::Link, 1)));
+    assert!(
+        ok(store.public_works(Some(1_000), 10).await).is_empty(),
+        "paged by time"
+    );
+    let changed = ok(store
+        .update_work(&owner, &private.id, "链接", Visibility::Link, 1, 2_000)
+        .await);
     assert_eq!(
-        ok(store.update_work(&fan, &private.id, "x", Visibility::Public, 1, 2_000).await),
+        changed.map(|w| (w.visibility, w.link_version)),
+        Some((Visibility::Link, 1))
+    );
+    assert_eq!(
+        ok(store
+            .update_work(&fan, &private.id, "x", Visibility::Public, 1, 2_000)
+            .await),
         None,
         "only the owner changes a work"
     );
@@ -317,8 +333,15 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
     };
     ok(store.add_comment(&comment).await);
     assert_eq!(ok(store.comments(&public.id, 10).await), vec![comment.clone()]);
-    assert_eq!(ok(store.comment(&public.id, &comment.id).await).as_ref(), Some(&comment));
-    assert_eq!(ok(store.comment(&private.id, &comment.id).await), None, "scoped to its work");
+    assert_eq!(
+        ok(store.comment(&public.id, &comment.id).await).as_ref(),
+        Some(&comment)
+    );
+    assert_eq!(
+        ok(store.comment(&private.id, &comment.id).await),
+        None,
+        "scoped to its work"
+    );
     assert_eq!(ok(store.count_comments_since(&fan, 3_000).await), 1);
     assert_eq!(ok(store.count_comments_since(&fan, 3_001).await), 0);
     ok(store.report_comment(&comment.id, &owner, "spam", 3_100).await);
@@ -335,23 +358,37 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
         created_at: 4_000,
     };
     ok(store.add_blessing(&blessing).await);
-    assert_eq!(ok(store.blessings_received(&fan, 10).await), vec![blessing.clone()]);
+    assert_eq!(
+        ok(store.blessings_received(&fan, 10).await),
+        vec![blessing.clone()]
+    );
     assert!(ok(store.blessings_received(&owner, 10).await).is_empty());
-    assert_eq!(ok(store.blessing_by_share(b"share-hash").await).as_ref(), Some(&blessing));
+    assert_eq!(
+        ok(store.blessing_by_share(b"share-hash").await).as_ref(),
+        Some(&blessing)
+    );
 
     // deleting the work removes it and its comments at once, queues
     // its blobs, and leaves the blessing without it.
     let prefix = WorkRecord::blob_prefix(&owner, &public.id);
-    assert!(!ok(store.delete_work(&fan, &public.id, &prefix, 5_000).await), "not the fan's");
+    assert!(
+        !ok(store.delete_work(&fan, &public.id, &prefix, 5_000).await),
+        "not the fan's"
+    );
     assert!(ok(store.delete_work(&owner, &public.id, &prefix, 5_000).await));
     assert_eq!(ok(store.work(&public.id).await), None);
     assert!(ok(store.comments(&public.id, 10).await).is_empty());
     assert!(ok(store.due_gc(5_000, 100).await).contains(&prefix));
     let kept = ok(store.blessings_received(&fan, 10).await);
-    assert_eq!((kept.len(), kept[0].work, kept[0].message.as_str()), (1, None, "新年快乐"));
+    assert_eq!(
+        (kept.len(), kept[0].work, kept[0].message.as_str()),
+        (1, None, "新年快乐")
+    );
 
     // RET-2: the owner's account goes with its works and blessings sent.
-    assert!(ok(store.erase_account(&owner, &format!("u/{owner}/"), 6_000).await));
+    assert!(ok(store
+        .erase_account(&owner, &format!("u/{owner}/"), 6_000)
+        .await));
     assert_eq!(ok(store.work(&private.id).await), None);
     assert!(ok(store.blessings_received(&fan, 10).await).is_empty());
 }

@@ -118,15 +118,28 @@ pub trait WorksStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<WorkRecord>>> + Send;
     /// One user's works, newest first (only the public ones unless `all`).
-    fn user_works(&self, owner: &UserId, all: bool, limit: u32) -> impl Future<Output = Result<Vec<WorkRecord>>> + Send;
+    fn user_works(
+        &self,
+        owner: &UserId,
+        all: bool,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<WorkRecord>>> + Send;
 
     fn add_comment(&self, comment: &CommentRecord) -> impl Future<Output = Result<()>> + Send;
     /// A work's comments, oldest first.
     fn comments(&self, work: &WorkId, limit: u32) -> impl Future<Output = Result<Vec<CommentRecord>>> + Send;
-    fn comment(&self, work: &WorkId, id: &CommentId) -> impl Future<Output = Result<Option<CommentRecord>>> + Send;
+    fn comment(
+        &self,
+        work: &WorkId,
+        id: &CommentId,
+    ) -> impl Future<Output = Result<Option<CommentRecord>>> + Send;
     fn delete_comment(&self, id: &CommentId) -> impl Future<Output = Result<bool>> + Send;
     /// Comments `author` wrote since `since` (the rate limit).
-    fn count_comments_since(&self, author: &UserId, since: Millis) -> impl Future<Output = Result<u64>> + Send;
+    fn count_comments_since(
+        &self,
+        author: &UserId,
+        since: Millis,
+    ) -> impl Future<Output = Result<u64>> + Send;
     /// Report a comment for moderation; one report per reporter and comment.
     fn report_comment(
         &self,
@@ -138,6 +151,13 @@ pub trait WorksStore: Send + Sync {
 
     fn add_blessing(&self, blessing: &BlessingRecord) -> impl Future<Output = Result<()>> + Send;
     /// The recipient's inbox, newest first.
-    fn blessings_received(&self, recipient: &UserId, limit: u32) -> impl Future<Output = Result<Vec<BlessingRecord>>> + Send;
-    fn blessing_by_share(&self, share_hash: &[u8]) -> impl Future<Output = Result<Option<BlessingRecord>>> + Send;
+    fn blessings_received(
+        &self,
+        recipient: &UserId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<BlessingRecord>>> + Send;
+    fn blessing_by_share(
+        &self,
+        share_hash: &[u8],
+    ) -> impl Future<Output = Result<Option<BlessingRecord>>> + Send;
 }

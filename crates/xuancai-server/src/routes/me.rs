@@ -28,7 +28,7 @@ use crate::passwords::{self, HashParams, Verdict};
 
 const AVATAR_SIDE: u32 = 256;
 
-fn decrypt_text(key: &crate::crypto::DataKey, ct: Option<&Vec<u8>>) -> Option<String> {
+pub fn decrypt_text(key: &crate::crypto::DataKey, ct: Option<&Vec<u8>>) -> Option<String> {
     ct.and_then(|c| key.decrypt(c).ok())
         .and_then(|b| String::from_utf8(b).ok())
 }

@@ -16,7 +16,9 @@ use crate::config::Config;
 
 pub mod albums;
 pub mod auth;
+pub mod blessings;
 pub mod coins;
+pub mod comments;
 pub mod consents;
 pub mod documents;
 pub mod events;
@@ -31,7 +33,9 @@ mod paging;
 pub mod photos;
 pub mod requests;
 mod state;
+mod studio;
 pub mod templates;
+pub mod works;
 
 pub use paging::{Page, encode_cursor, next_cursor};
 pub use state::{AppState, Shutdown};
@@ -96,6 +100,11 @@ struct Api<S> {
 }
 
 impl<S: Store> Api<S> {
+    /// Add a group of routes kept in another module.
+    fn merge(self, group: fn(Self) -> Self) -> Self {
+        group(self)
+    }
+
     fn add(mut self, d: RouteDoc, route: MethodRouter<Arc<AppState<S>>>) -> Self {
         self.router = self.router.route(d.path, route);
         self.docs.push(d);
@@ -617,74 +626,7 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         .keeps("IMG-1 SEC-6"),
         get(photos::bytes::<S>),
     )
-    .add(
-        doc(
-            "POST",
-            "/api/v1/jobs",
-            "studio",
-            "Queue a studio job on a stored photo: cutout (background replacement) or sticker",
-        )
-        .json()
-        .ok(202)
-        .keeps("IMG-2 IMG-4"),
-        post(jobs::create::<S>),
-    )
-    .add(
-        doc("GET", "/api/v1/jobs", "studio", "The user's jobs, newest first").keeps("IMG-2 SEC-6"),
-        get(jobs::list::<S>),
-    )
-    .add(
-        doc(
-            "GET",
-            "/api/v1/jobs/{id}",
-            "studio",
-            "One job: state, progress, result or error",
-        )
-        .keeps("IMG-2 SEC-6"),
-        get(jobs::get_one::<S>),
-    )
-    .add(
-        doc(
-            "GET",
-            "/api/v1/jobs/{id}/events",
-            "studio",
-            "The job's changes as server-sent events, until it is done or failed",
-        )
-        .keeps("IMG-2 SEC-6"),
-        get(jobs::events::<S>),
-    )
-    .add(
-        doc(
-            "GET",
-            "/api/v1/templates",
-            "studio",
-            "Sticker and greeting templates",
-        )
-        .public()
-        .keeps("IMG-4"),
-        get(templates::list),
-    )
-    .add(
-        doc(
-            "GET",
-            "/api/v1/templates/recommended",
-            "studio",
-            "Templates ranked by your use while personalisation is on, else by popularity",
-        )
-        .keeps("IMG-4 CON-6 ADS-1"),
-        get(templates::recommended::<S>),
-    )
-    .add(
-        doc(
-            "GET",
-            "/api/v1/templates/{name}",
-            "studio",
-            "One template as data (JSON)",
-        )
-        .public()
-        .keeps("IMG-4"),
-        get(templates::get_one),
-    )
+    .merge(studio::routes)
     .add(
         doc("GET", "/api/v1/albums", "albums", "List albums, newest first").keeps("IMG-1 SEC-6"),
         get(albums::list::<S>),

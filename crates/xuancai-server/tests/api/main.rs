@@ -15,3 +15,4 @@ mod retention;
 mod rights;
 mod sec6;
 mod templates;
+mod works;

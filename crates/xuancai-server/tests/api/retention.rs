@@ -216,6 +216,59 @@ async fn ret2_story(backend: Backend) {
         201,
     )
     .await;
+    // The studio and works (issue 7): a sticker job (its template use is
+    // counted for the user: personalisation is on), a public work with a
+    // comment, a blessing sent to someone else.
+    let photo = {
+        let r = app.upload(&token, "w.jpg", jpeg(240, 180, 9)).await;
+        let v: Value = r.json().await.unwrap_or_default();
+        v["photo"]["id"].as_str().unwrap_or_default().to_string()
+    };
+    let job = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &token,
+            Some(&json!({ "kind": "sticker", "photo": photo, "template": "greeting", "caption": "注销测试贴纸" })),
+            202,
+        )
+        .await;
+    let job_path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap_or_default());
+    for _ in 0..600 {
+        let j = app.json("GET", &job_path, &token, None, 200).await;
+        if j["state"] == "done" || j["state"] == "failed" {
+            assert_eq!(j["state"], "done", "{j}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let work = app
+        .json(
+            "POST",
+            "/api/v1/works",
+            &token,
+            Some(&json!({ "photo": photo, "visibility": "public" })),
+            201,
+        )
+        .await;
+    let work_id = work["id"].as_str().unwrap_or_default();
+    app.json(
+        "POST",
+        &format!("/api/v1/works/{work_id}/comments"),
+        &token,
+        Some(&json!({ "text": "注销测试评论" })),
+        201,
+    )
+    .await;
+    let op_id = app.json("GET", "/api/v1/me", &op, None, 200).await["user_id"].clone();
+    app.json(
+        "POST",
+        "/api/v1/blessings",
+        &token,
+        Some(&json!({ "to": op_id, "work": work_id, "message": "注销测试祝福" })),
+        201,
+    )
+    .await;
     let (values, keys) = everything(&app, backend).await;
     assert!(
         values.iter().any(|v| contains(v, raw_id.as_bytes())),
@@ -228,7 +281,10 @@ async fn ret2_story(backend: Backend) {
         .json("GET", "/api/v1/me/cancellation", &token, None, 200)
         .await;
     assert_eq!(preview["coins_forfeited"], 10);
-    assert_eq!(preview["photos"], 3);
+    assert_eq!(
+        preview["photos"], 5,
+        "three uploads, one more, and the sticker job's result"
+    );
     let code = fresh_code(&app, &token, e164).await;
     let r = app
         .call(
@@ -291,6 +347,9 @@ async fn ret2_story(backend: Backend) {
         ("request text", b"nickname typo".to_vec()),
         ("device id", b"860000000000001".to_vec()),
         ("push endpoint", b"device-secret-endpoint".to_vec()),
+        ("sticker caption", "注销测试贴纸".as_bytes().to_vec()),
+        ("comment", "注销测试评论".as_bytes().to_vec()),
+        ("blessing", "注销测试祝福".as_bytes().to_vec()),
     ] {
         let found = values.iter().filter(|v| contains(v, &needle)).count();
         assert_eq!(found, 0, "RET-2: {what} still stored in {found} value(s)");

@@ -36,7 +36,7 @@ async fn personalisation(app: &TestApp, token: &str, granted: bool) {
 }
 
 #[tokio::test]
-async fn img4_con6_recommendations_are_personal_only_with_consent() {
+async fn img4_con6_ads1_recommendations_are_personal_only_with_consent() {
     // No workers: only the queueing counts here, not the rendering.
     let app = spawn_with(Backend::SqliteLocal, |c| {
         c.studio.workers = 0;

@@ -1,0 +1,214 @@
+//! Blessings (IMG-6, DATA-3): send one of your works — or a template — with
+//! a message to another user; the recipient's inbox; a share link anyone
+//! may open. A blessing whose work was deleted keeps its message and shows
+//! no work.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::privacy::Purpose;
+use xuancai_domain::{BlessingId, UserId};
+use xuancai_store::{BlessingRecord, Store, WorkRecord};
+
+use super::AppState;
+use super::works::{author, image_response, parse_work_id};
+use crate::crypto::random;
+use crate::error::ApiError;
+use crate::privacy::{Active, permit};
+
+/// Longest blessing message, characters.
+pub const MAX_MESSAGE_CHARS: usize = 200;
+
+fn share_hash<S>(state: &AppState<S>, token: &str) -> Vec<u8> {
+    state.keys.lookup_hash(&format!("blessing-share:{token}"))
+}
+
+async fn blessing_json<S: Store>(state: &AppState<S>, b: &BlessingRecord, token: Option<&str>) -> Value {
+    let work = match b.work {
+        Some(w) => state.store.work(&w).await.ok().flatten(),
+        None => None,
+    };
+    let image = match (&work, token) {
+        (Some(_), Some(t)) => Some(format!("/api/v1/blessings/shared/{t}/image")),
+        (Some(w), None) => Some(format!("/api/v1/blessings/{}/image", b.id)).filter(|_| w.owner == b.sender),
+        _ => None,
+    };
+    json!({
+        "id": b.id.to_string(),
+        "from": author(state, &b.sender).await,
+        "message": b.message,
+        "template": b.template,
+        "work": work.as_ref().map(|w| json!({ "title": w.title, "image": image })),
+        "work_deleted": b.work.is_none() && b.template.is_none(),
+        "created_at": b.created_at,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendBody {
+    to: String,
+    work: Option<String>,
+    template: Option<String>,
+    message: String,
+}
+
+pub async fn send<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    body: Result<Json<SendBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let user = session.user;
+    permit(&state, &user, Purpose::Works).await?;
+    let message = b.message.trim().to_string();
+    if message.is_empty() || message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::BadRequest {
+            code: "invalid_message",
+            message: format!("a blessing's message has 1 to {MAX_MESSAGE_CHARS} characters"),
+        });
+    }
+    let recipient =
+        UserId::parse(&b.to)
+            .ok()
+            .filter(|r| *r != user)
+            .ok_or_else(|| ApiError::Unprocessable {
+                code: "recipient_not_found",
+                message: "send to another user's id (u_…)".into(),
+            })?;
+    if state.store.user_by_id(&recipient).await?.is_none() {
+        return Err(ApiError::Unprocessable {
+            code: "recipient_not_found",
+            message: "no such user".into(),
+        });
+    }
+    // Only your own works, or a template, may be sent.
+    let work = match (&b.work, &b.template) {
+        (Some(w), None) => {
+            let id = parse_work_id(w).map_err(|_| ApiError::Unprocessable {
+                code: "work_not_found",
+                message: format!("no work {w} of yours"),
+            })?;
+            state
+                .store
+                .work(&id)
+                .await?
+                .filter(|w| w.owner == user)
+                .ok_or_else(|| ApiError::Unprocessable {
+                    code: "work_not_found",
+                    message: format!("no work {w} of yours"),
+                })?;
+            Some(id)
+        }
+        (None, Some(t)) => {
+            xuancai_stickers::template::builtin(t).map_err(|e| ApiError::BadRequest {
+                code: "template_unknown",
+                message: e.to_string(),
+            })?;
+            None
+        }
+        _ => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_blessing",
+                message: "send either a work or a template".into(),
+            });
+        }
+    };
+    let token: String = random::<16>().iter().map(|x| format!("{x:02x}")).collect();
+    let blessing = BlessingRecord {
+        id: BlessingId::generate(),
+        sender: user,
+        recipient,
+        work,
+        template: b.template.clone(),
+        message,
+        share_hash: share_hash(&state, &token),
+        created_at: state.now(),
+    };
+    state.store.add_blessing(&blessing).await?;
+    let mut v = blessing_json(&state, &blessing, Some(&token)).await;
+    v["share_url"] = json!(format!("/api/v1/blessings/shared/{token}"));
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// The signed-in user's inbox of blessings, newest first.
+pub async fn inbox<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+) -> Result<Json<Value>, ApiError> {
+    let mut items = Vec::new();
+    for b in state.store.blessings_received(&session.user, 200).await? {
+        items.push(blessing_json(&state, &b, None).await);
+    }
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn shared_blessing<S: Store>(state: &AppState<S>, token: &str) -> Result<BlessingRecord, ApiError> {
+    if token.len() != 32 || !token.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ApiError::NotFound);
+    }
+    state
+        .store
+        .blessing_by_share(&share_hash(state, token))
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// `GET /api/v1/blessings/shared/{token}`: anyone with the link.
+pub async fn shared<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let b = shared_blessing(&state, &token).await?;
+    Ok(Json(blessing_json(&state, &b, Some(&token)).await))
+}
+
+async fn work_image<S: Store>(state: &AppState<S>, b: &BlessingRecord) -> Result<Response, ApiError> {
+    let id = b.work.ok_or(ApiError::NotFound)?;
+    let w = state
+        .store
+        .work(&id)
+        .await?
+        .filter(|w| w.owner == b.sender)
+        .ok_or(ApiError::NotFound)?;
+    // The sender chose to show the work to the recipient, whatever its visibility.
+    let key = state.data_key(&w.owner).await?;
+    let data = state
+        .blobs
+        .get(
+            &format!("{}image", WorkRecord::blob_prefix(&w.owner, &w.id)),
+            &key,
+        )
+        .await?;
+    image_response(data, &w.mime, "private, no-cache")
+}
+
+pub async fn shared_image<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let b = shared_blessing(&state, &token).await?;
+    work_image(&state, &b).await
+}
+
+/// The recipient's view of the image.
+pub async fn image<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = BlessingId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let b = state
+        .store
+        .blessings_received(&session.user, 1000)
+        .await?
+        .into_iter()
+        .find(|b| b.id == id)
+        .ok_or(ApiError::NotFound)?;
+    work_image(&state, &b).await
+}

@@ -1,0 +1,154 @@
+//! Comments on works (IMG-6, DATA-3): read by whoever may see the work,
+//! written by signed-in users (length and rate limits), deleted by their
+//! author or by the work's owner, reported for moderation.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_domain::CommentId;
+use xuancai_domain::privacy::Purpose;
+use xuancai_store::{CommentRecord, Store};
+
+use super::AppState;
+use super::works::{ShareQuery, Viewer, author, visible};
+use crate::error::ApiError;
+use crate::privacy::{Active, permit};
+
+/// Longest comment, characters.
+pub const MAX_COMMENT_CHARS: usize = 500;
+/// Comments one user may write per minute.
+pub const COMMENTS_PER_MINUTE: u64 = 5;
+
+fn parse_comment_id(s: &str) -> Result<CommentId, ApiError> {
+    CommentId::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+async fn comment_json<S: Store>(state: &AppState<S>, c: &CommentRecord) -> Value {
+    json!({
+        "id": c.id.to_string(),
+        "work": c.work.to_string(),
+        "text": c.text,
+        "created_at": c.created_at,
+        "author": author(state, &c.author).await,
+    })
+}
+
+pub async fn list<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    viewer: Viewer,
+    Path(work): Path<String>,
+    Query(q): Query<ShareQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let share = q.share.as_deref();
+    let w = visible(&state, viewer.0.as_ref(), &work, share).await?;
+    let mut items = Vec::new();
+    for c in state.store.comments(&w.id, 500).await? {
+        items.push(comment_json(&state, &c).await);
+    }
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    text: String,
+    /// The share token, to comment on a link-only work.
+    share: Option<String>,
+}
+
+pub async fn create<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    Path(work): Path<String>,
+    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body?;
+    let user = session.user;
+    permit(&state, &user, Purpose::Works).await?;
+    let w = visible(&state, Some(&user), &work, b.share.as_deref()).await?;
+    let text = b.text.trim();
+    if text.is_empty() || text.chars().count() > MAX_COMMENT_CHARS {
+        return Err(ApiError::BadRequest {
+            code: "invalid_comment",
+            message: format!("a comment has 1 to {MAX_COMMENT_CHARS} characters"),
+        });
+    }
+    let now = state.now();
+    if state.store.count_comments_since(&user, now - 60_000).await? >= COMMENTS_PER_MINUTE {
+        return Err(ApiError::RateLimited);
+    }
+    let c = CommentRecord {
+        id: CommentId::generate(),
+        work: w.id,
+        author: user,
+        text: text.to_string(),
+        created_at: now,
+    };
+    state.store.add_comment(&c).await?;
+    Ok((StatusCode::CREATED, Json(comment_json(&state, &c).await)).into_response())
+}
+
+/// The comment's author or the work's owner may delete it.
+pub async fn remove<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    Path((work, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let user = session.user;
+    let w = visible(&state, Some(&user), &work, None)
+        .await
+        .or(Err(ApiError::NotFound));
+    let work_id = super::works::parse_work_id(&work)?;
+    let c = state
+        .store
+        .comment(&work_id, &parse_comment_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let owner = w.as_ref().is_ok_and(|w| w.owner == user);
+    if c.author != user && !owner {
+        return Err(ApiError::NotFound);
+    }
+    state.store.delete_comment(&c.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    reason: String,
+    share: Option<String>,
+}
+
+/// Report a comment for moderation (one report per user and comment).
+pub async fn report<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    Path((work, id)): Path<(String, String)>,
+    body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body?;
+    let w = visible(&state, Some(&session.user), &work, b.share.as_deref()).await?;
+    let c = state
+        .store
+        .comment(&w.id, &parse_comment_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let reason: String = b.reason.trim().chars().take(200).collect();
+    if reason.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_report",
+            message: "say why the comment should be removed".into(),
+        });
+    }
+    state
+        .store
+        .report_comment(&c.id, &session.user, &reason, state.now())
+        .await?;
+    tracing::info!(comment = %c.id, "comment reported");
+    Ok(StatusCode::ACCEPTED)
+}

@@ -1,0 +1,266 @@
+//! The studio's and the works' routes (issue 7): jobs, templates, works,
+//! comments and blessings — kept apart from the table in `mod.rs` so that
+//! each file stays readable.
+
+use axum::routing::{delete, get, patch, post};
+use xuancai_store::Store;
+
+use super::{Api, blessings, comments, doc, jobs, templates, works};
+
+pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
+    api.add(
+        doc(
+            "POST",
+            "/api/v1/jobs",
+            "studio",
+            "Queue a studio job on a stored photo: cutout (background replacement) or sticker",
+        )
+        .json()
+        .ok(202)
+        .keeps("IMG-2 IMG-4"),
+        post(jobs::create::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/jobs", "studio", "The user's jobs, newest first").keeps("IMG-2 SEC-6"),
+        get(jobs::list::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/jobs/{id}",
+            "studio",
+            "One job: state, progress, result or error",
+        )
+        .keeps("IMG-2 SEC-6"),
+        get(jobs::get_one::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/jobs/{id}/events",
+            "studio",
+            "The job's changes as server-sent events, until it is done or failed",
+        )
+        .keeps("IMG-2 SEC-6"),
+        get(jobs::events::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/templates",
+            "studio",
+            "Sticker and greeting templates",
+        )
+        .public()
+        .keeps("IMG-4"),
+        get(templates::list),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/templates/recommended",
+            "studio",
+            "Templates ranked by your use while personalisation is on, else by popularity",
+        )
+        .keeps("IMG-4 CON-6 ADS-1"),
+        get(templates::recommended::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/templates/{name}",
+            "studio",
+            "One template as data (JSON)",
+        )
+        .public()
+        .keeps("IMG-4"),
+        get(templates::get_one),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/works",
+            "works",
+            "Save one of your photos as a work (public, link or private)",
+        )
+        .json()
+        .ok(201)
+        .keeps("IMG-6 DATA-3"),
+        post(works::create::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/works/feed",
+            "works",
+            "Public works, newest first, with their authors",
+        )
+        .public()
+        .keeps("IMG-6 DATA-3 R-8"),
+        get(works::feed::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/me/works", "works", "All of your works").keeps("IMG-6"),
+        get(works::mine::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/works/{id}",
+            "works",
+            "One work, if you may see it (`?share=` for link-only)",
+        )
+        .public()
+        .keeps("IMG-6 R-8"),
+        get(works::get_one::<S>),
+    )
+    .add(
+        doc(
+            "PATCH",
+            "/api/v1/works/{id}",
+            "works",
+            "Retitle, change visibility, or make a new share link",
+        )
+        .json()
+        .keeps("IMG-6 R-8"),
+        patch(works::update::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/works/{id}",
+            "works",
+            "Delete a work everywhere at once",
+        )
+        .ok(204)
+        .keeps("IMG-6 R-8"),
+        delete(works::remove::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/works/{id}/image",
+            "works",
+            "The work's image, if you may see it",
+        )
+        .public()
+        .keeps("IMG-6 R-8"),
+        get(works::image::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/works/{id}/comments",
+            "works",
+            "A work's comments, oldest first",
+        )
+        .public()
+        .keeps("IMG-6 DATA-3"),
+        get(comments::list::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/works/{id}/comments",
+            "works",
+            "Comment on a work you may see",
+        )
+        .json()
+        .ok(201)
+        .keeps("IMG-6 DATA-3"),
+        post(comments::create::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/works/{id}/comments/{comment_id}",
+            "works",
+            "Delete a comment (its author, or the work's owner)",
+        )
+        .ok(204)
+        .keeps("IMG-6 R-8"),
+        delete(comments::remove::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/works/{id}/comments/{comment_id}/report",
+            "works",
+            "Report a comment for moderation",
+        )
+        .json()
+        .ok(202)
+        .keeps("IMG-6"),
+        post(comments::report::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/users/{id}/works",
+            "works",
+            "A user's page: their public works",
+        )
+        .public()
+        .keeps("IMG-6 DATA-3"),
+        get(works::user_page::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/users/{id}/avatar",
+            "works",
+            "The avatar shown beside a user's public works",
+        )
+        .public()
+        .keeps("DATA-3"),
+        get(works::avatar::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/blessings",
+            "works",
+            "Send a work or template with a message to another user",
+        )
+        .json()
+        .ok(201)
+        .keeps("IMG-6 DATA-3"),
+        post(blessings::send::<S>),
+    )
+    .add(
+        doc("GET", "/api/v1/blessings", "works", "Your inbox of blessings").keeps("IMG-6"),
+        get(blessings::inbox::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/blessings/{id}/image",
+            "works",
+            "The image of a blessing you received",
+        )
+        .keeps("IMG-6"),
+        get(blessings::image::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/blessings/shared/{token}",
+            "works",
+            "A blessing by its share link",
+        )
+        .public()
+        .keeps("IMG-6 R-8"),
+        get(blessings::shared::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/blessings/shared/{token}/image",
+            "works",
+            "Its image",
+        )
+        .public()
+        .keeps("IMG-6"),
+        get(blessings::shared_image::<S>),
+    )
+}
