@@ -251,7 +251,7 @@ pub fn pack(args: PackArgs) -> anyhow::Result<ExitCode> {
         let made = make_one(&plan, input)
             .map_err(|(code, m)| anyhow::anyhow!("{}: {m} [{code}]", input.display()))?;
         if tray.is_none() {
-            tray = preset::tray_icon(&made.frames.frames[0].image, plan.platform)?;
+            tray = preset::tray_icon(&made.export.frames.frames[0].image, plan.platform)?;
         }
         items.push(Item {
             export: made.export,

@@ -47,9 +47,8 @@ pub struct Timings {
 /// A finished sticker.
 #[derive(Debug, Clone)]
 pub struct Made {
+    /// The sticker, and the frames it was encoded from (`export.frames`).
     pub export: Export,
-    /// The rendered frames at the platform's side, before encoding.
-    pub frames: Animation,
     pub model: Option<Segmentation>,
     pub timings: Timings,
 }
@@ -164,12 +163,11 @@ impl Maker {
         let (frames, model, mut timings) = self.render(&photo, template, texts, side, model)?;
         drop(photo);
         let start = Instant::now();
-        let export = preset::export(frames.clone(), platform)?;
+        let export = preset::export(frames, platform)?;
         timings.decode_ms = decode_ms;
         timings.encode_ms = ms(start);
         Ok(Made {
             export,
-            frames,
             model,
             timings,
         })

@@ -2,7 +2,7 @@
 //! outline that follows the alpha (an exact Euclidean distance transform,
 //! anti-aliased), and an optional soft shadow.
 
-use image::{GrayImage, Rgba, RgbaImage};
+use image::{Rgba, RgbaImage};
 use xuancai_imaging::compose::{self, ShadowOptions};
 use xuancai_imaging::resize::{self, Filter};
 
@@ -159,11 +159,6 @@ pub fn shadow(img: &RgbaImage) -> Result<RgbaImage> {
             color: [0, 0, 0],
         },
     )?)
-}
-
-/// The alpha channel as a grey image (for tests and masks).
-pub fn alpha(img: &RgbaImage) -> GrayImage {
-    xuancai_imaging::encode::alpha_mask(img)
 }
 
 #[cfg(test)]

@@ -390,7 +390,11 @@ pub fn validate_icon(
 pub struct Export {
     pub sticker: Encoded,
     pub thumbnail: Option<Vec<u8>>,
+    /// What was changed to meet the rules, the encoder's notes included.
     pub notes: Vec<String>,
+    /// The frames as encoded (at the platform's side, durations conformed):
+    /// for tray icons and checks, without keeping a second copy.
+    pub frames: Animation,
 }
 
 /// Bring frames to the platform's rules: the side (the caller composes at
@@ -460,6 +464,7 @@ pub fn export(anim: Animation, platform: Platform) -> Result<Export> {
         sticker,
         thumbnail,
         notes,
+        frames: anim,
     })
 }
 

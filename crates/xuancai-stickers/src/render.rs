@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use image::{Rgba, RgbaImage};
 use rayon::prelude::*;
 use xuancai_imaging::compose::{self, Rect, parse_color};
-use xuancai_imaging::resize::{self, Filter};
+use xuancai_imaging::resize;
 use xuancai_imaging::text::Font;
 
 use crate::anim::{self, Animation, Effect, Frame};
@@ -335,9 +335,4 @@ pub fn render(t: &Template, font: &Font, side: u32, inputs: Inputs<'_>) -> Resul
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Animation { frames })
-}
-
-/// Resize helper for callers that render at one size and export at another.
-pub fn resized(anim: Animation, side: u32) -> Result<Animation> {
-    anim.try_map(|img| Ok(resize::resize_rgba(&img, side, side, Filter::Lanczos3, true)?))
 }

@@ -127,7 +127,7 @@ fn img4_gif_inputs_keep_their_frames_through_cutout_and_captions() {
         assert_eq!(info.duration_ms, 400);
         rules_met(&made.export.sticker.bytes, platform, "gif input");
         // The caption is on every frame (top band inked).
-        for f in &made.frames.frames {
+        for f in &made.export.frames.frames {
             let band =
                 image::imageops::crop_imm(&f.image, 0, 0, f.image.width(), f.image.height() / 5).to_image();
             assert!(band.pixels().filter(|p| p.0[3] > 200).count() > 500);
