@@ -10,9 +10,8 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -484,20 +483,6 @@ pub async fn bytes<S: Store>(
         Variant::Preview => "image/jpeg",
         Variant::Thumbnail => "image/webp",
     };
-    let mut resp = Body::from(data).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(mime).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
     // A photo id's bytes never change; only its owner may cache them.
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=31536000, immutable"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(resp)
+    super::works::image_response(data, mime, "private, max-age=31536000, immutable")
 }

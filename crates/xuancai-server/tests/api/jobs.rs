@@ -450,3 +450,47 @@ async fn img2_jobs_run_on_postgres_and_s3() {
     assert_eq!(done["result"]["model"], "general");
     app.cleanup().await;
 }
+
+/// A job whose worker died on every attempt (its lease ran out each time)
+/// is failed for good with `worker_lost` on the next claim, not run again.
+#[tokio::test]
+async fn a_job_that_keeps_killing_its_worker_fails_with_worker_lost() {
+    let app = spawn_with(Backend::SqliteLocal, |c| c.studio.workers = 0).await;
+    let token = app.login("13800138006", "+8613800138006").await;
+    let photo = photo_id(&app, &token, "astronaut.png").await;
+    let job = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &token,
+            Some(&json!({ "kind": "cutout", "photo": photo })),
+            202,
+        )
+        .await;
+    let id = job["id"].as_str().unwrap_or_default().to_string();
+    // Three workers claimed it and died: attempts used up, the last lease expired.
+    let url = format!("sqlite://{}", app.data_dir.join("xuancai.db").display());
+    let pool = sqlx::SqlitePool::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query(
+        "UPDATE jobs SET state = 'running', attempts = max_attempts, locked_by = 'dead', locked_until = 0",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(app.control.run_next_studio_job().await, "claimed once more");
+    let failed = app
+        .json("GET", &format!("/api/v1/jobs/{id}"), &token, None, 200)
+        .await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], "worker_lost");
+    assert!(failed["result"].is_null());
+    assert!(!app.control.run_next_studio_job().await, "nothing left to run");
+    let photos = app.json("GET", "/api/v1/photos", &token, None, 200).await;
+    assert_eq!(
+        photos["items"].as_array().map(Vec::len),
+        Some(1),
+        "no result was made"
+    );
+}
