@@ -3,9 +3,13 @@
 //!
 //! [`strip_location`] rewrites a file so that no location survives — the EXIF
 //! GPS directory is emptied in place (its entries and the values they point
-//! to are zeroed) and XMP and IPTC blocks, which can repeat the location, are
-//! dropped — while the pixels, the orientation and every other tag stay byte
-//! for byte. It never decodes pixels, so it costs a copy of the file.
+//! to are zeroed), IPTC blocks are dropped, and XMP packets are dropped when
+//! they name a place (GPS, city, country, a location) — while the pixels,
+//! the orientation and every other tag stay byte for byte. XMP without a
+//! place is kept: it carries the AI-content label (GB 45438-2025 `AIGC`),
+//! which a platform must not remove, and a file without a location comes
+//! out byte-identical, so its C2PA credentials stay valid. It never decodes
+//! pixels, so it costs a copy of the file.
 
 use std::io::Cursor;
 
@@ -211,14 +215,39 @@ pub fn jpeg_segments(bytes: &[u8]) -> Result<(Vec<JpegSegment>, usize)> {
     Ok((out, i.min(bytes.len())))
 }
 
+/// Whether an XMP packet names a place: GPS data or an IPTC/Photoshop
+/// location field (`…:City`, `…:Location`, …).
+fn xmp_has_location(packet: &[u8]) -> bool {
+    const PLACES: [&[u8]; 9] = [
+        b"GPS",
+        b":Location",
+        b":Sublocation",
+        b":City",
+        b":State",
+        b":ProvinceState",
+        b":Country",
+        b":CountryName",
+        b":CountryCode",
+    ];
+    PLACES
+        .iter()
+        .any(|p| packet.windows(p.len()).any(|w| w == *p))
+}
+
 fn strip_jpeg(bytes: &[u8]) -> Result<Stripped> {
     let (segments, scan) = jpeg_segments(bytes)?;
+    let is_xmp = |marker: u8, payload: &[u8]| marker == 0xE1 && XMP_HEADERS.iter().any(|h| payload.starts_with(h));
+    // An extended packet may be split over segments: if any names a place, all go.
+    let drop_xmp = segments.iter().any(|seg| {
+        let payload = &bytes[seg.payload.clone()];
+        is_xmp(seg.marker, payload) && xmp_has_location(payload)
+    });
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&bytes[..2]);
     let mut removed = false;
     for seg in segments {
         let payload = &bytes[seg.payload.clone()];
-        let xmp = seg.marker == 0xE1 && XMP_HEADERS.iter().any(|h| payload.starts_with(h));
+        let xmp = drop_xmp && is_xmp(seg.marker, payload);
         let iptc = seg.marker == 0xED;
         if xmp || iptc {
             removed = true;
@@ -250,8 +279,11 @@ fn strip_png(bytes: &[u8]) -> Result<Stripped> {
         let kind = &bytes[i + 4..i + 8];
         let data = &bytes[i + 8..i + 8 + len];
         let text = matches!(kind, b"tEXt" | b"zTXt" | b"iTXt");
-        let metadata_text =
-            text && (data.starts_with(b"XML:com.adobe.xmp\0") || data.starts_with(b"Raw profile type"));
+        // Compressed text cannot be searched: dropped as before.
+        let compressed = kind == b"zTXt" || (kind == b"iTXt" && data.get(18) == Some(&1));
+        let metadata_text = text
+            && ((data.starts_with(b"XML:com.adobe.xmp\0") && (compressed || xmp_has_location(data)))
+                || data.starts_with(b"Raw profile type"));
         if metadata_text {
             removed = true;
         } else if kind == b"eXIf" {
@@ -279,6 +311,7 @@ fn strip_webp(bytes: &[u8]) -> Result<Stripped> {
     }
     let mut out = bytes[..12].to_vec();
     let mut removed = false;
+    let mut xmp_dropped = false;
     let mut i = 12;
     while i + 8 <= bytes.len() {
         let kind = &bytes[i..i + 4];
@@ -288,8 +321,9 @@ fn strip_webp(bytes: &[u8]) -> Result<Stripped> {
             .checked_add(padded)
             .filter(|&e| e <= bytes.len())
             .ok_or_else(|| corrupt("WebP chunk runs past the end"))?;
-        if kind == b"XMP " {
+        if kind == b"XMP " && xmp_has_location(&bytes[i + 8..i + 8 + len]) {
             removed = true;
+            xmp_dropped = true;
         } else if kind == b"EXIF" {
             let start = out.len();
             out.extend_from_slice(&bytes[i..end]);
@@ -306,7 +340,7 @@ fn strip_webp(bytes: &[u8]) -> Result<Stripped> {
         i = end;
     }
     // The VP8X header says which metadata chunks follow: clear the XMP bit.
-    if out.len() >= 21 && &out[12..16] == b"VP8X" {
+    if xmp_dropped && out.len() >= 21 && &out[12..16] == b"VP8X" {
         out[20] &= !0x04;
     }
     let riff = u32::try_from(out.len() - 8).map_err(|_| corrupt("WebP too large"))?;
@@ -425,6 +459,32 @@ mod tests {
 
     fn contains(hay: &[u8], needle: &[u8]) -> bool {
         hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn xmp_without_a_place_is_kept_byte_for_byte() -> Result<()> {
+        // The AI-content label (GB 45438-2025) lives in XMP; a file with no
+        // location comes out unchanged, so its C2PA hash still matches.
+        let label = b"<x:xmpmeta><rdf:Description xmlns:TC260=\"http://www.tc260.org.cn/ns/AIGC/1.0/\">\
+<TC260:AIGC>{\"Label\":\"1\"}</TC260:AIGC></rdf:Description></x:xmpmeta>";
+        let img = image::RgbImage::from_fn(16, 16, |x, y| image::Rgb([x as u8 * 9, y as u8 * 9, 60]));
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
+            .encode_image(&img)
+            .map_err(|e| ImagingError::Encode(e.to_string()))?;
+        let payload = [XMP_HEADERS[0], label.as_slice()].concat();
+        let mut jpeg = plain[..2].to_vec();
+        jpeg.extend_from_slice(&[0xFF, 0xE1]);
+        jpeg.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap_or(0).to_be_bytes());
+        jpeg.extend_from_slice(&payload);
+        jpeg.extend_from_slice(&plain[2..]);
+        let out = strip_location(&jpeg)?;
+        assert!(!out.removed);
+        assert_eq!(out.bytes, jpeg, "unchanged");
+        // With a place in the same packet, the packet goes.
+        let placed = [label.as_slice(), b"<photoshop:City>Beijing</photoshop:City>"].concat();
+        assert!(xmp_has_location(&placed) && !xmp_has_location(label));
+        Ok(())
     }
 
     #[test]

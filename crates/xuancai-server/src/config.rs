@@ -138,6 +138,27 @@ pub struct StudioConfig {
     pub poll_ms: u64,
     /// Queued and running jobs one user may have at once.
     pub max_pending_per_user: u64,
+    /// The service provider named in the AI-content metadata of face-swap
+    /// results (GB 45438-2025 `ContentProducer`): the operator's name or code.
+    pub producer: String,
+    /// IMG-5: an external image API for cutouts. `None` (the default): every
+    /// image is processed on this server and none leaves it.
+    pub processor: Option<ProcessorConfig>,
+}
+
+/// An external image-processing API (IMG-5). Each call discloses the photo
+/// to the processor and is logged (DATA-6); the processor shows as enabled
+/// in the published register (DATA-4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessorConfig {
+    /// Its key in the register (`baidu_image`, `aliyun_image`,
+    /// `tencent_image` or `custom_image`).
+    pub key: String,
+    /// Where the photo is POSTed (multipart field `file`; the answer is the
+    /// cut-out PNG — the protocol of rembg's server and of image gateways).
+    pub url: String,
+    /// Sent as `Authorization: Bearer …`.
+    pub token: Option<Secret>,
 }
 
 impl Default for StudioConfig {
@@ -150,6 +171,8 @@ impl Default for StudioConfig {
             max_attempts: 3,
             poll_ms: 500,
             max_pending_per_user: 20,
+            producer: "xuancai".into(),
+            processor: None,
         }
     }
 }
@@ -244,6 +267,10 @@ struct FileConfig {
     studio_lease_secs: Option<i64>,
     studio_max_attempts: Option<u32>,
     studio_max_pending: Option<u64>,
+    studio_producer: Option<String>,
+    studio_processor: Option<String>,
+    studio_processor_url: Option<String>,
+    studio_processor_token: Option<String>,
 }
 
 /// Why a configuration file was refused.
@@ -361,6 +388,20 @@ impl Config {
         }
         if let Some(v) = f.studio_max_pending {
             self.studio.max_pending_per_user = v;
+        }
+        if let Some(v) = f.studio_producer {
+            self.studio.producer = v;
+        }
+        match (f.studio_processor, f.studio_processor_url) {
+            (Some(key), Some(url)) => {
+                self.studio.processor = Some(ProcessorConfig {
+                    key,
+                    url,
+                    token: f.studio_processor_token.map(|t| Secret::new(t.into_bytes())),
+                });
+            }
+            (None, None) => {}
+            _ => return Err(err("studio_processor and studio_processor_url go together".into())),
         }
         Ok(())
     }

@@ -253,9 +253,21 @@ impl Application {
             )
             .map_err(|e| StartupError::Config(format!("VAPID key: {e}")))?,
         );
+        // IMG-5: an external image API only when the operator configures one.
+        let processor = config
+            .studio
+            .processor
+            .as_ref()
+            .map(|p| {
+                crate::studio::external::HttpProcessor::new(p)
+                    .map(|p| Arc::new(p) as Arc<dyn crate::studio::ImageProcessor>)
+                    .map_err(StartupError::Config)
+            })
+            .transpose()?;
         let engines = Arc::new(crate::studio::Engines::new(
             xuancai_vision::AssetDir::from_env(),
             config.studio.threads,
+            processor,
         ));
         let shutdown = config
             .shutdown_date

@@ -164,6 +164,29 @@ impl $crate::JobStore for $store {
         Ok(r.rows_affected() == 1)
     }
 
+    async fn cancel_jobs(
+        &self,
+        user: &$crate::UserId,
+        kind: &str,
+        f: &$crate::JobFailure<'_>,
+        now: $crate::Millis,
+    ) -> $crate::Result<u64> {
+        let r = $crate::sqlx::query(
+            "UPDATE jobs SET state = 'failed', error_code = $1, error_message = $2, locked_by = NULL, \
+             locked_until = NULL, updated_at = $3 \
+             WHERE user_id = $4 AND kind = $5 AND state IN ('queued', 'running')",
+        )
+        .bind(f.code)
+        .bind(f.message)
+        .bind(now)
+        .bind(user.as_bytes().as_slice())
+        .bind(kind)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected())
+    }
+
     async fn job(&self, user: &$crate::UserId, id: &$crate::JobId) -> $crate::Result<Option<$crate::JobRecord>> {
         let row: Option<$crate::jobs::JobRow> =
             $crate::sqlx::query_as(concat!("SELECT ", $crate::job_columns!(), " FROM jobs WHERE id = $1 AND user_id = $2"))

@@ -313,6 +313,19 @@ impl $crate::WorksStore for $store {
         rows.into_iter().map($crate::works::blessing_record).collect()
     }
 
+    async fn blessing(&self, recipient: &$crate::UserId, id: &$crate::BlessingId) -> $crate::Result<Option<$crate::BlessingRecord>> {
+        let row: Option<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM blessings WHERE id = $1 AND recipient_id = $2",
+            $crate::works::BLESSING_COLUMNS
+        ))
+        .bind(id.as_bytes().as_slice())
+        .bind(recipient.as_bytes().as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        row.map($crate::works::blessing_record).transpose()
+    }
+
     async fn blessing_by_share(&self, share_hash: &[u8]) -> $crate::Result<Option<$crate::BlessingRecord>> {
         let row: Option<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
             "SELECT {} FROM blessings WHERE share_hash = $1",

@@ -145,6 +145,17 @@ pub trait JobStore: Send + Sync {
         now: Millis,
     ) -> impl Future<Output = Result<bool>> + Send;
 
+    /// Fail every queued or running job of `kind` of the user for good (a
+    /// withdrawn consent, CON-4): a worker still running one loses its lease
+    /// at its next heartbeat and cannot complete it. Returns how many.
+    fn cancel_jobs(
+        &self,
+        user: &UserId,
+        kind: &str,
+        failure: &JobFailure<'_>,
+        now: Millis,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
     /// The owner's job (another user's reads as `None`).
     fn job(&self, user: &UserId, id: &JobId) -> impl Future<Output = Result<Option<JobRecord>>> + Send;
 

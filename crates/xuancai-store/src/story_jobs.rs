@@ -184,6 +184,40 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
     assert_eq!(ok(store.pending_jobs(&owner).await), 1);
     assert!(ok(store.count_jobs(JobState::Failed).await) >= 2);
 
+    // CON-4: a withdrawn consent cancels the user's jobs of that kind,
+    // queued or running; the running one's worker can no longer finish it.
+    let face_queued = new_job(owner, "face_swap", 16_100, 3);
+    let face_running = new_job(owner, "face_swap", 15_900, 3);
+    let others_face = new_job(other, "face_swap", 16_150, 3);
+    for j in [&face_queued, &face_running, &others_face] {
+        ok(store.enqueue(j).await);
+    }
+    let running = claim(store, "w9", 16_200)
+        .await
+        .unwrap_or_else(|| panic!("a due job"));
+    assert_eq!(running.id, face_running.id);
+    let cancel = JobFailure {
+        code: "consent_withdrawn",
+        message: "face consent withdrawn",
+        retry_at: None,
+    };
+    assert_eq!(
+        ok(store.cancel_jobs(&owner, "face_swap", &cancel, 16_300).await),
+        2
+    );
+    for j in [&face_queued, &face_running] {
+        let r = ok(store.job(&owner, &j.id).await).unwrap_or_else(|| panic!("the job"));
+        assert_eq!(
+            (r.state, r.error_code.as_deref(), r.locked_by),
+            (JobState::Failed, Some("consent_withdrawn"), None)
+        );
+    }
+    assert!(!ok(store.heartbeat(&running.id, "w9", 50, 16_400, 1000).await));
+    assert!(!ok(store.complete(&running.id, "w9", b"{}", 16_400).await));
+    let theirs = ok(store.job(&other, &others_face.id).await).unwrap_or_else(|| panic!("the job"));
+    assert!(!theirs.state.is_final(), "another user's jobs are untouched");
+    assert_eq!(ok(store.pending_jobs(&owner).await), 1, "the sticker job stays");
+
     // RET-2: the jobs go with the account.
     assert!(ok(store.erase_account(&owner, "u/owner/", 17_000).await));
     assert_eq!(ok(store.user_jobs(&owner, 10).await), Vec::new());
@@ -366,6 +400,15 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
     assert_eq!(
         ok(store.blessing_by_share(b"share-hash").await).as_ref(),
         Some(&blessing)
+    );
+    assert_eq!(
+        ok(store.blessing(&fan, &blessing.id).await).as_ref(),
+        Some(&blessing)
+    );
+    assert_eq!(
+        ok(store.blessing(&owner, &blessing.id).await),
+        None,
+        "the sender does not read it as an inbox item"
     );
 
     // deleting the work removes it and its comments at once, queues

@@ -156,6 +156,12 @@ pub trait WorksStore: Send + Sync {
         recipient: &UserId,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<BlessingRecord>>> + Send;
+    /// One blessing of the recipient's inbox (anyone else's reads as `None`).
+    fn blessing(
+        &self,
+        recipient: &UserId,
+        id: &BlessingId,
+    ) -> impl Future<Output = Result<Option<BlessingRecord>>> + Send;
     fn blessing_by_share(
         &self,
         share_hash: &[u8],

@@ -237,26 +237,7 @@ impl Studio {
         t.refine_ms = ms(start);
 
         let start = Instant::now();
-        let subject = compose::subject_box(&cut, 128);
-        let mut out = if opts.mask_only {
-            CutoutImage::Mask(encode::alpha_mask(&cut))
-        } else {
-            let mut img = cut;
-            if let Some(shadow) = &opts.shadow {
-                img = compose::drop_shadow(&img, shadow)?;
-            }
-            CutoutImage::Rgba(compose::composite(img, image, &opts.background)?)
-        };
-        if let (Some(margin), Some(r)) = (opts.crop_margin, subject) {
-            let (w, h) = out.dimensions();
-            let r = compose::expand(r, margin, w, h);
-            out = match out {
-                CutoutImage::Rgba(i) => CutoutImage::Rgba(compose::crop(&i, r)),
-                CutoutImage::Mask(m) => {
-                    CutoutImage::Mask(image::imageops::crop_imm(&m, r.x, r.y, r.width, r.height).to_image())
-                }
-            };
-        }
+        let (out, subject) = finish(image, cut, opts)?;
         t.compose_ms = ms(start);
         Ok(Cutout {
             image: out,
@@ -288,4 +269,35 @@ impl Studio {
         cut.timings.encode_ms = ms(start);
         Ok((data, cut))
     }
+}
+
+/// From a cut-out (the image with the subject's alpha) to the output the
+/// options ask for: the mask alone, or shadow and background, then the crop
+/// to the subject. Shared by the local models and external processors (IMG-5).
+pub fn finish(
+    image: &RgbaImage,
+    cut: RgbaImage,
+    opts: &CutoutOptions,
+) -> Result<(CutoutImage, Option<Rect>)> {
+    let subject = compose::subject_box(&cut, 128);
+    let mut out = if opts.mask_only {
+        CutoutImage::Mask(encode::alpha_mask(&cut))
+    } else {
+        let mut img = cut;
+        if let Some(shadow) = &opts.shadow {
+            img = compose::drop_shadow(&img, shadow)?;
+        }
+        CutoutImage::Rgba(compose::composite(img, image, &opts.background)?)
+    };
+    if let (Some(margin), Some(r)) = (opts.crop_margin, subject) {
+        let (w, h) = out.dimensions();
+        let r = compose::expand(r, margin, w, h);
+        out = match out {
+            CutoutImage::Rgba(i) => CutoutImage::Rgba(compose::crop(&i, r)),
+            CutoutImage::Mask(m) => {
+                CutoutImage::Mask(image::imageops::crop_imm(&m, r.x, r.y, r.width, r.height).to_image())
+            }
+        };
+    }
+    Ok((out, subject))
 }

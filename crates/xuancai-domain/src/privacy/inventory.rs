@@ -503,7 +503,20 @@ pub const PROCESSORS: &[Processor] = &[
         policy_url: "https://cloud.tencent.com/document/product/301/11470",
         enabled_by_default: false,
     },
+    Processor {
+        key: "custom_image",
+        name: "运营方配置的第三方图像处理 API",
+        purpose: Purpose::Studio,
+        categories: &[C::Photos, C::IpAddress],
+        policy_url: "由运营方在配置中提供",
+        enabled_by_default: false,
+    },
 ];
+
+/// The register entry of `key`.
+pub fn processor(key: &str) -> Option<&'static Processor> {
+    PROCESSORS.iter().find(|p| p.key == key)
+}
 
 /// Where personal information is stored (RET-1).
 pub const DEFAULT_REGION: &str = "中华人民共和国境内（mainland China）";

@@ -13,6 +13,6 @@ pub use calendar::WorkingCalendar;
 pub use consent::{AgeGroup, ConsentDecision, ConsentState, DocumentKind};
 pub use inventory::{
     CANCELLED_ACCOUNT_RETENTION_DAYS, CATEGORIES, Category, CategorySpec, DEFAULT_REGION, LegalBasis,
-    PROCESSORS, PURPOSES, Processor, Purpose, PurposeSpec, Retention, Sensitivity,
+    PROCESSORS, PURPOSES, Processor, Purpose, PurposeSpec, Retention, Sensitivity, processor,
 };
 pub use requests::{RequestKind, RequestStatus};

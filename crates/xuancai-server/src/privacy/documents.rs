@@ -83,7 +83,7 @@ pub fn render(kind: DocumentKind, doc: &DocumentRecord, config: &Config) -> Stri
     let mut body = String::new();
     match kind {
         DocumentKind::PrivacyPolicy | DocumentKind::ChildrenPolicy => privacy_body(&mut body, kind, config),
-        DocumentKind::SdkRegister => sdk_body(&mut body),
+        DocumentKind::SdkRegister => sdk_body(&mut body, config),
         DocumentKind::UserAgreement => agreement_body(&mut body),
         DocumentKind::ChildrenRules => children_rules_body(&mut body),
     }
@@ -154,7 +154,12 @@ fn privacy_body(out: &mut String, kind: DocumentKind, config: &Config) {
     );
 }
 
-fn sdk_body(out: &mut String) {
+/// Whether the operator turned the processor on (DATA-4, IMG-5).
+pub fn processor_enabled(p: &xuancai_domain::privacy::Processor, config: &Config) -> bool {
+    p.enabled_by_default || config.studio.processor.as_ref().is_some_and(|c| c.key == p.key)
+}
+
+fn sdk_body(out: &mut String, config: &Config) {
     out.push_str(
         "<table><tr><th>第三方</th><th>目的</th><th>个人信息</th><th>默认</th><th>隐私政策</th></tr>",
     );
@@ -166,7 +171,7 @@ fn sdk_body(out: &mut String) {
             esc(p.name),
             esc(p.purpose.spec().name_zh),
             esc(&cats.join("、")),
-            if p.enabled_by_default {
+            if processor_enabled(p, config) {
                 "启用"
             } else {
                 "未启用（运营方配置后启用）"
@@ -174,7 +179,22 @@ fn sdk_body(out: &mut String) {
             esc(p.policy_url)
         );
     }
-    out.push_str("</table><p>默认情况下图片在本服务器本地处理，不发送给第三方。</p>");
+    out.push_str("</table>");
+    match config
+        .studio
+        .processor
+        .as_ref()
+        .and_then(|c| xuancai_domain::privacy::processor(&c.key))
+    {
+        Some(p) => {
+            let _ = write!(
+                out,
+                "<p><strong class=\"key\">抠图时您的照片将发送给{}处理；每次发送均有记录。</strong></p>",
+                esc(p.name)
+            );
+        }
+        None => out.push_str("<p>图片在本服务器本地处理，不发送给第三方。</p>"),
+    }
 }
 
 fn agreement_body(out: &mut String) {
@@ -247,5 +267,31 @@ mod tests {
         for p in PROCESSORS {
             assert!(sdk.contains(&esc(p.name)), "DATA-4: {}", p.key);
         }
+    }
+
+    #[test]
+    fn img5_the_register_shows_a_configured_image_processor_as_enabled() {
+        let d = doc("sdk_register", "1", 0, false);
+        let local = Config::default();
+        let sdk = render(DocumentKind::SdkRegister, &d, &local);
+        assert!(sdk.contains("图片在本服务器本地处理"), "IMG-5: local by default");
+        assert!(
+            !PROCESSORS.iter().any(
+                |p| p.purpose == xuancai_domain::privacy::Purpose::Studio && processor_enabled(p, &local)
+            )
+        );
+        let mut on = Config::default();
+        on.studio.processor = Some(crate::config::ProcessorConfig {
+            key: "baidu_image".into(),
+            url: "https://gateway.example/cutout".into(),
+            token: None,
+        });
+        let sdk = render(DocumentKind::SdkRegister, &d, &on);
+        let baidu = xuancai_domain::privacy::processor("baidu_image").map(|p| processor_enabled(p, &on));
+        assert_eq!(baidu, Some(true), "DATA-4: the configured processor is enabled");
+        assert!(
+            sdk.contains("抠图时您的照片将发送给百度 图像处理 API处理"),
+            "{sdk}"
+        );
     }
 }

@@ -6,3 +6,34 @@ pub mod documents;
 pub mod gate;
 
 pub use gate::{Active, Operator, consent_state, permit};
+
+use xuancai_domain::UserId;
+use xuancai_domain::privacy::{Category, Purpose};
+use xuancai_store::{DisclosureRecord, Store};
+
+use crate::error::ApiError;
+use crate::routes::AppState;
+
+/// DATA-6: log that `categories` of `user`'s personal information went to
+/// the third party `recipient` (its register key) for `purpose`.
+pub async fn disclose<S: Store>(
+    state: &AppState<S>,
+    user: UserId,
+    recipient: &str,
+    purpose: Purpose,
+    categories: &[Category],
+) -> Result<(), ApiError> {
+    let categories: Vec<&str> = categories.iter().map(|c| c.key()).collect();
+    state
+        .store
+        .record_disclosure(&DisclosureRecord {
+            id: crate::crypto::random::<16>(),
+            user,
+            recipient: recipient.into(),
+            purpose: purpose.key().into(),
+            categories: categories.join(" "),
+            at: state.now(),
+        })
+        .await?;
+    Ok(())
+}

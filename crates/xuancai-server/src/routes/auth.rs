@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_domain::{OneTimeCode, Password, PhoneNumber, UserId};
 use xuancai_store::{CodeCheck, FieldValue, ProfileField, SendKey, Store, StoreError, UserRecord};
 
@@ -91,17 +92,7 @@ pub(crate) async fn send_code<S: Store>(
     if let Some(recipient) = state.sms.processor()
         && let Some(user) = state.store.user_by_phone(&hmac).await?
     {
-        state
-            .store
-            .record_disclosure(&xuancai_store::DisclosureRecord {
-                id: crate::crypto::random::<16>(),
-                user: user.id,
-                recipient: recipient.into(),
-                purpose: xuancai_domain::privacy::Purpose::Account.key().into(),
-                categories: xuancai_domain::privacy::Category::Phone.key().into(),
-                at: now,
-            })
-            .await?;
+        crate::privacy::disclose(state, user.id, recipient, Purpose::Account, &[Category::Phone]).await?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use xuancai_domain::{BlessingId, UserId};
 use xuancai_store::{BlessingRecord, Store, WorkRecord};
 
 use super::AppState;
-use super::works::{author, image_response, parse_work_id};
+use super::works::{Authors, image_response, parse_work_id};
 use crate::crypto::random;
 use crate::error::ApiError;
 use crate::privacy::{Active, permit};
@@ -28,7 +28,12 @@ fn share_hash<S>(state: &AppState<S>, token: &str) -> Vec<u8> {
     state.keys.lookup_hash(&format!("blessing-share:{token}"))
 }
 
-async fn blessing_json<S: Store>(state: &AppState<S>, b: &BlessingRecord, token: Option<&str>) -> Value {
+async fn blessing_json<S: Store>(
+    state: &AppState<S>,
+    b: &BlessingRecord,
+    token: Option<&str>,
+    authors: &mut Authors,
+) -> Value {
     let work = match b.work {
         Some(w) => state.store.work(&w).await.ok().flatten(),
         None => None,
@@ -40,7 +45,7 @@ async fn blessing_json<S: Store>(state: &AppState<S>, b: &BlessingRecord, token:
     };
     json!({
         "id": b.id.to_string(),
-        "from": author(state, &b.sender).await,
+        "from": authors.get(state, &b.sender).await,
         "message": b.message,
         "template": b.template,
         "work": work.as_ref().map(|w| json!({ "title": w.title, "image": image })),
@@ -131,7 +136,7 @@ pub async fn send<S: Store>(
         created_at: state.now(),
     };
     state.store.add_blessing(&blessing).await?;
-    let mut v = blessing_json(&state, &blessing, Some(&token)).await;
+    let mut v = blessing_json(&state, &blessing, Some(&token), &mut Authors::default()).await;
     v["share_url"] = json!(format!("/api/v1/blessings/shared/{token}"));
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -142,8 +147,9 @@ pub async fn inbox<S: Store>(
     session: Active,
 ) -> Result<Json<Value>, ApiError> {
     let mut items = Vec::new();
+    let mut authors = Authors::default();
     for b in state.store.blessings_received(&session.user, 200).await? {
-        items.push(blessing_json(&state, &b, None).await);
+        items.push(blessing_json(&state, &b, None, &mut authors).await);
     }
     Ok(Json(json!({ "items": items })))
 }
@@ -165,7 +171,9 @@ pub async fn shared<S: Store>(
     Path(token): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let b = shared_blessing(&state, &token).await?;
-    Ok(Json(blessing_json(&state, &b, Some(&token)).await))
+    Ok(Json(
+        blessing_json(&state, &b, Some(&token), &mut Authors::default()).await,
+    ))
 }
 
 async fn work_image<S: Store>(state: &AppState<S>, b: &BlessingRecord) -> Result<Response, ApiError> {
@@ -205,10 +213,8 @@ pub async fn image<S: Store>(
     let id = BlessingId::parse(&id).map_err(|_| ApiError::NotFound)?;
     let b = state
         .store
-        .blessings_received(&session.user, 1000)
+        .blessing(&session.user, &id)
         .await?
-        .into_iter()
-        .find(|b| b.id == id)
         .ok_or(ApiError::NotFound)?;
     work_image(&state, &b).await
 }

@@ -15,7 +15,7 @@ use xuancai_domain::privacy::Purpose;
 use xuancai_store::{CommentRecord, Store};
 
 use super::AppState;
-use super::works::{ShareQuery, Viewer, author, visible};
+use super::works::{Authors, ShareQuery, Viewer, visible};
 use crate::error::ApiError;
 use crate::privacy::{Active, permit};
 
@@ -28,13 +28,13 @@ fn parse_comment_id(s: &str) -> Result<CommentId, ApiError> {
     CommentId::parse(s).map_err(|_| ApiError::NotFound)
 }
 
-async fn comment_json<S: Store>(state: &AppState<S>, c: &CommentRecord) -> Value {
+async fn comment_json<S: Store>(state: &AppState<S>, c: &CommentRecord, authors: &mut Authors) -> Value {
     json!({
         "id": c.id.to_string(),
         "work": c.work.to_string(),
         "text": c.text,
         "created_at": c.created_at,
-        "author": author(state, &c.author).await,
+        "author": authors.get(state, &c.author).await,
     })
 }
 
@@ -47,8 +47,9 @@ pub async fn list<S: Store>(
     let share = q.share.as_deref();
     let w = visible(&state, viewer.0.as_ref(), &work, share).await?;
     let mut items = Vec::new();
+    let mut authors = Authors::default();
     for c in state.store.comments(&w.id, 500).await? {
-        items.push(comment_json(&state, &c).await);
+        items.push(comment_json(&state, &c, &mut authors).await);
     }
     Ok(Json(json!({ "items": items })))
 }
@@ -90,7 +91,11 @@ pub async fn create<S: Store>(
         created_at: now,
     };
     state.store.add_comment(&c).await?;
-    Ok((StatusCode::CREATED, Json(comment_json(&state, &c).await)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(comment_json(&state, &c, &mut Authors::default()).await),
+    )
+        .into_response())
 }
 
 /// The comment's author or the work's owner may delete it.

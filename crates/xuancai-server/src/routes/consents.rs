@@ -207,6 +207,26 @@ pub async fn decide<S: Store>(
             // CON-6: the user's own template use goes; recommendations fall
             // back to popularity from the next request.
             Purpose::Personalisation => state.store.delete_template_use(&session.user).await?,
+            // CON-4: face processing stops at once — queued and running face
+            // jobs are cancelled (a running one stores nothing). The server
+            // keeps no landmarks or face crops: they live only in memory
+            // while a swap runs, so there is no derived face data to delete.
+            Purpose::Faces => {
+                let failure = xuancai_store::JobFailure {
+                    code: "consent_withdrawn",
+                    message: "the face consent was withdrawn",
+                    retry_at: None,
+                };
+                state
+                    .store
+                    .cancel_jobs(
+                        &session.user,
+                        crate::studio::spec::FACE_SWAP,
+                        &failure,
+                        state.now(),
+                    )
+                    .await?
+            }
             _ => 0,
         };
         tracing::info!(user = %session.user, purpose = purpose.key(), removed, "consent withdrawn");

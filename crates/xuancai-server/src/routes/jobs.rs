@@ -16,16 +16,16 @@ use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{JobId, UserId};
-use xuancai_store::{JobRecord, NewJob, Store};
+use xuancai_store::{JobRecord, JobState, NewJob, Store};
 
 use super::AppState;
 use super::photos::owned;
 use crate::crypto::DataKey;
 use crate::error::ApiError;
-use crate::privacy::{Active, permit};
+use crate::privacy::{Active, consent_state};
 use crate::studio::JobRequest;
+use crate::studio::run::pack_key;
 use crate::studio::worker::{JobResult, open_request};
 
 /// How often an event stream looks at its job.
@@ -46,14 +46,18 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> Value {
         .as_deref()
         .and_then(|r| serde_json::from_slice::<JobResult>(r).ok())
         .map(|r| {
-            let base = format!("/api/v1/photos/{}", r.photo);
-            json!({
-                "photo": r.photo,
-                "format": r.format,
-                "model": r.model,
-                "notes": r.notes,
-                "urls": { "photo": base, "original": format!("{base}/original"), "thumbnail": format!("{base}/thumbnail") },
-            })
+            let urls = match &r.photo {
+                Some(photo) => {
+                    let base = format!("/api/v1/photos/{photo}");
+                    json!({ "photo": base, "original": format!("{base}/original"), "thumbnail": format!("{base}/thumbnail") })
+                }
+                None => json!({ "download": format!("/api/v1/jobs/{id}/download") }),
+            };
+            let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                m.insert("urls".into(), urls);
+            }
+            v
         });
     let error = j
         .error_code
@@ -86,8 +90,13 @@ pub async fn create<S: Store>(
         message: format!("{e}: send {{\"kind\": \"cutout\" | \"sticker\", \"photo\": \"p_…\", …}}"),
     })?;
     let user = session.user;
-    // Editing the user's own photos is the contract's purpose (§4.3.3).
-    permit(&state, &user, Purpose::Studio).await?;
+    // Editing the user's own photos is the contract's purpose (§4.3.3); a
+    // face swap needs the separate face consent too (CON-3), asked for by
+    // the `consent_required` answer naming `faces`.
+    let consents = consent_state(&state, &user).await?;
+    if let Some(p) = request.purposes().iter().find(|p| !consents.allows(**p)) {
+        return Err(ApiError::ConsentRequired { purpose: p.key() });
+    }
     request.parse()?;
     for p in request.photos() {
         owned(&state, &user, p)
@@ -118,10 +127,6 @@ pub async fn create<S: Store>(
         created_at: state.now(),
     };
     state.store.enqueue(&job).await?;
-    if let JobRequest::Sticker(s) = &request {
-        let name = s.template.as_deref().unwrap_or(super::templates::PLAIN);
-        super::templates::record_use(&state, &user, name).await?;
-    }
     state.job_wake.notify_one();
     tracing::info!(job = %job.id, kind = %job.kind, "job queued");
     let record = state.store.job(&user, &job.id).await?.ok_or(ApiError::NotFound)?;
@@ -191,4 +196,33 @@ pub async fn events<S: Store>(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// `GET /api/v1/jobs/{id}/download`: a finished pack job's ZIP.
+pub async fn download<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = owned_job(&state, &session.user, &id).await?;
+    if job.kind != "pack" || job.state != JobState::Done {
+        return Err(ApiError::NotFound);
+    }
+    let key = state.data_key(&session.user).await?;
+    let zip = match state.blobs.get(&pack_key(&session.user, &job.id), &key).await {
+        Ok(z) => z,
+        Err(crate::blobs::BlobError::NotFound) => return Err(ApiError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let mut resp = axum::body::Body::from(zip).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"xuancai-pack-{}.zip\"", job.id)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
 }

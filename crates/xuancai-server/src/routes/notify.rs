@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::UserId;
 use xuancai_domain::privacy::{Category, Purpose};
-use xuancai_store::{ConsentRecord, DisclosureRecord, InboxItem, PushToken, Store, Subject};
+use xuancai_store::{ConsentRecord, InboxItem, PushToken, Store, Subject};
 
 use super::AppState;
 use super::requests::hex;
@@ -258,17 +258,14 @@ pub async fn send<S: Store>(
                 match state.web_push.send(&token, payload.as_bytes()).await {
                     Ok(()) => {
                         pushed += 1;
-                        state
-                            .store
-                            .record_disclosure(&DisclosureRecord {
-                                id: random::<16>(),
-                                user,
-                                recipient: state.web_push.key().into(),
-                                purpose: Purpose::Push.key().into(),
-                                categories: Category::PushToken.key().into(),
-                                at: now,
-                            })
-                            .await?;
+                        crate::privacy::disclose(
+                            &state,
+                            user,
+                            state.web_push.key(),
+                            Purpose::Push,
+                            &[Category::PushToken],
+                        )
+                        .await?;
                     }
                     Err(e) => tracing::warn!(%user, error = %e, "push failed"),
                 }

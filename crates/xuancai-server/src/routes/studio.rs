@@ -13,11 +13,12 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "POST",
             "/api/v1/jobs",
             "studio",
-            "Queue a studio job on a stored photo: cutout (background replacement) or sticker",
+            "Queue a studio job on stored photos: cutout (background replacement), face swap \
+             (face consent and the subjects' affirmation; labelled as AI-generated), sticker or sticker pack",
         )
         .json()
         .ok(202)
-        .keeps("IMG-2 IMG-4"),
+        .keeps("IMG-2 IMG-3 IMG-4 IMG-5 CON-3"),
         post(jobs::create::<S>),
     )
     .add(
@@ -43,6 +44,16 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .keeps("IMG-2 SEC-6"),
         get(jobs::events::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/jobs/{id}/download",
+            "studio",
+            "A finished sticker-pack job's ZIP, in the platform's import layout",
+        )
+        .keeps("IMG-4 SEC-6"),
+        get(jobs::download::<S>),
     )
     .add(
         doc(

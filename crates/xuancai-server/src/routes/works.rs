@@ -8,6 +8,7 @@
 //! current share token (changing the link kills the old one); private — the
 //! owner. Anyone else is told it does not exist (404).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -87,8 +88,24 @@ pub async fn visible<S: Store>(
     if ok { Ok(w) } else { Err(ApiError::NotFound) }
 }
 
+/// DATA-3: authors as shown beside their content, each looked up once per
+/// request (a feed page names the same few people many times).
+#[derive(Debug, Default)]
+pub struct Authors(HashMap<UserId, Value>);
+
+impl Authors {
+    pub async fn get<S: Store>(&mut self, state: &AppState<S>, user: &UserId) -> Value {
+        if let Some(v) = self.0.get(user) {
+            return v.clone();
+        }
+        let v = author(state, user).await;
+        self.0.insert(*user, v.clone());
+        v
+    }
+}
+
 /// DATA-3: the author as shown beside their content.
-pub async fn author<S: Store>(state: &AppState<S>, user: &UserId) -> Value {
+async fn author<S: Store>(state: &AppState<S>, user: &UserId) -> Value {
     let profile = state.store.profile(user).await.ok().flatten();
     let nickname = match (&profile, state.data_key(user).await) {
         (Some(p), Ok(key)) => super::me::decrypt_text(&key, p.nickname_ciphertext.as_ref()),
@@ -100,7 +117,12 @@ pub async fn author<S: Store>(state: &AppState<S>, user: &UserId) -> Value {
     json!({ "id": user.to_string(), "nickname": nickname.unwrap_or_else(|| "炫彩用户".into()), "avatar": avatar })
 }
 
-pub async fn work_json<S: Store>(state: &AppState<S>, w: &WorkRecord, viewer: Option<&UserId>) -> Value {
+pub async fn work_json<S: Store>(
+    state: &AppState<S>,
+    w: &WorkRecord,
+    viewer: Option<&UserId>,
+    authors: &mut Authors,
+) -> Value {
     let id = w.id.to_string();
     let mine = viewer == Some(&w.owner);
     let share = (mine && w.visibility == Visibility::Link).then(|| share_token(state, w));
@@ -117,7 +139,7 @@ pub async fn work_json<S: Store>(state: &AppState<S>, w: &WorkRecord, viewer: Op
         "height": w.height,
         "created_at": w.created_at,
         "updated_at": w.updated_at,
-        "author": author(state, &w.owner).await,
+        "author": authors.get(state, &w.owner).await,
         "mine": mine,
         "share_url": share.map(|t| format!("/api/v1/works/{id}?share={t}")),
         "urls": { "self": format!("/api/v1/works/{id}"), "image": image, "comments": format!("/api/v1/works/{id}/comments") },
@@ -194,7 +216,7 @@ pub async fn create<S: Store>(
     tracing::info!(work = %work.id, visibility = work.visibility.as_str(), "work saved");
     Ok((
         StatusCode::CREATED,
-        Json(work_json(&state, &work, Some(&user)).await),
+        Json(work_json(&state, &work, Some(&user), &mut Authors::default()).await),
     )
         .into_response())
 }
@@ -215,8 +237,9 @@ pub async fn feed<S: Store>(
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let works = state.store.public_works(q.before, limit).await?;
     let mut items = Vec::with_capacity(works.len());
+    let mut authors = Authors::default();
     for w in &works {
-        items.push(work_json(&state, w, viewer.0.as_ref()).await);
+        items.push(work_json(&state, w, viewer.0.as_ref(), &mut authors).await);
     }
     let next = (works.len() == limit as usize)
         .then(|| works.last().map(|w| w.created_at))
@@ -231,8 +254,9 @@ pub async fn mine<S: Store>(
 ) -> Result<Json<Value>, ApiError> {
     let works = state.store.user_works(&session.user, true, 200).await?;
     let mut items = Vec::with_capacity(works.len());
+    let mut authors = Authors::default();
     for w in &works {
-        items.push(work_json(&state, w, Some(&session.user)).await);
+        items.push(work_json(&state, w, Some(&session.user), &mut authors).await);
     }
     Ok(Json(json!({ "items": items })))
 }
@@ -249,11 +273,12 @@ pub async fn user_page<S: Store>(
         return Err(ApiError::NotFound);
     }
     let mut items = Vec::with_capacity(works.len());
+    let mut authors = Authors::default();
     for w in &works {
-        items.push(work_json(&state, w, viewer.0.as_ref()).await);
+        items.push(work_json(&state, w, viewer.0.as_ref(), &mut authors).await);
     }
     Ok(Json(
-        json!({ "author": author(&state, &user).await, "items": items }),
+        json!({ "author": authors.get(&state, &user).await, "items": items }),
     ))
 }
 
@@ -303,7 +328,9 @@ pub async fn get_one<S: Store>(
     Query(q): Query<ShareQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let w = visible(&state, viewer.0.as_ref(), &id, q.share.as_deref()).await?;
-    Ok(Json(work_json(&state, &w, viewer.0.as_ref()).await))
+    Ok(Json(
+        work_json(&state, &w, viewer.0.as_ref(), &mut Authors::default()).await,
+    ))
 }
 
 /// The work's image. Not cached by shared caches: a deleted or hidden work
@@ -360,7 +387,9 @@ pub async fn update<S: Store>(
         .update_work(&session.user, &id, &title, visibility, version, state.now())
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(work_json(&state, &w, Some(&session.user)).await))
+    Ok(Json(
+        work_json(&state, &w, Some(&session.user), &mut Authors::default()).await,
+    ))
 }
 
 /// delete the work everywhere at once: the row and its comments in one

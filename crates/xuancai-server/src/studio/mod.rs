@@ -1,21 +1,30 @@
 //! The studio on the server (issue 7): cutout, background replacement
-//! (IMG-2) and stickers (IMG-4) run as jobs on the user's stored photos.
+//! (IMG-2), face swap (IMG-3), stickers and packs (IMG-4) run as jobs on
+//! the user's stored photos.
 //!
 //! - [`spec`]: what a client may ask for, parsed before it is queued;
 //! - [`worker`]: the workers that claim jobs from the database queue under
-//!   a lease, run them with bounded concurrency and store the results as
-//!   new photos in the user's library;
-//! - [`Engines`]: the models and the font, loaded once per process on first
-//!   use and shared by every worker.
+//!   a lease, with bounded concurrency;
+//! - [`run`]: one job — its inputs read from the owner's library, the
+//!   engine run on a blocking thread, the result stored as a new photo (or,
+//!   for a pack, a ZIP to download);
+//! - [`external`]: third-party image APIs (IMG-5), off by default;
+//! - [`Engines`]: the models, the font and the labeller, loaded once per
+//!   process on first use and shared by every worker.
 
 use std::sync::{Arc, Mutex};
 
+use xuancai_aigc::Labeller;
 use xuancai_imaging::text::Font;
 use xuancai_stickers::Maker;
 use xuancai_vision::{AssetDir, Studio};
 
+pub mod external;
+pub mod run;
 pub mod spec;
 pub mod worker;
+
+pub use external::ImageProcessor;
 
 pub use spec::{Job, JobRequest};
 pub use worker::JobError;
@@ -28,16 +37,43 @@ pub struct Engines {
     threads: usize,
     studio: Mutex<Option<Arc<Studio>>>,
     maker: Mutex<Option<Arc<Maker>>>,
+    labeller: Mutex<Option<Arc<Labeller>>>,
+    processor: Option<Arc<dyn ImageProcessor>>,
 }
 
 impl Engines {
-    pub fn new(assets: AssetDir, threads: usize) -> Self {
+    pub fn new(assets: AssetDir, threads: usize, processor: Option<Arc<dyn ImageProcessor>>) -> Self {
         Self {
             assets,
             threads: threads.max(1),
             studio: Mutex::new(None),
             maker: Mutex::new(None),
+            labeller: Mutex::new(None),
+            processor,
         }
+    }
+
+    /// The external image API cutouts go to, if the operator configured one (IMG-5).
+    pub fn processor(&self) -> Option<&Arc<dyn ImageProcessor>> {
+        self.processor.as_ref()
+    }
+
+    fn font(&self) -> Result<Font, JobError> {
+        let path = self.assets.font().map_err(JobError::from)?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| JobError::internal(format!("reading the font {}: {e}", path.display())))?;
+        Font::from_bytes(bytes).map_err(|e| JobError::internal(format!("the font: {e}")))
+    }
+
+    /// The AI-content labeller (IMG-3). Blocking.
+    pub fn labeller(&self) -> Result<Arc<Labeller>, JobError> {
+        let mut slot = self.labeller.lock().map_err(|_| Self::poisoned())?;
+        if let Some(l) = slot.as_ref() {
+            return Ok(l.clone());
+        }
+        let labeller = Arc::new(Labeller::new(self.font()?));
+        *slot = Some(labeller.clone());
+        Ok(labeller)
     }
 
     fn poisoned() -> JobError {
@@ -64,11 +100,7 @@ impl Engines {
         if let Some(m) = slot.as_ref() {
             return Ok(m.clone());
         }
-        let path = self.assets.font().map_err(JobError::from)?;
-        let bytes = std::fs::read(&path)
-            .map_err(|e| JobError::internal(format!("reading the font {}: {e}", path.display())))?;
-        let font = Font::from_bytes(bytes).map_err(|e| JobError::internal(format!("the font: {e}")))?;
-        let maker = Arc::new(Maker::new(font, Some(self.studio()?)));
+        let maker = Arc::new(Maker::new(self.font()?, Some(self.studio()?)));
         *slot = Some(maker.clone());
         Ok(maker)
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use xuancai_domain::PhotoId;
+use xuancai_domain::privacy::Purpose;
 use xuancai_imaging::compose;
 use xuancai_stickers::anim::Effect;
 use xuancai_stickers::caption::TextStyle;
@@ -28,6 +29,11 @@ pub enum JobRequest {
     Cutout(CutoutRequest),
     /// IMG-4: a sticker for a messaging platform.
     Sticker(StickerRequest),
+    /// IMG-3: a face from one photo onto the faces of another (needs the
+    /// face consent, CON-3, and the affirmation that the people agreed).
+    FaceSwap(FaceSwapRequest),
+    /// IMG-4: a sticker pack for a platform, one sticker per photo, as a ZIP.
+    Pack(PackRequest),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,6 +88,71 @@ pub struct StickerRequest {
     pub model: Option<String>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceSwapRequest {
+    /// The photo whose face is used.
+    pub source: String,
+    /// The photo whose faces are replaced.
+    pub target: String,
+    /// The user affirms that every person whose face is in either photo
+    /// agreed to this edit (the deep-synthesis provisions, IMG-3).
+    #[serde(default)]
+    pub subject_consent: bool,
+    /// Which face of the source, left to right from 0 (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_face: Option<usize>,
+    /// Which face of the target, left to right from 0; absent: the largest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_face: Option<usize>,
+    /// Every face of the target.
+    #[serde(default)]
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackRequest {
+    /// One sticker per photo, in this order.
+    pub photos: Vec<String>,
+    /// `whatsapp` (default), `telegram`, `signal` or `wechat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The pack's name as the messaging app shows it.
+    pub name: String,
+    /// Default: the user's nickname is not used; "炫彩".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// 1–3 emojis for every sticker (default 🙂).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<String>,
+    /// As for a sticker: one look for every sticker of the pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub animate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+}
+
+/// Which faces of the target a swap replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetFaces {
+    Largest,
+    Index(usize),
+    All,
+}
+
+/// Why a face swap is refused without the affirmation.
+pub const SUBJECT_CONSENT: &str = "face swap needs \"subject_consent\": true — by sending it you affirm that \
+every person whose face is in the source or the target photo agreed to this edit (the deep-synthesis \
+provisions require the consent of the people whose faces are edited)";
+
+/// Longest pack name, characters.
+pub const MAX_PACK_NAME: usize = 128;
+
 /// A background, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BackgroundChoice {
@@ -104,6 +175,22 @@ pub enum Job {
     Sticker {
         photo: PhotoId,
         platform: Platform,
+        template: Box<Template>,
+        texts: BTreeMap<String, String>,
+        model: ModelChoice,
+    },
+    FaceSwap {
+        source: PhotoId,
+        target: PhotoId,
+        source_face: usize,
+        faces: TargetFaces,
+    },
+    Pack {
+        photos: Vec<PhotoId>,
+        platform: Platform,
+        name: String,
+        publisher: String,
+        emojis: Vec<String>,
         template: Box<Template>,
         texts: BTreeMap<String, String>,
         model: ModelChoice,
@@ -141,6 +228,26 @@ impl JobRequest {
         match self {
             Self::Cutout(_) => "cutout",
             Self::Sticker(_) => "sticker",
+            Self::FaceSwap(_) => FACE_SWAP,
+            Self::Pack(_) => "pack",
+        }
+    }
+
+    /// The purposes the job processes for: the studio (the contract,
+    /// §4.3.3) and, for a face swap, faces (a separate consent, CON-3).
+    pub fn purposes(&self) -> &'static [Purpose] {
+        match self {
+            Self::FaceSwap(_) => &[Purpose::Studio, Purpose::Faces],
+            _ => &[Purpose::Studio],
+        }
+    }
+
+    /// The template whose use this job counts (IMG-4 recommendations).
+    pub fn template(&self) -> Option<&str> {
+        match self {
+            Self::Sticker(s) => Some(s.template.as_deref().unwrap_or(crate::routes::templates::PLAIN)),
+            Self::Pack(p) => Some(p.template.as_deref().unwrap_or(crate::routes::templates::PLAIN)),
+            Self::Cutout(_) | Self::FaceSwap(_) => None,
         }
     }
 
@@ -155,6 +262,8 @@ impl JobRequest {
                 v
             }
             Self::Sticker(s) => vec![s.photo.as_str()],
+            Self::FaceSwap(f) => vec![f.source.as_str(), f.target.as_str()],
+            Self::Pack(p) => p.photos.iter().map(String::as_str).collect(),
         }
     }
 
@@ -180,55 +289,155 @@ impl JobRequest {
                 shadow: c.shadow,
             }),
             Self::Sticker(s) => {
-                let platform = Platform::parse(s.platform.as_deref().unwrap_or("whatsapp"))
-                    .map_err(|e| invalid(e.to_string()))?;
-                if s.texts.len() > MAX_TEXTS {
-                    return Err(invalid(format!("at most {MAX_TEXTS} texts")));
-                }
-                let mut template = match &s.template {
-                    Some(name) => template::builtin(name).map_err(|e| ApiError::BadRequest {
-                        code: "template_unknown",
-                        message: e.to_string(),
-                    })?,
-                    None => template::sticker(
-                        8.0,
-                        false,
-                        s.caption.as_ref().map(|_| CaptionAt::Bottom),
-                        TextStyle::default(),
-                        None,
-                    ),
-                };
-                let mut texts = BTreeMap::new();
-                for (slot, t) in &s.texts {
-                    if !template.slots().iter().any(|(name, _)| name == slot) {
-                        return Err(invalid(format!("the template has no text slot {slot:?}")));
-                    }
-                    text(slot, t)?;
-                    texts.insert(slot.clone(), t.clone());
-                }
-                if let Some(c) = &s.caption {
-                    text("caption", c)?;
-                    let slot = template
-                        .slots()
-                        .first()
-                        .map(|(name, _)| name.to_string())
-                        .unwrap_or_else(|| "caption".into());
-                    texts.entry(slot).or_insert_with(|| c.clone());
-                }
-                if let Some(a) = &s.animate {
-                    let effect = Effect::parse(a).map_err(|e| invalid(e.to_string()))?;
-                    template.animation = Some(AnimationSpec { effect });
-                }
+                let (template, texts) = look(
+                    s.template.as_deref(),
+                    s.caption.as_deref(),
+                    &s.texts,
+                    s.animate.as_deref(),
+                )?;
                 Ok(Job::Sticker {
                     photo: photo_id(&s.photo)?,
-                    platform,
+                    platform: platform(s.platform.as_deref())?,
                     template: Box::new(template),
                     texts,
                     model: model(s.model.as_deref())?,
                 })
             }
+            Self::FaceSwap(f) => {
+                if !f.subject_consent {
+                    return Err(ApiError::Unprocessable {
+                        code: "subject_consent_required",
+                        message: SUBJECT_CONSENT.into(),
+                    });
+                }
+                let faces = match (f.all, f.target_face) {
+                    (true, Some(_)) => return Err(invalid("give \"all\" or \"target_face\", not both")),
+                    (true, None) => TargetFaces::All,
+                    (false, Some(i)) => TargetFaces::Index(i),
+                    (false, None) => TargetFaces::Largest,
+                };
+                Ok(Job::FaceSwap {
+                    source: photo_id(&f.source)?,
+                    target: photo_id(&f.target)?,
+                    source_face: f.source_face.unwrap_or(0),
+                    faces,
+                })
+            }
+            Self::Pack(p) => {
+                let platform = platform(p.platform.as_deref())?;
+                let (min, max) = (platform.rules().pack_min.max(1), platform.rules().pack_max);
+                if p.photos.len() < min || p.photos.len() > max {
+                    return Err(invalid(format!(
+                        "a {} pack holds {min} to {max} stickers; {} photos were given",
+                        platform.name(),
+                        p.photos.len()
+                    )));
+                }
+                let photos = p
+                    .photos
+                    .iter()
+                    .map(|s| photo_id(s))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let name = p.name.trim();
+                if name.is_empty()
+                    || name.chars().count() > MAX_PACK_NAME
+                    || name.chars().any(char::is_control)
+                {
+                    return Err(invalid(format!(
+                        "the pack name is 1 to {MAX_PACK_NAME} characters"
+                    )));
+                }
+                let publisher = p.publisher.as_deref().map_or("炫彩", str::trim);
+                if publisher.is_empty()
+                    || publisher.chars().count() > MAX_PACK_NAME
+                    || publisher.chars().any(char::is_control)
+                {
+                    return Err(invalid(format!(
+                        "the publisher is 1 to {MAX_PACK_NAME} characters"
+                    )));
+                }
+                let emojis = if p.emojis.is_empty() {
+                    vec!["🙂".to_string()]
+                } else {
+                    p.emojis.clone()
+                };
+                if emojis.len() > 3 || emojis.iter().any(|e| e.is_empty() || e.chars().count() > 8) {
+                    return Err(invalid("give 1 to 3 emojis"));
+                }
+                let (template, texts) = look(
+                    p.template.as_deref(),
+                    p.caption.as_deref(),
+                    &BTreeMap::new(),
+                    p.animate.as_deref(),
+                )?;
+                Ok(Job::Pack {
+                    photos,
+                    platform,
+                    name: name.to_string(),
+                    publisher: publisher.to_string(),
+                    emojis,
+                    template: Box::new(template),
+                    texts,
+                    model: model(p.model.as_deref())?,
+                })
+            }
         }
     }
+}
+
+/// The kind of face-swap jobs (CON-4 cancels them on withdrawal).
+pub const FACE_SWAP: &str = "face_swap";
+
+fn platform(s: Option<&str>) -> Result<Platform, ApiError> {
+    Platform::parse(s.unwrap_or("whatsapp")).map_err(|e| invalid(e.to_string()))
+}
+
+/// A sticker's look: the template (built-in, or the plain cut-out sticker)
+/// with its texts and animation.
+fn look(
+    name: Option<&str>,
+    caption: Option<&str>,
+    slots: &BTreeMap<String, String>,
+    animate: Option<&str>,
+) -> Result<(Template, BTreeMap<String, String>), ApiError> {
+    if slots.len() > MAX_TEXTS {
+        return Err(invalid(format!("at most {MAX_TEXTS} texts")));
+    }
+    let mut template = match name {
+        Some(name) => template::builtin(name).map_err(|e| ApiError::BadRequest {
+            code: "template_unknown",
+            message: e.to_string(),
+        })?,
+        None => template::sticker(
+            8.0,
+            false,
+            caption.map(|_| CaptionAt::Bottom),
+            TextStyle::default(),
+            None,
+        ),
+    };
+    let mut texts = BTreeMap::new();
+    for (slot, t) in slots {
+        if !template.slots().iter().any(|(name, _)| name == slot) {
+            return Err(invalid(format!("the template has no text slot {slot:?}")));
+        }
+        text(slot, t)?;
+        texts.insert(slot.clone(), t.clone());
+    }
+    if let Some(c) = caption {
+        text("caption", c)?;
+        let slot = template
+            .slots()
+            .first()
+            .map(|(name, _)| name.to_string())
+            .unwrap_or_else(|| "caption".into());
+        texts.entry(slot).or_insert_with(|| c.to_string());
+    }
+    if let Some(a) = animate {
+        let effect = Effect::parse(a).map_err(|e| invalid(e.to_string()))?;
+        template.animation = Some(AnimationSpec { effect });
+    }
+    Ok((template, texts))
 }
 
 #[cfg(test)]
@@ -270,6 +479,40 @@ mod tests {
             ),
             "{j:?}"
         );
+        let j = parse(&format!(
+            r#"{{"kind":"face_swap","source":"{p}","target":"{p}","subject_consent":true,"target_face":2}}"#
+        ));
+        assert!(
+            matches!(
+                j,
+                Ok(Job::FaceSwap {
+                    source_face: 0,
+                    faces: TargetFaces::Index(2),
+                    ..
+                })
+            ),
+            "{j:?}"
+        );
+        let j = parse(&format!(
+            r#"{{"kind":"pack","photos":["{p}","{p}"],"name":" 我的表情 ","platform":"telegram"}}"#
+        ));
+        match j {
+            Ok(Job::Pack {
+                photos,
+                platform,
+                name,
+                publisher,
+                emojis,
+                ..
+            }) => {
+                assert_eq!(
+                    (photos.len(), platform, name.as_str(), publisher.as_str()),
+                    (2, Platform::Telegram, "我的表情", "炫彩")
+                );
+                assert_eq!(emojis, vec!["🙂".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -309,6 +552,39 @@ mod tests {
                 "invalid_job",
             ),
             (format!(r#"{{"kind":"paint","photo":"{p}"}}"#), "invalid_job"),
+            (
+                format!(r#"{{"kind":"face_swap","source":"{p}","target":"{p}"}}"#),
+                "subject_consent_required",
+            ),
+            (
+                format!(
+                    r#"{{"kind":"face_swap","source":"{p}","target":"{p}","subject_consent":true,"all":true,"target_face":1}}"#
+                ),
+                "invalid_job",
+            ),
+            (
+                format!(r#"{{"kind":"pack","photos":[],"name":"x"}}"#),
+                "invalid_job",
+            ),
+            (
+                format!(
+                    r#"{{"kind":"pack","photos":[{}],"name":"x"}}"#,
+                    vec![format!("\"{p}\""); 31].join(",")
+                ),
+                "invalid_job",
+            ),
+            (
+                format!(r#"{{"kind":"pack","photos":["{p}"],"name":"  "}}"#),
+                "invalid_job",
+            ),
+            (
+                format!(r#"{{"kind":"pack","photos":["{p}"],"name":"x","emojis":["a","b","c","d"]}}"#),
+                "invalid_job",
+            ),
+            (
+                format!(r#"{{"kind":"pack","photos":["{p}"],"name":"x","template":"nope"}}"#),
+                "template_unknown",
+            ),
         ] {
             let e = parse(&json).expect_err(&json);
             assert_eq!(e.status_and_code().1, code, "{json}: {e}");

@@ -14,18 +14,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
-use xuancai_domain::PhotoId;
-use xuancai_imaging::compose::{Background, ShadowOptions};
-use xuancai_imaging::decode::{self, DecodeLimits};
-use xuancai_imaging::encode::OutputFormat;
 use xuancai_store::{JobFailure, JobRecord, Store};
-use xuancai_vision::{CutoutOptions, Segmentation};
 
-use super::spec::{BackgroundChoice, Job, JobRequest};
+use super::spec::JobRequest;
 use crate::crypto::DataKey;
 use crate::error::ApiError;
 use crate::routes::AppState;
-use crate::routes::photos::{Variant, add_photo};
 
 /// Why a job failed, with a stable code; `retry` when another attempt may
 /// succeed (storage or engine trouble), not when the input is at fault.
@@ -45,6 +39,15 @@ impl JobError {
         }
     }
 
+    /// Trouble another attempt may mend (a processor that is down).
+    pub fn retryable(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            retry: true,
+        }
+    }
+
     pub fn permanent(code: &str, message: impl Into<String>) -> Self {
         Self {
             code: code.into(),
@@ -56,7 +59,12 @@ impl JobError {
     fn from_code(code: &str, message: String) -> Self {
         let retry = matches!(
             code,
-            "model_unavailable" | "runtime_unavailable" | "inference_failed" | "internal" | "io_error"
+            "model_unavailable"
+                | "runtime_unavailable"
+                | "inference_failed"
+                | "internal"
+                | "io_error"
+                | "processor_unavailable"
         );
         Self {
             code: code.into(),
@@ -106,12 +114,28 @@ impl From<crate::blobs::BlobError> for JobError {
 }
 
 /// What a finished job produced (stored as JSON with the job).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobResult {
-    /// The new photo in the user's library.
-    pub photo: String,
-    /// `png`, `jpeg`, `webp` or `gif`.
+    /// The new photo in the user's library (every kind but packs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
+    /// `png`, `jpeg`, `webp`, `gif` or, for a pack, `zip`.
     pub format: String,
+    /// A pack: the ZIP's size; it downloads from the job's `download` URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// A pack: how many stickers it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stickers: Option<usize>,
+    /// A face swap: the target's faces replaced (left to right from 0), and
+    /// that the result carries the AI-content labels (IMG-3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faces: Vec<usize>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ai_labelled: bool,
+    /// The processor the photo was sent to (IMG-5), when not processed here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processor: Option<String>,
     /// The segmentation model the cutout chose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
@@ -209,7 +233,7 @@ async fn work_in_span<S: Store>(
         }
     };
     let outcome = tokio::select! {
-        r = execute(state, &job, &progress) => r,
+        r = super::run::execute(state, &job, &progress) => r,
         () = heartbeat => {
             tracing::warn!("lost the job's lease; another worker has it");
             return Ok(());
@@ -221,7 +245,7 @@ async fn work_in_span<S: Store>(
             let json =
                 serde_json::to_vec(&result).map_err(|e| xuancai_store::StoreError::Backend(e.to_string()))?;
             if state.store.complete(&job.id, worker, &json, now).await? {
-                tracing::info!(photo = %result.photo, "job done");
+                tracing::info!(photo = ?result.photo, "job done");
             }
         }
         Err(e) => {
@@ -245,145 +269,4 @@ pub fn open_request(job: &JobRecord, key: &DataKey) -> Result<JobRequest, JobErr
         .decrypt(&job.params)
         .map_err(|_| JobError::permanent("job_corrupt", "the job's parameters do not decrypt"))?;
     serde_json::from_slice(&plain).map_err(|e| JobError::permanent("job_corrupt", e.to_string()))
-}
-
-fn model_name(m: Segmentation) -> String {
-    match m {
-        Segmentation::Portrait => "portrait".into(),
-        Segmentation::General => "general".into(),
-    }
-}
-
-async fn execute<S: Store>(
-    state: &AppState<S>,
-    job: &JobRecord,
-    progress: &AtomicU8,
-) -> Result<JobResult, JobError> {
-    let key = state.data_key(&job.user).await?;
-    let request = open_request(job, &key)?;
-    let parsed = request.parse()?;
-    // The result's id comes from the job's: a retry after a crash finds it.
-    let result_id = PhotoId::from_bytes(*job.id.as_bytes());
-    if let Some(done) = state.store.photo(&job.user, &result_id).await? {
-        tracing::info!("the result was stored by an earlier attempt");
-        return Ok(JobResult {
-            photo: done.id.to_string(),
-            format: done.mime.trim_start_matches("image/").to_string(),
-            model: None,
-            notes: vec!["stored by an earlier attempt".into()],
-        });
-    }
-    let source = match &parsed {
-        Job::Cutout { photo, .. } | Job::Sticker { photo, .. } => *photo,
-    };
-    let bytes = read_photo(state, job, &key, &source).await?;
-    progress.store(20, Ordering::Relaxed);
-    let limits = DecodeLimits {
-        max_bytes: state.config.max_upload_bytes,
-        max_pixels: state.config.max_upload_pixels,
-    };
-    let engines = state.engines.clone();
-    let made = match parsed {
-        Job::Cutout {
-            background,
-            model,
-            crop,
-            shadow,
-            ..
-        } => {
-            let background = match background {
-                BackgroundChoice::Transparent => Background::Transparent,
-                BackgroundChoice::Color(c) => Background::Color(c),
-                BackgroundChoice::Blur(r) => Background::Blur(r),
-                BackgroundChoice::Photo(id) => {
-                    let bg = read_photo(state, job, &key, &id).await?;
-                    let l = limits;
-                    let image = tokio::task::spawn_blocking(move || decode::decode(&bg, &l))
-                        .await
-                        .map_err(|e| JobError::internal(e.to_string()))??;
-                    Background::Image(image.image)
-                }
-            };
-            let format = if matches!(background, Background::Transparent) {
-                OutputFormat::Png
-            } else {
-                OutputFormat::Jpeg
-            };
-            tokio::task::spawn_blocking(move || {
-                let studio = engines.studio()?;
-                let opts = CutoutOptions {
-                    model,
-                    background,
-                    crop_margin: crop.then_some(16),
-                    shadow: shadow.then(ShadowOptions::default),
-                    ..CutoutOptions::default()
-                };
-                let (data, cut) = studio.cutout_bytes(&bytes, &limits, &opts, format)?;
-                Ok::<_, JobError>((
-                    data,
-                    if format == OutputFormat::Png {
-                        "png"
-                    } else {
-                        "jpeg"
-                    },
-                    Some(model_name(cut.model)),
-                    Vec::new(),
-                ))
-            })
-            .await
-            .map_err(|e| JobError::internal(e.to_string()))??
-        }
-        Job::Sticker {
-            platform,
-            template,
-            texts,
-            model,
-            ..
-        } => tokio::task::spawn_blocking(move || {
-            let maker = engines.maker()?;
-            let made = maker.make(&bytes, &template, &texts, platform, model)?;
-            let e = made.export;
-            let mut notes = e.notes;
-            notes.extend(e.sticker.notes);
-            Ok::<_, JobError>((
-                e.sticker.bytes,
-                e.sticker.format,
-                made.model.map(model_name),
-                notes,
-            ))
-        })
-        .await
-        .map_err(|e| JobError::internal(e.to_string()))??,
-    };
-    progress.store(85, Ordering::Relaxed);
-    let (data, format, model, notes) = made;
-    let name = format!(
-        "{}-{}.{}",
-        job.kind,
-        source,
-        if format == "jpeg" { "jpg" } else { format }
-    );
-    let added = add_photo(state, job.user, &key, data, Some(name), result_id).await?;
-    state.fault_point("job-after-result");
-    Ok(JobResult {
-        photo: added.photo.id.to_string(),
-        format: format.to_string(),
-        model,
-        notes,
-    })
-}
-
-/// A photo's original bytes, if the job's owner still has it.
-async fn read_photo<S: Store>(
-    state: &AppState<S>,
-    job: &JobRecord,
-    key: &DataKey,
-    id: &PhotoId,
-) -> Result<Vec<u8>, JobError> {
-    let photo = state
-        .store
-        .photo(&job.user, id)
-        .await?
-        .ok_or_else(|| JobError::permanent("photo_not_found", format!("the photo {id} is gone")))?;
-    Ok(state.blobs.get(&Variant::Original.key(&photo), key).await?)
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_with, testdata};
 
-async fn photo_id(app: &TestApp, token: &str, name: &str) -> String {
+pub async fn photo_id(app: &TestApp, token: &str, name: &str) -> String {
     let r = app.upload(token, name, testdata(name)).await;
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap_or_default();
@@ -20,7 +20,7 @@ async fn photo_id(app: &TestApp, token: &str, name: &str) -> String {
 }
 
 /// Poll until the job is done or failed (the models take a second or two).
-async fn settle(app: &TestApp, token: &str, id: &str) -> Value {
+pub async fn settle(app: &TestApp, token: &str, id: &str) -> Value {
     for _ in 0..600 {
         let j = app
             .json("GET", &format!("/api/v1/jobs/{id}"), token, None, 200)
@@ -33,7 +33,7 @@ async fn settle(app: &TestApp, token: &str, id: &str) -> Value {
     panic!("job {id} did not finish in 60 s");
 }
 
-async fn bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
+pub async fn bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
     let r = app.call("GET", path, Some(token), None).await;
     assert_eq!(r.status(), 200, "{path}");
     r.bytes().await.unwrap_or_else(|e| panic!("{e}")).to_vec()

@@ -4,9 +4,11 @@
 
 mod albums;
 mod auth;
+mod faceswap;
 mod helpers;
 mod jobs;
 mod ohttp;
+mod packs;
 mod photos;
 mod privacy;
 mod profile;

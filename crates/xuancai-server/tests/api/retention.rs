@@ -233,15 +233,20 @@ async fn ret2_story(backend: Backend) {
             202,
         )
         .await;
-    let job_path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap_or_default());
-    for _ in 0..600 {
-        let j = app.json("GET", &job_path, &token, None, 200).await;
-        if j["state"] == "done" || j["state"] == "failed" {
-            assert_eq!(j["state"], "done", "{j}");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let done = crate::jobs::settle(&app, &token, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    // A sticker pack (its ZIP is a blob under the user's prefix).
+    let pack = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &token,
+            Some(&json!({ "kind": "pack", "photos": [photo], "platform": "telegram", "name": "注销测试表情包" })),
+            202,
+        )
+        .await;
+    let done = crate::jobs::settle(&app, &token, pack["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "done", "{done}");
     let work = app
         .json(
             "POST",
@@ -275,6 +280,10 @@ async fn ret2_story(backend: Backend) {
         "the scan sees the user before"
     );
     assert!(keys.iter().any(|k| k.contains(&user_id)), "and their blobs");
+    assert!(
+        keys.iter().any(|k| k.contains(&format!("{user_id}/packs/"))),
+        "the pack's ZIP among them"
+    );
 
     // ACC-6: preview, then confirm with a fresh code and both confirmations.
     let preview = app
@@ -348,6 +357,7 @@ async fn ret2_story(backend: Backend) {
         ("device id", b"860000000000001".to_vec()),
         ("push endpoint", b"device-secret-endpoint".to_vec()),
         ("sticker caption", "注销测试贴纸".as_bytes().to_vec()),
+        ("pack name", "注销测试表情包".as_bytes().to_vec()),
         ("comment", "注销测试评论".as_bytes().to_vec()),
         ("blessing", "注销测试祝福".as_bytes().to_vec()),
     ] {

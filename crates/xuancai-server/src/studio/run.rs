@@ -1,0 +1,523 @@
+//! One job, run: its inputs read from the owner's library, the engine run
+//! on a blocking thread (one decoded photo at a time per worker), the result
+//! stored — a new photo, or for a pack a ZIP under the owner's prefix.
+//!
+//! The result's id comes from the job's, so an attempt after a crash finds
+//! what an earlier one stored and does not store it twice.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use xuancai_aigc::{Labeller, Provenance};
+use xuancai_domain::privacy::{Category, Purpose};
+use xuancai_domain::{JobId, PhotoId, UserId};
+use xuancai_imaging::RgbaImage;
+use xuancai_imaging::compose::{Background, ShadowOptions};
+use xuancai_imaging::decode::{self, DecodeLimits};
+use xuancai_imaging::encode::{OutputFormat, encode_rgba};
+use xuancai_imaging::resize::{Filter, resize_rgba};
+use xuancai_stickers::pack::{self, Item, PackMeta};
+use xuancai_stickers::preset::{self, Platform};
+use xuancai_stickers::template::Template;
+use xuancai_store::{JobRecord, Store};
+use xuancai_vision::faces::Selector;
+use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation, SwapOptions};
+
+use super::spec::{BackgroundChoice, Job, TargetFaces};
+use super::worker::{JobError, JobResult, open_request};
+use crate::crypto::DataKey;
+use crate::privacy::{disclose, permit};
+use crate::routes::AppState;
+use crate::routes::photos::{Variant, add_photo};
+
+impl From<xuancai_aigc::AigcError> for JobError {
+    fn from(e: xuancai_aigc::AigcError) -> Self {
+        Self::permanent(e.code(), e.to_string())
+    }
+}
+
+/// Where a pack job's ZIP is kept (under the owner's prefix: it goes with
+/// the account, RET-2).
+pub fn pack_key(user: &UserId, job: &JobId) -> String {
+    format!("u/{user}/packs/{job}.zip")
+}
+
+/// A result image, before it is stored.
+struct Made {
+    data: Vec<u8>,
+    /// The file extension.
+    ext: &'static str,
+    result: JobResult,
+}
+
+fn blocking_failed(e: tokio::task::JoinError) -> JobError {
+    JobError::internal(format!("the job's thread: {e}"))
+}
+
+fn model_name(m: Segmentation) -> String {
+    match m {
+        Segmentation::Portrait => "portrait".into(),
+        Segmentation::General => "general".into(),
+    }
+}
+
+fn format_name(ext: &str) -> String {
+    if ext == "jpg" { "jpeg" } else { ext }.to_string()
+}
+
+pub async fn execute<S: Store>(
+    state: &AppState<S>,
+    job: &JobRecord,
+    progress: &AtomicU8,
+) -> Result<JobResult, JobError> {
+    let key = state.data_key(&job.user).await?;
+    let request = open_request(job, &key)?;
+    let parsed = request.parse()?;
+    let counted = request.template().map(str::to_string);
+    let faces = matches!(parsed, Job::FaceSwap { .. });
+    if faces {
+        // CON-4: a face job waiting in the queue stops when the consent goes.
+        permit(state, &job.user, Purpose::Faces).await?;
+    }
+    let result_id = PhotoId::from_bytes(*job.id.as_bytes());
+    if let Some(done) = earlier(state, job, &key, &parsed, &result_id).await? {
+        tracing::info!("the result was stored by an earlier attempt");
+        return Ok(done);
+    }
+    let limits = DecodeLimits {
+        max_bytes: state.config.max_upload_bytes,
+        max_pixels: state.config.max_upload_pixels,
+    };
+    let (source, made) = match parsed {
+        Job::Cutout {
+            photo,
+            background,
+            model,
+            crop,
+            shadow,
+        } => {
+            let bytes = read_photo(state, job, &key, &photo).await?;
+            progress.store(20, Ordering::Relaxed);
+            let background = match background {
+                BackgroundChoice::Transparent => Background::Transparent,
+                BackgroundChoice::Color(c) => Background::Color(c),
+                BackgroundChoice::Blur(r) => Background::Blur(r),
+                BackgroundChoice::Photo(id) => {
+                    let bg = read_photo(state, job, &key, &id).await?;
+                    let image = tokio::task::spawn_blocking(move || decode::decode(&bg, &limits))
+                        .await
+                        .map_err(blocking_failed)??;
+                    Background::Image(image.image)
+                }
+            };
+            let opts = CutoutOptions {
+                model,
+                background,
+                crop_margin: crop.then_some(16),
+                shadow: shadow.then(ShadowOptions::default),
+                ..CutoutOptions::default()
+            };
+            let made = match state.engines.processor() {
+                Some(p) => external_cutout(state, job, p.as_ref(), bytes, opts, limits).await?,
+                None => local_cutout(state, bytes, opts, limits).await?,
+            };
+            (photo, made)
+        }
+        Job::Sticker {
+            photo,
+            platform,
+            template,
+            texts,
+            model,
+        } => {
+            let bytes = read_photo(state, job, &key, &photo).await?;
+            progress.store(20, Ordering::Relaxed);
+            let engines = state.engines.clone();
+            let made = tokio::task::spawn_blocking(move || {
+                let made = engines
+                    .maker()?
+                    .make(&bytes, &template, &texts, platform, model)?;
+                let e = made.export;
+                let mut notes = e.notes;
+                notes.extend(e.sticker.notes);
+                Ok::<_, JobError>(Made {
+                    data: e.sticker.bytes,
+                    ext: e.sticker.format,
+                    result: JobResult {
+                        format: e.sticker.format.to_string(),
+                        model: made.model.map(model_name),
+                        notes,
+                        ..JobResult::default()
+                    },
+                })
+            })
+            .await
+            .map_err(blocking_failed)??;
+            (photo, made)
+        }
+        Job::FaceSwap {
+            source,
+            target,
+            source_face,
+            faces,
+        } => {
+            let src = read_photo(state, job, &key, &source).await?;
+            let tgt = read_photo(state, job, &key, &target).await?;
+            progress.store(20, Ordering::Relaxed);
+            let engines = state.engines.clone();
+            let provenance = Provenance {
+                producer: state.config.studio.producer.clone(),
+                produce_id: job.id.to_string(),
+                propagator: None,
+                action: "face swap".into(),
+            };
+            let made = tokio::task::spawn_blocking(move || {
+                face_swap(&engines, &src, &tgt, source_face, faces, &limits, &provenance)
+            })
+            .await
+            .map_err(blocking_failed)??;
+            (target, made)
+        }
+        Job::Pack {
+            photos,
+            platform,
+            name,
+            publisher,
+            emojis,
+            template,
+            texts,
+            model,
+        } => {
+            let look = Look {
+                platform,
+                template: *template,
+                texts,
+                model,
+            };
+            let meta = PackMeta {
+                // WhatsApp's identifier: letters, digits and a few marks.
+                identifier: format!("xuancai_{}", job.id.to_string().trim_start_matches("j_")),
+                name,
+                publisher,
+            };
+            let made = make_pack(state, job, &key, &photos, look, meta, emojis, progress).await?;
+            count_template(state, job, counted.as_deref()).await?;
+            return Ok(made);
+        }
+    };
+    progress.store(85, Ordering::Relaxed);
+    if faces {
+        // CON-4: withdrawn while the swap ran — nothing is stored.
+        permit(state, &job.user, Purpose::Faces).await?;
+    }
+    let name = format!("{}-{source}.{}", job.kind, made.ext);
+    let added = add_photo(state, job.user, &key, made.data, Some(name), result_id).await?;
+    state.fault_point("job-after-result");
+    count_template(state, job, counted.as_deref()).await?;
+    Ok(JobResult {
+        photo: Some(added.photo.id.to_string()),
+        ..made.result
+    })
+}
+
+/// IMG-4, CON-6: a made sticker or pack counts for its template's popularity
+/// (and for the user's own ranking only with personalisation consent).
+async fn count_template<S: Store>(
+    state: &AppState<S>,
+    job: &JobRecord,
+    template: Option<&str>,
+) -> Result<(), JobError> {
+    if let Some(t) = template {
+        crate::routes::templates::record_use(state, &job.user, t).await?;
+    }
+    Ok(())
+}
+
+/// What an earlier attempt of this job stored, if it got that far.
+async fn earlier<S: Store>(
+    state: &AppState<S>,
+    job: &JobRecord,
+    key: &DataKey,
+    parsed: &Job,
+    result_id: &PhotoId,
+) -> Result<Option<JobResult>, JobError> {
+    let again = vec!["stored by an earlier attempt".to_string()];
+    if let Job::Pack { photos, .. } = parsed {
+        return match state.blobs.get(&pack_key(&job.user, &job.id), key).await {
+            Ok(zip) => Ok(Some(JobResult {
+                format: "zip".into(),
+                bytes: Some(zip.len() as u64),
+                stickers: Some(photos.len()),
+                notes: again,
+                ..JobResult::default()
+            })),
+            Err(crate::blobs::BlobError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        };
+    }
+    Ok(state
+        .store
+        .photo(&job.user, result_id)
+        .await?
+        .map(|done| JobResult {
+            photo: Some(done.id.to_string()),
+            format: done.mime.trim_start_matches("image/").to_string(),
+            ai_labelled: matches!(parsed, Job::FaceSwap { .. }),
+            notes: again,
+            ..JobResult::default()
+        }))
+}
+
+/// A photo's original bytes, if the job's owner still has it.
+async fn read_photo<S: Store>(
+    state: &AppState<S>,
+    job: &JobRecord,
+    key: &DataKey,
+    id: &PhotoId,
+) -> Result<Vec<u8>, JobError> {
+    let photo = state
+        .store
+        .photo(&job.user, id)
+        .await?
+        .ok_or_else(|| JobError::permanent("photo_not_found", format!("the photo {id} is gone")))?;
+    Ok(state.blobs.get(&Variant::Original.key(&photo), key).await?)
+}
+
+fn cutout_format(opts: &CutoutOptions) -> OutputFormat {
+    if matches!(opts.background, Background::Transparent) {
+        OutputFormat::Png
+    } else {
+        OutputFormat::Jpeg
+    }
+}
+
+fn ext(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Png => "png",
+        OutputFormat::Jpeg => "jpg",
+        OutputFormat::WebP => "webp",
+    }
+}
+
+/// IMG-2 on this server's models.
+async fn local_cutout<S: Store>(
+    state: &AppState<S>,
+    bytes: Vec<u8>,
+    opts: CutoutOptions,
+    limits: DecodeLimits,
+) -> Result<Made, JobError> {
+    let engines = state.engines.clone();
+    tokio::task::spawn_blocking(move || {
+        let format = cutout_format(&opts);
+        let (data, cut) = engines.studio()?.cutout_bytes(&bytes, &limits, &opts, format)?;
+        Ok(Made {
+            data,
+            ext: ext(format),
+            result: JobResult {
+                format: format_name(ext(format)),
+                model: Some(model_name(cut.model)),
+                ..JobResult::default()
+            },
+        })
+    })
+    .await
+    .map_err(blocking_failed)?
+}
+
+/// IMG-5: the cutout by the configured external API, logged as a disclosure
+/// (DATA-6) before the photo leaves; its alpha is laid on the original's
+/// pixels here and the background, shadow and crop are applied here.
+async fn external_cutout<S: Store>(
+    state: &AppState<S>,
+    job: &JobRecord,
+    processor: &dyn super::ImageProcessor,
+    bytes: Vec<u8>,
+    opts: CutoutOptions,
+    limits: DecodeLimits,
+) -> Result<Made, JobError> {
+    let register = processor.register();
+    disclose(
+        state,
+        job.user,
+        register.key,
+        Purpose::Studio,
+        &[Category::Photos],
+    )
+    .await?;
+    tracing::info!(processor = register.key, "photo sent to the external processor");
+    let answer = processor.cutout(&bytes, "photo").await?;
+    let key = register.key;
+    tokio::task::spawn_blocking(move || {
+        let original = decode::decode(&bytes, &limits)?.image;
+        let cut = decode::decode(&answer, &limits).map_err(|e| {
+            JobError::permanent(
+                "processor_refused",
+                format!("{key} answered with no usable image: {e}"),
+            )
+        })?;
+        let cut = with_alpha_of(original.clone(), &cut.image)?;
+        let (out, _) = xuancai_vision::cutout::finish(&original, cut, &opts)?;
+        let format = cutout_format(&opts);
+        let CutoutImage::Rgba(img) = out else {
+            return Err(JobError::internal("a mask where an image was asked"));
+        };
+        Ok(Made {
+            data: encode_rgba(&img, format)?,
+            ext: ext(format),
+            result: JobResult {
+                format: format_name(ext(format)),
+                processor: Some(key.to_string()),
+                ..JobResult::default()
+            },
+        })
+    })
+    .await
+    .map_err(blocking_failed)?
+}
+
+/// The original's pixels with the alpha of `cut` (resized to the original
+/// when the processor answered at another size).
+fn with_alpha_of(mut original: RgbaImage, cut: &RgbaImage) -> Result<RgbaImage, JobError> {
+    let (w, h) = original.dimensions();
+    let resized;
+    let cut = if cut.dimensions() == (w, h) {
+        cut
+    } else {
+        resized = resize_rgba(cut, w, h, Filter::Bilinear, false)?;
+        &resized
+    };
+    for (o, c) in original.pixels_mut().zip(cut.pixels()) {
+        o.0[3] = c.0[3];
+    }
+    Ok(original)
+}
+
+/// IMG-3: the swap, the visible label, then the AIGC metadata and the
+/// content credentials (CON-3 and the subject's consent were checked first).
+fn face_swap(
+    engines: &super::Engines,
+    src: &[u8],
+    tgt: &[u8],
+    source_face: usize,
+    faces: TargetFaces,
+    limits: &DecodeLimits,
+    provenance: &Provenance,
+) -> Result<Made, JobError> {
+    let studio = engines.studio()?;
+    let labeller: std::sync::Arc<Labeller> = engines.labeller()?;
+    let source = decode::decode(src, limits)?.image;
+    let target = decode::decode(tgt, limits)?.image;
+    let mut opts = SwapOptions {
+        source_face,
+        target: match faces {
+            TargetFaces::Largest => Selector::Largest,
+            TargetFaces::Index(i) => Selector::Index(i),
+            TargetFaces::All => Selector::All,
+        },
+        ..SwapOptions::default()
+    };
+    if faces == TargetFaces::All {
+        // Every face means the small ones too.
+        opts.detect.tile_levels = 1;
+    }
+    let mut swapped = studio.swap(&source, &target, &opts)?;
+    drop((source, target));
+    labeller.mark(&mut swapped.image)?;
+    let format = if swapped.image.pixels().any(|p| p.0[3] < 255) {
+        OutputFormat::Png
+    } else {
+        OutputFormat::Jpeg
+    };
+    let encoded = encode_rgba(&swapped.image, format)?;
+    let data = labeller.finish(&encoded, provenance)?;
+    Ok(Made {
+        data,
+        ext: ext(format),
+        result: JobResult {
+            format: format_name(ext(format)),
+            faces: swapped.swapped.iter().map(|s| s.index).collect(),
+            ai_labelled: true,
+            ..JobResult::default()
+        },
+    })
+}
+
+/// One look for every sticker of a pack.
+struct Look {
+    platform: Platform,
+    template: Template,
+    texts: std::collections::BTreeMap<String, String>,
+    model: ModelChoice,
+}
+
+/// IMG-4: a sticker per photo (one photo in memory at a time), the pack's
+/// files, checked against the platform's rules, stored as a ZIP.
+#[allow(clippy::too_many_arguments)]
+async fn make_pack<S: Store>(
+    state: &AppState<S>,
+    job: &JobRecord,
+    key: &DataKey,
+    photos: &[PhotoId],
+    look: Look,
+    meta: PackMeta,
+    emojis: Vec<String>,
+    progress: &AtomicU8,
+) -> Result<JobResult, JobError> {
+    let look = std::sync::Arc::new(look);
+    let mut items = Vec::with_capacity(photos.len());
+    let mut tray = None;
+    let mut notes = Vec::new();
+    for (i, id) in photos.iter().enumerate() {
+        let bytes = read_photo(state, job, key, id).await?;
+        let engines = state.engines.clone();
+        let l = look.clone();
+        let first = tray.is_none();
+        let (mut export, icon) = tokio::task::spawn_blocking(move || {
+            let made = engines
+                .maker()?
+                .make(&bytes, &l.template, &l.texts, l.platform, l.model)?;
+            let icon = if first {
+                preset::tray_icon(&made.export.frames.frames[0].image, l.platform)?
+            } else {
+                None
+            };
+            Ok::<_, JobError>((made.export, icon))
+        })
+        .await
+        .map_err(blocking_failed)??;
+        // The encoded sticker is all the pack needs; the frames go now.
+        export.frames.frames = Vec::new();
+        notes.extend(export.notes.drain(..).map(|n| format!("{}: {n}", i + 1)));
+        tray = tray.or(icon);
+        items.push(Item {
+            export,
+            emojis: emojis.clone(),
+            accessibility_text: meta.name.clone(),
+        });
+        let done = (i + 1) * 80 / photos.len();
+        progress.store(u8::try_from(10 + done).unwrap_or(90), Ordering::Relaxed);
+    }
+    let platform = look.platform;
+    let count = items.len();
+    let zip = tokio::task::spawn_blocking(move || {
+        let files = pack::build(platform, &meta, &items, tray)?;
+        let violations = pack::validate(&files, platform);
+        if let Some(v) = violations.first() {
+            return Err(JobError::permanent(
+                "pack_invalid",
+                format!("{} [{}]: {}", v.file, v.rule, v.message),
+            ));
+        }
+        Ok(pack::write_zip(&files)?)
+    })
+    .await
+    .map_err(blocking_failed)??;
+    state.blobs.put(&pack_key(&job.user, &job.id), &zip, key).await?;
+    state.fault_point("job-after-result");
+    Ok(JobResult {
+        format: "zip".into(),
+        bytes: Some(zip.len() as u64),
+        stickers: Some(count),
+        notes,
+        ..JobResult::default()
+    })
+}

@@ -1,0 +1,215 @@
+//! Face swap on the server (IMG-3): the user's separate face consent
+//! (CON-3) and the affirmation that the people depicted agreed come before
+//! anything is queued; the result carries the AI-content labels (visible,
+//! GB 45438-2025 metadata, C2PA); withdrawing the face consent cancels the
+//! user's face jobs at once (CON-4).
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, spawn_app, spawn_with};
+use crate::jobs::{bytes, photo_id, settle};
+
+async fn consent(app: &crate::helpers::TestApp, token: &str, purpose: &str, granted: bool) {
+    app.json(
+        "PUT",
+        &format!("/api/v1/me/consents/{purpose}"),
+        token,
+        Some(&json!({ "granted": granted })),
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn img3_con3_face_swap_needs_consent_and_affirmation_and_is_labelled() {
+    let app = spawn_app().await;
+    let alice = app.login("13800138010", "+8613800138010").await;
+    let bob = app.login("13800138011", "+8613800138011").await;
+    let source = photo_id(&app, &alice, "astronaut.png").await;
+    let target = photo_id(&app, &alice, "faceapi-sample3.jpg").await;
+    let swap = json!({ "kind": "face_swap", "source": source, "target": target, "subject_consent": true });
+
+    // CON-3: without the face consent, a typed refusal naming the purpose.
+    let v = app.json("POST", "/api/v1/jobs", &alice, Some(&swap), 403).await;
+    assert_eq!(
+        (v["code"].as_str(), v["details"]["purpose"].as_str()),
+        (Some("consent_required"), Some("faces")),
+        "{v}"
+    );
+    consent(&app, &alice, "faces", true).await;
+    // IMG-3: without the affirmation that the people agreed, refused too.
+    let no_affirmation = json!({ "kind": "face_swap", "source": source, "target": target });
+    let v = app
+        .json("POST", "/api/v1/jobs", &alice, Some(&no_affirmation), 422)
+        .await;
+    assert_eq!(v["code"], "subject_consent_required", "{v}");
+    let listed = app.json("GET", "/api/v1/jobs", &alice, None, 200).await;
+    assert_eq!(listed["items"], json!([]), "nothing was queued");
+
+    let queued = app.json("POST", "/api/v1/jobs", &alice, Some(&swap), 202).await;
+    let id = queued["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(queued["kind"], "face_swap");
+    assert_eq!(
+        queued["request"]["subject_consent"], true,
+        "the affirmation is kept with the job"
+    );
+    // SEC-6: another user cannot see it.
+    let r = app
+        .call("GET", &format!("/api/v1/jobs/{id}"), Some(&bob), None)
+        .await;
+    assert_eq!(r.status(), 404);
+
+    let done = settle(&app, &alice, &id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let result = &done["result"];
+    assert_eq!(result["ai_labelled"], true, "{done}");
+    assert_eq!(result["format"], "jpeg");
+    assert!(
+        result["faces"].as_array().is_some_and(|f| !f.is_empty()),
+        "{done}"
+    );
+    let photo = result["photo"].as_str().unwrap_or_default();
+    let original = bytes(&app, &alice, &format!("/api/v1/photos/{photo}/original")).await;
+    // The labels survive storage: the metadata and the manifest are read back.
+    let report = xuancai_aigc::inspect(&original).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_labelled(), "{report:?}");
+    let c2pa = report.c2pa.as_ref().unwrap_or_else(|| panic!("C2PA manifest"));
+    assert!(c2pa.declares_ai(), "{c2pa:?}");
+    assert!(
+        !c2pa.validation_codes.iter().any(|c| c.contains("dataHash.mismatch")),
+        "stored byte for byte, so the manifest's hash still matches: {:?}",
+        c2pa.validation_codes
+    );
+    let aigc = report.aigc.as_ref().unwrap_or_else(|| panic!("AIGC metadata"));
+    assert_eq!(
+        (
+            aigc.label.as_str(),
+            aigc.content_producer.as_str(),
+            aigc.produce_id.as_str()
+        ),
+        ("1", "xuancai", id.as_str()),
+        "GB 45438-2025: the label, the producer and this output's id"
+    );
+    // The visible label: the result differs from the target in its corner,
+    // where "AI生成" is drawn.
+    let before = image::load_from_memory(&crate::helpers::testdata("faceapi-sample3.jpg"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_rgb8();
+    let after = image::load_from_memory(&original)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_rgb8();
+    assert_eq!(before.dimensions(), after.dimensions());
+    let (w, h) = after.dimensions();
+    let corner_changed = (h * 9 / 10..h)
+        .flat_map(|y| (w * 3 / 4..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let (a, b) = (before.get_pixel(x, y).0, after.get_pixel(x, y).0);
+            a.iter().zip(b).any(|(p, q)| p.abs_diff(q) > 40)
+        })
+        .count();
+    assert!(
+        corner_changed > 100,
+        "the visible label ({corner_changed} pixels)"
+    );
+
+    // A target without a face fails for good with a stable code, nothing stored.
+    let scene = photo_id(&app, &alice, "coffee.png").await;
+    let v = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &alice,
+            Some(&json!({ "kind": "face_swap", "source": source, "target": scene, "subject_consent": true })),
+            202,
+        )
+        .await;
+    let failed = settle(&app, &alice, v["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(
+        (
+            failed["state"].as_str(),
+            failed["error"]["code"].as_str(),
+            failed["attempts"].as_u64()
+        ),
+        (Some("failed"), Some("face_not_found"), Some(1)),
+        "{failed}"
+    );
+    assert_eq!(failed["result"], Value::Null);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn con4_withdrawing_the_face_consent_cancels_face_jobs_at_once() {
+    // No workers: the jobs wait in the queue.
+    let app = spawn_with(Backend::SqliteLocal, |c| c.studio.workers = 0).await;
+    let alice = app.login("13800138012", "+8613800138012").await;
+    let source = photo_id(&app, &alice, "astronaut.png").await;
+    let target = photo_id(&app, &alice, "faceapi-sample3.jpg").await;
+    consent(&app, &alice, "faces", true).await;
+    let swap = json!({ "kind": "face_swap", "source": source, "target": target, "subject_consent": true });
+    let face = app.json("POST", "/api/v1/jobs", &alice, Some(&swap), 202).await;
+    let cutout = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &alice,
+            Some(&json!({ "kind": "cutout", "photo": source })),
+            202,
+        )
+        .await;
+
+    let v = app
+        .json(
+            "PUT",
+            "/api/v1/me/consents/faces",
+            &alice,
+            Some(&json!({ "granted": false })),
+            200,
+        )
+        .await;
+    assert_eq!(v["removed_records"], 1, "{v}");
+    let face = app
+        .json(
+            "GET",
+            &format!("/api/v1/jobs/{}", face["id"].as_str().unwrap_or_default()),
+            &alice,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        (face["state"].as_str(), face["error"]["code"].as_str()),
+        (Some("failed"), Some("consent_withdrawn")),
+        "{face}"
+    );
+    // Other processing goes on; face processing is refused from now on.
+    let cutout = app
+        .json(
+            "GET",
+            &format!("/api/v1/jobs/{}", cutout["id"].as_str().unwrap_or_default()),
+            &alice,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(cutout["state"], "queued");
+    let v = app.json("POST", "/api/v1/jobs", &alice, Some(&swap), 403).await;
+    assert_eq!(v["details"]["purpose"], "faces");
+    // The queue runs the cutout; the cancelled face job never runs.
+    while app.control.run_next_studio_job().await {}
+    let listed = app.json("GET", "/api/v1/jobs", &alice, None, 200).await;
+    let states: Vec<(&str, &str)> = listed["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|j| {
+                    (
+                        j["kind"].as_str().unwrap_or(""),
+                        j["state"].as_str().unwrap_or(""),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(states, vec![("cutout", "done"), ("face_swap", "failed")]);
+    app.cleanup().await;
+}
