@@ -10,6 +10,7 @@ same way (rembg's own server grows; its in-process loop is the kinder
 comparison).
 
     bash bench/jobs.sh            # JOBS=120 WORKERS="1 2" to change
+    JOBS=1000 WORKERS=1 SKIP_PEER=1 bash bench/jobs.sh   # the soak run
 """
 
 import json
@@ -104,13 +105,15 @@ def run_server(workers):
     jobs = [call(base, "POST", "/api/v1/jobs", token, body={"kind": "cutout", "photo": ids[i % len(ids)]})["id"]
             for i in range(JOBS)]
     queued = time.monotonic() - start
+    # Jobs are claimed oldest first: follow them in order (any number of jobs).
     done_at = {}
-    while len(done_at) < len(jobs):
-        page = call(base, "GET", f"/api/v1/jobs?limit=200", token)
-        for j in page["items"]:
-            if j["state"] in ("done", "failed") and j["id"] not in done_at:
-                done_at[j["id"]] = (time.monotonic(), j["state"])
-        time.sleep(0.2)
+    for jid in jobs:
+        while True:
+            j = call(base, "GET", f"/api/v1/jobs/{jid}", token)
+            if j["state"] in ("done", "failed"):
+                done_at[jid] = (time.monotonic(), j["state"])
+                break
+            time.sleep(0.1)
     wall = time.monotonic() - start
     sampler.stop = True
     sampler.join()
@@ -119,6 +122,15 @@ def run_server(workers):
     proc.wait()
     return summarise(f"xuancai serve, {workers} worker(s)", sampler.samples, start, wall, idle,
                      extra={"queue_ms_per_job": round(queued / JOBS * 1000, 2), "failed": failed})
+
+
+def tenths(samples, start, wall):
+    out = []
+    for k in range(10):
+        lo, hi = start + wall * k / 10, start + wall * (k + 1) / 10
+        vals = [kib for (ts, kib) in samples if lo <= ts < hi]
+        out.append(round(max(vals) / 1024, 1) if vals else None)
+    return out
 
 
 def summarise(name, samples, start, wall, idle, extra=None):
@@ -131,6 +143,8 @@ def summarise(name, samples, start, wall, idle, extra=None):
         "tool": name, "jobs": JOBS, "wall_s": round(wall, 2), "jobs_per_s": round(JOBS / wall, 2),
         "idle_rss_mib": round(idle / 1024, 1), "peak_rss_mib": round(peak, 1),
         "rss_mib_at_25_50_75_100": [at(0.25), at(0.5), at(0.75), at(1.0)],
+        # The highest RSS in each tenth of the run: flat = no growth.
+        "peak_rss_mib_by_tenth": tenths(samples, start, wall),
     }
     row.update(extra or {})
     return row

@@ -22,7 +22,9 @@ fn read(rel: &str) -> String {
 }
 
 fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 #[test]
@@ -67,19 +69,37 @@ fn sec5_every_asset_is_pinned_checksummed_and_licensed() {
             "{id}: an exact version, not {version:?}"
         );
         assert!(
-            matches!(p["registry"].as_str(), Some("pypi" | "npm" | "debian" | "crates.io")),
+            matches!(
+                p["registry"].as_str(),
+                Some("pypi" | "npm" | "debian" | "crates.io")
+            ),
             "{id}: from a package registry"
         );
-        assert!(is_sha256(p["sha256"].as_str().unwrap_or_default()), "{id}: sha256");
-        assert!(!p["license"].as_str().unwrap_or_default().is_empty(), "{id}: licence");
+        assert!(
+            is_sha256(p["sha256"].as_str().unwrap_or_default()),
+            "{id}: sha256"
+        );
+        assert!(
+            !p["license"].as_str().unwrap_or_default().is_empty(),
+            "{id}: licence"
+        );
     }
     for f in manifest["files"].as_array().cloned().unwrap_or_default() {
         let dest = f["dest"].as_str().unwrap_or_default();
-        assert!(is_sha256(f["sha256"].as_str().unwrap_or_default()), "{dest}: sha256");
+        assert!(
+            is_sha256(f["sha256"].as_str().unwrap_or_default()),
+            "{dest}: sha256"
+        );
         let package = f["package"].as_str().unwrap_or_default();
-        assert!(packages.contains_key(package), "{dest}: from a listed package, not {package:?}");
+        assert!(
+            packages.contains_key(package),
+            "{dest}: from a listed package, not {package:?}"
+        );
     }
-    for req in ["tools/assets/requirements.txt", "tools/assets/requirements-test.txt"] {
+    for req in [
+        "tools/assets/requirements.txt",
+        "tools/assets/requirements-test.txt",
+    ] {
         for line in read(req).lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -104,5 +124,8 @@ fn sec5_ci_gates_format_lints_and_the_declared_toolchain() {
         workspace.lines().any(|l| l.starts_with("rust-version = ")),
         "the workspace declares its Rust version"
     );
-    assert!(workspace.contains("[workspace.lints"), "lints are set once for the workspace");
+    assert!(
+        workspace.contains("[workspace.lints"),
+        "lints are set once for the workspace"
+    );
 }

@@ -229,14 +229,13 @@ fn xmp_has_location(packet: &[u8]) -> bool {
         b":CountryName",
         b":CountryCode",
     ];
-    PLACES
-        .iter()
-        .any(|p| packet.windows(p.len()).any(|w| w == *p))
+    PLACES.iter().any(|p| packet.windows(p.len()).any(|w| w == *p))
 }
 
 fn strip_jpeg(bytes: &[u8]) -> Result<Stripped> {
     let (segments, scan) = jpeg_segments(bytes)?;
-    let is_xmp = |marker: u8, payload: &[u8]| marker == 0xE1 && XMP_HEADERS.iter().any(|h| payload.starts_with(h));
+    let is_xmp =
+        |marker: u8, payload: &[u8]| marker == 0xE1 && XMP_HEADERS.iter().any(|h| payload.starts_with(h));
     // An extended packet may be split over segments: if any names a place, all go.
     let drop_xmp = segments.iter().any(|seg| {
         let payload = &bytes[seg.payload.clone()];

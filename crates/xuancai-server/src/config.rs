@@ -112,6 +112,8 @@ pub struct Config {
     pub shutdown_erase_days: u32,
     /// The contact push services see in VAPID tokens (`mailto:` or `https:`).
     pub push_contact: String,
+    /// The phone vendors' push channels the operator configured (DATA-5).
+    pub push_vendors: Vec<VendorConfig>,
     /// Accept `http://127.0.0.1…` push endpoints (tests only; otherwise https
     /// only, so a subscription cannot point the server at local services).
     pub push_allow_loopback: bool,
@@ -144,6 +146,82 @@ pub struct StudioConfig {
     /// IMG-5: an external image API for cutouts. `None` (the default): every
     /// image is processed on this server and none leaves it.
     pub processor: Option<ProcessorConfig>,
+}
+
+/// A phone vendor's push service (DATA-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vendor {
+    Xiaomi,
+    Huawei,
+    Oppo,
+    Vivo,
+    Meizu,
+}
+
+impl Vendor {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "xiaomi" => Self::Xiaomi,
+            "huawei" => Self::Huawei,
+            "oppo" => Self::Oppo,
+            "vivo" => Self::Vivo,
+            "meizu" => Self::Meizu,
+            _ => return None,
+        })
+    }
+
+    /// Its key in the register of processors.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Xiaomi => "xiaomi_push",
+            Self::Huawei => "huawei_push",
+            Self::Oppo => "oppo_push",
+            Self::Vivo => "vivo_push",
+            Self::Meizu => "meizu_push",
+        }
+    }
+
+    /// The vendor's server API.
+    pub fn default_base(self) -> &'static str {
+        match self {
+            Self::Xiaomi => "https://api.xmpush.xiaomi.com",
+            Self::Huawei => "https://push-api.cloud.huawei.com",
+            Self::Oppo => "https://api.push.oppomobile.com",
+            Self::Vivo => "https://api-push.vivo.com.cn",
+            Self::Meizu => "https://server-api-push.meizu.com",
+        }
+    }
+}
+
+/// One vendor's app credentials, as its developer console gives them:
+/// Xiaomi (app secret, package), Huawei (app id, client secret), OPPO (app
+/// key, master secret), vivo (app id, app key, app secret), Meizu (app id,
+/// app secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorConfig {
+    pub vendor: Vendor,
+    pub app_id: String,
+    pub app_key: String,
+    pub secret: Secret,
+    /// Xiaomi: the app's package name.
+    pub package: String,
+    /// Another server for the API (a gateway; the tests' stand-in).
+    pub base_url: Option<String>,
+}
+
+/// `[[push_vendor]]` in the config file.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VendorFile {
+    vendor: String,
+    #[serde(default)]
+    app_id: String,
+    #[serde(default)]
+    app_key: String,
+    secret: String,
+    #[serde(default)]
+    package: String,
+    base_url: Option<String>,
 }
 
 /// An external image-processing API (IMG-5). Each call discloses the photo
@@ -225,6 +303,7 @@ impl Default for Config {
             shutdown_erase_days: 30,
             push_contact: "mailto:privacy@localhost".into(),
             push_allow_loopback: false,
+            push_vendors: Vec::new(),
             studio: StudioConfig::default(),
         }
     }
@@ -268,6 +347,7 @@ struct FileConfig {
     studio_max_attempts: Option<u32>,
     studio_max_pending: Option<u64>,
     studio_producer: Option<String>,
+    push_vendor: Option<Vec<VendorFile>>,
     studio_processor: Option<String>,
     studio_processor_url: Option<String>,
     studio_processor_token: Option<String>,
@@ -388,6 +468,22 @@ impl Config {
         }
         if let Some(v) = f.studio_max_pending {
             self.studio.max_pending_per_user = v;
+        }
+        for v in f.push_vendor.unwrap_or_default() {
+            let vendor = Vendor::parse(&v.vendor).ok_or_else(|| {
+                err(format!(
+                    "push_vendor {:?}: use xiaomi, huawei, oppo, vivo or meizu",
+                    v.vendor
+                ))
+            })?;
+            self.push_vendors.push(VendorConfig {
+                vendor,
+                app_id: v.app_id,
+                app_key: v.app_key,
+                secret: Secret::new(v.secret.into_bytes()),
+                package: v.package,
+                base_url: v.base_url,
+            });
         }
         if let Some(v) = f.studio_producer {
             self.studio.producer = v;

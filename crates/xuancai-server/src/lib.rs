@@ -20,6 +20,7 @@ pub mod ohttp;
 pub mod passwords;
 pub mod privacy;
 pub mod push;
+pub mod push_vendors;
 pub mod routes;
 pub mod sms;
 pub mod startup;

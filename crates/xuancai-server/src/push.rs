@@ -1,7 +1,8 @@
 //! Push delivery (DATA-5) behind a provider trait. Web Push (RFC 8030 with
 //! RFC 8291 payload encryption and RFC 8292 VAPID, by `web-push-native`) is
-//! built in; the phone vendors' channels (Xiaomi, Meizu, Huawei, OPPO, vivo)
-//! plug in as further providers under their `PROCESSORS` keys.
+//! built in; the phone vendors' channels (Xiaomi, Meizu, Huawei, OPPO, vivo,
+//! [`crate::push_vendors`]) are further providers under their `PROCESSORS`
+//! keys, on when configured. [`Channels`] holds them all.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +31,25 @@ pub trait PushProvider: Send + Sync + std::fmt::Debug {
     /// Check a device token before it is stored.
     fn validate(&self, token: &str) -> Result<(), PushError>;
     fn send<'a>(&'a self, token: &'a str, payload: &'a [u8]) -> PushFuture<'a>;
+}
+
+/// Every push channel of this server, by register key.
+#[derive(Debug, Default)]
+pub struct Channels(Vec<std::sync::Arc<dyn PushProvider>>);
+
+impl Channels {
+    pub fn new(channels: Vec<std::sync::Arc<dyn PushProvider>>) -> Self {
+        Self(channels)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&std::sync::Arc<dyn PushProvider>> {
+        self.0.iter().find(|c| c.key() == key)
+    }
+
+    /// The register keys of the channels on.
+    pub fn keys(&self) -> Vec<&'static str> {
+        self.0.iter().map(|c| c.key()).collect()
+    }
 }
 
 /// A browser's `PushSubscription.toJSON()`.

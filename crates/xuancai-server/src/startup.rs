@@ -264,6 +264,14 @@ impl Application {
                     .map_err(StartupError::Config)
             })
             .transpose()?;
+        // DATA-5: Web Push, and the phone vendors the operator configured.
+        let mut channels: Vec<Arc<dyn crate::push::PushProvider>> = vec![web_push.clone()];
+        for v in &config.push_vendors {
+            channels.push(Arc::new(
+                crate::push_vendors::VendorPush::new(v).map_err(StartupError::Config)?,
+            ));
+        }
+        let push = Arc::new(crate::push::Channels::new(channels));
         let engines = Arc::new(crate::studio::Engines::new(
             xuancai_vision::AssetDir::from_env(),
             config.studio.threads,
@@ -296,6 +304,7 @@ impl Application {
                     calendar,
                     shutdown,
                     web_push,
+                    push,
                     engines: engines.clone(),
                     job_wake: Arc::new(tokio::sync::Notify::new()),
                 }

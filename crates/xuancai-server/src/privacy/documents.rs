@@ -156,7 +156,9 @@ fn privacy_body(out: &mut String, kind: DocumentKind, config: &Config) {
 
 /// Whether the operator turned the processor on (DATA-4, IMG-5).
 pub fn processor_enabled(p: &xuancai_domain::privacy::Processor, config: &Config) -> bool {
-    p.enabled_by_default || config.studio.processor.as_ref().is_some_and(|c| c.key == p.key)
+    p.enabled_by_default
+        || config.studio.processor.as_ref().is_some_and(|c| c.key == p.key)
+        || config.push_vendors.iter().any(|v| v.vendor.key() == p.key)
 }
 
 fn sdk_body(out: &mut String, config: &Config) {

@@ -21,7 +21,6 @@ use crate::crypto::random;
 use crate::error::ApiError;
 use crate::privacy::gate::consent_state;
 use crate::privacy::{Active, Operator, permit};
-use crate::push::PushProvider as _;
 
 /// `GET /api/v1/push/key`: the VAPID application server key.
 pub async fn key<S: Store>(State(state): State<Arc<AppState<S>>>) -> Json<Value> {
@@ -32,7 +31,9 @@ pub async fn key<S: Store>(State(state): State<Arc<AppState<S>>>) -> Json<Value>
 #[serde(deny_unknown_fields)]
 pub struct Register {
     provider: String,
-    /// For Web Push, the browser's `PushSubscription.toJSON()`.
+    /// For Web Push, the browser's `PushSubscription.toJSON()`; for a phone
+    /// vendor (`xiaomi_push`, `huawei_push`, `oppo_push`, `vivo_push`,
+    /// `meizu_push`), the registration id its SDK gave the app, as a string.
     subscription: Value,
 }
 
@@ -44,26 +45,31 @@ pub async fn register<S: Store>(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     permit(&state, &session.user, Purpose::Push).await?;
-    if req.provider != state.web_push.key() {
+    let Some(channel) = state.push.get(&req.provider) else {
         return Err(ApiError::BadRequest {
             code: "push_provider_unavailable",
-            message: format!("{:?} is not configured; use web_push", req.provider),
+            message: format!(
+                "{:?} is not configured here; use one of: {}",
+                req.provider,
+                state.push.keys().join(", ")
+            ),
         });
-    }
-    let token = req.subscription.to_string();
+    };
+    // Web Push: the subscription object; a vendor: its registration id string.
+    let token = match &req.subscription {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
     if token.len() > 4096 {
         return Err(ApiError::BadRequest {
             code: "invalid_subscription",
             message: "the subscription is too large".into(),
         });
     }
-    state
-        .web_push
-        .validate(&token)
-        .map_err(|e| ApiError::BadRequest {
-            code: "invalid_subscription",
-            message: e.to_string(),
-        })?;
+    channel.validate(&token).map_err(|e| ApiError::BadRequest {
+        code: "invalid_subscription",
+        message: e.to_string(),
+    })?;
     let key = state.data_key(&session.user).await?;
     state
         .store
@@ -255,13 +261,17 @@ pub async fn send<S: Store>(
                 else {
                     continue;
                 };
-                match state.web_push.send(&token, payload.as_bytes()).await {
+                let Some(channel) = state.push.get(&t.provider) else {
+                    // A vendor the operator has since turned off.
+                    continue;
+                };
+                match channel.send(&token, payload.as_bytes()).await {
                     Ok(()) => {
                         pushed += 1;
                         crate::privacy::disclose(
                             &state,
                             user,
-                            state.web_push.key(),
+                            channel.key(),
                             Purpose::Push,
                             &[Category::PushToken],
                         )

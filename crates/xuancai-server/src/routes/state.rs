@@ -29,6 +29,9 @@ pub struct AppState<S> {
     pub shutdown: Option<Shutdown>,
     /// Push channels (DATA-5); Web Push is always there.
     pub web_push: Arc<crate::push::WebPush>,
+    /// Every push channel by register key: Web Push and the configured
+    /// phone vendors (DATA-5).
+    pub push: Arc<crate::push::Channels>,
     /// The studio's models and font, shared by every worker of the process.
     pub engines: Arc<crate::studio::Engines>,
     /// Wakes an idle worker of this process when a job is queued.

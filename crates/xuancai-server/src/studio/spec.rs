@@ -574,15 +574,19 @@ mod tests {
                 "invalid_job",
             ),
             (
-                format!(r#"{{"kind":"pack","photos":["{p}"],"name":"  "}}"#),
+                format!(r#"{{"kind":"pack","photos":["{p}"],"platform":"telegram","name":"  "}}"#),
                 "invalid_job",
             ),
             (
-                format!(r#"{{"kind":"pack","photos":["{p}"],"name":"x","emojis":["a","b","c","d"]}}"#),
+                format!(
+                    r#"{{"kind":"pack","photos":["{p}"],"platform":"signal","name":"x","emojis":["a","b","c","d"]}}"#
+                ),
                 "invalid_job",
             ),
             (
-                format!(r#"{{"kind":"pack","photos":["{p}"],"name":"x","template":"nope"}}"#),
+                format!(
+                    r#"{{"kind":"pack","photos":["{p}"],"platform":"telegram","name":"x","template":"nope"}}"#
+                ),
                 "template_unknown",
             ),
         ] {

@@ -76,7 +76,10 @@ async fn img3_con3_face_swap_needs_consent_and_affirmation_and_is_labelled() {
     let c2pa = report.c2pa.as_ref().unwrap_or_else(|| panic!("C2PA manifest"));
     assert!(c2pa.declares_ai(), "{c2pa:?}");
     assert!(
-        !c2pa.validation_codes.iter().any(|c| c.contains("dataHash.mismatch")),
+        !c2pa
+            .validation_codes
+            .iter()
+            .any(|c| c.contains("dataHash.mismatch")),
         "stored byte for byte, so the manifest's hash still matches: {:?}",
         c2pa.validation_codes
     );

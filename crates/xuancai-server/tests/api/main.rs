@@ -13,6 +13,7 @@ mod photos;
 mod privacy;
 mod profile;
 mod push;
+mod push_vendors;
 mod retention;
 mod rights;
 mod sec6;
