@@ -563,7 +563,7 @@ mod tests {
                 "invalid_job",
             ),
             (
-                format!(r#"{{"kind":"pack","photos":[],"name":"x"}}"#),
+                r#"{"kind":"pack","photos":[],"name":"x"}"#.to_string(),
                 "invalid_job",
             ),
             (
