@@ -1,7 +1,7 @@
 # Xuancai's two commands:
 #   make run    fetch the models (first time only), build, start the server
 #               (SQLite file + local blobs in ./xuancai-data, development mode)
-#   make test   fetch the models and test tools, build, run every test
+#   make test   fetch the models and test tools, build, run every test (browser tests included)
 # `make run ARGS="cutout photo.jpg -o out.png"` runs any other xuancai command.
 
 PYTHON ?= python3
@@ -29,6 +29,7 @@ run: setup
 test:
 	$(PYTHON) tools/assets/fetch.py --with-test-tools
 	cargo test --workspace --release
+	bash tools/e2e/run.sh
 	$(ASSETS)/venv/bin/python -m pytest -q tools/assets
 	$(PYTHON) tools/conformance/report.py --require "$(REQUIRED_IDS)"
 

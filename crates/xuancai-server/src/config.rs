@@ -326,6 +326,11 @@ struct FileConfig {
     max_upload_pixels: Option<u64>,
     trash_retention_days: Option<u32>,
     job_interval_secs: Option<u64>,
+    /// ACC-1's limits on one-time codes (per number per minute and per day,
+    /// per client address per day).
+    sends_per_phone_minute: Option<u64>,
+    sends_per_phone_day: Option<u64>,
+    sends_per_ip_day: Option<u64>,
     upload_grace_secs: Option<i64>,
     session_ttl_days: Option<u32>,
     sms_http_url: Option<String>,
@@ -407,6 +412,15 @@ impl Config {
         }
         if let Some(v) = f.job_interval_secs {
             self.job_interval_secs = v.max(1);
+        }
+        if let Some(v) = f.sends_per_phone_minute {
+            self.sends_per_phone_minute = v.max(1);
+        }
+        if let Some(v) = f.sends_per_phone_day {
+            self.sends_per_phone_day = v.max(1);
+        }
+        if let Some(v) = f.sends_per_ip_day {
+            self.sends_per_ip_day = v.max(1);
         }
         if let Some(v) = f.upload_grace_secs {
             self.upload_grace_secs = v.max(0);

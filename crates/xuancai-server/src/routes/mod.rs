@@ -35,6 +35,7 @@ pub mod requests;
 mod state;
 mod studio;
 pub mod templates;
+pub mod web;
 pub mod works;
 
 pub use paging::{Page, encode_cursor, next_cursor};
@@ -703,6 +704,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     let api = api::<S>(&state.config);
     openapi::init(&api.docs);
     api.router
+        .merge(web::routes())
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
 }

@@ -18,4 +18,5 @@ mod retention;
 mod rights;
 mod sec6;
 mod templates;
+mod web;
 mod works;

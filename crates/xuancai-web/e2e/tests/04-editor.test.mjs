@@ -1,0 +1,115 @@
+// The editor: cutout with a background and before/after (IMG-2); face swap
+// behind the separate face consent and the subjects' affirmation (IMG-3,
+// CON-3); a sticker with a caption for a platform, downloaded (IMG-4); a pack.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer, launch, closeBrowser, newPage, shot, clean, signIn, testdata } from '../harness.mjs';
+
+let server;
+let page;
+before(async () => {
+  server = await startServer();
+  await launch();
+  page = await newPage(server);
+  await signIn(page, server, '13800138201');
+  await page.locator('#upload-input').setInputFiles(
+    ['faceapi-sample1.jpg', 'faceapi-sample2.jpg', 'astronaut.png', 'chelsea.png'].map(testdata));
+  await page.getByText('已上传 4 张照片').waitFor();
+});
+after(async () => { await closeBrowser(); if (server) { await server.stop(); server.cleanup(); } });
+
+/** Choose the n-th photo of the library in the picker dialog. */
+async function pick(button, n) {
+  await button.click();
+  const dlg = page.getByRole('dialog');
+  await dlg.locator('.cell').nth(n).click();
+  await dlg.getByRole('button', { name: '选好了' }).click();
+}
+
+async function downloaded(trigger) {
+  const [download] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
+  return readFileSync(await download.path());
+}
+
+test('img2_cutout_with_a_white_background_shows_before_and_after_and_downloads', async () => {
+  await page.goto(server.base + '/#/studio?tab=cutout');
+  await page.getByRole('button', { name: '开始抠图' }).waitFor();
+  await pick(page.getByRole('button', { name: '选择照片' }), 1);
+  await page.getByLabel('白色').check();
+  await page.getByRole('button', { name: '开始抠图' }).click();
+  const after = page.getByRole('img', { name: '效果' });
+  await after.waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#compare img')].every((i) => i.complete && i.naturalWidth > 0));
+  const slider = page.getByLabel('拖动对比原图和效果');
+  await slider.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.locator('#compare').evaluate((el) => el.style.getPropertyValue('--cut')), '51%');
+  await shot(page, 'img2-cutout-before-after-360');
+  const bytes = await downloaded(page.locator('#download-result'));
+  assert.ok(bytes.length > 1000);
+  await clean(page);
+});
+
+test('img3_con3_face_swap_asks_the_face_consent_at_the_moment_of_use_and_needs_the_affirmation', async () => {
+  await page.goto(server.base + '/#/studio?tab=faceswap');
+  await page.getByRole('button', { name: '开始换脸' }).waitFor();
+  const [source, target] = await page.getByRole('button', { name: '选择照片' }).all();
+  await pick(source, 3);
+  await pick(target, 2);
+  // Without the affirmation nothing starts.
+  await page.getByRole('button', { name: '开始换脸' }).click();
+  await page.getByText('请先确认照片中的人已同意').waitFor();
+  await page.getByLabel('我确认照片中每一位被编辑人脸的人都已同意本次编辑。').check();
+  // The separate consent, explained; declining starts nothing.
+  await page.getByRole('button', { name: '开始换脸' }).click();
+  const consent = page.getByRole('dialog', { name: '使用人脸信息需要您的单独同意' });
+  await consent.waitFor();
+  await shot(page, 'con3-face-consent-360');
+  await consent.getByRole('button', { name: '不同意' }).click();
+  await page.getByText('未获得人脸信息同意，换脸未开始').waitFor();
+  const jobs = await page.evaluate(() => fetch('/api/v1/jobs').then((r) => r.json()));
+  assert.equal(jobs.items.filter((j) => j.kind === 'face_swap').length, 0);
+  // Agree: the swap runs and its result is labelled.
+  await page.getByRole('button', { name: '开始换脸' }).click();
+  await page.getByRole('dialog', { name: '使用人脸信息需要您的单独同意' }).getByRole('button', { name: '同意使用人脸信息' }).click();
+  await page.getByRole('img', { name: '换脸结果' }).waitFor({ timeout: 120_000 });
+  await page.getByText('这张图片已添加“AI生成”显式标识和隐式标识。').waitFor();
+  await shot(page, 'img3-face-swap-result-360');
+  const consents = await page.evaluate(() => fetch('/api/v1/me/consents').then((r) => r.json()));
+  assert.equal(consents.purposes.find((p) => p.purpose === 'faces').granted, true);
+  await clean(page);
+});
+
+test('img4_a_captioned_whatsapp_sticker_is_made_and_downloads_as_webp', async () => {
+  await page.goto(server.base + '/#/studio?tab=sticker');
+  await page.getByRole('button', { name: '制作贴纸' }).waitFor();
+  await pick(page.getByRole('button', { name: '选择照片' }), 1);
+  await page.getByLabel('模板').selectOption('sticker');
+  await page.getByLabel('配字').fill('早上好');
+  await page.getByLabel('平台预设').selectOption('whatsapp');
+  await page.getByRole('button', { name: '制作贴纸' }).click();
+  await page.getByRole('img', { name: '贴纸' }).waitFor({ timeout: 120_000 });
+  await shot(page, 'img4-sticker-360');
+  const bytes = await downloaded(page.locator('#download-result'));
+  assert.equal(bytes.subarray(0, 4).toString(), 'RIFF');
+  assert.equal(bytes.subarray(8, 12).toString(), 'WEBP');
+  assert.ok(bytes.length <= 100 * 1024, 'WhatsApp: at most 100 KiB');
+  await clean(page);
+});
+
+test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
+  await page.goto(server.base + '/#/studio?tab=pack');
+  await page.getByRole('button', { name: '制作表情包' }).waitFor();
+  await page.getByRole('button', { name: '选择照片' }).click();
+  const dlg = page.getByRole('dialog');
+  for (const n of [0, 1, 2]) await dlg.locator('.cell').nth(n).click();
+  await dlg.getByRole('button', { name: '选好了' }).click();
+  await page.getByText('已选 3 张').waitFor();
+  await page.getByRole('button', { name: '制作表情包' }).click();
+  const link = page.getByRole('link', { name: '下载表情包（ZIP）' });
+  await link.waitFor({ timeout: 180_000 });
+  const bytes = await downloaded(link);
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+  await clean(page);
+});

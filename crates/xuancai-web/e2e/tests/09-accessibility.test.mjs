@@ -1,0 +1,68 @@
+// Accessibility and layout: axe-core finds no serious or critical problem
+// on the main screens, at 360 px and on a desktop; nothing overflows 360 px
+// sideways; the skip link and the tab bar work from the keyboard.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startServer, launch, closeBrowser, newPage, clean, signIn, testdata, MOBILE, DESKTOP } from '../harness.mjs';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+let server;
+before(async () => { server = await startServer(); await launch(); });
+after(async () => { await closeBrowser(); if (server) { await server.stop(); server.cleanup(); } });
+
+async function audit(page, where) {
+  await page.evaluate(axeSource); // the test's own script; the CSP is bypassed for this context only
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${where}: ${v.id} (${v.nodes.length}) ${v.nodes[0]?.target}`), []);
+}
+
+for (const [label, viewport] of [['360', MOBILE], ['desktop', DESKTOP]]) {
+  test(`screens_pass_axe_and_fit_at_${label}`, async () => {
+    const page = await newPage(server, { viewport, bypassCSP: true });
+    await page.goto(server.base + '/');
+    await page.getByRole('dialog').waitFor();
+    await audit(page, 'agreement dialog');
+    await page.getByRole('dialog').getByRole('button', { name: '同意', exact: true }).click();
+    await audit(page, 'login');
+    await signIn(page, server, label === '360' ? '13800138701' : '13800138702');
+    await page.locator('#upload-input').setInputFiles([testdata('chelsea.png')]);
+    await page.getByText('已上传 1 张照片').waitFor();
+    for (const [hash, heading] of [
+      ['/photos', '相册'], ['/albums', '影集'], ['/studio?tab=cutout', '创作'], ['/studio?tab=faceswap', '创作'], ['/studio?tab=sticker', '创作'],
+      ['/feed', '作品广场'], ['/blessings', '收到的祝福'], ['/inbox', '消息通知'], ['/privacy', '隐私中心'], ['/me', '我的'],
+    ]) {
+      await page.goto(server.base + '/#' + hash);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await audit(page, hash);
+      if (viewport === MOBILE) {
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 360, `${hash} is ${width}px wide at 360`);
+      }
+    }
+    const { errors, missing } = await page.problems();
+    assert.deepEqual(missing, []);
+    assert.deepEqual(errors, []);
+  });
+}
+
+test('keyboard_skip_link_and_tab_bar', async () => {
+  const page = await newPage(server, { viewport: MOBILE });
+  await signIn(page, server, '13800138703');
+  await page.getByRole('heading', { name: '相册' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: '相册' }).waitFor();
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => document.activeElement.textContent);
+  assert.equal(skip, '跳到主要内容');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // The tab bar's links are reachable and carry aria-current.
+  await page.getByRole('link', { name: '创作' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: '创作' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: '创作' }).getAttribute('aria-current'), 'page');
+  await clean(page);
+});

@@ -1,0 +1,223 @@
+// The editor: cutout with background choices and before/after (IMG-2), face
+// swap behind its own consent prompt and the subjects' affirmation (IMG-3,
+// CON-3), stickers with captions, outline, templates and platform presets,
+// and packs (IMG-4). Every edit is a job on the server, followed live.
+import { get, post, put, followJob } from '../api.js';
+import { t } from '../i18n.js';
+import { h, render, dialog, field, check, busy, toast } from '../ui.js';
+import * as session from '../session.js';
+import { pickPhotos } from './photos.js';
+import { publishButton } from './works.js';
+
+const TABS = ['cutout', 'faceswap', 'sticker', 'pack'];
+const PLATFORMS = ['whatsapp', 'telegram', 'signal', 'wechat'];
+const EFFECTS = ['', 'shake', 'pulse', 'typewriter', 'flash'];
+
+export async function studioView(_p, query) {
+  const tab = TABS.includes(query.get('tab')) ? query.get('tab') : 'cutout';
+  const photo = query.get('photo');
+  const nav = h('nav', { class: 'segmented', 'aria-label': t('studio.tools') },
+    TABS.map((k) => h('a', { href: `#/studio?tab=${k}${photo ? '&photo=' + photo : ''}`, 'aria-current': k === tab ? 'page' : undefined }, t('studio.' + k))));
+  const panel = await { cutout, faceswap, sticker, pack }[tab](photo);
+  render(h('h1', {}, t('studio.title')), nav, panel);
+}
+
+/** The chosen photo, with a button to choose another. */
+function photoSlot(label, initial, onChange) {
+  let id = initial;
+  const img = h('img', { alt: label, style: 'max-height:200px;border-radius:8px' });
+  const none = h('p', { class: 'hint' }, t('studio.no_photo'));
+  const show = () => {
+    img.hidden = !id; none.hidden = !!id;
+    if (id) img.src = `/api/v1/photos/${id}/thumbnail`;
+  };
+  const choose = h('button', { type: 'button', class: 'ghost' }, t('studio.choose_photo'));
+  choose.addEventListener('click', () => busy(choose, async () => {
+    const ids = await pickPhotos({ multiple: false, title: label });
+    if (ids && ids[0]) { id = ids[0]; show(); if (onChange) onChange(id); }
+  }));
+  show();
+  const box = h('div', { class: 'card', role: 'group', 'aria-label': label }, h('h3', {}, label), img, none, h('div', { class: 'row' }, choose));
+  return { box, get: () => id };
+}
+
+/** Queue a job and follow it; shows progress in `out`, then the result. */
+async function runJob(body, out, showResult) {
+  const bar = h('progress', { max: 1, value: 0, 'aria-label': t('studio.progress') });
+  const state = h('p', { class: 'hint', role: 'status' }, t('studio.queued'));
+  out.replaceChildren(bar, state);
+  const job = await post('/api/v1/jobs', body);
+  out.dataset.job = job.id;
+  try {
+    const done = await followJob(job.id, (p, s) => { bar.value = p; state.textContent = t('studio.' + s, null, null) || s; });
+    out.replaceChildren(showResult(done));
+  } catch (e) {
+    state.textContent = t('err.' + e.code, null, null) || e.message;
+    state.className = 'error';
+    bar.remove();
+    throw e;
+  }
+}
+
+function resultActions(job, name) {
+  const r = job.result;
+  return h('div', { class: 'row' },
+    h('a', { class: 'button', href: r.urls.original, download: name, id: 'download-result' }, t('common.download')),
+    publishButton(r.photo),
+    h('a', { class: 'button ghost', href: `#/photos/${r.photo}` }, t('studio.in_library')));
+}
+
+async function cutout(photo) {
+  const src = photoSlot(t('studio.photo'), photo, (id) => history.replaceState(null, '', `#/studio?tab=cutout&photo=${id}`));
+  const bgChoice = h('fieldset', { class: 'card' }, h('legend', {}, t('cutout.background')));
+  const color = h('input', { type: 'color', value: '#4a90e2', 'aria-label': t('cutout.bg_color'), style: 'width:60px;padding:2px' });
+  const blur = h('input', { type: 'range', min: 2, max: 40, value: 12, 'aria-label': t('cutout.blur_radius') });
+  let bgPhoto = null;
+  const pickBg = h('button', { type: 'button', class: 'ghost small' }, t('cutout.bg_pick'));
+  pickBg.addEventListener('click', () => busy(pickBg, async () => {
+    const ids = await pickPhotos({ multiple: false, title: t('cutout.bg_photo') });
+    if (ids && ids[0]) { bgPhoto = ids[0]; pickBg.textContent = t('cutout.bg_picked'); bgChoice.querySelector('input[value=photo]').checked = true; }
+  }));
+  for (const [v, extra] of [['transparent'], ['white'], ['color', color], ['blur', blur], ['photo', pickBg]]) {
+    const radio = h('input', { type: 'radio', name: 'bg', value: v, checked: v === 'transparent' });
+    bgChoice.append(h('label', { class: 'check' }, radio, h('span', {}, t('cutout.bg_' + v))), extra ? h('div', { style: 'margin:0 0 6px 32px' }, extra) : null);
+  }
+  const crop = h('input', {});
+  const shadow = h('input', {});
+  const model = h('select', {}, ['auto', 'portrait', 'general'].map((m) => h('option', { value: m }, t('cutout.model_' + m))));
+  const out = h('div', { id: 'result', 'aria-live': 'polite' });
+  const start = h('button', { type: 'button' }, t('cutout.start'));
+  start.addEventListener('click', () => busy(start, async () => {
+    const photoId = src.get();
+    if (!photoId) return toast(t('studio.no_photo'), 'error');
+    const v = bgChoice.querySelector('input[name=bg]:checked').value;
+    const body = { kind: 'cutout', photo: photoId, crop: crop.checked, shadow: shadow.checked, model: model.value };
+    if (v === 'white') body.background = { color: '#ffffff' };
+    if (v === 'color') body.background = { color: color.value };
+    if (v === 'blur') body.background = { blur: Number(blur.value) };
+    if (v === 'photo') { if (!bgPhoto) return toast(t('cutout.bg_pick'), 'error'); body.background = { photo: bgPhoto }; }
+    await runJob(body, out, (job) => h('div', { class: 'stack' }, compare(`/api/v1/photos/${photoId}/preview`, job.result.urls.original), resultActions(job, 'cutout.png')));
+  }));
+  return h('div', { class: 'editor' }, h('div', {}, src.box, out),
+    h('div', {}, bgChoice, h('div', { class: 'card' }, check(t('cutout.crop'), crop), check(t('cutout.shadow'), shadow), field(t('cutout.model'), model)), start));
+}
+
+/** Before/after with a slider (keyboard: arrows move it). */
+function compare(before, after) {
+  const box = h('div', { class: 'compare', id: 'compare' },
+    h('img', { src: before, alt: t('cutout.before') }),
+    h('div', { class: 'after' }, h('img', { src: after, alt: t('cutout.after') })));
+  const slider = h('input', { type: 'range', min: 0, max: 100, value: 50, 'aria-label': t('cutout.compare') });
+  slider.addEventListener('input', () => box.style.setProperty('--cut', slider.value + '%'));
+  return h('div', {}, box, slider, h('div', { class: 'row hint', style: 'justify-content:space-between' }, h('span', {}, t('cutout.before')), h('span', {}, t('cutout.after'))));
+}
+
+/** CON-3: the separate consent for face information, asked when it is needed. */
+async function faceConsent() {
+  if (session.granted('faces')) return true;
+  const ok = await dialog({
+    title: t('faces.consent_title'),
+    body: h('div', { class: 'stack', id: 'face-consent' },
+      h('p', {}, h('span', { class: 'key' }, t('faces.consent_sensitive'))),
+      h('ul', {}, ['faces.c1', 'faces.c2', 'faces.c3'].map((k) => h('li', {}, t(k))))),
+    actions: [{ label: t('faces.decline'), value: false, kind: 'ghost' }, { label: t('faces.accept'), value: true, submit: true }],
+  });
+  if (ok !== true) return false;
+  await put('/api/v1/me/consents/faces', { granted: true });
+  await session.refreshConsents();
+  return true;
+}
+
+async function faceswap(photo) {
+  const source = photoSlot(t('faces.source'), null);
+  const target = photoSlot(t('faces.target'), photo);
+  const subjects = h('input', { id: 'subject-consent' });
+  const all = h('input', {});
+  const out = h('div', { id: 'result', 'aria-live': 'polite' });
+  const start = h('button', { type: 'button' }, t('faces.start'));
+  start.addEventListener('click', () => busy(start, async () => {
+    if (!source.get() || !target.get()) return toast(t('faces.need_both'), 'error');
+    if (!subjects.checked) { subjects.focus(); return toast(t('faces.need_affirmation'), 'error'); }
+    if (!(await faceConsent())) return toast(t('faces.declined'));
+    const body = { kind: 'face_swap', source: source.get(), target: target.get(), subject_consent: true, all: all.checked };
+    await runJob(body, out, (job) => h('div', { class: 'stack' },
+      h('img', { src: job.result.urls.original, alt: t('faces.result'), style: 'max-width:100%;border-radius:8px' }),
+      h('p', { class: 'pill-note' }, t('faces.labelled')), resultActions(job, 'face-swap.jpg')));
+  }));
+  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'row', style: 'align-items:stretch' }, source.box, target.box), out),
+    h('div', {},
+      h('div', { class: 'card stack' },
+        h('p', {}, t('faces.intro')),
+        check(h('span', { class: 'key' }, t('faces.affirm')), subjects),
+        check(t('faces.all'), all),
+        h('p', { class: 'hint' }, t('faces.withdraw_hint'), ' ', h('a', { href: '#/privacy' }, t('privacy.title')))),
+      start));
+}
+
+async function templatesSelect() {
+  const rec = await get('/api/v1/templates/recommended?limit=10').catch(() => ({ items: [], personalised: false }));
+  const sel = h('select', {}, rec.items.map((tp) => h('option', { value: tp.name }, tp.name === 'sticker' ? t('sticker.plain') : (tp.title || tp.name))));
+  const note = h('p', { class: 'hint', id: 'rec-basis' }, t(rec.personalised ? 'sticker.rec_personal' : 'sticker.rec_popular'));
+  return { sel, note };
+}
+
+function stickerOptions() {
+  const platform = h('select', {}, PLATFORMS.map((p) => h('option', { value: p }, t('sticker.p_' + p))));
+  const caption = h('input', { maxlength: 120, placeholder: t('sticker.caption_ph') });
+  const animate = h('select', {}, EFFECTS.map((e) => h('option', { value: e }, t('sticker.e_' + (e || 'none')))));
+  return { platform, caption, animate };
+}
+
+async function sticker(photo) {
+  const src = photoSlot(t('studio.photo'), photo);
+  const { sel, note } = await templatesSelect();
+  const { platform, caption, animate } = stickerOptions();
+  const out = h('div', { id: 'result', 'aria-live': 'polite' });
+  const start = h('button', { type: 'button' }, t('sticker.start'));
+  start.addEventListener('click', () => busy(start, async () => {
+    if (!src.get()) return toast(t('studio.no_photo'), 'error');
+    const body = { kind: 'sticker', photo: src.get(), platform: platform.value };
+    if (sel.value && sel.value !== 'sticker') body.template = sel.value;
+    if (caption.value.trim()) body.caption = caption.value.trim();
+    if (animate.value) body.animate = animate.value;
+    await runJob(body, out, (job) => h('div', { class: 'stack' },
+      h('div', { class: 'checker', style: 'display:inline-block;padding:8px' }, h('img', { src: job.result.urls.original, alt: t('sticker.result'), width: 256, height: 256 })),
+      h('p', { class: 'hint' }, t('sticker.made_for', { platform: t('sticker.p_' + platform.value) })),
+      resultActions(job, `sticker-${platform.value}.webp`)));
+  }));
+  return h('div', { class: 'editor' }, h('div', {}, src.box, out),
+    h('div', {}, h('div', { class: 'card' },
+      field(t('sticker.template'), sel), note,
+      field(t('sticker.caption'), caption, t('sticker.caption_hint')),
+      field(t('sticker.platform'), platform, t('sticker.platform_hint')),
+      field(t('sticker.animate'), animate)), start));
+}
+
+async function pack() {
+  let photos = [];
+  const count = h('p', { class: 'hint', role: 'status' }, t('pack.count', { n: 0 }));
+  const choose = h('button', { type: 'button', class: 'ghost' }, t('pack.choose'));
+  choose.addEventListener('click', () => busy(choose, async () => {
+    const ids = await pickPhotos({ multiple: true, title: t('pack.choose'), max: 30 });
+    if (ids) { photos = ids; count.textContent = t('pack.count', { n: ids.length }); }
+  }));
+  const name = h('input', { maxlength: 128, value: t('pack.default_name'), required: true });
+  const emojis = h('input', { value: '🙂', maxlength: 12 });
+  const { platform, caption, animate } = stickerOptions();
+  const out = h('div', { id: 'result', 'aria-live': 'polite' });
+  const start = h('button', { type: 'button' }, t('pack.start'));
+  start.addEventListener('click', () => busy(start, async () => {
+    const body = { kind: 'pack', photos, name: name.value.trim(), platform: platform.value, emojis: emojis.value.trim().split(/\s+/).filter(Boolean).slice(0, 3) };
+    if (caption.value.trim()) body.caption = caption.value.trim();
+    if (animate.value) body.animate = animate.value;
+    await runJob(body, out, (job) => h('div', { class: 'stack' },
+      h('p', { class: 'ok' }, t('pack.done', { n: (job.result.stickers || photos.length) })),
+      h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download'))));
+  }));
+  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose), out),
+    h('div', {}, h('div', { class: 'card' },
+      field(t('pack.name'), name), field(t('pack.emojis'), emojis, t('pack.emojis_hint')),
+      field(t('sticker.platform'), platform, t('pack.platform_hint')),
+      field(t('sticker.caption'), caption), field(t('sticker.animate'), animate)), start));
+}
+

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The web app's browser tests (issue 8): playwright-core from npm driving
+# Debian's chromium (no browser download). Installs what is missing, then
+# runs crates/xuancai-web/e2e/tests against target/release/xuancai.
+# Screenshots land in target/e2e-screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+E2E=crates/xuancai-web/e2e
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -x "$CHROMIUM" ]; then
+  echo "== installing Debian's chromium (browser tests)"
+  $SUDO apt-get install -y --no-install-recommends chromium \
+    || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends chromium; }
+fi
+
+# Screenshots of a Chinese UI need a CJK font (phones and desktops have one;
+# a bare CI machine may not).
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+  echo "== installing fonts-noto-cjk (CJK text in the screenshots)"
+  ${SUDO:-} apt-get install -y --no-install-recommends fonts-noto-cjk \
+    || { ${SUDO:-} apt-get update && ${SUDO:-} apt-get install -y --no-install-recommends fonts-noto-cjk; }
+fi
+
+if [ ! -x target/release/xuancai ]; then
+  cargo build --release -p xuancai-cli
+fi
+
+echo "== npm ci (playwright-core, axe-core: exact versions from package-lock.json)"
+npm ci --prefix "$E2E" --no-audit --no-fund --loglevel=error
+echo "== browser tests ($("$CHROMIUM" --version 2>/dev/null || echo chromium))"
+rm -rf target/e2e-screenshots
+(cd "$E2E" && node --test --test-concurrency=1 tests/)
+echo "== screenshots: $(ls target/e2e-screenshots | wc -l) in target/e2e-screenshots/"
