@@ -86,7 +86,10 @@ mod tests {
             for (i, _) in text.match_indices("//") {
                 let before = &text[..i];
                 if before.ends_with("http:") || before.ends_with("https:") {
-                    let host: String = text[i + 2..].chars().take_while(|c| *c != '/' && *c != '"').collect();
+                    let host: String = text[i + 2..]
+                        .chars()
+                        .take_while(|c| *c != '/' && *c != '"')
+                        .collect();
                     assert!(
                         host == "www.w3.org",
                         "{} names a third-party URL (//{host})",

@@ -49,11 +49,7 @@ fn serve(a: Asset, headers: &HeaderMap) -> Response {
     let mut resp = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (
-            [(CONTENT_TYPE, HeaderValue::from_static(a.mime))],
-            a.bytes,
-        )
-            .into_response()
+        ([(CONTENT_TYPE, HeaderValue::from_static(a.mime))], a.bytes).into_response()
     };
     let h = resp.headers_mut();
     h.insert(ETAG, HeaderValue::from_static(a.etag));

@@ -18,7 +18,10 @@ async fn cook1_the_web_app_is_served_with_a_same_origin_csp_and_etags() {
     };
     assert!(header(&r, "content-type").starts_with("text/html"));
     let csp = header(&r, "content-security-policy");
-    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe-inline") && !csp.contains("http"), "{csp}");
     assert_eq!(header(&r, "x-content-type-options"), "nosniff");
     let html = r.text().await.unwrap_or_default();
@@ -39,7 +42,12 @@ async fn cook1_the_web_app_is_served_with_a_same_origin_csp_and_etags() {
     assert_eq!(again.status(), 304);
 
     // Only embedded files: nothing else on disk is reachable.
-    for path in ["/app/../Cargo.toml", "/app/%2e%2e/Cargo.toml", "/app/missing.js", "/app/"] {
+    for path in [
+        "/app/../Cargo.toml",
+        "/app/%2e%2e/Cargo.toml",
+        "/app/missing.js",
+        "/app/",
+    ] {
         let r = app.call("GET", path, None, None).await;
         assert_eq!(r.status(), 404, "{path}");
     }

@@ -17,8 +17,12 @@ test('min1_to_min4_a_child_signs_up_and_can_use_the_app_only_after_the_guardian_
   await page.getByText('您未满14周岁，需要监护人同意后才能使用炫彩。').waitFor();
   await shot(page, 'min2-guardian-360');
   // Locked: the photo library is refused, and the app comes back here.
+  await page.evaluate(() => { document.querySelector('#main h1').dataset.old = '1'; });
+  const refused = page.waitForResponse((r) => r.url().includes('/api/v1/photos') && r.status() === 403);
   await page.goto(server.base + '/#/photos');
-  await page.getByRole('heading', { name: '监护人同意' }).waitFor();
+  assert.equal((await (await refused).json()).code, 'guardian_required');
+  await page.waitForURL(/#\/guardian$/);
+  await page.locator('#main h1:not([data-old])', { hasText: '监护人同意' }).waitFor();
   // MIN-4: the guardian's own phone, not the child's.
   await page.getByLabel('监护人手机号').fill(child);
   await page.getByRole('button', { name: '发送验证码给监护人' }).click();

@@ -80,7 +80,8 @@ async function cutout(photo) {
   }));
   for (const [v, extra] of [['transparent'], ['white'], ['color', color], ['blur', blur], ['photo', pickBg]]) {
     const radio = h('input', { type: 'radio', name: 'bg', value: v, checked: v === 'transparent' });
-    bgChoice.append(h('label', { class: 'check' }, radio, h('span', {}, t('cutout.bg_' + v))), extra ? h('div', { style: 'margin:0 0 6px 32px' }, extra) : null);
+    bgChoice.append(h('label', { class: 'check' }, radio, h('span', {}, t('cutout.bg_' + v))));
+    if (extra) bgChoice.append(h('div', { style: 'margin:0 0 6px 32px' }, extra));
   }
   const crop = h('input', {});
   const shadow = h('input', {});
@@ -98,8 +99,8 @@ async function cutout(photo) {
     if (v === 'photo') { if (!bgPhoto) return toast(t('cutout.bg_pick'), 'error'); body.background = { photo: bgPhoto }; }
     await runJob(body, out, (job) => h('div', { class: 'stack' }, compare(`/api/v1/photos/${photoId}/preview`, job.result.urls.original), resultActions(job, 'cutout.png')));
   }));
-  return h('div', { class: 'editor' }, h('div', {}, src.box, out),
-    h('div', {}, bgChoice, h('div', { class: 'card' }, check(t('cutout.crop'), crop), check(t('cutout.shadow'), shadow), field(t('cutout.model'), model)), start));
+  return h('div', { class: 'editor' }, h('div', {}, src.box),
+    h('div', {}, bgChoice, h('div', { class: 'card' }, check(t('cutout.crop'), crop), check(t('cutout.shadow'), shadow), field(t('cutout.model'), model)), start), out);
 }
 
 /** Before/after with a slider (keyboard: arrows move it). */
@@ -144,14 +145,14 @@ async function faceswap(photo) {
       h('img', { src: job.result.urls.original, alt: t('faces.result'), style: 'max-width:100%;border-radius:8px' }),
       h('p', { class: 'pill-note' }, t('faces.labelled')), resultActions(job, 'face-swap.jpg')));
   }));
-  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'row', style: 'align-items:stretch' }, source.box, target.box), out),
+  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'row', style: 'align-items:stretch' }, source.box, target.box)),
     h('div', {},
       h('div', { class: 'card stack' },
         h('p', {}, t('faces.intro')),
         check(h('span', { class: 'key' }, t('faces.affirm')), subjects),
         check(t('faces.all'), all),
         h('p', { class: 'hint' }, t('faces.withdraw_hint'), ' ', h('a', { href: '#/privacy' }, t('privacy.title')))),
-      start));
+      start), out);
 }
 
 async function templatesSelect() {
@@ -185,12 +186,12 @@ async function sticker(photo) {
       h('p', { class: 'hint' }, t('sticker.made_for', { platform: t('sticker.p_' + platform.value) })),
       resultActions(job, `sticker-${platform.value}.webp`)));
   }));
-  return h('div', { class: 'editor' }, h('div', {}, src.box, out),
+  return h('div', { class: 'editor' }, h('div', {}, src.box),
     h('div', {}, h('div', { class: 'card' },
       field(t('sticker.template'), sel), note,
       field(t('sticker.caption'), caption, t('sticker.caption_hint')),
       field(t('sticker.platform'), platform, t('sticker.platform_hint')),
-      field(t('sticker.animate'), animate)), start));
+      field(t('sticker.animate'), animate)), start), out);
 }
 
 async function pack() {
@@ -214,10 +215,10 @@ async function pack() {
       h('p', { class: 'ok' }, t('pack.done', { n: (job.result.stickers || photos.length) })),
       h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download'))));
   }));
-  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose), out),
+  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose)),
     h('div', {}, h('div', { class: 'card' },
       field(t('pack.name'), name), field(t('pack.emojis'), emojis, t('pack.emojis_hint')),
       field(t('sticker.platform'), platform, t('pack.platform_hint')),
-      field(t('sticker.caption'), caption), field(t('sticker.animate'), animate)), start));
+      field(t('sticker.caption'), caption), field(t('sticker.animate'), animate)), start), out);
 }
 
