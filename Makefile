@@ -26,16 +26,15 @@ run: setup
 	@mkdir -p out
 	./target/release/xuancai $(ARGS)
 
+# Every test: tools/ci/test.sh (set-up, one build with the `ci` profile, one S3
+# server, Rust tests, browser tests on the binary just built, converter tests,
+# conformance), with the time of each phase.
 test:
-	$(PYTHON) tools/assets/fetch.py --with-test-tools
-	cargo test --workspace --release
-	bash tools/e2e/run.sh
-	$(ASSETS)/venv/bin/python -m pytest -q tools/assets
-	$(PYTHON) tools/conformance/report.py --require "$(REQUIRED_IDS)"
+	REQUIRED_IDS="$(REQUIRED_IDS)" PYTHON=$(PYTHON) bash tools/ci/test.sh
 
+# Format, the crate layering and the dependency policy (deny.toml), clippy.
 lint:
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	bash tools/ci/lint.sh
 
 bench:
 	bash bench/cutout.sh

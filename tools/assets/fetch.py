@@ -146,7 +146,8 @@ def imgly_model(archive: Path, member: str) -> bytes:
 def ensure_venv(base: Path, with_test_tools: bool) -> Path:
     venv = base / "venv"
     py = venv / "bin" / "python"
-    reqs = [HERE / "requirements.txt"] + ([HERE / "requirements-test.txt"] if with_test_tools else [])
+    test_reqs = [HERE / "requirements-test.txt", HERE.parent / "ci" / "requirements.txt"]
+    reqs = [HERE / "requirements.txt"] + (test_reqs if with_test_tools else [])
     stamp_text = "".join(r.read_text() for r in reqs)
     stamp = venv / ".xuancai-requirements"
     if py.exists() and stamp.exists() and stamp_text in stamp.read_text():

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web app's browser tests (issue 8): playwright-core from npm driving
 # Debian's chromium (no browser download). Installs what is missing, then
-# runs crates/xuancai-web/e2e/tests against target/release/xuancai.
+# runs crates/xuancai-web/e2e/tests against the binary in $XUANCAI_BIN
+# (`make test` passes the one it just built: target/ci/xuancai).
 # Screenshots land in target/e2e-screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,9 +26,14 @@ if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" 
     || { ${SUDO:-} apt-get update && ${SUDO:-} apt-get install -y --no-install-recommends fonts-noto-cjk; }
 fi
 
-if [ ! -x target/release/xuancai ]; then
-  cargo build --release -p xuancai-cli
+# The binary under test: the one `make test` just built, never a stale one.
+if [ -z "${XUANCAI_BIN:-}" ]; then
+  cargo build --profile ci -p xuancai-cli
+  XUANCAI_BIN=target/ci/xuancai
 fi
+XUANCAI_BIN="$(realpath "$XUANCAI_BIN")"
+export XUANCAI_BIN
+echo "== binary under test: $XUANCAI_BIN"
 
 echo "== npm ci (playwright-core, axe-core: exact versions from package-lock.json)"
 npm ci --prefix "$E2E" --no-audit --no-fund --loglevel=error

@@ -1,11 +1,10 @@
 //! The `xuancai` command as a user runs it (IMG-2): batches, JSON Lines,
 //! formats, backgrounds, failures that leave no partial output.
 
-mod common;
 
 use std::path::Path;
 
-use common::{json_lines, s, testdata, xuancai};
+use crate::common::{json_lines, s, testdata, xuancai};
 
 fn no_temp_files(dir: &Path) {
     let leftovers: Vec<_> = std::fs::read_dir(dir)

@@ -112,13 +112,22 @@ fn sec5_every_asset_is_pinned_checksummed_and_licensed() {
 #[test]
 fn sec5_ci_gates_format_lints_and_the_declared_toolchain() {
     let ci = read(".ci/run");
+    assert!(ci.contains("bash tools/ci/lint.sh"), ".ci/run runs the checks");
+    assert!(ci.contains("make test"), ".ci/run runs the README's test command");
+    let lint = read("tools/ci/lint.sh");
     for gate in [
         "cargo fmt --all -- --check",
         "cargo clippy --workspace --all-targets -- -D warnings",
-        "make test",
+        "tools/ci/layering.py",
+        "cargo-deny\" check licenses bans sources",
     ] {
-        assert!(ci.contains(gate), ".ci/run runs {gate:?}");
+        assert!(lint.contains(gate), "tools/ci/lint.sh runs {gate:?}");
     }
+    let deny = read("deny.toml");
+    assert!(
+        !deny.contains("\"GPL") && !deny.contains("\"AGPL") && !deny.contains("\"LGPL"),
+        "no copyleft licence is allowed for a crate"
+    );
     let workspace = read("Cargo.toml");
     assert!(
         workspace.lines().any(|l| l.starts_with("rust-version = ")),

@@ -1,5 +1,4 @@
 //! Shared helpers for the vision integration tests.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -1,7 +1,6 @@
 //! Captions and outlines with the real CJK font (IMG-4): coverage, layout,
 //! fitting, emoji refusal, and golden images with a perceptual tolerance.
 
-mod common;
 
 use image::{Rgba, RgbaImage};
 use xuancai_stickers::caption::{self, BoxPx, Placement, TextStyle};
@@ -9,7 +8,7 @@ use xuancai_stickers::outline;
 
 #[test]
 fn img4_the_font_covers_every_gb2312_character() {
-    let font = common::font();
+    let font = crate::common::font();
     let mut missing = Vec::new();
     let mut count = 0;
     // GB 2312 rows 16–87 hold the 6763 hanzi; rows 1–9 the symbols and kana.
@@ -46,7 +45,7 @@ fn img4_emoji_in_captions_are_refused_with_a_clear_code() {
     for text in ["开心😀", "好的👍🏻", "❤️"] {
         let e = caption::caption(
             &mut img,
-            common::font(),
+            crate::common::font(),
             text,
             &TextStyle::default(),
             Placement::Bottom,
@@ -61,7 +60,7 @@ fn img4_emoji_in_captions_are_refused_with_a_clear_code() {
 
 #[test]
 fn img4_captions_break_and_shrink_to_fit_their_box() {
-    let font = common::font();
+    let font = crate::common::font();
     let style = TextStyle::default();
     let b = BoxPx {
         x: 16.0,
@@ -108,7 +107,7 @@ fn img4_caption_ink_stays_inside_its_box() {
     });
     caption::caption(
         &mut img,
-        common::font(),
+        crate::common::font(),
         "炫彩 Xuancai 表情包",
         &TextStyle::default(),
         at,
@@ -131,7 +130,7 @@ fn img4_golden_caption() {
     };
     caption::caption(
         &mut img,
-        common::font(),
+        crate::common::font(),
         "新年快乐 Happy 2027!",
         &style,
         Placement::Top,
@@ -139,13 +138,13 @@ fn img4_golden_caption() {
     .expect("top");
     caption::caption(
         &mut img,
-        common::font(),
+        crate::common::font(),
         "收到，马上就来",
         &TextStyle::default(),
         Placement::Bottom,
     )
     .expect("bottom");
-    common::assert_golden("caption", &img, 2.0);
+    crate::common::assert_golden("caption", &img, 2.0);
 }
 
 #[test]
@@ -162,5 +161,5 @@ fn img4_golden_outline() {
         }
     }
     let out = outline::outline(&img, 8.0, [255, 255, 255, 255]);
-    common::assert_golden("outline", &out, 1.5);
+    crate::common::assert_golden("outline", &out, 1.5);
 }

@@ -4,9 +4,8 @@
 //! the portrait model is checked against them independently, and fixed points
 //! (a face kept, a background corner removed) are checked for both.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use xuancai_imaging::compose::Background;
 use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation};
 

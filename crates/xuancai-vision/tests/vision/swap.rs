@@ -1,9 +1,8 @@
 //! The face swap on real photos (IMG-3): untouched pixels stay exact, the
 //! target's geometry survives, no seam shows, missing faces are refused.
 
-mod common;
 
-use common::{photo, studio};
+use crate::common::{photo, studio};
 use image::imageops;
 use xuancai_imaging::RgbaImage;
 use xuancai_vision::faces::mesh;

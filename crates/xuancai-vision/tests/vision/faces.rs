@@ -1,8 +1,7 @@
 //! Face detection and landmarks on real photos (IMG-3).
 
-mod common;
 
-use common::{photo, studio};
+use crate::common::{photo, studio};
 use image::imageops;
 use xuancai_imaging::RgbaImage;
 use xuancai_vision::faces::mesh::{self, idx};

@@ -2,11 +2,10 @@
 //! (IMG-4): outputs that pass the validator, a WhatsApp pack ZIP, failures
 //! with stable codes and nothing half-written.
 
-mod common;
 
 use std::path::Path;
 
-use common::{json_lines, s, testdata, xuancai};
+use crate::common::{json_lines, s, testdata, xuancai};
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

@@ -2,12 +2,11 @@
 //! them (IMG-3, CON-3): the JSON document, the overlay, the consent
 //! refusal that writes nothing, labels on every output.
 
-mod common;
 
 use std::path::Path;
 use std::process::Output;
 
-use common::{s, testdata, xuancai};
+use crate::common::{s, testdata, xuancai};
 
 /// `xuancai swap` of the astronaut onto sample 3, with more arguments.
 fn swap(out: &Path, more: &[&str]) -> Output {

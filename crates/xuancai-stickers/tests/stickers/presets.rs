@@ -2,7 +2,6 @@
 //! validator and its byte limits; the validator names every broken rule;
 //! animated inputs keep their frames through cutout and captions.
 
-mod common;
 
 use std::collections::BTreeMap;
 
@@ -31,14 +30,14 @@ fn rules_met(bytes: &[u8], platform: Platform, what: &str) {
 
 #[test]
 fn img4_every_preset_output_for_real_photos_passes_the_validator() {
-    let maker = common::maker();
+    let maker = crate::common::maker();
     let mut photos = vec!["astronaut.png", "faceapi-sample1.jpg"];
-    if !common::general_skipped() {
+    if !crate::common::general_skipped() {
         photos.extend(["chelsea.png", "coffee.png"]);
     }
     let captioned = template::sticker(8.0, true, Some(CaptionAt::Bottom), TextStyle::default(), None);
     for name in photos {
-        let bytes = common::testdata(name);
+        let bytes = crate::common::testdata(name);
         let photo = maker.decode(&bytes).expect("decode");
         // Cut once per photo; every preset renders from it.
         let (cut, _) = maker.cut(&photo, ModelChoice::Auto).expect("cutout");
@@ -46,7 +45,7 @@ fn img4_every_preset_output_for_real_photos_passes_the_validator() {
             let side = platform.rules().side;
             let frames = xuancai_stickers::render::render(
                 &captioned,
-                common::font(),
+                crate::common::font(),
                 side,
                 xuancai_stickers::render::Inputs {
                     photo: &photo,
@@ -69,8 +68,8 @@ fn img4_every_preset_output_for_real_photos_passes_the_validator() {
 
 #[test]
 fn img4_animated_stickers_meet_every_animated_preset() {
-    let maker = common::maker();
-    let bytes = common::testdata("astronaut.png");
+    let maker = crate::common::maker();
+    let bytes = crate::common::testdata("astronaut.png");
     for effect in [Effect::Shake, Effect::Pulse, Effect::Typewriter, Effect::Flash] {
         let t = template::sticker(
             8.0,
@@ -109,8 +108,8 @@ fn img4_animated_stickers_meet_every_animated_preset() {
 
 #[test]
 fn img4_gif_inputs_keep_their_frames_through_cutout_and_captions() {
-    let maker = common::maker();
-    let gif = common::animated_gif("astronaut.png", 5, 256);
+    let maker = crate::common::maker();
+    let gif = crate::common::animated_gif("astronaut.png", 5, 256);
     let t = template::sticker(8.0, false, Some(CaptionAt::Top), TextStyle::default(), None);
     for platform in [Platform::WhatsApp, Platform::WeChat] {
         let made = maker

@@ -1,6 +1,5 @@
 //! Shared helpers for the sticker tests: the real font, the real models,
 //! the real photos from the asset cache, and golden-image comparison.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

@@ -1,7 +1,6 @@
 //! Packs and templates (IMG-4): WhatsApp's contents.json layout, the other
 //! platforms' folders, ZIP round trips, pack rules, deterministic templates.
 
-mod common;
 
 use std::collections::BTreeMap;
 
@@ -12,8 +11,8 @@ use xuancai_stickers::{Animation, render};
 use xuancai_vision::ModelChoice;
 
 fn items(platform: Platform, n: usize) -> (Vec<Item>, Option<Vec<u8>>) {
-    let maker = common::maker();
-    let bytes = common::testdata("astronaut.png");
+    let maker = crate::common::maker();
+    let bytes = crate::common::testdata("astronaut.png");
     let photo = maker.decode(&bytes).expect("decode");
     let (cut, _) = maker.cut(&photo, ModelChoice::Portrait).expect("cut");
     let mut out = Vec::new();
@@ -29,7 +28,7 @@ fn items(platform: Platform, n: usize) -> (Vec<Item>, Option<Vec<u8>>) {
         let texts: BTreeMap<String, String> = [("caption".to_string(), format!("第{}张", i + 1))].into();
         let frames = render::render(
             &t,
-            common::font(),
+            crate::common::font(),
             platform.rules().side,
             render::Inputs {
                 photo: &photo,
@@ -151,8 +150,8 @@ fn img4_hostile_zips_are_refused() {
 
 #[test]
 fn img4_builtin_templates_render_deterministically() {
-    let maker = common::maker();
-    let bytes = common::testdata("faceapi-sample2.jpg");
+    let maker = crate::common::maker();
+    let bytes = crate::common::testdata("faceapi-sample2.jpg");
     let photo = maker.decode(&bytes).expect("decode");
     let (cut, _) = maker.cut(&photo, ModelChoice::Portrait).expect("cut");
     let texts: BTreeMap<String, String> = [
@@ -165,7 +164,7 @@ fn img4_builtin_templates_render_deterministically() {
         let run = || {
             render::render(
                 &t,
-                common::font(),
+                crate::common::font(),
                 512,
                 render::Inputs {
                     photo: &photo,
@@ -177,7 +176,7 @@ fn img4_builtin_templates_render_deterministically() {
         };
         let (a, b): (Animation, Animation) = (run(), run());
         assert_eq!(a, b, "{name} renders the same twice");
-        common::assert_golden(&format!("template-{name}"), &a.frames[0].image, 2.5);
+        crate::common::assert_golden(&format!("template-{name}"), &a.frames[0].image, 2.5);
         for platform in Platform::ALL {
             if platform == Platform::Telegram && a.is_animated() {
                 continue;
@@ -197,7 +196,7 @@ fn img4_builtin_templates_render_deterministically() {
     .expect("parse");
     let a = render::render(
         &t,
-        common::font(),
+        crate::common::font(),
         512,
         render::Inputs {
             photo: &photo,
@@ -210,7 +209,7 @@ fn img4_builtin_templates_render_deterministically() {
     // A cut-out template without a cut-out is a typed error.
     let e = render::render(
         &template::builtin("reaction").expect("r"),
-        common::font(),
+        crate::common::font(),
         512,
         render::Inputs {
             photo: &photo,

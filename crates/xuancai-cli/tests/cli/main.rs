@@ -1,0 +1,11 @@
+//! The `xuancai` command's integration tests: it runs the built binary.
+//!
+//! One test binary for the crate (each binary links the whole stack).
+
+#[allow(dead_code)]
+mod common;
+mod cli;
+mod crash;
+mod faces_cli;
+mod stickers_cli;
+mod supply_chain;

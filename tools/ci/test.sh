@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Every test, as `make test` runs it (issue 18): set-up, one build of every
+# test binary with the `ci` profile (optimised, no LTO), one S3 server for the
+# run, the Rust tests, the browser tests against the binary built here, the
+# converter's tests, and the conformance report. Prints the time of each phase.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PYTHON="${PYTHON:-python3}"
+PROFILE="${XUANCAI_TEST_PROFILE:-ci}"
+TIMES=()
+T0=$(date +%s)
+phase_start=$T0
+phase() { # phase NAME: close the previous phase, open NAME
+  local now; now=$(date +%s)
+  if [ -n "${current:-}" ]; then TIMES+=("$(printf '%-28s %5ss' "$current" $((now - phase_start)))"); fi
+  current="$1"; phase_start=$now
+  [ -n "$1" ] && echo "== [$(date +%H:%M:%S)] $1"
+  return 0
+}
+summary() {
+  phase ""
+  echo "== phase times (make test)"
+  printf '   %s\n' "${TIMES[@]}"
+  echo "   total                        $(( $(date +%s) - T0 ))s"
+}
+trap summary EXIT
+
+phase "set-up (models, test tools)"
+$PYTHON tools/assets/fetch.py --with-test-tools
+ASSETS="$($PYTHON tools/assets/fetch.py --print-dir)"
+
+phase "build (cargo, profile $PROFILE)"
+cargo test --workspace --profile "$PROFILE" --no-run
+cargo build --profile "$PROFILE" -p xuancai-cli
+export XUANCAI_BIN="$PWD/target/$PROFILE/xuancai"
+
+phase "S3 server (moto, once)"
+MOTO_PORT=$($PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$ASSETS/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 &
+MOTO_PID=$!
+trap 'kill $MOTO_PID 2>/dev/null || true; summary' EXIT
+for _ in $(seq 1 100); do
+  if $PYTHON -c "import socket,sys; socket.create_connection(('127.0.0.1',$MOTO_PORT),1)" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+export XUANCAI_TEST_S3_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+
+phase "Rust tests"
+cargo test --workspace --profile "$PROFILE"
+
+phase "browser tests"
+bash tools/e2e/run.sh
+
+phase "converter tests (pytest)"
+"$ASSETS/venv/bin/python" -m pytest -q tools/assets
+
+phase "conformance report"
+$PYTHON tools/conformance/report.py --require "${REQUIRED_IDS:?REQUIRED_IDS is set by the Makefile}"
