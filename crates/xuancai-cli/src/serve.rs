@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use xuancai_server::config::Secret;
-use xuancai_server::{Application, Config};
+use xuancai_app::Config;
+use xuancai_app::config::Secret;
+use xuancai_server::Application;
 
 use crate::cli::ServeArgs;
 
@@ -67,36 +68,28 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `xuancai worker`: the same configuration as `serve`, no HTTP listener
-/// (a free port is bound and released), at least one worker.
+/// `xuancai worker`: the same configuration as `serve`; the studio's
+/// workers (at least one) and the periodic jobs, built without the HTTP
+/// layer: no port is bound.
 pub fn run_worker(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = config(&args)?;
-    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     config.studio.workers = config.studio.workers.max(1);
     tracing::info!(?config, "starting workers");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let app = Application::build(config).await?;
         eprintln!("xuancai: worker running; Ctrl-C stops it");
-        app.run_workers_until_stopped().await;
-        Ok::<_, anyhow::Error>(())
+        xuancai_app::startup::run_workers(&config).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `xuancai jobs run-once`: build the app from the same configuration as
-/// `serve` (on a free port, so a running server is not disturbed), run every
-/// job once, print the report.
+/// `xuancai jobs run-once`: every maintenance job once, from the same
+/// configuration as `serve`, without the HTTP layer (no port is bound, so a
+/// running server is not disturbed); prints the report.
 pub fn run_jobs_once(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let mut config = config(&args)?;
-    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    // One pass of the maintenance jobs; studio jobs are left to the workers.
-    config.studio.workers = 0;
+    let config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let report = runtime.block_on(async {
-        let app = Application::build(config).await?;
-        Ok::<_, anyhow::Error>(app.control().run_jobs_once().await)
-    })?;
+    let report = runtime.block_on(xuancai_app::startup::run_jobs_once(&config))?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(ExitCode::SUCCESS)
 }

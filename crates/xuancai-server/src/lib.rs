@@ -1,31 +1,21 @@
-//! Xuancai's HTTP server.
+//! Xuancai's HTTP server: HTTP only. Each handler parses the request, calls
+//! a use case of `xuancai-app`, and maps the answer.
 //!
-//! It owns configuration ([`config`]), start-up from a configuration
-//! ([`startup`]: the app binds its port, port 0 in tests), the one place
-//! where errors become HTTP statuses and stable codes ([`error`]), the
-//! secrets at rest ([`crypto`]: keyed phone hashes, per-user data keys —
-//! SEC-4), encrypted blobs ([`blobs`]: local folder or S3), password
-//! hashing ([`passwords`]), SMS delivery ([`sms`]), the background jobs
-//! ([`jobs`]: trash purge, blob clean-up) and one module per HTTP resource
-//! ([`routes`]). Storage goes through the `xuancai-store` traits; the
-//! embedded default is a SQLite file, PostgreSQL is chosen by URL.
+//! It owns start-up of the HTTP side ([`startup`]: the application from
+//! `xuancai_app::startup`, the router, the listener — port 0 in tests), the
+//! one place where errors become HTTP statuses and stable codes
+//! ([`error`]), the extractors that say who calls ([`extract`]: session,
+//! active account, operator), one module per HTTP resource ([`routes`],
+//! which also serves the OpenAPI document and the web app) and the
+//! Oblivious HTTP gateway ([`ohttp`]).
 
-pub mod blobs;
-pub mod clock;
-pub mod config;
-pub mod crypto;
 pub mod error;
-pub mod jobs;
+pub mod extract;
 pub mod ohttp;
-pub mod passwords;
-pub mod privacy;
-pub mod push;
-pub mod push_vendors;
 pub mod routes;
-pub mod sms;
 pub mod startup;
-pub mod store;
-pub mod studio;
 
-pub use config::Config;
 pub use startup::Application;
+pub use xuancai_app::Config;
+/// The application's modules, as the server and its tests reach them.
+pub use xuancai_app::{blobs, clock, config, crypto, privacy, studio};

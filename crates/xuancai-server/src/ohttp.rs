@@ -30,6 +30,7 @@ use ohttp::{KeyConfig, SymmetricSuite};
 use tower::ServiceExt as _;
 
 use crate::error::ApiError;
+use xuancai_app::AppError;
 
 /// The gateway's key pair and encoded configuration.
 pub struct Gateway {
@@ -84,11 +85,7 @@ async fn keys(State(s): State<GatewayState>) -> Response {
 }
 
 fn bad(code: &'static str, message: &str) -> Response {
-    ApiError::BadRequest {
-        code,
-        message: message.into(),
-    }
-    .into_response()
+    ApiError::from(AppError::bad_request(code, message)).into_response()
 }
 
 async fn gateway_handler(
@@ -98,10 +95,10 @@ async fn gateway_handler(
     body: Bytes,
 ) -> Response {
     if headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) != Some("message/ohttp-req") {
-        return ApiError::UnsupportedMediaType {
+        return ApiError::from(AppError::UnsupportedMediaType {
             code: "ohttp_media_type",
             message: "send message/ohttp-req".into(),
-        }
+        })
         .into_response();
     }
     let Ok((inner, reply)) = s.gateway.server.decapsulate(&body) else {
@@ -123,10 +120,10 @@ async fn gateway_handler(
     let status = response.status().as_u16();
     let (parts, body) = response.into_parts();
     let Ok(content) = to_bytes(body, usize::MAX).await else {
-        return ApiError::Internal("reading the inner response failed".into()).into_response();
+        return ApiError::from(AppError::Internal("reading the inner response failed".into())).into_response();
     };
     let Ok(code) = bhttp::StatusCode::try_from(status) else {
-        return ApiError::Internal(format!("status {status}")).into_response();
+        return ApiError::from(AppError::Internal(format!("status {status}"))).into_response();
     };
     let mut out = bhttp::Message::response(code);
     for (name, value) in &parts.headers {
@@ -135,11 +132,11 @@ async fn gateway_handler(
     out.write_content(&content);
     let mut encoded = Vec::new();
     if let Err(e) = out.write_bhttp(bhttp::Mode::KnownLength, &mut encoded) {
-        return ApiError::Internal(format!("bhttp: {e}")).into_response();
+        return ApiError::from(AppError::Internal(format!("bhttp: {e}"))).into_response();
     }
     match reply.encapsulate(&encoded) {
         Ok(sealed) => ([(header::CONTENT_TYPE, "message/ohttp-res")], sealed).into_response(),
-        Err(e) => ApiError::Internal(format!("ohttp: {e}")).into_response(),
+        Err(e) => ApiError::from(AppError::Internal(format!("ohttp: {e}"))).into_response(),
     }
 }
 

@@ -17,6 +17,7 @@ use std::future::Future;
 use xuancai_domain::UserId;
 
 mod jobs;
+pub mod keys;
 mod notify;
 mod photos;
 mod privacy;

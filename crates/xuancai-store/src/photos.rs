@@ -33,7 +33,7 @@ pub struct PhotoRecord {
 impl PhotoRecord {
     /// Where this photo's blobs live: `u/{owner}/p/{id}/`.
     pub fn blob_prefix(owner: &UserId, id: &PhotoId) -> String {
-        format!("u/{owner}/p/{id}/")
+        crate::keys::photo_prefix(owner, id)
     }
 }
 

@@ -59,7 +59,7 @@ impl WorkRecord {
     /// Where the work's blobs live: under the owner's prefix, so erasing
     /// the account removes them with everything else.
     pub fn blob_prefix(owner: &UserId, id: &WorkId) -> String {
-        format!("u/{owner}/works/{id}/")
+        crate::keys::work_prefix(owner, id)
     }
 }
 

@@ -13,27 +13,30 @@ use serde_json::{Value, json};
 use xuancai_domain::{AlbumId, PhotoId};
 use xuancai_store::{AlbumRecord, Store};
 
-use super::photos::{parse_photo_id, photos_page};
-use super::{AppState, Page, next_cursor};
-use crate::crypto::DataKey;
+use super::photos::photos_page;
+use xuancai_app::photos::parse_photo_id;
+use super::{Page, next_cursor};
+use xuancai_app::crypto::DataKey;
 use crate::error::ApiError;
-use crate::privacy::Active;
+use xuancai_app::App;
+use xuancai_app::AppError;
+use crate::extract::Active;
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_BATCH: usize = 500;
 
 fn parse_album_id(s: &str) -> Result<AlbumId, ApiError> {
-    AlbumId::parse(s).map_err(|_| ApiError::NotFound)
+    AlbumId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
 fn album_name(s: &str) -> Result<String, ApiError> {
     let name = s.trim();
     let n = name.chars().count();
     if n == 0 || n > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_album_name",
             message: format!("an album name is 1 to {MAX_NAME_CHARS} characters, without control characters"),
-        });
+        }.into());
     }
     Ok(name.to_string())
 }
@@ -55,7 +58,7 @@ fn album_json(a: &AlbumRecord, key: &DataKey) -> Value {
 }
 
 pub async fn list<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     query: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -79,7 +82,7 @@ pub struct NameBody {
 }
 
 pub async fn create<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     body: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -100,17 +103,17 @@ pub async fn create<S: Store>(
     Ok((StatusCode::CREATED, Json(album_json(&album, &key))))
 }
 
-async fn owned<S: Store>(state: &AppState<S>, session: &Active, id: &str) -> Result<AlbumRecord, ApiError> {
+async fn owned<S: Store>(state: &App<S>, session: &Active, id: &str) -> Result<AlbumRecord, ApiError> {
     let id = parse_album_id(id)?;
     state
         .store
         .album(&session.user, &id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NOT_FOUND)
 }
 
 pub async fn get_one<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -120,7 +123,7 @@ pub async fn get_one<S: Store>(
 }
 
 pub async fn rename<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
     body: Result<Json<NameBody>, JsonRejection>,
@@ -139,14 +142,14 @@ pub async fn rename<S: Store>(
         )
         .await?
     {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let album = owned(&state, &session, &id).await?;
     Ok(Json(album_json(&album, &key)))
 }
 
 pub async fn remove<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -154,12 +157,12 @@ pub async fn remove<S: Store>(
     if state.store.delete_album(&session.user, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::NotFound)
+        Err(AppError::NotFound.into())
     }
 }
 
 pub async fn photos<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
     query: Result<Query<Page>, QueryRejection>,
@@ -168,7 +171,7 @@ pub async fn photos<S: Store>(
     let album = parse_album_id(&id)?;
     // An empty page and a foreign album must not look alike: check first.
     if state.store.album(&session.user, &album).await?.is_none() {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let limit = page.limit();
     let items = state
@@ -190,23 +193,23 @@ pub struct AddBody {
 }
 
 pub async fn add_photos<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
     body: Result<Json<AddBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(b) = body?;
     if b.photo_ids.is_empty() || b.photo_ids.len() > MAX_BATCH {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_batch",
             message: format!("send 1 to {MAX_BATCH} photo ids"),
-        });
+        }.into());
     }
     let ids: Vec<PhotoId> = b
         .photo_ids
         .iter()
         .map(|s| {
-            PhotoId::parse(s).map_err(|e| ApiError::BadRequest {
+            PhotoId::parse(s).map_err(|e| AppError::BadRequest {
                 code: e.code(),
                 message: format!("{s:?}: {e}"),
             })
@@ -217,7 +220,7 @@ pub async fn add_photos<S: Store>(
     if let Some(f) = &from
         && state.store.album(&session.user, f).await?.is_none()
     {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let added = state
         .store
@@ -231,7 +234,7 @@ pub async fn add_photos<S: Store>(
 }
 
 pub async fn remove_photo<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path((id, photo_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
@@ -242,7 +245,7 @@ pub async fn remove_photo<S: Store>(
         .remove_from_album(&session.user, &album, &[photo])
         .await?;
     if removed == 0 {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     Ok(StatusCode::NO_CONTENT)
 }

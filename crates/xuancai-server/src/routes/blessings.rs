@@ -15,21 +15,23 @@ use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{BlessingId, UserId};
 use xuancai_store::{BlessingRecord, Store, WorkRecord};
 
-use super::AppState;
+use xuancai_app::App;
 use super::works::{Authors, image_response, parse_work_id};
-use crate::crypto::random;
+use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use crate::privacy::{Active, permit};
+use xuancai_app::AppError;
+use crate::extract::Active;
+use xuancai_app::privacy::{permit};
 
 /// Longest blessing message, characters.
 pub const MAX_MESSAGE_CHARS: usize = 200;
 
-fn share_hash<S>(state: &AppState<S>, token: &str) -> Vec<u8> {
+fn share_hash<S>(state: &App<S>, token: &str) -> Vec<u8> {
     state.keys.lookup_hash(&format!("blessing-share:{token}"))
 }
 
 async fn blessing_json<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     b: &BlessingRecord,
     token: Option<&str>,
     authors: &mut Authors,
@@ -64,7 +66,7 @@ pub struct SendBody {
 }
 
 pub async fn send<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     body: Result<Json<SendBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -73,29 +75,29 @@ pub async fn send<S: Store>(
     permit(&state, &user, Purpose::Works).await?;
     let message = b.message.trim().to_string();
     if message.is_empty() || message.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_message",
             message: format!("a blessing's message has 1 to {MAX_MESSAGE_CHARS} characters"),
-        });
+        }.into());
     }
     let recipient =
         UserId::parse(&b.to)
             .ok()
             .filter(|r| *r != user)
-            .ok_or_else(|| ApiError::Unprocessable {
+            .ok_or_else(|| AppError::Unprocessable {
                 code: "recipient_not_found",
                 message: "send to another user's id (u_…)".into(),
             })?;
     if state.store.user_by_id(&recipient).await?.is_none() {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "recipient_not_found",
             message: "no such user".into(),
-        });
+        }.into());
     }
     // Only your own works, or a template, may be sent.
     let work = match (&b.work, &b.template) {
         (Some(w), None) => {
-            let id = parse_work_id(w).map_err(|_| ApiError::Unprocessable {
+            let id = parse_work_id(w).map_err(|_| AppError::Unprocessable {
                 code: "work_not_found",
                 message: format!("no work {w} of yours"),
             })?;
@@ -104,24 +106,24 @@ pub async fn send<S: Store>(
                 .work(&id)
                 .await?
                 .filter(|w| w.owner == user)
-                .ok_or_else(|| ApiError::Unprocessable {
+                .ok_or_else(|| AppError::Unprocessable {
                     code: "work_not_found",
                     message: format!("no work {w} of yours"),
                 })?;
             Some(id)
         }
         (None, Some(t)) => {
-            xuancai_stickers::template::builtin(t).map_err(|e| ApiError::BadRequest {
+            xuancai_stickers::template::builtin(t).map_err(|e| AppError::BadRequest {
                 code: "template_unknown",
                 message: e.to_string(),
             })?;
             None
         }
         _ => {
-            return Err(ApiError::BadRequest {
+            return Err(AppError::BadRequest {
                 code: "invalid_blessing",
                 message: "send either a work or a template".into(),
-            });
+            }.into());
         }
     };
     let token: String = random::<16>().iter().map(|x| format!("{x:02x}")).collect();
@@ -143,7 +145,7 @@ pub async fn send<S: Store>(
 
 /// The signed-in user's inbox of blessings, newest first.
 pub async fn inbox<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
 ) -> Result<Json<Value>, ApiError> {
     let mut items = Vec::new();
@@ -154,20 +156,20 @@ pub async fn inbox<S: Store>(
     Ok(Json(json!({ "items": items })))
 }
 
-async fn shared_blessing<S: Store>(state: &AppState<S>, token: &str) -> Result<BlessingRecord, ApiError> {
+async fn shared_blessing<S: Store>(state: &App<S>, token: &str) -> Result<BlessingRecord, ApiError> {
     if token.len() != 32 || !token.bytes().all(|c| c.is_ascii_hexdigit()) {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     state
         .store
         .blessing_by_share(&share_hash(state, token))
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NOT_FOUND)
 }
 
 /// `GET /api/v1/blessings/shared/{token}`: anyone with the link.
 pub async fn shared<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     Path(token): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let b = shared_blessing(&state, &token).await?;
@@ -176,14 +178,14 @@ pub async fn shared<S: Store>(
     ))
 }
 
-async fn work_image<S: Store>(state: &AppState<S>, b: &BlessingRecord) -> Result<Response, ApiError> {
-    let id = b.work.ok_or(ApiError::NotFound)?;
+async fn work_image<S: Store>(state: &App<S>, b: &BlessingRecord) -> Result<Response, ApiError> {
+    let id = b.work.ok_or(AppError::NotFound)?;
     let w = state
         .store
         .work(&id)
         .await?
         .filter(|w| w.owner == b.sender)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     // The sender chose to show the work to the recipient, whatever its visibility.
     let key = state.data_key(&w.owner).await?;
     let data = state
@@ -197,7 +199,7 @@ async fn work_image<S: Store>(state: &AppState<S>, b: &BlessingRecord) -> Result
 }
 
 pub async fn shared_image<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let b = shared_blessing(&state, &token).await?;
@@ -206,15 +208,15 @@ pub async fn shared_image<S: Store>(
 
 /// The recipient's view of the image.
 pub async fn image<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = BlessingId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let id = BlessingId::parse(&id).map_err(|_| AppError::NotFound)?;
     let b = state
         .store
         .blessing(&session.user, &id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     work_image(&state, &b).await
 }

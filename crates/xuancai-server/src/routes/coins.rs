@@ -12,12 +12,14 @@ use serde_json::{Value, json};
 use xuancai_domain::{Date, PhotoId};
 use xuancai_store::{Appended, LedgerEntry, Store};
 
-use super::{AppState, Page, next_cursor};
+use super::{Page, next_cursor};
 use crate::error::ApiError;
-use crate::privacy::Active;
+use xuancai_app::App;
+use xuancai_app::AppError;
+use crate::extract::Active;
 
 pub async fn ledger<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     query: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -27,7 +29,7 @@ pub async fn ledger<S: Store>(
         .store
         .profile(&session.user)
         .await?
-        .ok_or(ApiError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)?;
     let entries = state.store.ledger(&session.user, page.cursor()?, limit).await?;
     Ok(Json(json!({
         "balance": profile.coin_balance,
@@ -42,7 +44,7 @@ pub async fn ledger<S: Store>(
 }
 
 pub async fn check_in<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let now = state.now();
@@ -74,6 +76,6 @@ pub async fn check_in<S: Store>(
                 ),
             ))
         }
-        Appended::Insufficient { .. } => Err(ApiError::Internal("a positive credit was refused".into())),
+        Appended::Insufficient { .. } => Err(AppError::Internal("a positive credit was refused".into()).into()),
     }
 }

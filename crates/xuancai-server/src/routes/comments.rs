@@ -14,10 +14,12 @@ use xuancai_domain::CommentId;
 use xuancai_domain::privacy::Purpose;
 use xuancai_store::{CommentRecord, Store};
 
-use super::AppState;
+use xuancai_app::App;
 use super::works::{Authors, ShareQuery, Viewer, visible};
 use crate::error::ApiError;
-use crate::privacy::{Active, permit};
+use xuancai_app::AppError;
+use crate::extract::Active;
+use xuancai_app::privacy::{permit};
 
 /// Longest comment, characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -25,10 +27,10 @@ pub const MAX_COMMENT_CHARS: usize = 500;
 pub const COMMENTS_PER_MINUTE: u64 = 5;
 
 fn parse_comment_id(s: &str) -> Result<CommentId, ApiError> {
-    CommentId::parse(s).map_err(|_| ApiError::NotFound)
+    CommentId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
-async fn comment_json<S: Store>(state: &AppState<S>, c: &CommentRecord, authors: &mut Authors) -> Value {
+async fn comment_json<S: Store>(state: &App<S>, c: &CommentRecord, authors: &mut Authors) -> Value {
     json!({
         "id": c.id.to_string(),
         "work": c.work.to_string(),
@@ -39,7 +41,7 @@ async fn comment_json<S: Store>(state: &AppState<S>, c: &CommentRecord, authors:
 }
 
 pub async fn list<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(work): Path<String>,
     Query(q): Query<ShareQuery>,
@@ -63,7 +65,7 @@ pub struct CommentBody {
 }
 
 pub async fn create<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(work): Path<String>,
     body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
@@ -74,14 +76,14 @@ pub async fn create<S: Store>(
     let w = visible(&state, Some(&user), &work, b.share.as_deref()).await?;
     let text = b.text.trim();
     if text.is_empty() || text.chars().count() > MAX_COMMENT_CHARS {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_comment",
             message: format!("a comment has 1 to {MAX_COMMENT_CHARS} characters"),
-        });
+        }.into());
     }
     let now = state.now();
     if state.store.count_comments_since(&user, now - 60_000).await? >= COMMENTS_PER_MINUTE {
-        return Err(ApiError::RateLimited);
+        return Err(AppError::RateLimited.into());
     }
     let c = CommentRecord {
         id: CommentId::generate(),
@@ -100,23 +102,23 @@ pub async fn create<S: Store>(
 
 /// The comment's author or the work's owner may delete it.
 pub async fn remove<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path((work, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let user = session.user;
     let w = visible(&state, Some(&user), &work, None)
         .await
-        .or(Err(ApiError::NotFound));
+        .or(Err(ApiError::NOT_FOUND));
     let work_id = super::works::parse_work_id(&work)?;
     let c = state
         .store
         .comment(&work_id, &parse_comment_id(&id)?)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let owner = w.as_ref().is_ok_and(|w| w.owner == user);
     if c.author != user && !owner {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     state.store.delete_comment(&c.id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -131,7 +133,7 @@ pub struct ReportBody {
 
 /// Report a comment for moderation (one report per user and comment).
 pub async fn report<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path((work, id)): Path<(String, String)>,
     body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>,
@@ -142,13 +144,13 @@ pub async fn report<S: Store>(
         .store
         .comment(&w.id, &parse_comment_id(&id)?)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let reason: String = b.reason.trim().chars().take(200).collect();
     if reason.is_empty() {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_report",
             message: "say why the comment should be removed".into(),
-        });
+        }.into());
     }
     state
         .store

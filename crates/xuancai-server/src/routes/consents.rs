@@ -18,95 +18,20 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::{DocumentKind, PURPOSES, Purpose};
 use xuancai_store::{ConsentRecord, Store, Subject};
 
-use super::AppState;
-use super::auth::Session;
-use crate::crypto::{random, sha256};
+use xuancai_app::App;
+use crate::extract::Session;
+use xuancai_app::crypto::{random, sha256};
 use crate::error::ApiError;
-use crate::privacy::documents::current;
-use crate::privacy::gate::{self, age_group, decisions};
-
-/// Parse `{"kind": "version"}`: every kind known, every version the one in force.
-pub async fn parse_agreements<S: Store>(
-    state: &AppState<S>,
-    agree: &BTreeMap<String, String>,
-) -> Result<Vec<(DocumentKind, String)>, ApiError> {
-    if agree.is_empty() {
-        return Ok(Vec::new());
-    }
-    let docs = state.store.documents().await?;
-    let now = state.now();
-    agree
-        .iter()
-        .map(|(k, v)| {
-            let kind = DocumentKind::parse(k)?;
-            match current(&docs, kind, now) {
-                Some(d) if d.version == *v => Ok((kind, v.clone())),
-                _ => Err(ApiError::Conflict {
-                    code: "document_version_stale",
-                    message: format!("{k} {v} is not the version in force; reload the documents"),
-                }),
-            }
-        })
-        .collect()
-}
-
-/// CON-1: what a new account must have agreed to.
-pub fn missing_for_sign_up(agreed: &[(DocumentKind, String)]) -> Vec<&'static str> {
-    [DocumentKind::UserAgreement, DocumentKind::PrivacyPolicy]
-        .into_iter()
-        .filter(|k| !agreed.iter().any(|(a, _)| a == k))
-        .map(DocumentKind::key)
-        .collect()
-}
-
-pub async fn record_agreements<S: Store>(
-    state: &AppState<S>,
-    user: &UserId,
-    agreed: &[(DocumentKind, String)],
-    channel: &str,
-) -> Result<(), ApiError> {
-    for (kind, version) in agreed {
-        append(
-            state,
-            Subject::User(*user),
-            &kind.topic(),
-            true,
-            Some(version.clone()),
-            channel,
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-async fn append<S: Store>(
-    state: &AppState<S>,
-    subject: Subject,
-    topic: &str,
-    granted: bool,
-    version: Option<String>,
-    channel: &str,
-) -> Result<(), ApiError> {
-    state
-        .store
-        .append_consent(&ConsentRecord {
-            id: random::<16>(),
-            subject,
-            topic: topic.into(),
-            granted,
-            version,
-            channel: channel.into(),
-            at: state.now(),
-        })
-        .await?;
-    Ok(())
-}
+use xuancai_app::privacy::agreements::{append, parse_agreements, record_agreements};
+use xuancai_app::AppError;
+use xuancai_app::privacy::documents::current;
+use xuancai_app::privacy::gate::{self, age_group, decisions};
 
 /// `GET /api/v1/me/consents`: every purpose with its basis and the user's
 /// decision, the documents with the version agreed and the one in force, and
 /// the policy updates to announce (CON-2).
 pub async fn list<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
 ) -> Result<Json<Value>, ApiError> {
     let records = state.store.consents(&Subject::User(session.user)).await?;
@@ -171,7 +96,7 @@ pub struct Decision {
 /// CON-6). A withdrawal stops the processing at once and removes what it
 /// allowed: usage logs (analytics), stored device identifiers.
 pub async fn decide<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     Path(purpose): Path<String>,
     body: Result<Json<Decision>, JsonRejection>,
@@ -179,13 +104,13 @@ pub async fn decide<S: Store>(
     let Json(decision) = body?;
     let purpose = Purpose::parse(&purpose)?;
     if !purpose.needs_own_consent() {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "consent_not_optional",
             message: format!(
                 "`{}` is necessary for the service (§4.2); to stop it, cancel the account",
                 purpose.key()
             ),
-        });
+        }.into());
     }
     let docs = state.store.documents().await?;
     let version = current(&docs, DocumentKind::PrivacyPolicy, state.now()).map(|d| d.version.clone());
@@ -221,7 +146,7 @@ pub async fn decide<S: Store>(
                     .store
                     .cancel_jobs(
                         &session.user,
-                        crate::studio::spec::FACE_SWAP,
+                        xuancai_app::studio::spec::FACE_SWAP,
                         &failure,
                         state.now(),
                     )
@@ -246,7 +171,7 @@ pub struct Agreements {
 
 /// `POST /api/v1/me/agreements`: agree to the documents in force (again, CON-2).
 pub async fn agree<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     body: Result<Json<Agreements>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -256,10 +181,10 @@ pub async fn agree<S: Store>(
         .iter()
         .any(|(k, _)| matches!(k, DocumentKind::ChildrenPolicy | DocumentKind::ChildrenRules))
     {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "guardian_only",
             message: "the children's documents are agreed to by the guardian (MIN-2)".into(),
-        });
+        }.into());
     }
     record_agreements(&state, &session.user, &agreed, "api").await?;
     Ok(Json(
@@ -290,7 +215,7 @@ fn device(headers: &HeaderMap) -> (String, bool) {
 
 const COOKIE_PURPOSES: [Purpose; 2] = [Purpose::Analytics, Purpose::Personalisation];
 
-async fn cookie_state<S: Store>(state: &AppState<S>, device_id: &str) -> Result<Value, ApiError> {
+async fn cookie_state<S: Store>(state: &App<S>, device_id: &str) -> Result<Value, ApiError> {
     let records = state
         .store
         .consents(&Subject::Device(sha256(device_id.as_bytes())))
@@ -318,7 +243,7 @@ fn with_device_cookie(
         );
         resp.headers_mut().insert(
             SET_COOKIE,
-            HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+            HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
         );
     }
     Ok(resp)
@@ -326,7 +251,7 @@ fn with_device_cookie(
 
 /// `GET /api/v1/consent-state` (COOK-1): which cookie categories this browser allows.
 pub async fn cookie_get<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (id, new) = device(&headers);
@@ -343,7 +268,7 @@ pub struct CookieChoice {
 
 /// `PUT /api/v1/consent-state` (COOK-1): record the cookie banner's choice.
 pub async fn cookie_put<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     headers: HeaderMap,
     body: Result<Json<CookieChoice>, JsonRejection>,
 ) -> Result<Response, ApiError> {

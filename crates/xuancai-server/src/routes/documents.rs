@@ -15,13 +15,14 @@ use xuancai_domain::Date;
 use xuancai_domain::privacy::DocumentKind;
 use xuancai_store::{DocumentRecord, Store, StoreError};
 
-use super::AppState;
+use xuancai_app::App;
 use crate::error::ApiError;
-use crate::privacy::Operator;
-use crate::privacy::documents::{current, render};
+use xuancai_app::AppError;
+use crate::extract::Operator;
+use xuancai_app::privacy::documents::{current, render};
 
 /// `GET /api/v1/documents`
-pub async fn list<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Json<Value>, ApiError> {
+pub async fn list<S: Store>(State(state): State<Arc<App<S>>>) -> Result<Json<Value>, ApiError> {
     let docs = state.store.documents().await?;
     let now = state.now();
     let items: Vec<Value> = DocumentKind::ALL
@@ -57,18 +58,18 @@ pub struct Which {
 
 /// `GET /api/v1/documents/{kind}[?version=…]`: the rendered HTML page.
 pub async fn show<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     Path(kind): Path<String>,
     query: Result<Query<Which>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(which) = query?;
-    let kind = DocumentKind::parse(&kind).map_err(|_| ApiError::NotFound)?;
+    let kind = DocumentKind::parse(&kind).map_err(|_| AppError::NotFound)?;
     let docs = state.store.documents().await?;
     let doc = match &which.version {
         Some(v) => docs.iter().find(|d| d.kind == kind.key() && d.version == *v),
         None => current(&docs, kind, state.now()),
     }
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(AppError::NotFound)?;
     let mut resp = render(kind, doc, &state.config).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -92,7 +93,7 @@ pub struct Publish {
 /// change must be announced before it takes effect (§16): its effective
 /// date must be at least 7 days ahead.
 pub async fn publish<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     op: Operator,
     body: Result<Json<Publish>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -101,20 +102,20 @@ pub async fn publish<S: Store>(
     let now = state.now();
     let version = req.version.trim();
     if version.is_empty() || version.len() > 32 || !version.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_version",
             message: "a version is 1 to 32 visible ASCII characters".into(),
-        });
+        }.into());
     }
     let effective_at = match &req.effective_date {
         Some(d) => Date::parse(d)?.start_ms(state.config.utc_offset_minutes),
         None => now,
     };
     if req.material && effective_at < now + 7 * 86_400_000 {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "notice_period",
             message: "a material change takes effect at least 7 days after it is announced".into(),
-        });
+        }.into());
     }
     let doc = DocumentRecord {
         kind: kind.key().into(),
@@ -127,10 +128,10 @@ pub async fn publish<S: Store>(
     match state.store.publish_document(&doc).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
-            return Err(ApiError::Conflict {
+            return Err(AppError::Conflict {
                 code: "version_exists",
                 message: format!("{} {} is published already", kind.key(), doc.version),
-            });
+            }.into());
         }
         Err(e) => return Err(e.into()),
     }

@@ -17,10 +17,12 @@ use serde_json::json;
 use xuancai_domain::privacy::Purpose;
 use xuancai_store::{Store, UsageEvent};
 
-use super::AppState;
-use crate::crypto::random;
+use xuancai_app::App;
+use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use crate::privacy::{Active, consent_state};
+use xuancai_app::AppError;
+use crate::extract::Active;
+use xuancai_app::privacy::{consent_state};
 
 const KINDS: [&str; 5] = ["app_open", "app_close", "page_view", "crash", "system"];
 
@@ -58,37 +60,37 @@ pub fn truncate_ip(ip: IpAddr) -> String {
 
 /// `POST /api/v1/events`
 pub async fn record<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<Batch>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(batch) = body?;
     if batch.events.is_empty() || batch.events.len() > 100 {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_events",
             message: "send 1 to 100 events".into(),
-        });
+        }.into());
     }
     for e in &batch.events {
         if !KINDS.contains(&e.kind.as_str()) {
-            return Err(ApiError::BadRequest {
+            return Err(AppError::BadRequest {
                 code: "invalid_events",
                 message: format!("unknown kind {:?}; one of {}", e.kind, KINDS.join(", ")),
-            });
+            }.into());
         }
     }
     let consents = consent_state(&state, &session.user).await?;
     if !consents.allows(Purpose::Analytics) {
-        return Err(ApiError::ConsentRequired {
+        return Err(AppError::ConsentRequired {
             purpose: Purpose::Analytics.key(),
-        });
+        }.into());
     }
     // DATA-2: identifiers only with their own consent; otherwise dropped here.
     let keep_ids = !batch.device_ids.is_empty() && consents.allows(Purpose::DeviceIdentifiers);
     let device_ciphertext = if keep_ids {
         let key = state.data_key(&session.user).await?;
-        let text = serde_json::to_string(&batch.device_ids).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let text = serde_json::to_string(&batch.device_ids).map_err(|e| AppError::Internal(e.to_string()))?;
         Some(key.encrypt(text.as_bytes()))
     } else {
         None

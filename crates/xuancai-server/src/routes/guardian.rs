@@ -18,12 +18,14 @@ use xuancai_domain::PhoneNumber;
 use xuancai_domain::privacy::DocumentKind;
 use xuancai_store::Store;
 
-use super::AppState;
-use super::auth::{Session, check_code, send_code};
-use super::consents::{parse_agreements, record_agreements};
-use super::requests::own_phone;
+use xuancai_app::App;
+use crate::extract::Session;
+use xuancai_app::accounts::{check_code, send_code};
+use xuancai_app::privacy::agreements::{parse_agreements, record_agreements};
+use xuancai_app::privacy::requests::own_phone;
 use crate::error::ApiError;
-use crate::privacy::gate::age_group;
+use xuancai_app::AppError;
+use xuancai_app::privacy::gate::age_group;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,29 +34,29 @@ pub struct GuardianPhone {
 }
 
 async fn guardian_phone<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     session: &Session,
     raw: &str,
 ) -> Result<PhoneNumber, ApiError> {
     let phone = PhoneNumber::parse(raw)?;
     if phone == own_phone(state, &session.user).await? {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "guardian_phone_is_own",
             message: "the guardian verifies with their own phone, not the child's".into(),
-        });
+        }.into());
     }
     if !age_group(state, &session.user).await?.needs_guardian() {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "guardian_not_needed",
             message: "a guardian is needed only for accounts under 18".into(),
-        });
+        }.into());
     }
     Ok(phone)
 }
 
 /// `POST /api/v1/me/guardian/code`: send a code to the guardian's phone.
 pub async fn send<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<GuardianPhone>, JsonRejection>,
@@ -80,7 +82,7 @@ pub struct GuardianConsent {
 
 /// `POST /api/v1/me/guardian`: the guardian's code and agreement unlock the account.
 pub async fn consent<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     body: Result<Json<GuardianConsent>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -93,7 +95,7 @@ pub async fn consent<S: Store>(
         .map(DocumentKind::key)
         .collect();
     if !missing.is_empty() {
-        return Err(ApiError::AgreementRequired { documents: missing });
+        return Err(AppError::AgreementRequired { documents: missing }.into());
     }
     check_code(&state, &state.keys.lookup_hash(phone.as_e164()), &req.code).await?;
     record_agreements(&state, &session.user, &agreed, "guardian_sms").await?;

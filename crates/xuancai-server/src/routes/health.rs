@@ -10,13 +10,13 @@ use serde_json::{Value, json};
 use xuancai_domain::UserId;
 use xuancai_store::Store;
 
-use super::AppState;
+use xuancai_app::App;
 
 pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-pub async fn ready<S: Store>(State(state): State<Arc<AppState<S>>>) -> (StatusCode, Json<Value>) {
+pub async fn ready<S: Store>(State(state): State<Arc<App<S>>>) -> (StatusCode, Json<Value>) {
     let db = state
         .store
         .user_by_id(&UserId::generate())

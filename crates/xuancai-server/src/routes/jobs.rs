@@ -19,20 +19,22 @@ use serde_json::{Value, json};
 use xuancai_domain::{JobId, UserId};
 use xuancai_store::{JobRecord, JobState, NewJob, Store};
 
-use super::AppState;
-use super::photos::owned;
-use crate::crypto::DataKey;
+use xuancai_app::App;
+use xuancai_app::photos::owned;
+use xuancai_app::crypto::DataKey;
 use crate::error::ApiError;
-use crate::privacy::{Active, consent_state};
-use crate::studio::JobRequest;
-use crate::studio::run::pack_key;
-use crate::studio::worker::{JobResult, open_request};
+use xuancai_app::AppError;
+use crate::extract::Active;
+use xuancai_app::privacy::{consent_state};
+use xuancai_app::studio::JobRequest;
+use xuancai_app::studio::run::pack_key;
+use xuancai_app::studio::worker::{JobResult, open_request};
 
 /// How often an event stream looks at its job.
 const EVENT_POLL: Duration = Duration::from_millis(250);
 
 fn parse_job_id(s: &str) -> Result<JobId, ApiError> {
-    JobId::parse(s).map_err(|_| ApiError::NotFound)
+    JobId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
 /// A job as the API shows it.
@@ -80,12 +82,12 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> Value {
 }
 
 pub async fn create<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(raw) = body?;
-    let request: JobRequest = serde_json::from_value(raw).map_err(|e| ApiError::BadRequest {
+    let request: JobRequest = serde_json::from_value(raw).map_err(|e| AppError::BadRequest {
         code: "invalid_job",
         message: format!("{e}: send {{\"kind\": \"cutout\" | \"sticker\", \"photo\": \"p_…\", …}}"),
     })?;
@@ -95,29 +97,29 @@ pub async fn create<S: Store>(
     // the `consent_required` answer naming `faces`.
     let consents = consent_state(&state, &user).await?;
     if let Some(p) = request.purposes().iter().find(|p| !consents.allows(**p)) {
-        return Err(ApiError::ConsentRequired { purpose: p.key() });
+        return Err(AppError::ConsentRequired { purpose: p.key() }.into());
     }
     request.parse()?;
     for p in request.photos() {
         owned(&state, &user, p)
             .await
-            .map_err(|_| ApiError::Unprocessable {
+            .map_err(|_| AppError::Unprocessable {
                 code: "photo_not_found",
                 message: format!("no photo {p} in your library"),
             })?;
     }
     let cfg = &state.config.studio;
     if state.store.pending_jobs(&user).await? >= cfg.max_pending_per_user {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             code: "too_many_jobs",
             message: format!(
                 "you have {} jobs waiting or running; wait for one to finish",
                 cfg.max_pending_per_user
             ),
-        });
+        }.into());
     }
     let key = state.data_key(&user).await?;
-    let params = serde_json::to_vec(&request).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let params = serde_json::to_vec(&request).map_err(|e| AppError::Internal(e.to_string()))?;
     let job = NewJob {
         id: JobId::generate(),
         user,
@@ -129,7 +131,7 @@ pub async fn create<S: Store>(
     state.store.enqueue(&job).await?;
     state.job_wake.notify_one();
     tracing::info!(job = %job.id, kind = %job.kind, "job queued");
-    let record = state.store.job(&user, &job.id).await?.ok_or(ApiError::NotFound)?;
+    let record = state.store.job(&user, &job.id).await?.ok_or(AppError::NotFound)?;
     let mut resp = (StatusCode::ACCEPTED, Json(job_json(&record, &key))).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -143,7 +145,7 @@ pub struct ListQuery {
 }
 
 pub async fn list<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -156,13 +158,13 @@ pub async fn list<S: Store>(
     ))
 }
 
-async fn owned_job<S: Store>(state: &AppState<S>, user: &UserId, id: &str) -> Result<JobRecord, ApiError> {
+async fn owned_job<S: Store>(state: &App<S>, user: &UserId, id: &str) -> Result<JobRecord, ApiError> {
     let id = parse_job_id(id)?;
-    state.store.job(user, &id).await?.ok_or(ApiError::NotFound)
+    state.store.job(user, &id).await?.ok_or(ApiError::NOT_FOUND)
 }
 
 pub async fn get_one<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -174,7 +176,7 @@ pub async fn get_one<S: Store>(
 /// `text/event-stream`: an `event: job` with the job's JSON whenever it
 /// changes, the last one when it is done or failed.
 pub async fn events<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -200,18 +202,18 @@ pub async fn events<S: Store>(
 
 /// `GET /api/v1/jobs/{id}/download`: a finished pack job's ZIP.
 pub async fn download<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = owned_job(&state, &session.user, &id).await?;
     if job.kind != "pack" || job.state != JobState::Done {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let key = state.data_key(&session.user).await?;
     let zip = match state.blobs.get(&pack_key(&session.user, &job.id), &key).await {
         Ok(z) => z,
-        Err(crate::blobs::BlobError::NotFound) => return Err(ApiError::NotFound),
+        Err(xuancai_app::blobs::BlobError::NotFound) => return Err(AppError::NotFound.into()),
         Err(e) => return Err(e.into()),
     };
     let mut resp = axum::body::Body::from(zip).into_response();

@@ -19,41 +19,39 @@ use xuancai_imaging::resize::cover;
 use xuancai_imaging::thumbnail::encode_webp;
 use xuancai_store::{FieldValue, ProfileField, Store};
 
-use super::AppState;
-use super::auth::{Session, start_session};
+use xuancai_app::App;
+use super::auth::start_session;
+use crate::extract::Session;
 use super::photos::read_file_field;
-use crate::crypto::random;
+use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use crate::passwords::{self, HashParams, Verdict};
+use xuancai_app::profile::{decrypt_text, hash_params};
+use xuancai_app::AppError;
+use xuancai_app::passwords::{self, HashParams, Verdict};
 
 const AVATAR_SIDE: u32 = 256;
 
-pub fn decrypt_text(key: &crate::crypto::DataKey, ct: Option<&Vec<u8>>) -> Option<String> {
-    ct.and_then(|c| key.decrypt(c).ok())
-        .and_then(|b| String::from_utf8(b).ok())
-}
-
 pub async fn me<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
 ) -> Result<Json<Value>, ApiError> {
     let user = state
         .store
         .user_by_id(&session.user)
         .await?
-        .ok_or(ApiError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)?;
     let profile = state
         .store
         .profile(&session.user)
         .await?
-        .ok_or(ApiError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)?;
     let key = state.data_key(&session.user).await?;
     let phone = key
         .decrypt(&user.phone_ciphertext)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| PhoneNumber::parse(&s).ok())
-        .ok_or_else(|| ApiError::Internal("stored phone number does not decrypt".into()))?;
+        .ok_or_else(|| AppError::Internal("stored phone number does not decrypt".into()))?;
     Ok(Json(json!({
         "user_id": user.id.to_string(),
         "phone": phone.masked(),
@@ -85,15 +83,15 @@ fn text_or_null(v: &Value, field: &'static str) -> Result<Option<String>, ApiErr
     match v {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
-        _ => Err(ApiError::BadRequest {
+        _ => Err(AppError::BadRequest {
             code: "invalid_json",
             message: format!("{field} is a string or null"),
-        }),
+        }.into()),
     }
 }
 
 pub async fn update<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     body: Result<Json<ProfilePatch>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -143,15 +141,15 @@ fn avatar_key(user: &xuancai_domain::UserId, version: &str) -> String {
 }
 
 pub async fn avatar<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
 ) -> Result<Response, ApiError> {
     let profile = state
         .store
         .profile(&session.user)
         .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    let version = profile.avatar_version.ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::Unauthenticated)?;
+    let version = profile.avatar_version.ok_or(AppError::NotFound)?;
     let key = state.data_key(&session.user).await?;
     let data = state
         .blobs
@@ -168,7 +166,7 @@ pub async fn avatar<S: Store>(
 }
 
 pub async fn set_avatar<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     form: Multipart,
 ) -> Result<Json<Value>, ApiError> {
@@ -184,7 +182,7 @@ pub async fn set_avatar<S: Store>(
         Ok(encode_webp(&square, 85.0)?)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     let key = state.data_key(&session.user).await?;
     let old = state
         .store
@@ -219,7 +217,7 @@ pub async fn set_avatar<S: Store>(
 }
 
 pub async fn delete_avatar<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
 ) -> Result<StatusCode, ApiError> {
     let old = state
@@ -228,7 +226,7 @@ pub async fn delete_avatar<S: Store>(
         .await?
         .and_then(|p| p.avatar_version);
     let Some(old) = old else {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     };
     state
         .store
@@ -241,14 +239,6 @@ pub async fn delete_avatar<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn hash_params(config: &crate::config::Config) -> HashParams {
-    HashParams {
-        m_cost_kib: config.argon2_m_cost_kib,
-        t_cost: config.argon2_t_cost,
-        p_cost: 1,
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
@@ -259,7 +249,7 @@ pub struct PasswordBody {
 /// Check the current password when one is set (changing or removing it
 /// needs it); Argon2 runs on the blocking pool.
 async fn check_current<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     session: &Session,
     given: Option<String>,
 ) -> Result<(), ApiError> {
@@ -267,11 +257,11 @@ async fn check_current<S: Store>(
         .store
         .profile(&session.user)
         .await?
-        .ok_or(ApiError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)?;
     let Some(stored) = profile.password_hash else {
         return Ok(());
     };
-    let wrong = || ApiError::CodeRejected {
+    let wrong = || AppError::CodeRejected {
         code: "invalid_credentials",
         message: "the current password is wrong".into(),
     };
@@ -279,9 +269,9 @@ async fn check_current<S: Store>(
     let params = hash_params(&state.config);
     let verdict = tokio::task::spawn_blocking(move || passwords::verify(&given, &stored, params))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     if verdict == Verdict::Wrong {
-        Err(wrong())
+        Err(wrong().into())
     } else {
         Ok(())
     }
@@ -290,7 +280,7 @@ async fn check_current<S: Store>(
 /// `PUT /api/v1/me/password`: set one, or change it (needs the current one).
 /// Every session is revoked and a fresh one returned.
 pub async fn set_password<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     body: Result<Json<PasswordBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -300,8 +290,8 @@ pub async fn set_password<S: Store>(
     let params = hash_params(&state.config);
     let phc = tokio::task::spawn_blocking(move || passwords::hash(&new, params))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     state
         .store
         .set_profile_field(
@@ -316,7 +306,7 @@ pub async fn set_password<S: Store>(
 }
 
 pub async fn delete_password<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Session,
     body: Result<Json<PasswordBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -325,9 +315,9 @@ pub async fn delete_password<S: Store>(
         .store
         .profile(&session.user)
         .await?
-        .ok_or(ApiError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)?;
     if profile.password_hash.is_none() {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     check_current(&state, &session, b.current_password).await?;
     state

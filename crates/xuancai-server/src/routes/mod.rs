@@ -10,9 +10,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use xuancai_app::App;
 use xuancai_store::Store;
 
-use crate::config::Config;
+use xuancai_app::config::Config;
 
 pub mod albums;
 pub mod auth;
@@ -32,14 +33,14 @@ pub mod ops;
 mod paging;
 pub mod photos;
 pub mod requests;
-mod state;
+
 mod studio;
 pub mod templates;
 pub mod web;
 pub mod works;
 
 pub use paging::{Page, encode_cursor, next_cursor};
-pub use state::{AppState, Shutdown};
+
 
 /// One documented operation.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +97,7 @@ impl RouteDoc {
 
 /// The router under construction and its documentation.
 struct Api<S> {
-    router: Router<Arc<AppState<S>>>,
+    router: Router<Arc<App<S>>>,
     docs: Vec<RouteDoc>,
 }
 
@@ -106,7 +107,7 @@ impl<S: Store> Api<S> {
         group(self)
     }
 
-    fn add(mut self, d: RouteDoc, route: MethodRouter<Arc<AppState<S>>>) -> Self {
+    fn add(mut self, d: RouteDoc, route: MethodRouter<Arc<App<S>>>) -> Self {
         self.router = self.router.route(d.path, route);
         self.docs.push(d);
         self
@@ -700,7 +701,7 @@ pub fn route_docs(config: &Config) -> Vec<RouteDoc> {
     api::<xuancai_store_sqlite::SqliteStore>(config).docs
 }
 
-pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+pub fn router<S: Store>(state: Arc<App<S>>) -> Router {
     let api = api::<S>(&state.config);
     openapi::init(&api.docs);
     api.router

@@ -15,15 +15,17 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_store::{ConsentRecord, InboxItem, PushToken, Store, Subject};
 
-use super::AppState;
-use super::requests::hex;
-use crate::crypto::random;
+use xuancai_app::App;
+use xuancai_app::privacy::requests::hex;
+use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use crate::privacy::gate::consent_state;
-use crate::privacy::{Active, Operator, permit};
+use xuancai_app::AppError;
+use xuancai_app::privacy::gate::consent_state;
+use crate::extract::{Active, Operator};
+use xuancai_app::privacy::permit;
 
 /// `GET /api/v1/push/key`: the VAPID application server key.
-pub async fn key<S: Store>(State(state): State<Arc<AppState<S>>>) -> Json<Value> {
+pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
     Json(json!({ "web_push": state.web_push.public_key() }))
 }
 
@@ -39,21 +41,21 @@ pub struct Register {
 
 /// `PUT /api/v1/me/push`: register this device (needs the push consent).
 pub async fn register<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     body: Result<Json<Register>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     permit(&state, &session.user, Purpose::Push).await?;
     let Some(channel) = state.push.get(&req.provider) else {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "push_provider_unavailable",
             message: format!(
                 "{:?} is not configured here; use one of: {}",
                 req.provider,
                 state.push.keys().join(", ")
             ),
-        });
+        }.into());
     };
     // Web Push: the subscription object; a vendor: its registration id string.
     let token = match &req.subscription {
@@ -61,12 +63,12 @@ pub async fn register<S: Store>(
         other => other.to_string(),
     };
     if token.len() > 4096 {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_subscription",
             message: "the subscription is too large".into(),
-        });
+        }.into());
     }
-    channel.validate(&token).map_err(|e| ApiError::BadRequest {
+    channel.validate(&token).map_err(|e| AppError::BadRequest {
         code: "invalid_subscription",
         message: e.to_string(),
     })?;
@@ -89,7 +91,7 @@ pub async fn register<S: Store>(
 
 /// `DELETE /api/v1/me/push`: forget every device of this account.
 pub async fn unregister<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
 ) -> Result<StatusCode, ApiError> {
     state.store.delete_push_tokens(&session.user).await?;
@@ -98,8 +100,8 @@ pub async fn unregister<S: Store>(
 
 /// `GET /api/v1/me/inbox`: messages, newest first.
 pub async fn inbox<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
-    session: crate::routes::auth::Session,
+    State(state): State<Arc<App<S>>>,
+    session: crate::extract::Session,
 ) -> Result<Json<Value>, ApiError> {
     let items: Vec<Value> = state
         .store
@@ -112,7 +114,7 @@ pub async fn inbox<S: Store>(
 }
 
 /// The unsubscribe link of a user's marketing messages (ADS-2).
-pub fn unsubscribe_path<S: Store>(state: &AppState<S>, user: &UserId) -> String {
+pub fn unsubscribe_path<S: Store>(state: &App<S>, user: &UserId) -> String {
     format!(
         "/api/v1/unsubscribe?u={user}&t={}",
         hex(&state.keys.unsubscribe_tag(user.as_bytes()))
@@ -137,7 +139,7 @@ fn page(status: StatusCode, text: &str) -> Response {
 /// `GET /api/v1/unsubscribe?u=…&t=…`: no sign-in needed; records the
 /// withdrawal of the marketing consent (CON-4) with the channel `unsubscribe_link`.
 pub async fn unsubscribe<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     query: Result<Query<Unsubscribe>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Ok(Query(q)) = query else {
@@ -184,7 +186,7 @@ pub struct Message {
 /// push to devices whose owner keeps the push consent; each push is logged
 /// as a disclosure to the push service (DATA-6).
 pub async fn send<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     op: Operator,
     body: Result<Json<Message>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -193,19 +195,19 @@ pub async fn send<S: Store>(
         "service" => false,
         "marketing" => true,
         _ => {
-            return Err(ApiError::BadRequest {
+            return Err(AppError::BadRequest {
                 code: "invalid_message_kind",
                 message: "kind is service or marketing".into(),
-            });
+            }.into());
         }
     };
     let title: String = msg.title.trim().chars().take(100).collect();
     let text: String = msg.body.trim().chars().take(2000).collect();
     if title.is_empty() {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "invalid_message",
             message: "a message has a title".into(),
-        });
+        }.into());
     }
     let now = state.now();
     let (mut delivered, mut pushed, mut skipped) = (0u64, 0u64, 0u64);
@@ -268,7 +270,7 @@ pub async fn send<S: Store>(
                 match channel.send(&token, payload.as_bytes()).await {
                     Ok(()) => {
                         pushed += 1;
-                        crate::privacy::disclose(
+                        xuancai_app::privacy::disclose(
                             &state,
                             user,
                             channel.key(),

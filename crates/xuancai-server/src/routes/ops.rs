@@ -16,15 +16,16 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::RequestStatus;
 use xuancai_store::{AuditRecord, HoldRecord, Store, Subject};
 
-use super::AppState;
-use super::requests::{hex, parse_request_id, request_json};
-use crate::crypto::random;
+use xuancai_app::App;
+use xuancai_app::privacy::requests::{hex, parse_request_id, request_json};
+use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use crate::privacy::Operator;
-use crate::privacy::gate::decisions;
+use xuancai_app::AppError;
+use crate::extract::Operator;
+use xuancai_app::privacy::gate::decisions;
 
 async fn audit<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     op: &Operator,
     subject: &UserId,
     action: &str,
@@ -44,7 +45,7 @@ async fn audit<S: Store>(
 
 /// `GET /api/v1/ops/requests`: open requests, oldest deadline first.
 pub async fn requests<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     _op: Operator,
 ) -> Result<Json<Value>, ApiError> {
     let now = state.now();
@@ -70,7 +71,7 @@ pub struct Move {
 
 /// `POST /api/v1/ops/requests/{id}`: move a request on.
 pub async fn process<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     op: Operator,
     Path(id): Path<String>,
     body: Result<Json<Move>, JsonRejection>,
@@ -78,24 +79,24 @@ pub async fn process<S: Store>(
     let Json(req) = body?;
     let id = parse_request_id(&id)?;
     let next = RequestStatus::parse(&req.status)?;
-    let r = state.store.request(&id).await?.ok_or(ApiError::NotFound)?;
+    let r = state.store.request(&id).await?.ok_or(AppError::NotFound)?;
     let from = RequestStatus::parse(&r.status)?;
     if !from.can_move_to(next) {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             code: "invalid_transition",
             message: format!(
                 "a request that is {} cannot become {}",
                 from.as_str(),
                 next.as_str()
             ),
-        });
+        }.into());
     }
     let resolution = req.resolution.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if next == RequestStatus::Refused && resolution.is_none() {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "reason_required",
             message: "a refusal states its reason (§6.5)".into(),
-        });
+        }.into());
     }
     let now = state.now();
     if !state
@@ -103,10 +104,10 @@ pub async fn process<S: Store>(
         .move_request(&id, from.as_str(), next.as_str(), resolution, now)
         .await?
     {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             code: "request_changed",
             message: "the request changed meanwhile; reload it".into(),
-        });
+        }.into());
     }
     audit(
         &state,
@@ -115,23 +116,23 @@ pub async fn process<S: Store>(
         &format!("request:{}:{}", hex(&id), next.as_str()),
     )
     .await?;
-    let updated = state.store.request(&id).await?.ok_or(ApiError::NotFound)?;
+    let updated = state.store.request(&id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(request_json(&updated, None, now)))
 }
 
 fn parse_user(s: &str) -> Result<UserId, ApiError> {
-    UserId::parse(s).map_err(|_| ApiError::NotFound)
+    UserId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
 /// `GET /api/v1/ops/users/{id}`: a user's personal data, for processing a
 /// request; the read is audited (SEC-6).
 pub async fn user<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     op: Operator,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let user = parse_user(&id)?;
-    let record = state.store.user_by_id(&user).await?.ok_or(ApiError::NotFound)?;
+    let record = state.store.user_by_id(&user).await?.ok_or(AppError::NotFound)?;
     audit(&state, &op, &user, "read:personal_data").await?;
     let key = state.data_key(&user).await?;
     let text = |ct: Option<&Vec<u8>>| {
@@ -164,7 +165,7 @@ pub async fn user<S: Store>(
 
 /// `GET /api/v1/ops/users/{id}/audit`: who read or changed this user's data.
 pub async fn audit_log<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     _op: Operator,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -187,20 +188,20 @@ pub struct NewHold {
 
 /// `POST /api/v1/ops/users/{id}/holds`: a legal hold stops erasure (RET-2).
 pub async fn place_hold<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     op: Operator,
     Path(id): Path<String>,
     body: Result<Json<NewHold>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     let user = parse_user(&id)?;
-    state.store.user_by_id(&user).await?.ok_or(ApiError::NotFound)?;
+    state.store.user_by_id(&user).await?.ok_or(AppError::NotFound)?;
     let reason = req.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "reason_required",
             message: "a hold records its legal reason (1 to 500 characters)".into(),
-        });
+        }.into());
     }
     let hold = HoldRecord {
         id: random::<16>(),
@@ -220,7 +221,7 @@ pub async fn place_hold<S: Store>(
 
 /// `DELETE /api/v1/ops/holds/{id}`: release a hold.
 pub async fn release_hold<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     _op: Operator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -228,6 +229,6 @@ pub async fn release_hold<S: Store>(
     if state.store.release_hold(&id, state.now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::NotFound)
+        Err(AppError::NotFound.into())
     }
 }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use xuancai_store::Cursor;
 
 use crate::error::ApiError;
+use xuancai_app::AppError;
 
 /// `?cursor=…&limit=…` on every listing.
 #[derive(Debug, Deserialize)]
@@ -33,12 +34,12 @@ pub fn encode_cursor(at: i64, id: &[u8; 16]) -> String {
 }
 
 fn decode_cursor(s: &str) -> Result<Cursor, ApiError> {
-    let bad = || ApiError::BadRequest {
+    let bad = || AppError::BadRequest {
         code: "invalid_cursor",
         message: "the cursor is not one this server gave out".into(),
     };
     if s.len() != 48 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad());
+        return Err(bad().into());
     }
     let at = u64::from_str_radix(&s[..16], 16)
         .map_err(|_| bad())?

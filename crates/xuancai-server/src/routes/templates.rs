@@ -17,27 +17,12 @@ use xuancai_stickers::caption::TextStyle;
 use xuancai_stickers::template::{self, CaptionAt, Template};
 use xuancai_store::Store;
 
-use super::AppState;
+use xuancai_app::App;
 use crate::error::ApiError;
-use crate::privacy::{Active, consent_state};
-
-/// The plain cut-out sticker (no template named in a sticker job).
-pub const PLAIN: &str = "sticker";
-
-fn plain() -> Template {
-    template::sticker(8.0, false, Some(CaptionAt::Bottom), TextStyle::default(), None)
-}
-
-/// Every template by name: the plain sticker, then the built-ins.
-fn catalogue() -> Vec<(String, Template)> {
-    let mut all = vec![(PLAIN.to_string(), plain())];
-    for name in template::builtin_names() {
-        if let Ok(t) = template::builtin(name) {
-            all.push((name.to_string(), t));
-        }
-    }
-    all
-}
+use xuancai_app::templates::catalogue;
+use xuancai_app::AppError;
+use crate::extract::Active;
+use xuancai_app::privacy::{consent_state};
 
 fn summary(name: &str, t: &Template) -> Value {
     json!({
@@ -60,25 +45,10 @@ pub async fn get_one(Path(name): Path<String>) -> Result<Json<Value>, ApiError> 
     let (_, t) = catalogue()
         .into_iter()
         .find(|(n, _)| *n == name)
-        .ok_or(ApiError::NotFound)?;
-    serde_json::from_str(&t.to_json())
+        .ok_or(AppError::NotFound)?;
+    Ok(serde_json::from_str(&t.to_json())
         .map(Json)
-        .map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// Count a sticker job's template: globally, and for the user only with
-/// personalisation consent (CON-6).
-pub async fn record_use<S: Store>(
-    state: &AppState<S>,
-    user: &UserId,
-    template: &str,
-) -> Result<(), ApiError> {
-    let personal = consent_state(state, user).await?.allows(Purpose::Personalisation);
-    state
-        .store
-        .record_template_use(template, personal.then_some(user), state.now())
-        .await?;
-    Ok(())
+        .map_err(|e| AppError::Internal(e.to_string()))?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,7 +58,7 @@ pub struct RecommendQuery {
 
 /// `GET /api/v1/templates/recommended`.
 pub async fn recommended<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     query: Result<Query<RecommendQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {

@@ -16,6 +16,7 @@ use axum::routing::get;
 use xuancai_web::Asset;
 
 use crate::error::ApiError;
+use xuancai_app::AppError;
 
 /// Only this origin; images may also be the page's own blobs (previews).
 pub const CSP: &str = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; \
@@ -30,14 +31,14 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 async fn index(headers: HeaderMap) -> Response {
     match xuancai_web::index() {
         Some(a) => serve(a, &headers),
-        None => ApiError::NotFound.into_response(),
+        None => ApiError::NOT_FOUND.into_response(),
     }
 }
 
 async fn file(Path(path): Path<String>, headers: HeaderMap) -> Response {
     match xuancai_web::get(&path) {
         Some(a) => serve(a, &headers),
-        None => ApiError::NotFound.into_response(),
+        None => ApiError::NOT_FOUND.into_response(),
     }
 }
 

@@ -23,11 +23,13 @@ use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{UserId, WorkId};
 use xuancai_store::{Store, Visibility, WorkRecord};
 
-use super::AppState;
-use super::auth::Session;
-use super::photos::{Variant, owned};
+use xuancai_app::App;
+use crate::extract::Session;
+use xuancai_app::photos::{Variant, owned};
 use crate::error::ApiError;
-use crate::privacy::{Active, permit};
+use xuancai_app::AppError;
+use crate::extract::Active;
+use xuancai_app::privacy::{permit};
 
 /// Longest work title, characters.
 pub const MAX_TITLE_CHARS: usize = 60;
@@ -36,10 +38,10 @@ pub const MAX_TITLE_CHARS: usize = 60;
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer(pub Option<UserId>);
 
-impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Viewer {
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Viewer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
         Ok(Self(
             Session::from_request_parts(parts, state)
                 .await
@@ -50,7 +52,7 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Viewer {
 }
 
 pub fn parse_work_id(s: &str) -> Result<WorkId, ApiError> {
-    WorkId::parse(s).map_err(|_| ApiError::NotFound)
+    WorkId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
 fn image_key(w: &WorkRecord) -> String {
@@ -58,7 +60,7 @@ fn image_key(w: &WorkRecord) -> String {
 }
 
 /// The current share token of a link-only work (derived, not stored).
-fn share_token<S>(state: &AppState<S>, w: &WorkRecord) -> String {
+fn share_token<S>(state: &App<S>, w: &WorkRecord) -> String {
     let mac = state
         .keys
         .lookup_hash(&format!("work-link:{}:{}", w.id, w.link_version));
@@ -72,20 +74,20 @@ pub struct ShareQuery {
 
 /// The work if `viewer` may see it; 404 otherwise.
 pub async fn visible<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     viewer: Option<&UserId>,
     id: &str,
     share: Option<&str>,
 ) -> Result<WorkRecord, ApiError> {
     let id = parse_work_id(id)?;
-    let w = state.store.work(&id).await?.ok_or(ApiError::NotFound)?;
+    let w = state.store.work(&id).await?.ok_or(AppError::NotFound)?;
     let owner = viewer == Some(&w.owner);
     let ok = match w.visibility {
         Visibility::Public => true,
         Visibility::Link => owner || share.is_some_and(|s| s == share_token(state, &w)),
         Visibility::Private => owner,
     };
-    if ok { Ok(w) } else { Err(ApiError::NotFound) }
+    if ok { Ok(w) } else { Err(AppError::NotFound.into()) }
 }
 
 /// DATA-3: authors as shown beside their content, each looked up once per
@@ -94,7 +96,7 @@ pub async fn visible<S: Store>(
 pub struct Authors(HashMap<UserId, Value>);
 
 impl Authors {
-    pub async fn get<S: Store>(&mut self, state: &AppState<S>, user: &UserId) -> Value {
+    pub async fn get<S: Store>(&mut self, state: &App<S>, user: &UserId) -> Value {
         if let Some(v) = self.0.get(user) {
             return v.clone();
         }
@@ -105,10 +107,10 @@ impl Authors {
 }
 
 /// DATA-3: the author as shown beside their content.
-async fn author<S: Store>(state: &AppState<S>, user: &UserId) -> Value {
+async fn author<S: Store>(state: &App<S>, user: &UserId) -> Value {
     let profile = state.store.profile(user).await.ok().flatten();
     let nickname = match (&profile, state.data_key(user).await) {
-        (Some(p), Ok(key)) => super::me::decrypt_text(&key, p.nickname_ciphertext.as_ref()),
+        (Some(p), Ok(key)) => xuancai_app::profile::decrypt_text(&key, p.nickname_ciphertext.as_ref()),
         _ => None,
     };
     let avatar = profile
@@ -118,7 +120,7 @@ async fn author<S: Store>(state: &AppState<S>, user: &UserId) -> Value {
 }
 
 pub async fn work_json<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     w: &WorkRecord,
     viewer: Option<&UserId>,
     authors: &mut Authors,
@@ -149,17 +151,17 @@ pub async fn work_json<S: Store>(
 fn title(t: Option<&str>) -> Result<String, ApiError> {
     let t = t.unwrap_or("").trim();
     if t.chars().count() > MAX_TITLE_CHARS {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "title_too_long",
             message: format!("a title has at most {MAX_TITLE_CHARS} characters"),
-        });
+        }.into());
     }
     Ok(t.to_string())
 }
 
-fn visibility(v: Option<&str>) -> Result<Visibility, ApiError> {
+fn visibility(v: Option<&str>) -> Result<Visibility, AppError> {
     let v = v.unwrap_or("private");
-    Visibility::parse(v).ok_or_else(|| ApiError::BadRequest {
+    Visibility::parse(v).ok_or_else(|| AppError::BadRequest {
         code: "invalid_visibility",
         message: "visibility is public, link or private".into(),
     })
@@ -176,7 +178,7 @@ pub struct CreateBody {
 /// `POST /api/v1/works`: save one of the user's photos as a work (a copy:
 /// the photo may be deleted later and the work stays until it is deleted).
 pub async fn create<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     body: Result<Json<CreateBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -187,7 +189,7 @@ pub async fn create<S: Store>(
     let visibility = visibility(b.visibility.as_deref())?;
     let photo = owned(&state, &user, &b.photo)
         .await
-        .map_err(|_| ApiError::Unprocessable {
+        .map_err(|_| AppError::Unprocessable {
             code: "photo_not_found",
             message: format!("no photo {} in your library", b.photo),
         })?;
@@ -229,7 +231,7 @@ pub struct FeedQuery {
 
 /// `GET /api/v1/works/feed`: public works, newest first (public).
 pub async fn feed<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -249,7 +251,7 @@ pub async fn feed<S: Store>(
 
 /// `GET /api/v1/me/works`: all of the user's works.
 pub async fn mine<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
 ) -> Result<Json<Value>, ApiError> {
     let works = state.store.user_works(&session.user, true, 200).await?;
@@ -263,14 +265,14 @@ pub async fn mine<S: Store>(
 
 /// `GET /api/v1/users/{id}/works`: a user's page — their public works.
 pub async fn user_page<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = UserId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let user = UserId::parse(&id).map_err(|_| AppError::NotFound)?;
     let works = state.store.user_works(&user, false, 100).await?;
     if works.is_empty() && state.store.user_by_id(&user).await?.is_none() {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let mut items = Vec::with_capacity(works.len());
     let mut authors = Authors::default();
@@ -285,19 +287,19 @@ pub async fn user_page<S: Store>(
 /// `GET /api/v1/users/{id}/avatar`: shown beside public content only — a
 /// user without a public work has no public avatar.
 pub async fn avatar<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let user = UserId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let user = UserId::parse(&id).map_err(|_| AppError::NotFound)?;
     if state.store.user_works(&user, false, 1).await?.is_empty() {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let version = state
         .store
         .profile(&user)
         .await?
         .and_then(|p| p.avatar_version)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let key = state.data_key(&user).await?;
     let data = state
         .blobs
@@ -311,7 +313,7 @@ pub fn image_response(data: Vec<u8>, mime: &str, cache: &'static str) -> Result<
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(mime).map_err(|e| ApiError::Internal(e.to_string()))?,
+        HeaderValue::from_str(mime).map_err(|e| AppError::Internal(e.to_string()))?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(
@@ -322,7 +324,7 @@ pub fn image_response(data: Vec<u8>, mime: &str, cache: &'static str) -> Result<
 }
 
 pub async fn get_one<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(q): Query<ShareQuery>,
@@ -336,7 +338,7 @@ pub async fn get_one<S: Store>(
 /// The work's image. Not cached by shared caches: a deleted or hidden work
 /// must stop showing at once.
 pub async fn image<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(q): Query<ShareQuery>,
@@ -358,7 +360,7 @@ pub struct PatchBody {
 }
 
 pub async fn update<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
     body: Result<Json<PatchBody>, axum::extract::rejection::JsonRejection>,
@@ -370,7 +372,7 @@ pub async fn update<S: Store>(
         .work(&id)
         .await?
         .filter(|w| w.owner == session.user)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let title = match b.title.as_deref() {
         Some(t) => title(Some(t))?,
         None => w.title.clone(),
@@ -386,7 +388,7 @@ pub async fn update<S: Store>(
         .store
         .update_work(&session.user, &id, &title, visibility, version, state.now())
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     Ok(Json(
         work_json(&state, &w, Some(&session.user), &mut Authors::default()).await,
     ))
@@ -395,7 +397,7 @@ pub async fn update<S: Store>(
 /// delete the work everywhere at once: the row and its comments in one
 /// transaction, the blobs right after (the queue entry stays until done).
 pub async fn remove<S: Store>(
-    State(state): State<Arc<AppState<S>>>,
+    State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -403,9 +405,9 @@ pub async fn remove<S: Store>(
     let prefix = WorkRecord::blob_prefix(&session.user, &id);
     let now = state.now();
     if !state.store.delete_work(&session.user, &id, &prefix, now).await? {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound.into());
     }
-    crate::jobs::collect_garbage(&state, now).await;
+    xuancai_app::maintenance::collect_garbage(&state, now).await;
     tracing::info!(work = %id, "work deleted");
     Ok(StatusCode::NO_CONTENT)
 }

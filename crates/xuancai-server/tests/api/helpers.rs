@@ -24,7 +24,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub config: Config,
     /// The server's clock and background jobs.
-    pub control: xuancai_server::startup::Control,
+    pub control: xuancai_app::Control,
     pg: Option<(pg::Admin, String)>,
     _dir: tempfile::TempDir,
 }

@@ -18,8 +18,8 @@ use xuancai_store::{JobFailure, JobRecord, Store};
 
 use super::spec::JobRequest;
 use crate::crypto::DataKey;
-use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::error::AppError;
+use crate::App;
 
 /// Why a job failed, with a stable code; `retry` when another attempt may
 /// succeed (storage or engine trouble), not when the input is at fault.
@@ -92,11 +92,11 @@ impl From<xuancai_imaging::ImagingError> for JobError {
     }
 }
 
-impl From<ApiError> for JobError {
-    fn from(e: ApiError) -> Self {
+impl From<AppError> for JobError {
+    fn from(e: AppError) -> Self {
         match e {
-            ApiError::Internal(cause) => Self::internal(cause),
-            other => Self::permanent(other.status_and_code().1, other.to_string()),
+            AppError::Internal(cause) => Self::internal(cause),
+            other => Self::permanent(other.code(), other.to_string()),
         }
     }
 }
@@ -145,7 +145,7 @@ pub struct JobResult {
 }
 
 /// Start this process's workers (none when `studio.workers` is 0).
-pub fn spawn<S: Store>(state: &Arc<AppState<S>>) -> Vec<tokio::task::JoinHandle<()>> {
+pub fn spawn<S: Store>(state: &Arc<App<S>>) -> Vec<tokio::task::JoinHandle<()>> {
     let tag: String = crate::crypto::random::<4>()
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -158,7 +158,7 @@ pub fn spawn<S: Store>(state: &Arc<AppState<S>>) -> Vec<tokio::task::JoinHandle<
         .collect()
 }
 
-async fn run_slot<S: Store>(state: Arc<AppState<S>>, name: String) {
+async fn run_slot<S: Store>(state: Arc<App<S>>, name: String) {
     let poll = Duration::from_millis(state.config.studio.poll_ms.max(10));
     loop {
         match run_next(&state, &name).await {
@@ -173,13 +173,13 @@ async fn run_slot<S: Store>(state: Arc<AppState<S>>, name: String) {
     }
 }
 
-fn lease_ms<S>(state: &AppState<S>) -> i64 {
+fn lease_ms<S>(state: &App<S>) -> i64 {
     state.config.studio.lease_secs.max(1) * 1000
 }
 
 /// Claim and run one job; `false` when none was due.
 pub async fn run_next<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     worker: &str,
 ) -> Result<bool, xuancai_store::StoreError> {
     let Some(job) = state.store.claim(worker, state.now(), lease_ms(state)).await? else {
@@ -190,7 +190,7 @@ pub async fn run_next<S: Store>(
 }
 
 async fn work<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     worker: &str,
     job: JobRecord,
 ) -> Result<(), xuancai_store::StoreError> {
@@ -199,7 +199,7 @@ async fn work<S: Store>(
 }
 
 async fn work_in_span<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     worker: &str,
     job: JobRecord,
 ) -> Result<(), xuancai_store::StoreError> {

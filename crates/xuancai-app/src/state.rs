@@ -1,4 +1,4 @@
-//! What every handler can reach: the shared application state.
+//! The application state: what every use case can reach.
 
 use std::sync::Arc;
 
@@ -7,12 +7,12 @@ use xuancai_store::Store;
 use crate::blobs::Blobs;
 use crate::config::Config;
 use crate::crypto::{DataKey, Keys};
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::sms::SmsSender;
 
-/// What every handler can reach.
+/// The application: what every use case can reach. Built by [`crate::startup`].
 #[derive(Debug)]
-pub struct AppState<S> {
+pub struct App<S> {
     pub store: S,
     pub keys: Keys,
     pub blobs: Blobs,
@@ -45,17 +45,17 @@ pub struct Shutdown {
     pub erase_at: i64,
 }
 
-impl<S: Store> AppState<S> {
+impl<S: Store> App<S> {
     /// The signed-in user's data key (SEC-4).
-    pub async fn data_key(&self, user: &xuancai_domain::UserId) -> Result<DataKey, ApiError> {
+    pub async fn data_key(&self, user: &xuancai_domain::UserId) -> Result<DataKey, AppError> {
         let record = self
             .store
             .user_by_id(user)
             .await?
-            .ok_or(ApiError::Unauthenticated)?;
+            .ok_or(AppError::Unauthenticated)?;
         self.keys
             .unwrap_data_key(&record.wrapped_data_key)
-            .map_err(|e| ApiError::Internal(format!("data key of {user}: {e}")))
+            .map_err(|e| AppError::Internal(format!("data key of {user}: {e}")))
     }
 
     /// Now, by the server's clock (tests can move it).

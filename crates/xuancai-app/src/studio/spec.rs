@@ -14,7 +14,7 @@ use xuancai_stickers::preset::Platform;
 use xuancai_stickers::template::{self, AnimationSpec, CaptionAt, Template};
 use xuancai_vision::ModelChoice;
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// Longest caption or slot text, characters.
 pub const MAX_TEXT_CHARS: usize = 120;
@@ -197,25 +197,25 @@ pub enum Job {
     },
 }
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::BadRequest {
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::BadRequest {
         code: "invalid_job",
         message: message.into(),
     }
 }
 
-fn photo_id(s: &str) -> Result<PhotoId, ApiError> {
+fn photo_id(s: &str) -> Result<PhotoId, AppError> {
     PhotoId::parse(s).map_err(|_| invalid(format!("{s:?} is not a photo id")))
 }
 
-fn model(s: Option<&str>) -> Result<ModelChoice, ApiError> {
+fn model(s: Option<&str>) -> Result<ModelChoice, AppError> {
     let s = s.unwrap_or("auto");
     ModelChoice::parse(s).ok_or_else(|| invalid(format!("model {s:?}: use auto, portrait or general")))
 }
 
-fn text(slot: &str, t: &str) -> Result<(), ApiError> {
+fn text(slot: &str, t: &str) -> Result<(), AppError> {
     if t.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::BadRequest {
+        return Err(AppError::BadRequest {
             code: "caption_too_long",
             message: format!("the text of {slot:?} is longer than {MAX_TEXT_CHARS} characters"),
         });
@@ -245,8 +245,8 @@ impl JobRequest {
     /// The template whose use this job counts (IMG-4 recommendations).
     pub fn template(&self) -> Option<&str> {
         match self {
-            Self::Sticker(s) => Some(s.template.as_deref().unwrap_or(crate::routes::templates::PLAIN)),
-            Self::Pack(p) => Some(p.template.as_deref().unwrap_or(crate::routes::templates::PLAIN)),
+            Self::Sticker(s) => Some(s.template.as_deref().unwrap_or(crate::templates::PLAIN)),
+            Self::Pack(p) => Some(p.template.as_deref().unwrap_or(crate::templates::PLAIN)),
             Self::Cutout(_) | Self::FaceSwap(_) => None,
         }
     }
@@ -267,7 +267,7 @@ impl JobRequest {
         }
     }
 
-    pub fn parse(&self) -> Result<Job, ApiError> {
+    pub fn parse(&self) -> Result<Job, AppError> {
         match self {
             Self::Cutout(c) => Ok(Job::Cutout {
                 photo: photo_id(&c.photo)?,
@@ -305,7 +305,7 @@ impl JobRequest {
             }
             Self::FaceSwap(f) => {
                 if !f.subject_consent {
-                    return Err(ApiError::Unprocessable {
+                    return Err(AppError::Unprocessable {
                         code: "subject_consent_required",
                         message: SUBJECT_CONSENT.into(),
                     });
@@ -388,7 +388,7 @@ impl JobRequest {
 /// The kind of face-swap jobs (CON-4 cancels them on withdrawal).
 pub const FACE_SWAP: &str = "face_swap";
 
-fn platform(s: Option<&str>) -> Result<Platform, ApiError> {
+fn platform(s: Option<&str>) -> Result<Platform, AppError> {
     Platform::parse(s.unwrap_or("whatsapp")).map_err(|e| invalid(e.to_string()))
 }
 
@@ -399,12 +399,12 @@ fn look(
     caption: Option<&str>,
     slots: &BTreeMap<String, String>,
     animate: Option<&str>,
-) -> Result<(Template, BTreeMap<String, String>), ApiError> {
+) -> Result<(Template, BTreeMap<String, String>), AppError> {
     if slots.len() > MAX_TEXTS {
         return Err(invalid(format!("at most {MAX_TEXTS} texts")));
     }
     let mut template = match name {
-        Some(name) => template::builtin(name).map_err(|e| ApiError::BadRequest {
+        Some(name) => template::builtin(name).map_err(|e| AppError::BadRequest {
             code: "template_unknown",
             message: e.to_string(),
         })?,
@@ -444,7 +444,7 @@ fn look(
 mod tests {
     use super::*;
 
-    fn parse(json: &str) -> Result<Job, ApiError> {
+    fn parse(json: &str) -> Result<Job, AppError> {
         let r: JobRequest = serde_json::from_str(json).map_err(|e| invalid(e.to_string()))?;
         r.parse()
     }
@@ -591,7 +591,7 @@ mod tests {
             ),
         ] {
             let e = parse(&json).expect_err(&json);
-            assert_eq!(e.status_and_code().1, code, "{json}: {e}");
+            assert_eq!(e.code(), code, "{json}: {e}");
         }
     }
 }

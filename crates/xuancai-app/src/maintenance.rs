@@ -19,12 +19,12 @@ use std::time::Duration;
 
 use xuancai_store::Store;
 
-use crate::routes::AppState;
+use crate::App;
 
 const BATCH: u32 = 100;
 
 /// Run the jobs every `job_interval_secs` until the task is dropped.
-pub async fn run<S: Store>(state: Arc<AppState<S>>) {
+pub async fn run<S: Store>(state: Arc<App<S>>) {
     let mut tick = tokio::time::interval(Duration::from_secs(state.config.job_interval_secs.max(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -44,7 +44,7 @@ pub struct JobReport {
 }
 
 /// Every job, once (the scheduler's tick; `xuancai jobs run-once` for cron).
-pub async fn run_once<S: Store>(state: &AppState<S>) -> JobReport {
+pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
     let now = state.now();
     let mut report = JobReport {
         purged_photos: purge_trash(state, now).await,
@@ -62,7 +62,7 @@ pub async fn run_once<S: Store>(state: &AppState<S>) -> JobReport {
 
 /// build exports that are waiting (e.g. after a restart); an export
 /// stuck in progress for 10 minutes (its process died) is started again.
-pub async fn resume_exports<S: Store>(state: &AppState<S>, now: i64) {
+pub async fn resume_exports<S: Store>(state: &App<S>, now: i64) {
     let open = match state.store.open_requests(1000).await {
         Ok(o) => o,
         Err(e) => {
@@ -79,13 +79,13 @@ pub async fn resume_exports<S: Store>(state: &AppState<S>, now: i64) {
         } else if r.status != "verified" {
             continue;
         }
-        crate::routes::requests::build_export(state, &r.id).await;
+        crate::privacy::export::build_export(state, &r.id).await;
     }
 }
 
 /// RET-3: once the shutdown's period is over, erase every account (except
 /// under a recorded legal hold).
-pub async fn apply_shutdown<S: Store>(state: &AppState<S>, now: i64, report: &mut JobReport) {
+pub async fn apply_shutdown<S: Store>(state: &App<S>, now: i64, report: &mut JobReport) {
     let Some(s) = state.shutdown else { return };
     if now < s.erase_at {
         return;
@@ -112,7 +112,7 @@ pub async fn apply_shutdown<S: Store>(state: &AppState<S>, now: i64, report: &mu
                     continue;
                 }
             }
-            match state.store.erase_account(&user, &format!("u/{user}/"), now).await {
+            match state.store.erase_account(&user, &crate::keys::user_root(&user), now).await {
                 Ok(true) => report.erased_accounts += 1,
                 Ok(false) => {}
                 Err(e) => tracing::error!(error = %e, "shutdown: erasure failed; will retry"),
@@ -124,7 +124,7 @@ pub async fn apply_shutdown<S: Store>(state: &AppState<S>, now: i64, report: &mu
 
 /// RET-2: erase accounts cancelled before the retention period, except
 /// under a recorded legal hold; expire usage logs (DATA-1).
-pub async fn apply_retention<S: Store>(state: &AppState<S>, now: i64, report: &mut JobReport) {
+pub async fn apply_retention<S: Store>(state: &App<S>, now: i64, report: &mut JobReport) {
     let cutoff = now - i64::from(state.config.cancelled_retention_days) * 86_400_000;
     let due = match state.store.cancelled_before(cutoff, 1000).await {
         Ok(d) => d,
@@ -146,7 +146,7 @@ pub async fn apply_retention<S: Store>(state: &AppState<S>, now: i64, report: &m
                 continue;
             }
         }
-        match state.store.erase_account(&user, &format!("u/{user}/"), now).await {
+        match state.store.erase_account(&user, &crate::keys::user_root(&user), now).await {
             Ok(true) => report.erased_accounts += 1,
             Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "retention: erasure failed; will retry"),
@@ -160,7 +160,7 @@ pub async fn apply_retention<S: Store>(state: &AppState<S>, now: i64, report: &m
 }
 
 /// Purge photos whose time in the trash is up. Returns how many.
-pub async fn purge_trash<S: Store>(state: &AppState<S>, now: i64) -> usize {
+pub async fn purge_trash<S: Store>(state: &App<S>, now: i64) -> usize {
     let cutoff = now - state.config.trash_retention_secs * 1000;
     let mut purged = 0;
     loop {
@@ -189,7 +189,7 @@ pub async fn purge_trash<S: Store>(state: &AppState<S>, now: i64) -> usize {
 }
 
 /// Delete queued blob prefixes that are due. Returns how many prefixes.
-pub async fn collect_garbage<S: Store>(state: &AppState<S>, now: i64) -> usize {
+pub async fn collect_garbage<S: Store>(state: &App<S>, now: i64) -> usize {
     let due = match state.store.due_gc(now, BATCH).await {
         Ok(d) => d,
         Err(e) => {

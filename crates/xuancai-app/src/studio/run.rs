@@ -26,8 +26,8 @@ use super::spec::{BackgroundChoice, Job, TargetFaces};
 use super::worker::{JobError, JobResult, open_request};
 use crate::crypto::DataKey;
 use crate::privacy::{disclose, permit};
-use crate::routes::AppState;
-use crate::routes::photos::{Variant, add_photo};
+use crate::App;
+use crate::photos::{Variant, add_photo};
 
 impl From<xuancai_aigc::AigcError> for JobError {
     fn from(e: xuancai_aigc::AigcError) -> Self {
@@ -38,7 +38,7 @@ impl From<xuancai_aigc::AigcError> for JobError {
 /// Where a pack job's ZIP is kept (under the owner's prefix: it goes with
 /// the account, RET-2).
 pub fn pack_key(user: &UserId, job: &JobId) -> String {
-    format!("u/{user}/packs/{job}.zip")
+    crate::keys::pack(user, job)
 }
 
 /// A result image, before it is stored.
@@ -65,7 +65,7 @@ fn format_name(ext: &str) -> String {
 }
 
 pub async fn execute<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     job: &JobRecord,
     progress: &AtomicU8,
 ) -> Result<JobResult, JobError> {
@@ -222,19 +222,19 @@ pub async fn execute<S: Store>(
 /// IMG-4, CON-6: a made sticker or pack counts for its template's popularity
 /// (and for the user's own ranking only with personalisation consent).
 async fn count_template<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     job: &JobRecord,
     template: Option<&str>,
 ) -> Result<(), JobError> {
     if let Some(t) = template {
-        crate::routes::templates::record_use(state, &job.user, t).await?;
+        crate::templates::record_use(state, &job.user, t).await?;
     }
     Ok(())
 }
 
 /// What an earlier attempt of this job stored, if it got that far.
 async fn earlier<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     job: &JobRecord,
     key: &DataKey,
     parsed: &Job,
@@ -269,7 +269,7 @@ async fn earlier<S: Store>(
 
 /// A photo's original bytes, if the job's owner still has it.
 async fn read_photo<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     job: &JobRecord,
     key: &DataKey,
     id: &PhotoId,
@@ -300,7 +300,7 @@ fn ext(format: OutputFormat) -> &'static str {
 
 /// IMG-2 on this server's models.
 async fn local_cutout<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     bytes: Vec<u8>,
     opts: CutoutOptions,
     limits: DecodeLimits,
@@ -327,7 +327,7 @@ async fn local_cutout<S: Store>(
 /// (DATA-6) before the photo leaves; its alpha is laid on the original's
 /// pixels here and the background, shadow and crop are applied here.
 async fn external_cutout<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     job: &JobRecord,
     processor: &dyn super::ImageProcessor,
     bytes: Vec<u8>,
@@ -453,7 +453,7 @@ struct Look {
 /// files, checked against the platform's rules, stored as a ZIP.
 #[allow(clippy::too_many_arguments)]
 async fn make_pack<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     job: &JobRecord,
     key: &DataKey,
     photos: &[PhotoId],

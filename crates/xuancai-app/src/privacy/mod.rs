@@ -2,27 +2,30 @@
 //! inventory (CON-2, CON-5, DATA-4, RET-1), and the gate every processing
 //! handler passes through (CON-1, CON-3, CON-4, MIN-2, MIN-3).
 
+pub mod agreements;
 pub mod documents;
+pub mod export;
 pub mod gate;
+pub mod requests;
 
-pub use gate::{Active, Operator, consent_state, permit};
+pub use gate::{Active, active, consent_state, operator, permit};
 
 use xuancai_domain::UserId;
 use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_store::{DisclosureRecord, Store};
 
-use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::error::AppError;
+use crate::App;
 
 /// DATA-6: log that `categories` of `user`'s personal information went to
 /// the third party `recipient` (its register key) for `purpose`.
 pub async fn disclose<S: Store>(
-    state: &AppState<S>,
+    state: &App<S>,
     user: UserId,
     recipient: &str,
     purpose: Purpose,
     categories: &[Category],
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let categories: Vec<&str> = categories.iter().map(|c| c.key()).collect();
     state
         .store

@@ -1,0 +1,129 @@
+//! The application layer's one error type. It says what went wrong in the
+//! terms of the use case; `xuancai-server` maps each variant to an HTTP
+//! status and a stable code in one place, and the CLI prints it.
+
+use xuancai_domain::DomainError;
+use xuancai_store::StoreError;
+
+/// Every error a use case can return.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input is malformed (a stable `code` names what).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// No (valid) session.
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Not there, or not the caller's (never "forbidden": 404, not 403).
+    #[error("not found")]
+    NotFound,
+    #[error("too many requests; try again later")]
+    RateLimited,
+    /// A one-time code or password was not accepted.
+    #[error("{message}")]
+    CodeRejected { code: &'static str, message: String },
+    #[error("the upload is larger than {limit} bytes")]
+    PayloadTooLarge { limit: u64 },
+    #[error("{message}")]
+    UnsupportedMediaType { code: &'static str, message: String },
+    /// Well-formed but cannot be done (an image too large, a template missing).
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// CON-3, CON-4, CON-6: the purpose needs a consent the user has not given (or withdrew).
+    #[error("this needs your consent for the purpose `{purpose}`")]
+    ConsentRequired { purpose: &'static str },
+    /// CON-1, CON-2: agree to these documents (again) first.
+    #[error("agree to the documents in force first: {}", documents.join(", "))]
+    AgreementRequired { documents: Vec<&'static str> },
+    /// MIN-2, MIN-3: a guardian must verify and agree first.
+    #[error("a guardian must verify by SMS and agree before this account can be used ({age})")]
+    GuardianRequired { age: &'static str },
+    /// A fault of the service; the cause is logged, never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable, machine-readable code clients and logs see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::CodeRejected { code, .. }
+            | Self::UnsupportedMediaType { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::Unauthenticated => "unauthenticated",
+            Self::NotFound => "not_found",
+            Self::RateLimited => "rate_limited",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::ConsentRequired { .. } => "consent_required",
+            Self::AgreementRequired { .. } => "agreement_required",
+            Self::GuardianRequired { .. } => "guardian_required",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// Machine-readable particulars: the purpose, the documents to agree to.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::ConsentRequired { purpose } => Some(serde_json::json!({ "purpose": purpose })),
+            Self::AgreementRequired { documents } => Some(serde_json::json!({ "documents": documents })),
+            Self::GuardianRequired { age } => Some(serde_json::json!({ "age_group": age })),
+            _ => None,
+        }
+    }
+
+    /// A malformed input, with its stable code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        Self::BadRequest {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::blobs::BlobError> for AppError {
+    fn from(e: crate::blobs::BlobError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<xuancai_imaging::ImagingError> for AppError {
+    fn from(e: xuancai_imaging::ImagingError) -> Self {
+        use xuancai_imaging::ImagingError as E;
+        let (code, message) = (e.code(), e.to_string());
+        match e {
+            E::Empty | E::UnsupportedFormat | E::UnsupportedVariant(_) => {
+                Self::UnsupportedMediaType { code, message }
+            }
+            E::FileTooLarge { limit, .. } => Self::PayloadTooLarge { limit },
+            E::TooManyPixels { .. }
+            | E::ZeroSize { .. }
+            | E::Corrupt(_)
+            | E::InvalidParameter(_)
+            | E::GlyphMissing(_) => Self::Unprocessable { code, message },
+            // A font the server loads is its own asset: a fault, not the client's.
+            E::Encode(cause) | E::Font(cause) => Self::Internal(cause),
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The photo library's use cases (IMG-1): adding an image (an upload or a
+//! studio result: sniff, decode once, renditions, location stripped,
+//! de-duplicated per user), the stored renditions, and the photo as the API
+//! shows it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use xuancai_domain::{PhotoId, UserId};
+use xuancai_imaging::decode::{DecodeLimits, probe, sniff};
+use xuancai_imaging::{metadata, thumbnail};
+use xuancai_store::{PhotoRecord, Store, StoreError};
+
+use crate::App;
+use crate::crypto::{DataKey, sha256};
+use crate::error::AppError;
+
+/// The stored renditions of a photo, by name in its blob prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Original,
+    Preview,
+    Thumbnail,
+}
+
+impl Variant {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "original" => Some(Self::Original),
+            "preview" => Some(Self::Preview),
+            "thumbnail" => Some(Self::Thumbnail),
+            _ => None,
+        }
+    }
+
+    pub fn key(self, photo: &PhotoRecord) -> String {
+        let (owner, id) = (&photo.owner, &photo.id);
+        match self {
+            Self::Original => crate::keys::photo_original(owner, id),
+            Self::Preview => crate::keys::photo_preview(owner, id),
+            Self::Thumbnail => crate::keys::photo_thumbnail(owner, id),
+        }
+    }
+}
+
+/// Encrypted per-photo details (SEC-4).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct PhotoMeta {
+    file_name: Option<String>,
+    taken_at: Option<String>,
+    camera: Option<String>,
+    location_removed: bool,
+}
+
+/// A photo as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct PhotoView<'a> {
+    id: String,
+    mime: &'a str,
+    width: u32,
+    height: u32,
+    bytes: i64,
+    created_at: i64,
+    favourite: bool,
+    archived: bool,
+    trashed_at: Option<i64>,
+    file_name: Option<String>,
+    taken_at: Option<String>,
+    camera: Option<String>,
+    location_removed: bool,
+    urls: PhotoUrls,
+}
+
+#[derive(Debug, Serialize)]
+struct PhotoUrls {
+    thumbnail: String,
+    preview: String,
+    original: String,
+}
+
+pub fn photo_view<'a>(p: &'a PhotoRecord, key: &DataKey) -> PhotoView<'a> {
+    let meta: PhotoMeta = key
+        .decrypt(&p.meta_ciphertext)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let id = p.id.to_string();
+    let base = format!("/api/v1/photos/{id}");
+    PhotoView {
+        mime: &p.mime,
+        width: p.width,
+        height: p.height,
+        bytes: p.bytes,
+        created_at: p.created_at,
+        favourite: p.favourite,
+        archived: p.archived,
+        trashed_at: p.trashed_at,
+        file_name: meta.file_name,
+        taken_at: meta.taken_at,
+        camera: meta.camera,
+        location_removed: meta.location_removed,
+        urls: PhotoUrls {
+            thumbnail: format!("{base}/thumbnail"),
+            preview: format!("{base}/preview"),
+            original: format!("{base}/original"),
+        },
+        id,
+    }
+}
+
+pub fn photo_json(p: &PhotoRecord, key: &DataKey) -> Value {
+    serde_json::to_value(photo_view(p, key)).unwrap_or(Value::Null)
+}
+
+pub fn parse_photo_id(s: &str) -> Result<PhotoId, AppError> {
+    // A malformed id cannot name anyone's photo: 404, like a missing one.
+    PhotoId::parse(s).map_err(|_| AppError::NotFound)
+}
+
+/// What the CPU-bound part of an upload produces.
+struct Processed {
+    original: Vec<u8>,
+    renditions: thumbnail::Renditions,
+    mime: &'static str,
+    width: u32,
+    height: u32,
+    meta: PhotoMeta,
+}
+
+fn process(bytes: Vec<u8>, file_name: Option<String>, limits: DecodeLimits) -> Result<Processed, AppError> {
+    let format = sniff(&bytes)?;
+    // The upright size: `probe` applies the EXIF orientation.
+    let (width, height) = probe(&bytes, &limits)?;
+    let info = metadata::photo_info(&bytes);
+    let renditions = thumbnail::renditions(&bytes, &limits)?;
+    let stripped = metadata::strip_location(&bytes)?;
+    Ok(Processed {
+        original: stripped.bytes,
+        renditions,
+        mime: match format.as_str() {
+            "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            "webp" => "image/webp",
+            "gif" => "image/gif",
+            "bmp" => "image/bmp",
+            _ => "image/tiff",
+        },
+        width,
+        height,
+        meta: PhotoMeta {
+            file_name,
+            taken_at: info.taken_at,
+            camera: info.camera,
+            location_removed: stripped.removed,
+        },
+    })
+}
+
+/// The per-user de-duplication key: a keyed hash, so the database does not
+/// reveal which users hold a given well-known file.
+fn content_hash(state_keys: &crate::crypto::Keys, user: &UserId, sha: &[u8]) -> Vec<u8> {
+    let hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();
+    state_keys.lookup_hash(&format!("photo:{user}:{hex}"))
+}
+
+/// A photo in the library, and whether the same file was there already.
+#[derive(Debug)]
+pub struct Added {
+    pub photo: PhotoRecord,
+    pub duplicate: bool,
+}
+
+/// Add an image to the user's library as photo `id`: an upload, or a studio
+/// job's result. The same file twice gives the existing photo (restored if
+/// it was in the trash).
+pub async fn add_photo<S: Store>(
+    state: &App<S>,
+    user: UserId,
+    key: &DataKey,
+    bytes: Vec<u8>,
+    file_name: Option<String>,
+    id: PhotoId,
+) -> Result<Added, AppError> {
+    let cfg = &state.config;
+    let limits = DecodeLimits {
+        max_bytes: cfg.max_upload_bytes,
+        max_pixels: cfg.max_upload_pixels,
+    };
+    // A re-upload answers at once, before any decoding.
+    let hash = content_hash(&state.keys, &user, &sha256(&bytes));
+    if let Some(existing) = state.store.photo_by_hash(&user, &hash).await? {
+        return duplicate(state, existing).await;
+    }
+    let p = tokio::task::spawn_blocking(move || process(bytes, file_name, limits))
+        .await
+        .map_err(|e| AppError::Internal(format!("upload worker: {e}")))??;
+    let now = state.now();
+    let record = PhotoRecord {
+        id,
+        owner: user,
+        content_hash: hash.clone(),
+        mime: p.mime.to_string(),
+        width: p.width,
+        height: p.height,
+        bytes: i64::try_from(p.original.len()).unwrap_or(i64::MAX),
+        meta_ciphertext: key
+            .encrypt(&serde_json::to_vec(&p.meta).map_err(|e| AppError::Internal(e.to_string()))?),
+        created_at: now,
+        favourite: false,
+        archived: false,
+        trashed_at: None,
+    };
+    let prefix = crate::keys::photo_prefix(&user, &record.id);
+    state
+        .store
+        .schedule_gc(&prefix, now + cfg.upload_grace_secs * 1000)
+        .await?;
+    let blobs = &state.blobs;
+    let keys = [Variant::Original, Variant::Preview, Variant::Thumbnail].map(|v| v.key(&record));
+    tokio::try_join!(
+        blobs.put(&keys[0], &p.original, key),
+        blobs.put(&keys[1], &p.renditions.preview.bytes, key),
+        blobs.put(&keys[2], &p.renditions.thumbnail.bytes, key),
+    )?;
+    state.fault_point("after-blobs");
+    match state.store.insert_photo(&record, &prefix).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            // The same file raced in twice: keep the first, drop ours.
+            state.blobs.delete_prefix(&prefix).await?;
+            state.store.done_gc(&prefix).await?;
+            let existing = state
+                .store
+                .photo_by_hash(&user, &hash)
+                .await?
+                .ok_or_else(|| AppError::Internal("duplicate photo vanished".into()))?;
+            return duplicate(state, existing).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(photo = %record.id, bytes = record.bytes, "photo stored");
+    Ok(Added {
+        photo: record,
+        duplicate: false,
+    })
+}
+
+/// A re-upload gives the existing photo (restored if it was in the trash).
+async fn duplicate<S: Store>(state: &App<S>, mut existing: PhotoRecord) -> Result<Added, AppError> {
+    if existing.trashed_at.is_some() {
+        state
+            .store
+            .set_trashed(&existing.owner, &existing.id, None)
+            .await?;
+        existing.trashed_at = None;
+    }
+    Ok(Added {
+        photo: existing,
+        duplicate: true,
+    })
+}
+
+pub async fn owned<S: Store>(state: &App<S>, user: &UserId, id: &str) -> Result<PhotoRecord, AppError> {
+    let id = parse_photo_id(id)?;
+    state.store.photo(user, &id).await?.ok_or(AppError::NotFound)
+}

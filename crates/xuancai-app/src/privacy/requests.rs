@@ -1,0 +1,83 @@
+//! Rights requests (R-1..R-7): the identity re-check (ACC-7), deadlines in
+//! working days, and a request as the API shows it.
+
+use serde_json::{Value, json};
+use xuancai_domain::privacy::{RequestKind, RequestStatus};
+use xuancai_domain::{Date, PhoneNumber, UserId};
+use xuancai_store::{RequestRecord, Store};
+
+use crate::App;
+use crate::accounts::check_code;
+use crate::crypto::DataKey;
+use crate::error::AppError;
+
+/// The signed-in user's phone number (decrypted).
+pub async fn own_phone<S: Store>(state: &App<S>, user: &UserId) -> Result<PhoneNumber, AppError> {
+    let record = state
+        .store
+        .user_by_id(user)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let key = state.data_key(user).await?;
+    key.decrypt(&record.phone_ciphertext)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| PhoneNumber::parse(&s).ok())
+        .ok_or_else(|| AppError::Internal(format!("stored phone of {user} does not decrypt")))
+}
+
+/// ACC-7: the code just sent to the account's own number.
+pub async fn verified<S: Store>(state: &App<S>, user: &UserId, code: &str) -> Result<(), AppError> {
+    let phone = own_phone(state, user).await?;
+    check_code(state, &state.keys.lookup_hash(phone.as_e164()), code).await
+}
+
+pub fn deadline<S: Store>(state: &App<S>, kind: RequestKind, received: i64) -> i64 {
+    let day = Date::from_unix_ms(received, state.config.utc_offset_minutes);
+    // The end of the last working day.
+    state
+        .calendar
+        .add_working_days(day, kind.deadline_working_days())
+        .plus_days(1)
+        .start_ms(state.config.utc_offset_minutes)
+        - 1
+}
+
+pub fn request_json(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Value {
+    let open = RequestStatus::parse(&r.status)
+        .map(RequestStatus::is_open)
+        .unwrap_or(false);
+    let id = hex(&r.id);
+    json!({
+        "id": id,
+        "kind": r.kind,
+        "status": r.status,
+        "detail": key.and_then(|k| r.detail_ciphertext.as_ref().and_then(|c| k.decrypt(c).ok()))
+            .and_then(|b| String::from_utf8(b).ok()),
+        "resolution": r.resolution,
+        "received_at": r.received_at,
+        "deadline_at": r.deadline_at,
+        "updated_at": r.updated_at,
+        "overdue": open && now > r.deadline_at,
+        "download": (r.kind == "export" && r.status == "done").then(|| format!("/api/v1/me/requests/{id}/download")),
+    })
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn parse_request_id(s: &str) -> Result<[u8; 16], AppError> {
+    let bad = || AppError::BadRequest {
+        code: "invalid_request_id",
+        message: "not a request id".into(),
+    };
+    if s.len() != 32 {
+        return Err(bad());
+    }
+    let mut id = [0u8; 16];
+    for (i, b) in id.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(i * 2..i * 2 + 2).ok_or_else(bad)?, 16).map_err(|_| bad())?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,355 @@
+//! Start-up: the application is built from a [`Config`] — keys, blobs, the
+//! store, SMS and push channels, the studio's engines — with no HTTP.
+//! `xuancai serve` adds the router and a listener on top
+//! (`xuancai_server::Application`); `xuancai worker` and `xuancai jobs
+//! run-once` use this module alone and bind no port.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use xuancai_domain::privacy::WorkingCalendar;
+use xuancai_domain::{Date, PhoneNumber};
+use xuancai_store::Store;
+
+use crate::App;
+use crate::blobs::{BlobError, Blobs};
+use crate::clock::Clock;
+use crate::config::{Config, Secret, SmsConfig};
+use crate::crypto::{Keys, random};
+use crate::maintenance::JobReport;
+use crate::sms::{DevSms, HttpSms, SmsSender};
+use crate::state::Shutdown;
+use crate::store::{self, Backend};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(
+        "no master key: set XUANCAI_MASTER_KEY (64 hex digits) or pass --dev to generate one in the data dir"
+    )]
+    NoMasterKey,
+    #[error("the master key is invalid: {0}")]
+    BadMasterKey(String),
+    #[error("the data dir {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("storage: {0}")]
+    Store(#[from] xuancai_store::StoreError),
+    #[error(
+        "no SMS provider: the development provider (codes in the log) needs --dev; configure sms_http_url for a gateway"
+    )]
+    NoSms,
+    #[error("SMS provider: {0}")]
+    Sms(String),
+    #[error("blob store: {0}")]
+    Blobs(#[from] BlobError),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+fn dev_master_key(data_dir: &Path) -> Result<Secret, StartupError> {
+    let path = data_dir.join("master.key");
+    let io = |source| StartupError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
+    if path.exists() {
+        let hex = std::fs::read_to_string(&path).map_err(io)?;
+        return Secret::from_hex(&hex).ok_or_else(|| StartupError::BadMasterKey(path.display().to_string()));
+    }
+    let key = Secret::new(random::<32>().to_vec());
+    let tmp = data_dir.join(".master.key.tmp");
+    std::fs::write(&tmp, key.to_hex()).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    tracing::warn!(path = %path.display(), "development mode: generated a master key");
+    Ok(key)
+}
+
+fn calendar(config: &Config) -> Result<WorkingCalendar, StartupError> {
+    let dates = |list: &[String]| {
+        list.iter()
+            .map(|d| Date::parse(d).map_err(|e| StartupError::Config(format!("calendar date {d:?}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(WorkingCalendar::new(
+        dates(&config.holidays)?,
+        dates(&config.make_up_days)?,
+    ))
+}
+
+/// Everything the application needs besides its store, built from the
+/// configuration; [`Parts::with_store`] completes it for the opened backend.
+#[derive(Debug)]
+pub struct Parts {
+    keys: Keys,
+    blobs: Blobs,
+    sms: Arc<dyn SmsSender>,
+    config: Config,
+    fault: Option<String>,
+    operators: Vec<Vec<u8>>,
+    calendar: WorkingCalendar,
+    shutdown: Option<Shutdown>,
+    web_push: Arc<crate::push::WebPush>,
+    push: Arc<crate::push::Channels>,
+    engines: Arc<crate::studio::Engines>,
+}
+
+impl Parts {
+    /// The application on `store`.
+    pub fn with_store<S: Store>(self, store: S) -> App<S> {
+        App {
+            store,
+            keys: self.keys,
+            blobs: self.blobs,
+            sms: self.sms,
+            config: self.config,
+            fault: self.fault,
+            clock: Arc::new(Clock::default()),
+            operators: self.operators,
+            calendar: self.calendar,
+            shutdown: self.shutdown,
+            web_push: self.web_push,
+            push: self.push,
+            engines: self.engines,
+            job_wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}
+
+/// Open the backend the configuration names and build the other parts.
+pub async fn open(config: &Config) -> Result<(Backend, Parts), StartupError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let master = match (&config.master_key, config.dev_mode) {
+        (Some(k), _) => k.clone(),
+        (None, true) => dev_master_key(&config.data_dir)?,
+        (None, false) => return Err(StartupError::NoMasterKey),
+    };
+    let keys = Keys::new(&master).map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
+    let sms: Arc<dyn SmsSender> = match &config.sms {
+        SmsConfig::Log if config.dev_mode => Arc::new(DevSms::new(config.data_dir.join("sms-outbox.log"))),
+        SmsConfig::Log => return Err(StartupError::NoSms),
+        SmsConfig::Http { url, token } => Arc::new(
+            HttpSms::new(url.clone(), token.clone()).map_err(|e| StartupError::Sms(e.to_string()))?,
+        ),
+    };
+    let blobs = Blobs::open(config.blob_url.as_deref(), &config.data_dir)?;
+    // Failure injection for the crash tests only.
+    let fault = std::env::var("XUANCAI_FAULT").ok().filter(|f| !f.is_empty());
+    if let Some(f) = &fault {
+        tracing::warn!(fault = %f, "XUANCAI_FAULT is set: this process will crash on purpose");
+    }
+    let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    let operators = config
+        .operators
+        .iter()
+        .map(|p| {
+            PhoneNumber::parse(p)
+                .map(|p| keys.lookup_hash(p.as_e164()))
+                .map_err(|e| StartupError::Config(format!("operator {p:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let calendar = calendar(config)?;
+    let web_push = Arc::new(
+        crate::push::WebPush::new(
+            keys.vapid_seed(),
+            config.push_contact.clone(),
+            config.push_allow_loopback,
+        )
+        .map_err(|e| StartupError::Config(format!("VAPID key: {e}")))?,
+    );
+    // IMG-5: an external image API only when the operator configures one.
+    let processor = config
+        .studio
+        .processor
+        .as_ref()
+        .map(|p| {
+            crate::studio::external::HttpProcessor::new(p)
+                .map(|p| Arc::new(p) as Arc<dyn crate::studio::ImageProcessor>)
+                .map_err(StartupError::Config)
+        })
+        .transpose()?;
+    // DATA-5: Web Push, and the phone vendors the operator configured.
+    let mut channels: Vec<Arc<dyn crate::push::PushProvider>> = vec![web_push.clone()];
+    for v in &config.push_vendors {
+        channels.push(Arc::new(
+            crate::push_vendors::VendorPush::new(v).map_err(StartupError::Config)?,
+        ));
+    }
+    let push = Arc::new(crate::push::Channels::new(channels));
+    let engines = Arc::new(crate::studio::Engines::new(
+        xuancai_vision::AssetDir::from_env(),
+        config.studio.threads,
+        processor,
+    ));
+    let shutdown = config
+        .shutdown_date
+        .as_deref()
+        .map(|d| {
+            let at = Date::parse(d)
+                .map_err(|e| StartupError::Config(format!("shutdown_date {d:?}: {e}")))?
+                .start_ms(config.utc_offset_minutes);
+            Ok::<_, StartupError>(Shutdown {
+                at,
+                erase_at: at + i64::from(config.shutdown_erase_days) * 86_400_000,
+            })
+        })
+        .transpose()?;
+    let parts = Parts {
+        keys,
+        blobs,
+        sms,
+        config: config.clone(),
+        fault,
+        operators,
+        calendar,
+        shutdown,
+        web_push,
+        push,
+        engines,
+    };
+    Ok((backend, parts))
+}
+
+/// A started application: the published documents are in the store, the
+/// studio's workers and the maintenance jobs run as tasks.
+#[derive(Debug)]
+pub struct Started<S> {
+    pub app: Arc<App<S>>,
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+    pub control: Control,
+}
+
+/// Publish the documents in force and start the workers and the periodic
+/// jobs of `app`.
+pub async fn start<S: Store>(app: App<S>) -> Result<Started<S>, StartupError> {
+    crate::privacy::documents::ensure_published(&app.store, app.now()).await?;
+    let app = Arc::new(app);
+    let mut tasks = crate::studio::worker::spawn(&app);
+    tasks.push(tokio::spawn(crate::maintenance::run(app.clone())));
+    let control = Control::new(app.clone());
+    Ok(Started { app, tasks, control })
+}
+
+/// `xuancai worker`: the studio's workers and the periodic jobs, until
+/// Ctrl-C or SIGTERM. No listener is bound.
+pub async fn run_workers(config: &Config) -> Result<(), StartupError> {
+    let (backend, parts) = open(config).await?;
+    let tasks = match backend {
+        Backend::Sqlite(s) => start(parts.with_store(s)).await?.tasks,
+        Backend::Postgres(s) => start(parts.with_store(s)).await?.tasks,
+    };
+    tracing::info!(
+        workers = tasks.len().saturating_sub(1),
+        "working on the job queue"
+    );
+    shutdown_signal().await;
+    for t in &tasks {
+        t.abort();
+    }
+    Ok(())
+}
+
+/// `xuancai jobs run-once`: every maintenance job once, now; studio jobs
+/// are left to the workers. No listener is bound.
+pub async fn run_jobs_once(config: &Config) -> Result<JobReport, StartupError> {
+    let mut config = config.clone();
+    config.studio.workers = 0;
+    let (backend, parts) = open(&config).await?;
+    let control = match backend {
+        Backend::Sqlite(s) => start(parts.with_store(s)).await?.control,
+        Backend::Postgres(s) => start(parts.with_store(s)).await?.control,
+    };
+    Ok(control.run_jobs_once().await)
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+type Tick = dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = JobReport> + Send>> + Send + Sync;
+
+type Work = dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync;
+
+/// A handle on a started application's clock and background jobs, whatever
+/// its store: `xuancai jobs run-once` (for cron) and tests (which move the
+/// clock) use it.
+#[derive(Clone)]
+pub struct Control {
+    clock: Arc<Clock>,
+    tick: Arc<Tick>,
+    work: Arc<Work>,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control").finish_non_exhaustive()
+    }
+}
+
+impl Control {
+    fn new<S: Store>(state: Arc<App<S>>) -> Self {
+        let clock = state.clock.clone();
+        let worker_state = state.clone();
+        let tick: Arc<Tick> = Arc::new(move || {
+            let state = state.clone();
+            Box::pin(async move { crate::maintenance::run_once(&state).await })
+        });
+        let work: Arc<Work> = Arc::new(move || {
+            let state = worker_state.clone();
+            Box::pin(async move {
+                match crate::studio::worker::run_next(&state, "control").await {
+                    Ok(ran) => ran,
+                    Err(e) => {
+                        tracing::error!(error = %e, "job queue unavailable");
+                        false
+                    }
+                }
+            })
+        });
+        Self { clock, tick, work }
+    }
+
+    /// Move the application's clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.clock.advance(ms);
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Claim and run one due studio job here and now (tests that run with
+    /// `studio.workers = 0`); `false` when none was due.
+    pub async fn run_next_studio_job(&self) -> bool {
+        (self.work)().await
+    }
+
+    /// Run every background job once, now.
+    pub async fn run_jobs_once(&self) -> JobReport {
+        (self.tick)().await
+    }
+}

@@ -1,0 +1,111 @@
+//! The extractors every handler takes its caller from, and the request
+//! body and query extractors whose rejections are the typed error:
+//!
+//! - [`Session`] — a signed-in caller (bearer token or cookie; cookie
+//!   writes need the CSRF header, ACC-4). The privacy center takes it, so
+//!   rights can always be exercised.
+//! - [`Active`] — a session that passes the application's gate
+//!   (`xuancai_app::privacy::active`: agreements in force, no guardian
+//!   pending, not cancelled). Every handler that processes personal
+//!   information takes it.
+//! - [`Operator`] — an operator (SEC-6); anyone else gets 404.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use xuancai_app::crypto::sha256;
+use xuancai_app::{App, AppError};
+use xuancai_domain::UserId;
+use xuancai_domain::privacy::AgeGroup;
+use xuancai_store::Store;
+
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "xuancai_session";
+pub const CSRF_HEADER: &str = "x-xuancai-csrf";
+
+
+/// The signed-in user, from `Authorization: Bearer …` or the session cookie.
+/// Cookie-authenticated writes must carry the CSRF header (ACC-4).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: UserId,
+    pub token_hash: Vec<u8>,
+}
+
+fn token_from(headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return v.strip_prefix("Bearer ").map(|t| (t.trim().to_string(), false));
+    }
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{SESSION_COOKIE}="))
+                .map(str::to_string)
+        })
+        .map(|t| (t, true))
+}
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
+        let (token, by_cookie) = token_from(&parts.headers).ok_or(AppError::Unauthenticated)?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if by_cookie && !safe && !parts.headers.contains_key(CSRF_HEADER) {
+            return Err(ApiError::CsrfRequired);
+        }
+        let token_hash = sha256(token.as_bytes());
+        let user = state
+            .store
+            .session_user(&token_hash, state.clock.now())
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Self { user, token_hash })
+    }
+}
+
+/// A signed-in account that may be processed for (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Active {
+    pub user: UserId,
+    pub token_hash: Vec<u8>,
+    pub age: AgeGroup,
+}
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Active {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        let active = xuancai_app::privacy::active(state, session.user).await?;
+        Ok(Self {
+            user: active.user,
+            token_hash: session.token_hash,
+            age: active.age,
+        })
+    }
+}
+
+/// An operator (SEC-6). Everyone else is told the route does not exist.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub user: UserId,
+}
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        let user = xuancai_app::privacy::operator(state, session.user).await?;
+        Ok(Self { user })
+    }
+}
