@@ -13,11 +13,7 @@ use crate::error::AppError;
 /// Send a one-time code to `phone`, within the per-number and per-IP limits
 /// (ACC-1). Also the fresh identity check of rights requests (ACC-7) and the
 /// guardian's verification (MIN-4).
-pub async fn send_code<S: Store>(
-    state: &App<S>,
-    phone: &PhoneNumber,
-    ip: &str,
-) -> Result<(), AppError> {
+pub async fn send_code<S: Store>(state: &App<S>, phone: &PhoneNumber, ip: &str) -> Result<(), AppError> {
     let hmac = state.keys.lookup_hash(phone.as_e164());
     let now = state.now();
     let cfg = &state.config;
@@ -61,11 +57,7 @@ pub async fn send_code<S: Store>(
 }
 
 /// Check a code for a number (single use, limited tries — ACC-1).
-pub async fn check_code<S: Store>(
-    state: &App<S>,
-    phone_hmac: &[u8],
-    code: &str,
-) -> Result<(), AppError> {
+pub async fn check_code<S: Store>(state: &App<S>, phone_hmac: &[u8], code: &str) -> Result<(), AppError> {
     let code = OneTimeCode::parse(code)?;
     let outcome = state
         .store

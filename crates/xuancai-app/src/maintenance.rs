@@ -112,7 +112,11 @@ pub async fn apply_shutdown<S: Store>(state: &App<S>, now: i64, report: &mut Job
                     continue;
                 }
             }
-            match state.store.erase_account(&user, &crate::keys::user_root(&user), now).await {
+            match state
+                .store
+                .erase_account(&user, &crate::keys::user_root(&user), now)
+                .await
+            {
                 Ok(true) => report.erased_accounts += 1,
                 Ok(false) => {}
                 Err(e) => tracing::error!(error = %e, "shutdown: erasure failed; will retry"),
@@ -146,7 +150,11 @@ pub async fn apply_retention<S: Store>(state: &App<S>, now: i64, report: &mut Jo
                 continue;
             }
         }
-        match state.store.erase_account(&user, &crate::keys::user_root(&user), now).await {
+        match state
+            .store
+            .erase_account(&user, &crate::keys::user_root(&user), now)
+            .await
+        {
             Ok(true) => report.erased_accounts += 1,
             Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "retention: erasure failed; will retry"),

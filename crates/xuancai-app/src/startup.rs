@@ -134,9 +134,9 @@ pub async fn open(config: &Config) -> Result<(Backend, Parts), StartupError> {
     let sms: Arc<dyn SmsSender> = match &config.sms {
         SmsConfig::Log if config.dev_mode => Arc::new(DevSms::new(config.data_dir.join("sms-outbox.log"))),
         SmsConfig::Log => return Err(StartupError::NoSms),
-        SmsConfig::Http { url, token } => Arc::new(
-            HttpSms::new(url.clone(), token.clone()).map_err(|e| StartupError::Sms(e.to_string()))?,
-        ),
+        SmsConfig::Http { url, token } => {
+            Arc::new(HttpSms::new(url.clone(), token.clone()).map_err(|e| StartupError::Sms(e.to_string()))?)
+        }
     };
     let blobs = Blobs::open(config.blob_url.as_deref(), &config.data_dir)?;
     // Failure injection for the crash tests only.

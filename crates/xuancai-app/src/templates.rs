@@ -31,11 +31,7 @@ pub fn catalogue() -> Vec<(String, Template)> {
 
 /// Count a sticker job's template: globally, and for the user only with
 /// personalisation consent (CON-6).
-pub async fn record_use<S: Store>(
-    state: &App<S>,
-    user: &UserId,
-    template: &str,
-) -> Result<(), AppError> {
+pub async fn record_use<S: Store>(state: &App<S>, user: &UserId, template: &str) -> Result<(), AppError> {
     let personal = consent_state(state, user).await?.allows(Purpose::Personalisation);
     state
         .store

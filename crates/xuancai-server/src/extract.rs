@@ -27,7 +27,6 @@ use crate::error::ApiError;
 pub const SESSION_COOKIE: &str = "xuancai_session";
 pub const CSRF_HEADER: &str = "x-xuancai-csrf";
 
-
 /// The signed-in user, from `Authorization: Bearer …` or the session cookie.
 /// Cookie-authenticated writes must carry the CSRF header (ACC-4).
 #[derive(Debug, Clone)]

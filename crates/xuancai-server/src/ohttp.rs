@@ -120,7 +120,8 @@ async fn gateway_handler(
     let status = response.status().as_u16();
     let (parts, body) = response.into_parts();
     let Ok(content) = to_bytes(body, usize::MAX).await else {
-        return ApiError::from(AppError::Internal("reading the inner response failed".into())).into_response();
+        return ApiError::from(AppError::Internal("reading the inner response failed".into()))
+            .into_response();
     };
     let Ok(code) = bhttp::StatusCode::try_from(status) else {
         return ApiError::from(AppError::Internal(format!("status {status}"))).into_response();

@@ -69,7 +69,9 @@ async fn request_id(req: Request, next: Next) -> Response {
     resp
 }
 
-async fn http<S: Store>(app: App<S>) -> Result<(Router, Vec<tokio::task::JoinHandle<()>>, Control), StartupError> {
+async fn http<S: Store>(
+    app: App<S>,
+) -> Result<(Router, Vec<tokio::task::JoinHandle<()>>, Control), StartupError> {
     let gateway = crate::ohttp::Gateway::new(app.keys.ohttp_ikm()).map_err(StartupError::Config)?;
     let max_body = usize::try_from(app.config.max_upload_bytes)
         .unwrap_or(usize::MAX)

@@ -16,8 +16,8 @@ use xuancai_domain::{BirthDate, UserId};
 use xuancai_store::{ConsentRecord, Store, Subject};
 
 use super::documents;
-use crate::error::AppError;
 use crate::App;
+use crate::error::AppError;
 
 /// Fold a ledger into decisions.
 pub fn decisions(records: &[ConsentRecord]) -> ConsentState {

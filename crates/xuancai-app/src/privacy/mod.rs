@@ -14,8 +14,8 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_store::{DisclosureRecord, Store};
 
-use crate::error::AppError;
 use crate::App;
+use crate::error::AppError;
 
 /// DATA-6: log that `categories` of `user`'s personal information went to
 /// the third party `recipient` (its register key) for `purpose`.

@@ -24,10 +24,10 @@ use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation, Swap
 
 use super::spec::{BackgroundChoice, Job, TargetFaces};
 use super::worker::{JobError, JobResult, open_request};
-use crate::crypto::DataKey;
-use crate::privacy::{disclose, permit};
 use crate::App;
+use crate::crypto::DataKey;
 use crate::photos::{Variant, add_photo};
+use crate::privacy::{disclose, permit};
 
 impl From<xuancai_aigc::AigcError> for JobError {
     fn from(e: xuancai_aigc::AigcError) -> Self {

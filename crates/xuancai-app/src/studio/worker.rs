@@ -17,9 +17,9 @@ use tracing::Instrument;
 use xuancai_store::{JobFailure, JobRecord, Store};
 
 use super::spec::JobRequest;
+use crate::App;
 use crate::crypto::DataKey;
 use crate::error::AppError;
-use crate::App;
 
 /// Why a job failed, with a stable code; `retry` when another attempt may
 /// succeed (storage or engine trouble), not when the input is at fault.
@@ -178,10 +178,7 @@ fn lease_ms<S>(state: &App<S>) -> i64 {
 }
 
 /// Claim and run one job; `false` when none was due.
-pub async fn run_next<S: Store>(
-    state: &App<S>,
-    worker: &str,
-) -> Result<bool, xuancai_store::StoreError> {
+pub async fn run_next<S: Store>(state: &App<S>, worker: &str) -> Result<bool, xuancai_store::StoreError> {
     let Some(job) = state.store.claim(worker, state.now(), lease_ms(state)).await? else {
         return Ok(false);
     };

@@ -1,7 +1,6 @@
 //! The `xuancai` command as a user runs it (IMG-2): batches, JSON Lines,
 //! formats, backgrounds, failures that leave no partial output.
 
-
 use std::path::Path;
 
 use crate::common::{json_lines, s, testdata, xuancai};

@@ -1,5 +1,4 @@
 //! Helpers shared by the CLI tests: run the real binary, find test photos.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,7 +2,6 @@
 //! them (IMG-3, CON-3): the JSON document, the overlay, the consent
 //! refusal that writes nothing, labels on every output.
 
-
 use std::path::Path;
 use std::process::Output;
 

@@ -2,9 +2,9 @@
 //!
 //! One test binary for the crate (each binary links the whole stack).
 
+mod cli;
 #[allow(dead_code)]
 mod common;
-mod cli;
 mod crash;
 mod faces_cli;
 mod stickers_cli;

@@ -2,7 +2,6 @@
 //! (IMG-4): outputs that pass the validator, a WhatsApp pack ZIP, failures
 //! with stable codes and nothing half-written.
 
-
 use std::path::Path;
 
 use crate::common::{json_lines, s, testdata, xuancai};

@@ -14,13 +14,13 @@ use xuancai_domain::{AlbumId, PhotoId};
 use xuancai_store::{AlbumRecord, Store};
 
 use super::photos::photos_page;
-use xuancai_app::photos::parse_photo_id;
 use super::{Page, next_cursor};
-use xuancai_app::crypto::DataKey;
 use crate::error::ApiError;
+use crate::extract::Active;
 use xuancai_app::App;
 use xuancai_app::AppError;
-use crate::extract::Active;
+use xuancai_app::crypto::DataKey;
+use xuancai_app::photos::parse_photo_id;
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_BATCH: usize = 500;
@@ -36,7 +36,8 @@ fn album_name(s: &str) -> Result<String, ApiError> {
         return Err(AppError::BadRequest {
             code: "invalid_album_name",
             message: format!("an album name is 1 to {MAX_NAME_CHARS} characters, without control characters"),
-        }.into());
+        }
+        .into());
     }
     Ok(name.to_string())
 }
@@ -203,7 +204,8 @@ pub async fn add_photos<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_batch",
             message: format!("send 1 to {MAX_BATCH} photo ids"),
-        }.into());
+        }
+        .into());
     }
     let ids: Vec<PhotoId> = b
         .photo_ids

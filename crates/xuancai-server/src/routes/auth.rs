@@ -8,26 +8,21 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_domain::{OneTimeCode, Password, PhoneNumber, UserId};
-use xuancai_store::{CodeCheck, FieldValue, ProfileField, SendKey, Store, StoreError, UserRecord};
+use xuancai_store::{FieldValue, ProfileField, Store, StoreError, UserRecord};
 
-use xuancai_app::App;
-use xuancai_app::crypto::{random, sha256};
 use crate::error::ApiError;
 use crate::extract::{SESSION_COOKIE, Session};
-use xuancai_app::accounts::{check_code, send_code};
+use xuancai_app::App;
 use xuancai_app::AppError;
-
-
-
+use xuancai_app::accounts::{check_code, send_code};
+use xuancai_app::crypto::{random, sha256};
 
 #[derive(Deserialize)]
 pub(crate) struct CodeRequest {
@@ -89,7 +84,8 @@ pub(crate) async fn login<S: Store>(
                 "the service closes on {}; new accounts are not accepted (RET-3)",
                 xuancai_domain::Date::from_unix_ms(s.at, state.config.utc_offset_minutes)
             ),
-        }.into());
+        }
+        .into());
     }
     if existing.is_none() {
         // CON-1: nothing is stored before the User Agreement and the Privacy
@@ -201,13 +197,17 @@ pub(crate) async fn password_login<S: Store>(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let user = match (user, verdict) {
-        (Some(u), xuancai_app::passwords::Verdict::Right | xuancai_app::passwords::Verdict::RightNeedsRehash) => u,
+        (
+            Some(u),
+            xuancai_app::passwords::Verdict::Right | xuancai_app::passwords::Verdict::RightNeedsRehash,
+        ) => u,
         _ => {
             state.store.record_event(PASSWORD_FAILED, &hmac, now).await?;
             return Err(AppError::CodeRejected {
                 code: "invalid_credentials",
                 message: "wrong phone number or password".into(),
-            }.into());
+            }
+            .into());
         }
     };
     if let Some(phc) = new_hash {

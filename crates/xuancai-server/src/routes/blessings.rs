@@ -15,13 +15,13 @@ use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{BlessingId, UserId};
 use xuancai_store::{BlessingRecord, Store, WorkRecord};
 
-use xuancai_app::App;
 use super::works::{Authors, image_response, parse_work_id};
-use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use xuancai_app::AppError;
 use crate::extract::Active;
-use xuancai_app::privacy::{permit};
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::crypto::random;
+use xuancai_app::privacy::permit;
 
 /// Longest blessing message, characters.
 pub const MAX_MESSAGE_CHARS: usize = 200;
@@ -78,7 +78,8 @@ pub async fn send<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_message",
             message: format!("a blessing's message has 1 to {MAX_MESSAGE_CHARS} characters"),
-        }.into());
+        }
+        .into());
     }
     let recipient =
         UserId::parse(&b.to)
@@ -92,7 +93,8 @@ pub async fn send<S: Store>(
         return Err(AppError::Unprocessable {
             code: "recipient_not_found",
             message: "no such user".into(),
-        }.into());
+        }
+        .into());
     }
     // Only your own works, or a template, may be sent.
     let work = match (&b.work, &b.template) {
@@ -123,7 +125,8 @@ pub async fn send<S: Store>(
             return Err(AppError::BadRequest {
                 code: "invalid_blessing",
                 message: "send either a work or a template".into(),
-            }.into());
+            }
+            .into());
         }
     };
     let token: String = random::<16>().iter().map(|x| format!("{x:02x}")).collect();

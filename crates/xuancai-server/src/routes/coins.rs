@@ -14,9 +14,9 @@ use xuancai_store::{Appended, LedgerEntry, Store};
 
 use super::{Page, next_cursor};
 use crate::error::ApiError;
+use crate::extract::Active;
 use xuancai_app::App;
 use xuancai_app::AppError;
-use crate::extract::Active;
 
 pub async fn ledger<S: Store>(
     State(state): State<Arc<App<S>>>,
@@ -76,6 +76,8 @@ pub async fn check_in<S: Store>(
                 ),
             ))
         }
-        Appended::Insufficient { .. } => Err(AppError::Internal("a positive credit was refused".into()).into()),
+        Appended::Insufficient { .. } => {
+            Err(AppError::Internal("a positive credit was refused".into()).into())
+        }
     }
 }

@@ -14,12 +14,12 @@ use xuancai_domain::CommentId;
 use xuancai_domain::privacy::Purpose;
 use xuancai_store::{CommentRecord, Store};
 
-use xuancai_app::App;
 use super::works::{Authors, ShareQuery, Viewer, visible};
 use crate::error::ApiError;
-use xuancai_app::AppError;
 use crate::extract::Active;
-use xuancai_app::privacy::{permit};
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::privacy::permit;
 
 /// Longest comment, characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -79,7 +79,8 @@ pub async fn create<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_comment",
             message: format!("a comment has 1 to {MAX_COMMENT_CHARS} characters"),
-        }.into());
+        }
+        .into());
     }
     let now = state.now();
     if state.store.count_comments_since(&user, now - 60_000).await? >= COMMENTS_PER_MINUTE {
@@ -150,7 +151,8 @@ pub async fn report<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_report",
             message: "say why the comment should be removed".into(),
-        }.into());
+        }
+        .into());
     }
     state
         .store

@@ -14,16 +14,15 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use xuancai_domain::UserId;
 use xuancai_domain::privacy::{DocumentKind, PURPOSES, Purpose};
-use xuancai_store::{ConsentRecord, Store, Subject};
+use xuancai_store::{Store, Subject};
 
-use xuancai_app::App;
-use crate::extract::Session;
-use xuancai_app::crypto::{random, sha256};
 use crate::error::ApiError;
-use xuancai_app::privacy::agreements::{append, parse_agreements, record_agreements};
+use crate::extract::Session;
+use xuancai_app::App;
 use xuancai_app::AppError;
+use xuancai_app::crypto::{random, sha256};
+use xuancai_app::privacy::agreements::{append, parse_agreements, record_agreements};
 use xuancai_app::privacy::documents::current;
 use xuancai_app::privacy::gate::{self, age_group, decisions};
 
@@ -110,7 +109,8 @@ pub async fn decide<S: Store>(
                 "`{}` is necessary for the service (§4.2); to stop it, cancel the account",
                 purpose.key()
             ),
-        }.into());
+        }
+        .into());
     }
     let docs = state.store.documents().await?;
     let version = current(&docs, DocumentKind::PrivacyPolicy, state.now()).map(|d| d.version.clone());
@@ -184,7 +184,8 @@ pub async fn agree<S: Store>(
         return Err(AppError::Unprocessable {
             code: "guardian_only",
             message: "the children's documents are agreed to by the guardian (MIN-2)".into(),
-        }.into());
+        }
+        .into());
     }
     record_agreements(&state, &session.user, &agreed, "api").await?;
     Ok(Json(

@@ -15,10 +15,10 @@ use xuancai_domain::Date;
 use xuancai_domain::privacy::DocumentKind;
 use xuancai_store::{DocumentRecord, Store, StoreError};
 
-use xuancai_app::App;
 use crate::error::ApiError;
-use xuancai_app::AppError;
 use crate::extract::Operator;
+use xuancai_app::App;
+use xuancai_app::AppError;
 use xuancai_app::privacy::documents::{current, render};
 
 /// `GET /api/v1/documents`
@@ -105,7 +105,8 @@ pub async fn publish<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_version",
             message: "a version is 1 to 32 visible ASCII characters".into(),
-        }.into());
+        }
+        .into());
     }
     let effective_at = match &req.effective_date {
         Some(d) => Date::parse(d)?.start_ms(state.config.utc_offset_minutes),
@@ -115,7 +116,8 @@ pub async fn publish<S: Store>(
         return Err(AppError::Unprocessable {
             code: "notice_period",
             message: "a material change takes effect at least 7 days after it is announced".into(),
-        }.into());
+        }
+        .into());
     }
     let doc = DocumentRecord {
         kind: kind.key().into(),
@@ -131,7 +133,8 @@ pub async fn publish<S: Store>(
             return Err(AppError::Conflict {
                 code: "version_exists",
                 message: format!("{} {} is published already", kind.key(), doc.version),
-            }.into());
+            }
+            .into());
         }
         Err(e) => return Err(e.into()),
     }

@@ -17,12 +17,12 @@ use serde_json::json;
 use xuancai_domain::privacy::Purpose;
 use xuancai_store::{Store, UsageEvent};
 
-use xuancai_app::App;
-use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use xuancai_app::AppError;
 use crate::extract::Active;
-use xuancai_app::privacy::{consent_state};
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::crypto::random;
+use xuancai_app::privacy::consent_state;
 
 const KINDS: [&str; 5] = ["app_open", "app_close", "page_view", "crash", "system"];
 
@@ -70,21 +70,24 @@ pub async fn record<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_events",
             message: "send 1 to 100 events".into(),
-        }.into());
+        }
+        .into());
     }
     for e in &batch.events {
         if !KINDS.contains(&e.kind.as_str()) {
             return Err(AppError::BadRequest {
                 code: "invalid_events",
                 message: format!("unknown kind {:?}; one of {}", e.kind, KINDS.join(", ")),
-            }.into());
+            }
+            .into());
         }
     }
     let consents = consent_state(&state, &session.user).await?;
     if !consents.allows(Purpose::Analytics) {
         return Err(AppError::ConsentRequired {
             purpose: Purpose::Analytics.key(),
-        }.into());
+        }
+        .into());
     }
     // DATA-2: identifiers only with their own consent; otherwise dropped here.
     let keep_ids = !batch.device_ids.is_empty() && consents.allows(Purpose::DeviceIdentifiers);

@@ -18,14 +18,14 @@ use xuancai_domain::PhoneNumber;
 use xuancai_domain::privacy::DocumentKind;
 use xuancai_store::Store;
 
-use xuancai_app::App;
+use crate::error::ApiError;
 use crate::extract::Session;
+use xuancai_app::App;
+use xuancai_app::AppError;
 use xuancai_app::accounts::{check_code, send_code};
 use xuancai_app::privacy::agreements::{parse_agreements, record_agreements};
-use xuancai_app::privacy::requests::own_phone;
-use crate::error::ApiError;
-use xuancai_app::AppError;
 use xuancai_app::privacy::gate::age_group;
+use xuancai_app::privacy::requests::own_phone;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,13 +43,15 @@ async fn guardian_phone<S: Store>(
         return Err(AppError::Unprocessable {
             code: "guardian_phone_is_own",
             message: "the guardian verifies with their own phone, not the child's".into(),
-        }.into());
+        }
+        .into());
     }
     if !age_group(state, &session.user).await?.needs_guardian() {
         return Err(AppError::Unprocessable {
             code: "guardian_not_needed",
             message: "a guardian is needed only for accounts under 18".into(),
-        }.into());
+        }
+        .into());
     }
     Ok(phone)
 }

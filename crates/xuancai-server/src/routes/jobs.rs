@@ -19,13 +19,13 @@ use serde_json::{Value, json};
 use xuancai_domain::{JobId, UserId};
 use xuancai_store::{JobRecord, JobState, NewJob, Store};
 
-use xuancai_app::App;
-use xuancai_app::photos::owned;
-use xuancai_app::crypto::DataKey;
 use crate::error::ApiError;
-use xuancai_app::AppError;
 use crate::extract::Active;
-use xuancai_app::privacy::{consent_state};
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::crypto::DataKey;
+use xuancai_app::photos::owned;
+use xuancai_app::privacy::consent_state;
 use xuancai_app::studio::JobRequest;
 use xuancai_app::studio::run::pack_key;
 use xuancai_app::studio::worker::{JobResult, open_request};
@@ -116,7 +116,8 @@ pub async fn create<S: Store>(
                 "you have {} jobs waiting or running; wait for one to finish",
                 cfg.max_pending_per_user
             ),
-        }.into());
+        }
+        .into());
     }
     let key = state.data_key(&user).await?;
     let params = serde_json::to_vec(&request).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -19,15 +19,15 @@ use xuancai_imaging::resize::cover;
 use xuancai_imaging::thumbnail::encode_webp;
 use xuancai_store::{FieldValue, ProfileField, Store};
 
-use xuancai_app::App;
 use super::auth::start_session;
-use crate::extract::Session;
 use super::photos::read_file_field;
-use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use xuancai_app::profile::{decrypt_text, hash_params};
+use crate::extract::Session;
+use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::passwords::{self, HashParams, Verdict};
+use xuancai_app::crypto::random;
+use xuancai_app::passwords::{self, Verdict};
+use xuancai_app::profile::{decrypt_text, hash_params};
 
 const AVATAR_SIDE: u32 = 256;
 
@@ -86,7 +86,8 @@ fn text_or_null(v: &Value, field: &'static str) -> Result<Option<String>, ApiErr
         _ => Err(AppError::BadRequest {
             code: "invalid_json",
             message: format!("{field} is a string or null"),
-        }.into()),
+        }
+        .into()),
     }
 }
 

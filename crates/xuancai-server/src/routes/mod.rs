@@ -41,7 +41,6 @@ pub mod works;
 
 pub use paging::{Page, encode_cursor, next_cursor};
 
-
 /// One documented operation.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteDoc {

@@ -15,14 +15,14 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_store::{ConsentRecord, InboxItem, PushToken, Store, Subject};
 
-use xuancai_app::App;
-use xuancai_app::privacy::requests::hex;
-use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use xuancai_app::AppError;
-use xuancai_app::privacy::gate::consent_state;
 use crate::extract::{Active, Operator};
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::crypto::random;
+use xuancai_app::privacy::gate::consent_state;
 use xuancai_app::privacy::permit;
+use xuancai_app::privacy::requests::hex;
 
 /// `GET /api/v1/push/key`: the VAPID application server key.
 pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
@@ -55,7 +55,8 @@ pub async fn register<S: Store>(
                 req.provider,
                 state.push.keys().join(", ")
             ),
-        }.into());
+        }
+        .into());
     };
     // Web Push: the subscription object; a vendor: its registration id string.
     let token = match &req.subscription {
@@ -66,7 +67,8 @@ pub async fn register<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_subscription",
             message: "the subscription is too large".into(),
-        }.into());
+        }
+        .into());
     }
     channel.validate(&token).map_err(|e| AppError::BadRequest {
         code: "invalid_subscription",
@@ -198,7 +200,8 @@ pub async fn send<S: Store>(
             return Err(AppError::BadRequest {
                 code: "invalid_message_kind",
                 message: "kind is service or marketing".into(),
-            }.into());
+            }
+            .into());
         }
     };
     let title: String = msg.title.trim().chars().take(100).collect();
@@ -207,7 +210,8 @@ pub async fn send<S: Store>(
         return Err(AppError::BadRequest {
             code: "invalid_message",
             message: "a message has a title".into(),
-        }.into());
+        }
+        .into());
     }
     let now = state.now();
     let (mut delivered, mut pushed, mut skipped) = (0u64, 0u64, 0u64);

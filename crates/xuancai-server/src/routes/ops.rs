@@ -16,13 +16,13 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::RequestStatus;
 use xuancai_store::{AuditRecord, HoldRecord, Store, Subject};
 
-use xuancai_app::App;
-use xuancai_app::privacy::requests::{hex, parse_request_id, request_json};
-use xuancai_app::crypto::random;
 use crate::error::ApiError;
-use xuancai_app::AppError;
 use crate::extract::Operator;
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::crypto::random;
 use xuancai_app::privacy::gate::decisions;
+use xuancai_app::privacy::requests::{hex, parse_request_id, request_json};
 
 async fn audit<S: Store>(
     state: &App<S>,
@@ -89,14 +89,16 @@ pub async fn process<S: Store>(
                 from.as_str(),
                 next.as_str()
             ),
-        }.into());
+        }
+        .into());
     }
     let resolution = req.resolution.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if next == RequestStatus::Refused && resolution.is_none() {
         return Err(AppError::Unprocessable {
             code: "reason_required",
             message: "a refusal states its reason (§6.5)".into(),
-        }.into());
+        }
+        .into());
     }
     let now = state.now();
     if !state
@@ -107,7 +109,8 @@ pub async fn process<S: Store>(
         return Err(AppError::Conflict {
             code: "request_changed",
             message: "the request changed meanwhile; reload it".into(),
-        }.into());
+        }
+        .into());
     }
     audit(
         &state,
@@ -201,7 +204,8 @@ pub async fn place_hold<S: Store>(
         return Err(AppError::BadRequest {
             code: "reason_required",
             message: "a hold records its legal reason (1 to 500 characters)".into(),
-        }.into());
+        }
+        .into());
     }
     let hold = HoldRecord {
         id: random::<16>(),

@@ -15,18 +15,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use xuancai_domain::{PhotoId, UserId};
-use xuancai_imaging::decode::{DecodeLimits, probe, sniff};
-use xuancai_imaging::{metadata, thumbnail};
-use xuancai_store::{PhotoFilter, PhotoPatch, PhotoRecord, Store, StoreError};
+use xuancai_domain::PhotoId;
+use xuancai_store::{PhotoFilter, PhotoPatch, PhotoRecord, Store};
 
 use super::{Page, next_cursor};
-use xuancai_app::crypto::{DataKey, sha256};
 use crate::error::ApiError;
-use xuancai_app::App;
-use xuancai_app::photos::{PhotoView, Variant, add_photo, owned, parse_photo_id, photo_json, photo_view};
-use xuancai_app::AppError;
 use crate::extract::Active;
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::crypto::DataKey;
+use xuancai_app::photos::{PhotoView, Variant, add_photo, owned, parse_photo_id, photo_json, photo_view};
 
 /// A page of photos, newest first.
 #[derive(Debug, Serialize)]
@@ -64,7 +62,8 @@ pub async fn list<S: Store>(
             return Err(AppError::BadRequest {
                 code: "invalid_filter",
                 message: "filter is one of library, favourites, archived, trash".into(),
-            }.into());
+            }
+            .into());
         }
     };
     let page = Page {
@@ -108,7 +107,8 @@ pub async fn read_file_field(mut form: Multipart, limit: u64) -> Result<(Vec<u8>
     Err(AppError::BadRequest {
         code: "missing_file",
         message: "send the image as the multipart field `file`".into(),
-    }.into())
+    }
+    .into())
 }
 
 pub async fn upload<S: Store>(

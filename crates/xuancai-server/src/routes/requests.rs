@@ -4,7 +4,6 @@
 //! the export (a ZIP of all the user's personal data and original media,
 //! built in the background); account cancellation.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -17,17 +16,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::privacy::{RequestKind, RequestStatus};
-use xuancai_domain::{Date, PhoneNumber, UserId};
-use xuancai_store::{Cursor, PhotoFilter, RequestRecord, Store, Subject};
+use xuancai_store::{PhotoFilter, RequestRecord, Store};
 
-use xuancai_app::App;
-use crate::extract::Session;
-use xuancai_app::accounts::{check_code, send_code};
-use xuancai_app::crypto::{DataKey, random};
 use crate::error::ApiError;
-use xuancai_app::privacy::export::{build_export, export_key};
-use xuancai_app::privacy::requests::{deadline, hex, own_phone, parse_request_id, request_json, verified};
+use crate::extract::Session;
+use xuancai_app::App;
 use xuancai_app::AppError;
+use xuancai_app::accounts::send_code;
+use xuancai_app::crypto::random;
+use xuancai_app::privacy::export::{build_export, export_key};
+use xuancai_app::privacy::requests::{deadline, own_phone, parse_request_id, request_json, verified};
 
 /// `POST /api/v1/me/verify`: send a code to the account's own number (ACC-7).
 pub async fn verify<S: Store>(
@@ -66,13 +64,15 @@ pub async fn create<S: Store>(
         return Err(AppError::BadRequest {
             code: "use_cancellation_endpoint",
             message: "cancel the account with POST /api/v1/me/cancellation".into(),
-        }.into());
+        }
+        .into());
     }
     if req.detail.chars().count() > 2000 {
         return Err(AppError::BadRequest {
             code: "detail_too_long",
             message: "describe the request in at most 2000 characters".into(),
-        }.into());
+        }
+        .into());
     }
     let now = state.now();
     let key = state.data_key(&session.user).await?;
@@ -137,7 +137,8 @@ pub async fn download<S: Store>(
         return Err(AppError::Conflict {
             code: "export_not_ready",
             message: "the export is still being prepared".into(),
-        }.into());
+        }
+        .into());
     }
     let key = state.data_key(&session.user).await?;
     let zip = state.blobs.get(&export_key(&session.user, &id), &key).await?;
@@ -203,7 +204,8 @@ pub async fn cancel<S: Store>(
         return Err(AppError::Unprocessable {
             code: "confirmation_required",
             message: "confirm that you exported your data and give up your balance".into(),
-        }.into());
+        }
+        .into());
     }
     verified(&state, &session.user, &req.code).await?;
     let now = state.now();

@@ -11,18 +11,16 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use xuancai_domain::UserId;
 use xuancai_domain::privacy::Purpose;
-use xuancai_stickers::caption::TextStyle;
-use xuancai_stickers::template::{self, CaptionAt, Template};
+use xuancai_stickers::template::Template;
 use xuancai_store::Store;
 
-use xuancai_app::App;
 use crate::error::ApiError;
-use xuancai_app::templates::catalogue;
-use xuancai_app::AppError;
 use crate::extract::Active;
-use xuancai_app::privacy::{consent_state};
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::privacy::consent_state;
+use xuancai_app::templates::catalogue;
 
 fn summary(name: &str, t: &Template) -> Value {
     json!({

@@ -16,7 +16,6 @@ use axum::routing::get;
 use xuancai_web::Asset;
 
 use crate::error::ApiError;
-use xuancai_app::AppError;
 
 /// Only this origin; images may also be the page's own blobs (previews).
 pub const CSP: &str = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; \

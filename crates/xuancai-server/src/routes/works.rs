@@ -23,13 +23,13 @@ use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{UserId, WorkId};
 use xuancai_store::{Store, Visibility, WorkRecord};
 
-use xuancai_app::App;
-use crate::extract::Session;
-use xuancai_app::photos::{Variant, owned};
 use crate::error::ApiError;
-use xuancai_app::AppError;
 use crate::extract::Active;
-use xuancai_app::privacy::{permit};
+use crate::extract::Session;
+use xuancai_app::App;
+use xuancai_app::AppError;
+use xuancai_app::photos::{Variant, owned};
+use xuancai_app::privacy::permit;
 
 /// Longest work title, characters.
 pub const MAX_TITLE_CHARS: usize = 60;
@@ -154,7 +154,8 @@ fn title(t: Option<&str>) -> Result<String, ApiError> {
         return Err(AppError::BadRequest {
             code: "title_too_long",
             message: format!("a title has at most {MAX_TITLE_CHARS} characters"),
-        }.into());
+        }
+        .into());
     }
     Ok(t.to_string())
 }

@@ -1,7 +1,6 @@
 //! Captions and outlines with the real CJK font (IMG-4): coverage, layout,
 //! fitting, emoji refusal, and golden images with a perceptual tolerance.
 
-
 use image::{Rgba, RgbaImage};
 use xuancai_stickers::caption::{self, BoxPx, Placement, TextStyle};
 use xuancai_stickers::outline;

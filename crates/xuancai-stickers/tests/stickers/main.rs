@@ -2,9 +2,9 @@
 //!
 //! One test binary for the crate (each binary links the whole stack).
 
+mod captions;
 #[allow(dead_code)]
 mod common;
-mod captions;
 mod hostile;
 mod packs;
 mod presets;

@@ -1,7 +1,6 @@
 //! Packs and templates (IMG-4): WhatsApp's contents.json layout, the other
 //! platforms' folders, ZIP round trips, pack rules, deterministic templates.
 
-
 use std::collections::BTreeMap;
 
 use xuancai_stickers::pack::{self, Item, PackMeta};

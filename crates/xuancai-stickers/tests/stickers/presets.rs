@@ -2,7 +2,6 @@
 //! validator and its byte limits; the validator names every broken rule;
 //! animated inputs keep their frames through cutout and captions.
 
-
 use std::collections::BTreeMap;
 
 use image::{Rgba, RgbaImage};

@@ -4,7 +4,6 @@
 //! the portrait model is checked against them independently, and fixed points
 //! (a face kept, a background corner removed) are checked for both.
 
-
 use crate::common::*;
 use xuancai_imaging::compose::Background;
 use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation};

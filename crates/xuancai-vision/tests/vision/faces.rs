@@ -1,6 +1,5 @@
 //! Face detection and landmarks on real photos (IMG-3).
 
-
 use crate::common::{photo, studio};
 use image::imageops;
 use xuancai_imaging::RgbaImage;

@@ -1,7 +1,6 @@
 //! The face swap on real photos (IMG-3): untouched pixels stay exact, the
 //! target's geometry survives, no seam shows, missing faces are refused.
 
-
 use crate::common::{photo, studio};
 use image::imageops;
 use xuancai_imaging::RgbaImage;
