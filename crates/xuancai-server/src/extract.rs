@@ -9,13 +9,17 @@
 //!   pending, not cancelled). Every handler that processes personal
 //!   information takes it.
 //! - [`Operator`] — an operator (SEC-6); anyone else gets 404.
+//! - [`AppJson`], [`AppQuery`] — a body (a JSON object) and a query string
+//!   whose rejections are the typed error.
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
+use serde::de::DeserializeOwned;
 use xuancai_app::crypto::sha256;
 use xuancai_app::{App, AppError};
 use xuancai_domain::UserId;
@@ -106,5 +110,40 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for Operator {
         let session = Session::from_request_parts(parts, state).await?;
         let user = xuancai_app::privacy::operator(state, session.user).await?;
         Ok(Self { user })
+    }
+}
+
+/// A JSON request body that must be an object (an array or a scalar is
+/// refused, so `["x", "2001-01-01"]` never fills a struct's fields by
+/// position) and must parse into `T`. Every rejection is the typed error
+/// (`invalid_json`, `payload_too_large`), never axum's plain-text answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(AppError::bad_request("invalid_json", "the body must be a JSON object").into());
+        }
+        serde_json::from_value(value)
+            .map(AppJson)
+            .map_err(|e| AppError::bad_request("invalid_json", format!("the body does not fit: {e}")).into())
+    }
+}
+
+/// A query string that must parse into `T`; the rejection is the typed
+/// error (`invalid_query`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(q) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(q))
     }
 }

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -17,6 +16,7 @@ use super::photos::photos_page;
 use super::{Page, next_cursor};
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::{AppJson, AppQuery};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::DataKey;
@@ -61,9 +61,8 @@ fn album_json(a: &AlbumRecord, key: &DataKey) -> Value {
 pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    query: Result<Query<Page>, QueryRejection>,
+    AppQuery(page): AppQuery<Page>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(page) = query?;
     let limit = page.limit();
     let items = state
         .store
@@ -85,9 +84,8 @@ pub struct NameBody {
 pub async fn create<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    body: Result<Json<NameBody>, JsonRejection>,
+    AppJson(b): AppJson<NameBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let Json(b) = body?;
     let name = album_name(&b.name)?;
     let key = state.data_key(&session.user).await?;
     let now = state.now();
@@ -127,9 +125,8 @@ pub async fn rename<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-    body: Result<Json<NameBody>, JsonRejection>,
+    AppJson(b): AppJson<NameBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(b) = body?;
     let name = album_name(&b.name)?;
     let album_id = parse_album_id(&id)?;
     let key = state.data_key(&session.user).await?;
@@ -166,9 +163,8 @@ pub async fn photos<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-    query: Result<Query<Page>, QueryRejection>,
+    AppQuery(page): AppQuery<Page>,
 ) -> Result<axum::response::Response, ApiError> {
-    let Query(page) = query?;
     let album = parse_album_id(&id)?;
     // An empty page and a foreign album must not look alike: check first.
     if state.store.album(&session.user, &album).await?.is_none() {
@@ -197,9 +193,8 @@ pub async fn add_photos<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-    body: Result<Json<AddBody>, JsonRejection>,
+    AppJson(b): AppJson<AddBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(b) = body?;
     if b.photo_ids.is_empty() || b.photo_ids.len() > MAX_BATCH {
         return Err(AppError::BadRequest {
             code: "invalid_batch",

@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
@@ -18,6 +17,7 @@ use xuancai_domain::{OneTimeCode, Password, PhoneNumber, UserId};
 use xuancai_store::{FieldValue, ProfileField, Store, StoreError, UserRecord};
 
 use crate::error::ApiError;
+use crate::extract::AppJson;
 use crate::extract::{SESSION_COOKIE, Session};
 use xuancai_app::App;
 use xuancai_app::AppError;
@@ -33,9 +33,8 @@ pub(crate) struct CodeRequest {
 pub(crate) async fn request_code<S: Store>(
     State(state): State<Arc<App<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Result<Json<CodeRequest>, JsonRejection>,
+    AppJson(req): AppJson<CodeRequest>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let phone = PhoneNumber::parse(&req.phone)?;
     send_code(&state, &phone, &peer.ip().to_string()).await?;
     Ok((
@@ -60,9 +59,8 @@ pub(crate) struct LoginRequest {
 
 pub(crate) async fn login<S: Store>(
     State(state): State<Arc<App<S>>>,
-    body: Result<Json<LoginRequest>, JsonRejection>,
+    AppJson(req): AppJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let phone = PhoneNumber::parse(&req.phone)?;
     let code = OneTimeCode::parse(&req.code)?;
     let agreements = xuancai_app::privacy::agreements::parse_agreements(&state, &req.agree).await?;
@@ -158,9 +156,8 @@ const PASSWORD_FAILED: &str = "password_failed";
 /// failures per number are limited per hour.
 pub(crate) async fn password_login<S: Store>(
     State(state): State<Arc<App<S>>>,
-    body: Result<Json<PasswordLogin>, JsonRejection>,
+    AppJson(req): AppJson<PasswordLogin>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let phone = PhoneNumber::parse(&req.phone)?;
     let hmac = state.keys.lookup_hash(phone.as_e164());
     let now = state.now();

@@ -18,6 +18,7 @@ use xuancai_store::{BlessingRecord, Store, WorkRecord};
 use super::works::{Authors, image_response, parse_work_id};
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::AppJson;
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::random;
@@ -68,9 +69,8 @@ pub struct SendBody {
 pub async fn send<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    body: Result<Json<SendBody>, axum::extract::rejection::JsonRejection>,
+    AppJson(b): AppJson<SendBody>,
 ) -> Result<Response, ApiError> {
-    let Json(b) = body?;
     let user = session.user;
     permit(&state, &user, Purpose::Works).await?;
     let message = b.message.trim().to_string();

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use xuancai_domain::{Date, PhotoId};
@@ -15,15 +14,15 @@ use xuancai_store::{Appended, LedgerEntry, Store};
 use super::{Page, next_cursor};
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::AppQuery;
 use xuancai_app::App;
 use xuancai_app::AppError;
 
 pub async fn ledger<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    query: Result<Query<Page>, QueryRejection>,
+    AppQuery(page): AppQuery<Page>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(page) = query?;
     let limit = page.limit();
     let profile = state
         .store

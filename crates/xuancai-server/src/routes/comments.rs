@@ -17,6 +17,7 @@ use xuancai_store::{CommentRecord, Store};
 use super::works::{Authors, ShareQuery, Viewer, visible};
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::AppJson;
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::privacy::permit;
@@ -68,9 +69,8 @@ pub async fn create<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(work): Path<String>,
-    body: Result<Json<CommentBody>, axum::extract::rejection::JsonRejection>,
+    AppJson(b): AppJson<CommentBody>,
 ) -> Result<Response, ApiError> {
-    let Json(b) = body?;
     let user = session.user;
     permit(&state, &user, Purpose::Works).await?;
     let w = visible(&state, Some(&user), &work, b.share.as_deref()).await?;
@@ -137,9 +137,8 @@ pub async fn report<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path((work, id)): Path<(String, String)>,
-    body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>,
+    AppJson(b): AppJson<ReportBody>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(b) = body?;
     let w = visible(&state, Some(&session.user), &work, b.share.as_deref()).await?;
     let c = state
         .store

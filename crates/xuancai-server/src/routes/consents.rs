@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue};
@@ -18,6 +17,7 @@ use xuancai_domain::privacy::{DocumentKind, PURPOSES, Purpose};
 use xuancai_store::{Store, Subject};
 
 use crate::error::ApiError;
+use crate::extract::AppJson;
 use crate::extract::Session;
 use xuancai_app::App;
 use xuancai_app::AppError;
@@ -98,9 +98,8 @@ pub async fn decide<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
     Path(purpose): Path<String>,
-    body: Result<Json<Decision>, JsonRejection>,
+    AppJson(decision): AppJson<Decision>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(decision) = body?;
     let purpose = Purpose::parse(&purpose)?;
     if !purpose.needs_own_consent() {
         return Err(AppError::Unprocessable {
@@ -173,9 +172,8 @@ pub struct Agreements {
 pub async fn agree<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    body: Result<Json<Agreements>, JsonRejection>,
+    AppJson(req): AppJson<Agreements>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(req) = body?;
     let agreed = parse_agreements(&state, &req.agree).await?;
     if agreed
         .iter()
@@ -271,9 +269,8 @@ pub struct CookieChoice {
 pub async fn cookie_put<S: Store>(
     State(state): State<Arc<App<S>>>,
     headers: HeaderMap,
-    body: Result<Json<CookieChoice>, JsonRejection>,
+    AppJson(choice): AppJson<CookieChoice>,
 ) -> Result<Response, ApiError> {
-    let Json(choice) = body?;
     let (id, new) = device(&headers);
     let subject = Subject::Device(sha256(id.as_bytes()));
     for (p, granted) in COOKIE_PURPOSES.iter().zip([choice.analytics, choice.advertising]) {

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -17,6 +16,7 @@ use xuancai_store::{DocumentRecord, Store, StoreError};
 
 use crate::error::ApiError;
 use crate::extract::Operator;
+use crate::extract::{AppJson, AppQuery};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::privacy::documents::{current, render};
@@ -60,9 +60,8 @@ pub struct Which {
 pub async fn show<S: Store>(
     State(state): State<Arc<App<S>>>,
     Path(kind): Path<String>,
-    query: Result<Query<Which>, axum::extract::rejection::QueryRejection>,
+    AppQuery(which): AppQuery<Which>,
 ) -> Result<Response, ApiError> {
-    let Query(which) = query?;
     let kind = DocumentKind::parse(&kind).map_err(|_| AppError::NotFound)?;
     let docs = state.store.documents().await?;
     let doc = match &which.version {
@@ -95,9 +94,8 @@ pub struct Publish {
 pub async fn publish<S: Store>(
     State(state): State<Arc<App<S>>>,
     op: Operator,
-    body: Result<Json<Publish>, JsonRejection>,
+    AppJson(req): AppJson<Publish>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let kind = DocumentKind::parse(&req.kind)?;
     let now = state.now();
     let version = req.version.trim();

@@ -8,7 +8,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,6 +18,7 @@ use xuancai_store::{Store, UsageEvent};
 
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::AppJson;
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::random;
@@ -63,9 +63,8 @@ pub async fn record<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Result<Json<Batch>, JsonRejection>,
+    AppJson(batch): AppJson<Batch>,
 ) -> Result<Response, ApiError> {
-    let Json(batch) = body?;
     if batch.events.is_empty() || batch.events.len() > 100 {
         return Err(AppError::BadRequest {
             code: "invalid_events",

@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,6 +18,7 @@ use xuancai_domain::privacy::DocumentKind;
 use xuancai_store::Store;
 
 use crate::error::ApiError;
+use crate::extract::AppJson;
 use crate::extract::Session;
 use xuancai_app::App;
 use xuancai_app::AppError;
@@ -61,9 +61,8 @@ pub async fn send<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Result<Json<GuardianPhone>, JsonRejection>,
+    AppJson(req): AppJson<GuardianPhone>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let phone = guardian_phone(&state, &session, &req.phone).await?;
     send_code(&state, &phone, &peer.ip().to_string()).await?;
     Ok((
@@ -86,9 +85,8 @@ pub struct GuardianConsent {
 pub async fn consent<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    body: Result<Json<GuardianConsent>, JsonRejection>,
+    AppJson(req): AppJson<GuardianConsent>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let phone = guardian_phone(&state, &session, &req.phone).await?;
     let agreed = parse_agreements(&state, &req.agree).await?;
     let missing: Vec<&'static str> = [DocumentKind::ChildrenPolicy, DocumentKind::ChildrenRules]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,7 @@ use xuancai_store::{JobRecord, JobState, NewJob, Store};
 
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::{AppJson, AppQuery};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::DataKey;
@@ -84,9 +85,8 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> Value {
 pub async fn create<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    AppJson(raw): AppJson<Value>,
 ) -> Result<Response, ApiError> {
-    let Json(raw) = body?;
     let request: JobRequest = serde_json::from_value(raw).map_err(|e| AppError::BadRequest {
         code: "invalid_job",
         message: format!("{e}: send {{\"kind\": \"cutout\" | \"sticker\", \"photo\": \"p_…\", …}}"),
@@ -148,9 +148,8 @@ pub struct ListQuery {
 pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query?;
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let jobs = state.store.user_jobs(&session.user, limit).await?;
     let key = state.data_key(&session.user).await?;

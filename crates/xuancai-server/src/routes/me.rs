@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +21,7 @@ use xuancai_store::{FieldValue, ProfileField, Store};
 use super::auth::start_session;
 use super::photos::read_file_field;
 use crate::error::ApiError;
+use crate::extract::AppJson;
 use crate::extract::Session;
 use xuancai_app::App;
 use xuancai_app::AppError;
@@ -94,9 +94,8 @@ fn text_or_null(v: &Value, field: &'static str) -> Result<Option<String>, ApiErr
 pub async fn update<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    body: Result<Json<ProfilePatch>, JsonRejection>,
+    AppJson(patch): AppJson<ProfilePatch>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(patch) = body?;
     let key = state.data_key(&session.user).await?;
     // Parse everything before writing anything.
     let nickname = patch
@@ -283,9 +282,8 @@ async fn check_current<S: Store>(
 pub async fn set_password<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    body: Result<Json<PasswordBody>, JsonRejection>,
+    AppJson(b): AppJson<PasswordBody>,
 ) -> Result<Response, ApiError> {
-    let Json(b) = body?;
     let new = Password::parse(b.new_password.as_deref().unwrap_or_default())?;
     check_current(&state, &session, b.current_password).await?;
     let params = hash_params(&state.config);
@@ -309,9 +307,8 @@ pub async fn set_password<S: Store>(
 pub async fn delete_password<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    body: Result<Json<PasswordBody>, JsonRejection>,
+    AppJson(b): AppJson<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(b) = body?;
     let profile = state
         .store
         .profile(&session.user)

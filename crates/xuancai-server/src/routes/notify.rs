@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +15,7 @@ use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_store::{ConsentRecord, InboxItem, PushToken, Store, Subject};
 
 use crate::error::ApiError;
+use crate::extract::AppJson;
 use crate::extract::{Active, Operator};
 use xuancai_app::App;
 use xuancai_app::AppError;
@@ -43,9 +43,8 @@ pub struct Register {
 pub async fn register<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    body: Result<Json<Register>, JsonRejection>,
+    AppJson(req): AppJson<Register>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     permit(&state, &session.user, Purpose::Push).await?;
     let Some(channel) = state.push.get(&req.provider) else {
         return Err(AppError::BadRequest {
@@ -190,9 +189,8 @@ pub struct Message {
 pub async fn send<S: Store>(
     State(state): State<Arc<App<S>>>,
     op: Operator,
-    body: Result<Json<Message>, JsonRejection>,
+    AppJson(msg): AppJson<Message>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(msg) = body?;
     let marketing = match msg.kind.as_str() {
         "service" => false,
         "marketing" => true,

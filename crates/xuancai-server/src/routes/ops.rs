@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +16,7 @@ use xuancai_domain::privacy::RequestStatus;
 use xuancai_store::{AuditRecord, HoldRecord, Store, Subject};
 
 use crate::error::ApiError;
+use crate::extract::AppJson;
 use crate::extract::Operator;
 use xuancai_app::App;
 use xuancai_app::AppError;
@@ -74,9 +74,8 @@ pub async fn process<S: Store>(
     State(state): State<Arc<App<S>>>,
     op: Operator,
     Path(id): Path<String>,
-    body: Result<Json<Move>, JsonRejection>,
+    AppJson(req): AppJson<Move>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(req) = body?;
     let id = parse_request_id(&id)?;
     let next = RequestStatus::parse(&req.status)?;
     let r = state.store.request(&id).await?.ok_or(AppError::NotFound)?;
@@ -194,9 +193,8 @@ pub async fn place_hold<S: Store>(
     State(state): State<Arc<App<S>>>,
     op: Operator,
     Path(id): Path<String>,
-    body: Result<Json<NewHold>, JsonRejection>,
+    AppJson(req): AppJson<NewHold>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let user = parse_user(&id)?;
     state.store.user_by_id(&user).await?.ok_or(AppError::NotFound)?;
     let reason = req.reason.trim();

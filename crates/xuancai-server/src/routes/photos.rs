@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use xuancai_store::{PhotoFilter, PhotoPatch, PhotoRecord, Store};
 use super::{Page, next_cursor};
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::{AppJson, AppQuery};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::DataKey;
@@ -50,9 +51,8 @@ pub struct ListQuery {
 pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query?;
     let filter = match q.filter.as_deref().unwrap_or("library") {
         "library" => PhotoFilter::Library,
         "favourites" => PhotoFilter::Favourites,
@@ -152,9 +152,8 @@ pub async fn update<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-    body: Result<Json<PatchBody>, axum::extract::rejection::JsonRejection>,
+    AppJson(b): AppJson<PatchBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(b) = body?;
     let id = parse_photo_id(&id)?;
     let patch = PhotoPatch {
         favourite: b.favourite,
@@ -179,9 +178,8 @@ pub async fn remove<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-    query: Result<Query<RemoveQuery>, axum::extract::rejection::QueryRejection>,
+    AppQuery(q): AppQuery<RemoveQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let Query(q) = query?;
     let id = parse_photo_id(&id)?;
     let found = if q.permanent {
         let now = state.now();

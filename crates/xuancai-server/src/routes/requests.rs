@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +18,7 @@ use xuancai_domain::privacy::{RequestKind, RequestStatus};
 use xuancai_store::{PhotoFilter, RequestRecord, Store};
 
 use crate::error::ApiError;
+use crate::extract::AppJson;
 use crate::extract::Session;
 use xuancai_app::App;
 use xuancai_app::AppError;
@@ -56,9 +56,8 @@ pub struct NewRequest {
 pub async fn create<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    body: Result<Json<NewRequest>, JsonRejection>,
+    AppJson(req): AppJson<NewRequest>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     let kind = RequestKind::parse(&req.kind)?;
     if kind == RequestKind::Cancellation {
         return Err(AppError::BadRequest {
@@ -197,9 +196,8 @@ pub struct Cancel {
 pub async fn cancel<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    body: Result<Json<Cancel>, JsonRejection>,
+    AppJson(req): AppJson<Cancel>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body?;
     if !(req.confirm_exported && req.confirm_forfeit) {
         return Err(AppError::Unprocessable {
             code: "confirmation_required",

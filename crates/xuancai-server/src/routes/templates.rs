@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::privacy::Purpose;
@@ -17,6 +17,7 @@ use xuancai_store::Store;
 
 use crate::error::ApiError;
 use crate::extract::Active;
+use crate::extract::AppQuery;
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::privacy::consent_state;
@@ -58,9 +59,8 @@ pub struct RecommendQuery {
 pub async fn recommended<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    query: Result<Query<RecommendQuery>, axum::extract::rejection::QueryRejection>,
+    AppQuery(q): AppQuery<RecommendQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query?;
     let personalised = consent_state(&state, &session.user)
         .await?
         .allows(Purpose::Personalisation);

@@ -26,6 +26,7 @@ use xuancai_store::{Store, Visibility, WorkRecord};
 use crate::error::ApiError;
 use crate::extract::Active;
 use crate::extract::Session;
+use crate::extract::{AppJson, AppQuery};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::photos::{Variant, owned};
@@ -181,9 +182,8 @@ pub struct CreateBody {
 pub async fn create<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    body: Result<Json<CreateBody>, axum::extract::rejection::JsonRejection>,
+    AppJson(b): AppJson<CreateBody>,
 ) -> Result<Response, ApiError> {
-    let Json(b) = body?;
     let user = session.user;
     permit(&state, &user, Purpose::Works).await?;
     let title = title(b.title.as_deref())?;
@@ -234,9 +234,8 @@ pub struct FeedQuery {
 pub async fn feed<S: Store>(
     State(state): State<Arc<App<S>>>,
     viewer: Viewer,
-    query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
+    AppQuery(q): AppQuery<FeedQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query?;
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let works = state.store.public_works(q.before, limit).await?;
     let mut items = Vec::with_capacity(works.len());
@@ -364,9 +363,8 @@ pub async fn update<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-    body: Result<Json<PatchBody>, axum::extract::rejection::JsonRejection>,
+    AppJson(b): AppJson<PatchBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(b) = body?;
     let id = parse_work_id(&id)?;
     let w = state
         .store

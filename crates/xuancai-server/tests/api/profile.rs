@@ -42,6 +42,18 @@ async fn acc5_profile_nickname_birth_date_and_avatar() {
         let v = app.json("PATCH", "/api/v1/me", &t, Some(&body), 400).await;
         assert_eq!(v["code"], code, "{body}");
     }
+    // A JSON array (or any non-object) is refused, never read by position
+    // into the struct's fields; nothing changes.
+    for body in [json!(["x", "2001-01-01"]), json!("x"), json!(7), json!(null)] {
+        let v = app.json("PATCH", "/api/v1/me", &t, Some(&body), 400).await;
+        assert_eq!(v["code"], "invalid_json", "{body}");
+    }
+    let me = app.json("GET", "/api/v1/me", &t, None, 200).await;
+    assert_eq!(
+        (me["nickname"].as_str(), me["birth_date"].as_str()),
+        (Some("小炫"), Some("2001-02-03")),
+        "a refused body changed nothing"
+    );
     // A refused change changed nothing; null clears.
     let me = app
         .json(

@@ -1,0 +1,329 @@
+//! The privacy center's, the rights requests', the notifications' and the
+//! operators' routes — kept apart from the table in `mod.rs` so that each
+//! file stays readable.
+
+use axum::routing::{delete, get, post, put};
+use xuancai_store::Store;
+
+use super::{Api, consents, doc, documents, events, guardian, notify, ops, requests};
+
+pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
+    api.add(
+        doc(
+            "GET",
+            "/api/v1/documents",
+            "privacy",
+            "Published documents: versions in force and announced",
+        )
+        .public()
+        .keeps("CON-2 DATA-4"),
+        get(documents::list::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/documents/{kind}",
+            "privacy",
+            "A document rendered from the privacy inventory (HTML)",
+        )
+        .public()
+        .keeps("CON-2 CON-5 DATA-4 RET-1"),
+        get(documents::show::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/consent-state",
+            "privacy",
+            "This browser's cookie consent (sets a device cookie)",
+        )
+        .public()
+        .keeps("COOK-1"),
+        get(consents::cookie_get::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/consent-state",
+            "privacy",
+            "Record the cookie banner's choice",
+        )
+        .public()
+        .json()
+        .keeps("COOK-1"),
+        put(consents::cookie_put::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/consents",
+            "privacy",
+            "Consents per purpose, agreements, policy updates",
+        )
+        .keeps("CON-1 CON-2 CON-3 CON-5 CON-6"),
+        get(consents::list::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/me/consents/{purpose}",
+            "privacy",
+            "Grant or withdraw a consent",
+        )
+        .json()
+        .keeps("CON-3 CON-4 CON-6 ADS-1 R-4"),
+        put(consents::decide::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/agreements",
+            "privacy",
+            "Agree to the documents in force (again)",
+        )
+        .json()
+        .keeps("CON-1 CON-2"),
+        post(consents::agree::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/guardian/code",
+            "privacy",
+            "Send a code to the guardian's phone",
+        )
+        .json()
+        .ok(202)
+        .keeps("MIN-4"),
+        post(guardian::send::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/guardian",
+            "privacy",
+            "Guardian verification and consent",
+        )
+        .json()
+        .keeps("MIN-2 MIN-3 MIN-4"),
+        post(guardian::consent::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/verify",
+            "privacy",
+            "Send a code to the account's own phone (identity check)",
+        )
+        .ok(202)
+        .keeps("ACC-7"),
+        post(requests::verify::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/requests",
+            "privacy",
+            "The user's rights requests with status and deadline",
+        )
+        .keeps("R-6"),
+        get(requests::list::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/requests",
+            "privacy",
+            "Make a rights request (export, correction, deletion, withdrawal, complaint)",
+        )
+        .json()
+        .ok(201)
+        .keeps("R-1 R-2 R-3 R-4 R-6 R-7 MIN-5 ACC-7"),
+        post(requests::create::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/requests/{id}/download",
+            "privacy",
+            "The export ZIP, once ready",
+        )
+        .keeps("R-1"),
+        get(requests::download::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/cancellation",
+            "privacy",
+            "What cancelling the account loses",
+        )
+        .keeps("ACC-6"),
+        get(requests::cancellation_preview::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/me/cancellation",
+            "privacy",
+            "Cancel the account (fresh code, confirmations)",
+        )
+        .json()
+        .keeps("ACC-6 R-5 RET-2"),
+        post(requests::cancel::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/events",
+            "privacy",
+            "Usage and crash events (analytics consent)",
+        )
+        .json()
+        .ok(202)
+        .keeps("DATA-1 DATA-2"),
+        post(events::record::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/push/key",
+            "messages",
+            "The Web Push application server key (VAPID)",
+        )
+        .public()
+        .keeps("DATA-5"),
+        get(notify::key::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/me/push",
+            "messages",
+            "Register this device for push (push consent)",
+        )
+        .json()
+        .ok(201)
+        .keeps("DATA-5 CON-3"),
+        put(notify::register::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/me/push",
+            "messages",
+            "Forget this account's devices",
+        )
+        .ok(204)
+        .keeps("DATA-5"),
+        delete(notify::unregister::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/me/inbox",
+            "messages",
+            "Service announcements and messages, newest first",
+        )
+        .keeps("ADS-3"),
+        get(notify::inbox::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/unsubscribe",
+            "messages",
+            "Unsubscribe from marketing (signed link, no sign-in)",
+        )
+        .public()
+        .keeps("ADS-2 CON-4"),
+        get(notify::unsubscribe::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/messages",
+            "ops",
+            "Send a service announcement or a marketing message (operators)",
+        )
+        .json()
+        .keeps("ADS-2 ADS-3 DATA-6"),
+        post(notify::send::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/documents",
+            "ops",
+            "Publish a document version (operators)",
+        )
+        .json()
+        .ok(201)
+        .keeps("CON-2"),
+        post(documents::publish::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/requests",
+            "ops",
+            "Open rights requests, overdue flagged (operators)",
+        )
+        .keeps("R-6 SEC-6"),
+        get(ops::requests::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/requests/{id}",
+            "ops",
+            "Move a request on; refusals state a reason (operators)",
+        )
+        .json()
+        .keeps("R-6 SEC-6"),
+        post(ops::process::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/users/{id}",
+            "ops",
+            "A user's personal data (audited read, operators)",
+        )
+        .keeps("SEC-6"),
+        get(ops::user::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/users/{id}/audit",
+            "ops",
+            "Who read or changed a user's data (operators)",
+        )
+        .keeps("SEC-6"),
+        get(ops::audit_log::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/users/{id}/holds",
+            "ops",
+            "Place a legal hold (operators)",
+        )
+        .json()
+        .ok(201)
+        .keeps("RET-2"),
+        post(ops::place_hold::<S>),
+    )
+    .add(
+        doc(
+            "DELETE",
+            "/api/v1/ops/holds/{id}",
+            "ops",
+            "Release a legal hold (operators)",
+        )
+        .ok(204)
+        .keeps("RET-2"),
+        delete(ops::release_hold::<S>),
+    )
+}
