@@ -54,7 +54,7 @@ def graph():
         if line.startswith("host: ")
     )
     out = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--locked", "--filter-platform", host],
+        ["cargo", "metadata", "--format-version", "1", "--filter-platform", host],
         cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout
     meta = json.loads(out)
