@@ -1,52 +1,92 @@
-//! Accounts: one-time SMS codes within their limits (ACC-1), used for
-//! sign-in, the identity re-check of rights requests (ACC-7) and the
-//! guardian's verification (MIN-4).
+//! Accounts: one-time SMS codes within their limits (ACC-1), each bound to
+//! its purpose — sign-in, the identity re-check of rights requests and
+//! cancellation (ACC-7), the guardian's verification (MIN-4) — and to the
+//! account that asked for it.
 
 use xuancai_domain::privacy::{Category, Purpose};
-use xuancai_domain::{OneTimeCode, PhoneNumber};
-use xuancai_store::{CodeCheck, SendKey, Store};
+use xuancai_domain::{CodePurpose, OneTimeCode, PhoneNumber, UserId};
+use xuancai_store::{CodeCheck, SendLimits, Store};
 
 use crate::App;
 use crate::crypto::sha256;
 use crate::error::AppError;
 
-/// Send a one-time code to `phone`, within the per-number and per-IP limits
-/// (ACC-1). Also the fresh identity check of rights requests (ACC-7) and the
-/// guardian's verification (MIN-4).
-pub async fn send_code<S: Store>(state: &App<S>, phone: &PhoneNumber, ip: &str) -> Result<(), AppError> {
+/// Who a code is for: its purpose, and the account that asked for it where
+/// there is one (the account holder for [`CodePurpose::Verify`], the child
+/// for [`CodePurpose::Guardian`]). A code checks only under the same
+/// `CodeFor` it was sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeFor<'a> {
+    pub purpose: CodePurpose,
+    pub account: Option<&'a UserId>,
+}
+
+impl<'a> CodeFor<'a> {
+    /// Signing in with the number.
+    pub const SIGN_IN: CodeFor<'static> = CodeFor {
+        purpose: CodePurpose::SignIn,
+        account: None,
+    };
+
+    /// The account holder's fresh identity check (ACC-7).
+    pub fn verify(account: &'a UserId) -> Self {
+        Self {
+            purpose: CodePurpose::Verify,
+            account: Some(account),
+        }
+    }
+
+    /// A guardian verifying for the child's account `child` (MIN-4).
+    pub fn guardian(child: &'a UserId) -> Self {
+        Self {
+            purpose: CodePurpose::Guardian,
+            account: Some(child),
+        }
+    }
+}
+
+/// Send a one-time code for `what` to `phone`, within the per-number and
+/// per-IP limits (ACC-1), reserved atomically before anything is sent. The
+/// SMS names what the code is for.
+pub async fn send_code<S: Store>(
+    state: &App<S>,
+    phone: &PhoneNumber,
+    ip: &str,
+    what: CodeFor<'_>,
+) -> Result<(), AppError> {
     let hmac = state.keys.lookup_hash(phone.as_e164());
     let now = state.now();
     let cfg = &state.config;
-    let minute = state
-        .store
-        .count_sends(&SendKey::Phone(hmac.clone()), now - 60_000)
-        .await?;
-    let day = state
-        .store
-        .count_sends(&SendKey::Phone(hmac.clone()), now - 86_400_000)
-        .await?;
-    let ip_day = state
-        .store
-        .count_sends(&SendKey::Ip(ip.to_string()), now - 86_400_000)
-        .await?;
-    if minute >= cfg.sends_per_phone_minute
-        || day >= cfg.sends_per_phone_day
-        || ip_day >= cfg.sends_per_ip_day
-    {
+    let limits = SendLimits {
+        per_phone_minute: cfg.sends_per_phone_minute,
+        per_phone_day: cfg.sends_per_phone_day,
+        per_ip_day: cfg.sends_per_ip_day,
+    };
+    if !state.store.reserve_send(&hmac, ip, now, limits).await? {
         return Err(AppError::RateLimited);
     }
     let code = OneTimeCode::generate();
     state
         .store
-        .put_code(&hmac, &code_hash(&hmac, &code), now + cfg.code_ttl_secs * 1000)
+        .put_code(
+            &hmac,
+            what.purpose,
+            &code_hash(&hmac, what, &code),
+            now + cfg.code_ttl_secs * 1000,
+        )
         .await?;
-    state.store.record_send(&hmac, ip, now).await?;
+    let minutes = (cfg.code_ttl_secs / 60).max(1);
+    let text = what
+        .purpose
+        .sms_text()
+        .replace("{code}", code.expose())
+        .replace("{minutes}", &minutes.to_string());
     state
         .sms
-        .send(phone, &code)
+        .send(phone, &code, what.purpose, &text)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    tracing::info!(to = %phone.masked(), "one-time code sent");
+    tracing::info!(to = %phone.masked(), purpose = what.purpose.key(), "one-time code sent");
     // DATA-6: the number went to a third party; log it against the account.
     if let Some(recipient) = state.sms.processor()
         && let Some(user) = state.store.user_by_phone(&hmac).await?
@@ -56,14 +96,21 @@ pub async fn send_code<S: Store>(state: &App<S>, phone: &PhoneNumber, ip: &str) 
     Ok(())
 }
 
-/// Check a code for a number (single use, limited tries — ACC-1).
-pub async fn check_code<S: Store>(state: &App<S>, phone_hmac: &[u8], code: &str) -> Result<(), AppError> {
+/// Check a code for a number, sent for `what` (single use, limited tries,
+/// valid only for its purpose and account — ACC-1).
+pub async fn check_code<S: Store>(
+    state: &App<S>,
+    phone_hmac: &[u8],
+    what: CodeFor<'_>,
+    code: &str,
+) -> Result<(), AppError> {
     let code = OneTimeCode::parse(code)?;
     let outcome = state
         .store
         .check_code(
             phone_hmac,
-            &code_hash(phone_hmac, &code),
+            what.purpose,
+            &code_hash(phone_hmac, what, &code),
             state.now(),
             state.config.code_max_attempts,
         )
@@ -89,8 +136,17 @@ pub async fn check_code<S: Store>(state: &App<S>, phone_hmac: &[u8], code: &str)
     }
 }
 
-pub fn code_hash(phone_hmac: &[u8], code: &OneTimeCode) -> Vec<u8> {
+/// The stored hash binds the code to the number, the purpose and the
+/// account that asked for it.
+fn code_hash(phone_hmac: &[u8], what: CodeFor<'_>, code: &OneTimeCode) -> Vec<u8> {
     let mut v = phone_hmac.to_vec();
+    v.push(0);
+    v.extend(what.purpose.key().as_bytes());
+    v.push(0);
+    if let Some(account) = what.account {
+        v.extend(account.as_bytes());
+    }
+    v.push(0);
     v.extend(code.expose().as_bytes());
     sha256(&v)
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::pin::Pin;
 
-use xuancai_domain::{OneTimeCode, PhoneNumber};
+use xuancai_domain::{CodePurpose, OneTimeCode, PhoneNumber};
 
 #[derive(Debug, thiserror::Error)]
 #[error("SMS delivery failed: {0}")]
@@ -16,7 +16,15 @@ pub struct SmsError(pub String);
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>>;
 
 pub trait SmsSender: Send + Sync + std::fmt::Debug {
-    fn send<'a>(&'a self, to: &'a PhoneNumber, code: &'a OneTimeCode) -> SendFuture<'a>;
+    /// Deliver `text` (which contains `code`) to `to`, with the template of
+    /// `purpose`: every purpose has its own template naming what the code is for.
+    fn send<'a>(
+        &'a self,
+        to: &'a PhoneNumber,
+        code: &'a OneTimeCode,
+        purpose: CodePurpose,
+        text: &'a str,
+    ) -> SendFuture<'a>;
 
     /// The processor (`xuancai_domain::privacy::PROCESSORS` key) that receives
     /// the number, if delivery discloses it to a third party (DATA-6).
@@ -38,10 +46,17 @@ impl DevSms {
 }
 
 impl SmsSender for DevSms {
-    fn send<'a>(&'a self, to: &'a PhoneNumber, code: &'a OneTimeCode) -> SendFuture<'a> {
+    fn send<'a>(
+        &'a self,
+        to: &'a PhoneNumber,
+        code: &'a OneTimeCode,
+        purpose: CodePurpose,
+        text: &'a str,
+    ) -> SendFuture<'a> {
         Box::pin(async move {
-            tracing::info!(to = %to.masked(), code = code.expose(), "development SMS (not sent)");
-            let line = format!("{} {}\n", to.as_e164(), code.expose());
+            tracing::info!(to = %to.masked(), code = code.expose(), purpose = purpose.key(), "development SMS (not sent)");
+            // One line per SMS: number, code, template, text.
+            let line = format!("{} {} {} {}\n", to.as_e164(), code.expose(), purpose.key(), text);
             let path = self.outbox.clone();
             tokio::task::spawn_blocking(move || {
                 let mut f = std::fs::OpenOptions::new()
@@ -58,7 +73,9 @@ impl SmsSender for DevSms {
 }
 
 /// A gateway reached over HTTP: `POST url` with JSON
-/// `{"phone": "+8613800138000", "code": "123456", "template": "login"}` and
+/// `{"phone": "+8613800138000", "code": "123456", "template": "sign_in",
+/// "text": "【炫彩】您的登录验证码为123456…"}` (templates: `sign_in`, `verify`,
+/// `guardian`; each text names what the code is for) and
 /// `Authorization: Bearer TOKEN` when a token is configured. Any 2xx is
 /// delivery; anything else is an error (the code is then not usable, since
 /// the caller reports the failure).
@@ -84,12 +101,19 @@ impl SmsSender for HttpSms {
         Some("sms_gateway")
     }
 
-    fn send<'a>(&'a self, to: &'a PhoneNumber, code: &'a OneTimeCode) -> SendFuture<'a> {
+    fn send<'a>(
+        &'a self,
+        to: &'a PhoneNumber,
+        code: &'a OneTimeCode,
+        purpose: CodePurpose,
+        text: &'a str,
+    ) -> SendFuture<'a> {
         Box::pin(async move {
             let mut req = self.client.post(&self.url).json(&serde_json::json!({
                 "phone": to.as_e164(),
                 "code": code.expose(),
-                "template": "login",
+                "template": purpose.key(),
+                "text": text,
             }));
             if let Some(t) = &self.token {
                 req = req.bearer_auth(String::from_utf8_lossy(t.expose()));

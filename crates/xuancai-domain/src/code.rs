@@ -42,9 +42,64 @@ impl fmt::Debug for OneTimeCode {
     }
 }
 
+/// What a one-time code is for. A code is valid only for the purpose it was
+/// sent for (and, where an account asked for it, only for that account):
+/// a guardian's verification code cannot sign the guardian in, and a sign-in
+/// code cannot confirm a rights request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodePurpose {
+    /// Signing in (or signing up) with the number (ACC-1).
+    SignIn,
+    /// The account holder's fresh identity check before a rights request or
+    /// cancellation (ACC-7).
+    Verify,
+    /// A guardian verifying for a child's or minor's account (MIN-4).
+    Guardian,
+}
+
+impl CodePurpose {
+    pub const ALL: [Self; 3] = [Self::SignIn, Self::Verify, Self::Guardian];
+
+    /// The stored key and the SMS template's name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign_in",
+            Self::Verify => "verify",
+            Self::Guardian => "guardian",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.key() == s)
+    }
+
+    /// The SMS text, naming what the code is for (`{code}` is replaced).
+    pub fn sms_text(self) -> &'static str {
+        match self {
+            Self::SignIn => "【炫彩】您的登录验证码为{code}，{minutes}分钟内有效。请勿告诉他人。",
+            Self::Verify => {
+                "【炫彩】您正在进行身份验证（个人信息权利申请或注销账号），验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略。"
+            }
+            Self::Guardian => {
+                "【炫彩】您正在为儿童账号进行监护人验证，验证码为{code}，{minutes}分钟内有效。此验证码不能用于登录。如非本人操作，请忽略。"
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acc1_purposes_round_trip_and_each_text_names_its_use() {
+        for p in CodePurpose::ALL {
+            assert_eq!(CodePurpose::parse(p.key()), Some(p));
+            assert!(p.sms_text().contains("{code}") && p.sms_text().contains("{minutes}"));
+        }
+        assert!(CodePurpose::Guardian.sms_text().contains("监护人验证"));
+        assert!(CodePurpose::Guardian.sms_text().contains("不能用于登录"));
+    }
 
     #[test]
     fn acc1_codes_are_six_digits_and_hidden_in_debug() -> Result<(), DomainError> {

@@ -17,7 +17,7 @@ mod phone;
 pub mod privacy;
 mod profile;
 
-pub use code::OneTimeCode;
+pub use code::{CodePurpose, OneTimeCode};
 pub use id::{AlbumId, BlessingId, CommentId, JobId, PhotoId, UserId, WorkId};
 pub use phone::PhoneNumber;
 pub use profile::{BirthDate, Date, Nickname, Password};

@@ -15,6 +15,10 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// What serialises the code sends of `reserve_send` (ACC-1): a table lock that conflicts with itself (readers are not blocked).
+    pub(crate) const SEND_LOCK: Option<&'static str> =
+        Some("LOCK TABLE code_sends IN SHARE ROW EXCLUSIVE MODE");
+
     /// Connect and migrate. `schema`, when given, becomes the search path
     /// (tests give each run its own schema).
     pub async fn open(url: &str, schema: Option<&str>) -> Result<Self> {

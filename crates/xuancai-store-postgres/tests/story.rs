@@ -66,3 +66,13 @@ async fn jobs_race_on_postgres() {
     xuancai_store::story_jobs::race(store, 6, 40).await;
     drop_schema(&admin, &schema).await;
 }
+
+/// ACC-1 (issue 19): the try limit and the send limit hold when guesses and
+/// sends arrive at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acc1_code_limits_hold_under_concurrency_on_postgres() {
+    let (store, admin, schema) = fresh().await;
+    xuancai_store::story::codes_race(store.clone(), 40, 30).await;
+    drop(store);
+    drop_schema(&admin, &schema).await;
+}

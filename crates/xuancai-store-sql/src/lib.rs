@@ -28,7 +28,7 @@ pub use xuancai_store::{
 pub use xuancai_store::{
     AccountStore, AlbumRecord, Appended, BlobGc, CodeCheck, Cursor, FieldValue, LedgerEntry, Millis,
     PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore, Result,
-    SendKey, StoreError, UserRecord,
+    SendLimits, StoreError, UserRecord,
 };
 #[doc(hidden)]
 pub use xuancai_store::{BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
@@ -36,6 +36,14 @@ pub use xuancai_store::{BlessingRecord, CommentRecord, Visibility, WorkRecord, W
 pub use xuancai_store::{InboxItem, NotifyStore, PushToken};
 #[doc(hidden)]
 pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob};
+
+#[doc(hidden)]
+pub use xuancai_domain::CodePurpose;
+
+/// Compare two secrets' hashes in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 pub fn backend(e: sqlx::Error) -> StoreError {
     match &e {
@@ -105,13 +113,21 @@ impl $crate::AccountStore for $store {
         row.map($crate::user_record).transpose()
     }
 
-    async fn put_code(&self, phone_hmac: &[u8], code_hash: &[u8], expires_at: $crate::Millis) -> $crate::Result<()> {
+    async fn put_code(
+        &self,
+        phone_hmac: &[u8],
+        purpose: $crate::CodePurpose,
+        code_hash: &[u8],
+        expires_at: $crate::Millis,
+    ) -> $crate::Result<()> {
         $crate::sqlx::query(
-            "INSERT INTO one_time_codes (phone_hmac, code_hash, expires_at, attempts) VALUES ($1, $2, $3, 0) \
-             ON CONFLICT (phone_hmac) DO UPDATE SET code_hash = excluded.code_hash, \
+            "INSERT INTO one_time_codes (phone_hmac, purpose, code_hash, expires_at, attempts) \
+             VALUES ($1, $2, $3, $4, 0) \
+             ON CONFLICT (phone_hmac, purpose) DO UPDATE SET code_hash = excluded.code_hash, \
              expires_at = excluded.expires_at, attempts = 0",
         )
         .bind(phone_hmac)
+        .bind(purpose.key())
         .bind(code_hash)
         .bind(expires_at)
         .execute(&self.pool)
@@ -123,48 +139,58 @@ impl $crate::AccountStore for $store {
     async fn check_code(
         &self,
         phone_hmac: &[u8],
+        purpose: $crate::CodePurpose,
         code_hash: &[u8],
         now: $crate::Millis,
         max_attempts: u32,
     ) -> $crate::Result<$crate::CodeCheck> {
         let max = i64::from(max_attempts);
-        // Each statement is atomic on its own: a right code is consumed by
-        // exactly one DELETE, so it can be used once even under concurrency.
-        let accepted: Option<(i64,)> = $crate::sqlx::query_as(
-            "DELETE FROM one_time_codes WHERE phone_hmac = $1 AND code_hash = $2 AND expires_at > $3 AND attempts < $4 \
-             RETURNING expires_at",
-        )
-        .bind(phone_hmac)
-        .bind(code_hash)
-        .bind(now)
-        .bind(max)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        if accepted.is_some() {
-            return Ok($crate::CodeCheck::Accepted);
-        }
-        let counted: Option<(i64,)> = $crate::sqlx::query_as(
+        // Claim a try first, in one statement (SQLite has one writer at a
+        // time; PostgreSQL re-checks the WHERE on the locked row): only a
+        // claimed try is judged, so at most `max` guesses are judged per
+        // code however many arrive at once.
+        let claimed: Option<(Vec<u8>, i64)> = $crate::sqlx::query_as(
             "UPDATE one_time_codes SET attempts = attempts + 1 \
-             WHERE phone_hmac = $1 AND expires_at > $2 AND attempts < $3 RETURNING CAST(attempts AS BIGINT)",
+             WHERE phone_hmac = $1 AND purpose = $2 AND expires_at > $3 AND attempts < $4 \
+             RETURNING code_hash, CAST(attempts AS BIGINT)",
         )
         .bind(phone_hmac)
+        .bind(purpose.key())
         .bind(now)
         .bind(max)
         .fetch_optional(&self.pool)
         .await
         .map_err($crate::backend)?;
-        if let Some((attempts,)) = counted {
+        if let Some((stored, attempts)) = claimed {
+            if $crate::constant_time_eq(&stored, code_hash) {
+                // The right code is consumed by exactly one DELETE.
+                let consumed = $crate::sqlx::query(
+                    "DELETE FROM one_time_codes WHERE phone_hmac = $1 AND purpose = $2 AND code_hash = $3",
+                )
+                .bind(phone_hmac)
+                .bind(purpose.key())
+                .bind(code_hash)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                return Ok(if consumed.rows_affected() == 1 {
+                    $crate::CodeCheck::Accepted
+                } else {
+                    $crate::CodeCheck::Missing
+                });
+            }
             return Ok($crate::CodeCheck::Rejected {
                 remaining: u32::try_from(max - attempts).unwrap_or(0),
             });
         }
-        let discarded: Option<(i64,)> =
-            $crate::sqlx::query_as("DELETE FROM one_time_codes WHERE phone_hmac = $1 RETURNING expires_at")
-                .bind(phone_hmac)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err($crate::backend)?;
+        let discarded: Option<(i64,)> = $crate::sqlx::query_as(
+            "DELETE FROM one_time_codes WHERE phone_hmac = $1 AND purpose = $2 RETURNING expires_at",
+        )
+        .bind(phone_hmac)
+        .bind(purpose.key())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
         Ok(match discarded {
             None => $crate::CodeCheck::Missing,
             Some((expires_at,)) if expires_at <= now => $crate::CodeCheck::Expired,
@@ -172,36 +198,50 @@ impl $crate::AccountStore for $store {
         })
     }
 
-    async fn record_send(&self, phone_hmac: &[u8], ip: &str, at: $crate::Millis) -> $crate::Result<()> {
+    async fn reserve_send(
+        &self,
+        phone_hmac: &[u8],
+        ip: &str,
+        at: $crate::Millis,
+        limits: $crate::SendLimits,
+    ) -> $crate::Result<bool> {
+        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+        // Serialise the sends: PostgreSQL locks the table (readers go on);
+        // on SQLite the INSERT below takes the one writer's lock first.
+        if let Some(lock) = <$store>::SEND_LOCK {
+            $crate::sqlx::query(lock).execute(&mut *tx).await.map_err($crate::backend)?;
+        }
         $crate::sqlx::query("INSERT INTO code_sends (phone_hmac, ip, sent_at) VALUES ($1, $2, $3)")
             .bind(phone_hmac)
             .bind(ip)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err($crate::backend)?;
-        Ok(())
-    }
-
-    async fn count_sends(&self, key: &$crate::SendKey, since: $crate::Millis) -> $crate::Result<u64> {
-        let (n,): (i64,) = match key {
-            $crate::SendKey::Phone(p) => {
-                $crate::sqlx::query_as("SELECT COUNT(*) FROM code_sends WHERE phone_hmac = $1 AND sent_at >= $2")
-                    .bind(p.as_slice())
-                    .bind(since)
-                    .fetch_one(&self.pool)
-                    .await
-            }
-            $crate::SendKey::Ip(ip) => {
-                $crate::sqlx::query_as("SELECT COUNT(*) FROM code_sends WHERE ip = $1 AND sent_at >= $2")
-                    .bind(ip.as_str())
-                    .bind(since)
-                    .fetch_one(&self.pool)
-                    .await
-            }
-        }
+        let (minute, day, ip_day): (i64, i64, i64) = $crate::sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM code_sends WHERE phone_hmac = $1 AND sent_at >= $3), \
+               (SELECT COUNT(*) FROM code_sends WHERE phone_hmac = $1 AND sent_at >= $4), \
+               (SELECT COUNT(*) FROM code_sends WHERE ip = $2 AND sent_at >= $4)",
+        )
+        .bind(phone_hmac)
+        .bind(ip)
+        .bind(at - 60_000)
+        .bind(at - 86_400_000)
+        .fetch_one(&mut *tx)
+        .await
         .map_err($crate::backend)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        let within = |n: i64, limit: u64| u64::try_from(n).unwrap_or(u64::MAX) <= limit;
+        if within(minute, limits.per_phone_minute)
+            && within(day, limits.per_phone_day)
+            && within(ip_day, limits.per_ip_day)
+        {
+            tx.commit().await.map_err($crate::backend)?;
+            Ok(true)
+        } else {
+            tx.rollback().await.map_err($crate::backend)?;
+            Ok(false)
+        }
     }
 
     async fn create_session(

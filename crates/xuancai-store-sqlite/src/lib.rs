@@ -20,6 +20,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// What serialises the code sends of `reserve_send` (ACC-1): the INSERT that opens the transaction takes the one writer's lock.
+    pub(crate) const SEND_LOCK: Option<&'static str> = None;
+
     /// Open (creating it if needed) and migrate. `url` is `sqlite://PATH` or
     /// `sqlite::memory:`.
     pub async fn open(url: &str) -> Result<Self> {

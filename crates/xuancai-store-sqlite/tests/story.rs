@@ -39,3 +39,13 @@ async fn jobs_race_on_sqlite() {
     let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story_jobs::race(store, 6, 40).await;
 }
+
+/// ACC-1 (issue 19): the try limit and the send limit hold when guesses and
+/// sends arrive at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acc1_code_limits_hold_under_concurrency_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
+    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    xuancai_store::story::codes_race(store, 40, 30).await;
+}

@@ -14,7 +14,7 @@
 
 use std::future::Future;
 
-use xuancai_domain::UserId;
+use xuancai_domain::{CodePurpose, UserId};
 
 mod jobs;
 pub mod keys;
@@ -91,11 +91,14 @@ pub enum CodeCheck {
     Exhausted,
 }
 
-/// What a rate limit counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendKey {
-    Phone(Vec<u8>),
-    Ip(String),
+/// The limits on sending one-time codes (ACC-1): per number per minute and
+/// per day, per IP per day. [`AccountStore::reserve_send`] enforces them
+/// atomically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimits {
+    pub per_phone_minute: u64,
+    pub per_phone_day: u64,
+    pub per_ip_day: u64,
 }
 
 /// Accounts, one-time codes and sessions (ACC-1, ACC-2, ACC-4).
@@ -105,28 +108,39 @@ pub trait AccountStore: Send + Sync {
     fn user_by_phone(&self, phone_hmac: &[u8]) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
     fn user_by_id(&self, id: &UserId) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
 
-    /// Store the pending code for a number, replacing any earlier one (and its try count).
+    /// Store the pending code for a number and purpose, replacing any
+    /// earlier one for the same purpose (and its try count). Codes of other
+    /// purposes are not touched.
     fn put_code(
         &self,
         phone_hmac: &[u8],
+        purpose: CodePurpose,
         code_hash: &[u8],
         expires_at: Millis,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Check a code atomically: consume it when right, count the try when
-    /// wrong, discard it when expired or out of tries.
+    /// Check a code for a number and purpose. The try is counted before the
+    /// code is compared, in one atomic statement, so under any concurrency
+    /// at most `max_attempts` guesses are judged per code; a right code is
+    /// consumed exactly once; an expired or exhausted code is discarded.
     fn check_code(
         &self,
         phone_hmac: &[u8],
+        purpose: CodePurpose,
         code_hash: &[u8],
         now: Millis,
         max_attempts: u32,
     ) -> impl Future<Output = Result<CodeCheck>> + Send;
 
-    /// Record that a code was sent (for per-number and per-IP limits).
-    fn record_send(&self, phone_hmac: &[u8], ip: &str, at: Millis)
-    -> impl Future<Output = Result<()>> + Send;
-    /// How many sends match `key` since `since`.
-    fn count_sends(&self, key: &SendKey, since: Millis) -> impl Future<Output = Result<u64>> + Send;
+    /// Record a send to `phone_hmac` from `ip` at `at` if, with it, no limit
+    /// is exceeded; `false` (and nothing recorded) otherwise. Atomic: under
+    /// any concurrency no more sends are recorded than the limits allow.
+    fn reserve_send(
+        &self,
+        phone_hmac: &[u8],
+        ip: &str,
+        at: Millis,
+        limits: SendLimits,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     fn create_session(
         &self,

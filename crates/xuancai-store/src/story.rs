@@ -2,7 +2,11 @@
 
 use xuancai_domain::UserId;
 
-use crate::{AccountStore, CodeCheck, SendKey, StoreError, UserRecord};
+use xuancai_domain::CodePurpose;
+
+use crate::{AccountStore, CodeCheck, SendLimits, StoreError, UserRecord};
+
+const SIGN_IN: CodePurpose = CodePurpose::SignIn;
 
 fn fail<T>(e: StoreError) -> T {
     panic!("{e}")
@@ -47,103 +51,136 @@ pub async fn accounts<S: AccountStore>(store: &S) {
     // ACC-1: codes are single use, expire, and allow a limited number of tries.
     let p = b"hmac-alice";
     store
-        .put_code(p, b"right", 5_000)
+        .put_code(p, SIGN_IN, b"right", 5_000)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        store.check_code(p, b"wrong", 1_000, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"wrong", 1_000, 5).await.ok(),
         Some(CodeCheck::Rejected { remaining: 4 })
     );
     assert_eq!(
-        store.check_code(p, b"right", 1_001, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"right", 1_001, 5).await.ok(),
         Some(CodeCheck::Accepted)
     );
     assert_eq!(
-        store.check_code(p, b"right", 1_002, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"right", 1_002, 5).await.ok(),
         Some(CodeCheck::Missing),
         "single use"
     );
 
     store
-        .put_code(p, b"right", 5_000)
+        .put_code(p, SIGN_IN, b"right", 5_000)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        store.check_code(p, b"right", 5_001, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"right", 5_001, 5).await.ok(),
         Some(CodeCheck::Expired)
     );
     assert_eq!(
-        store.check_code(p, b"right", 1_000, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"right", 1_000, 5).await.ok(),
         Some(CodeCheck::Missing),
         "expired codes are gone"
     );
 
     store
-        .put_code(p, b"right", 5_000)
+        .put_code(p, SIGN_IN, b"right", 5_000)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     for remaining in (0..5).rev() {
         assert_eq!(
-            store.check_code(p, b"wrong", 1_000, 5).await.ok(),
+            store.check_code(p, SIGN_IN, b"wrong", 1_000, 5).await.ok(),
             Some(CodeCheck::Rejected { remaining })
         );
     }
     assert_eq!(
-        store.check_code(p, b"right", 1_000, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"right", 1_000, 5).await.ok(),
         Some(CodeCheck::Exhausted),
         "no sixth try"
     );
     assert_eq!(
-        store.check_code(p, b"right", 1_000, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"right", 1_000, 5).await.ok(),
         Some(CodeCheck::Missing)
     );
 
     // A new code resets the tries.
     store
-        .put_code(p, b"one", 5_000)
+        .put_code(p, SIGN_IN, b"one", 5_000)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     store
-        .put_code(p, b"two", 5_000)
+        .put_code(p, SIGN_IN, b"two", 5_000)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        store.check_code(p, b"one", 1_000, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"one", 1_000, 5).await.ok(),
         Some(CodeCheck::Rejected { remaining: 4 })
     );
     assert_eq!(
-        store.check_code(p, b"two", 1_000, 5).await.ok(),
+        store.check_code(p, SIGN_IN, b"two", 1_000, 5).await.ok(),
         Some(CodeCheck::Accepted)
     );
 
-    // Send counters for the per-number and per-IP limits.
-    for t in [100, 200, 300] {
-        store
-            .record_send(p, "203.0.113.7", t)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
+    // A code is valid only for its purpose: a guardian code does not sign
+    // in, and a sign-in code left pending is untouched by it.
     store
-        .record_send(b"hmac-bob", "203.0.113.7", 250)
+        .put_code(p, SIGN_IN, b"login", 5_000)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(fail);
+    store
+        .put_code(p, CodePurpose::Guardian, b"guardian", 5_000)
+        .await
+        .unwrap_or_else(fail);
     assert_eq!(
-        store.count_sends(&SendKey::Phone(p.to_vec()), 150).await.ok(),
-        Some(2)
+        store.check_code(p, SIGN_IN, b"guardian", 1_000, 5).await.ok(),
+        Some(CodeCheck::Rejected { remaining: 4 }),
+        "a guardian code is no sign-in code"
     );
     assert_eq!(
         store
-            .count_sends(&SendKey::Ip("203.0.113.7".into()), 0)
+            .check_code(p, CodePurpose::Verify, b"guardian", 1_000, 5)
             .await
             .ok(),
-        Some(4)
+        Some(CodeCheck::Missing)
     );
     assert_eq!(
         store
-            .count_sends(&SendKey::Ip("198.51.100.1".into()), 0)
+            .check_code(p, CodePurpose::Guardian, b"guardian", 1_000, 5)
             .await
             .ok(),
-        Some(0)
+        Some(CodeCheck::Accepted)
+    );
+    assert_eq!(
+        store.check_code(p, SIGN_IN, b"login", 1_000, 5).await.ok(),
+        Some(CodeCheck::Accepted)
+    );
+
+    // Send limits: a send is recorded only within every limit.
+    let limits = SendLimits {
+        per_phone_minute: 1,
+        per_phone_day: 2,
+        per_ip_day: 3,
+    };
+    let ip = "203.0.113.7";
+    let reserve = |phone: &'static [u8], ip: &'static str, at: i64| store.reserve_send(phone, ip, at, limits);
+    assert_eq!(reserve(p, ip, 100_000).await.ok(), Some(true));
+    assert_eq!(reserve(p, ip, 130_000).await.ok(), Some(false), "one a minute");
+    assert_eq!(reserve(p, ip, 170_000).await.ok(), Some(true), "a minute later");
+    assert_eq!(reserve(p, ip, 240_000).await.ok(), Some(false), "two a day");
+    assert_eq!(reserve(b"hmac-bob", ip, 250_000).await.ok(), Some(true));
+    assert_eq!(
+        reserve(b"hmac-carol", ip, 260_000).await.ok(),
+        Some(false),
+        "three a day from one IP"
+    );
+    assert_eq!(
+        reserve(b"hmac-carol", "198.51.100.1", 260_000).await.ok(),
+        Some(true),
+        "another IP"
+    );
+    assert_eq!(
+        reserve(p, ip, 170_001 + 86_400_000).await.ok(),
+        Some(true),
+        "a day later"
     );
 
     // ACC-4: sessions expire, can be deleted one by one or all at once.
@@ -769,5 +806,82 @@ pub async fn notify<S: crate::NotifyStore + AccountStore>(store: &S) {
     assert_eq!(
         inbox.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(),
         ["t2", "t1"]
+    );
+}
+
+/// ACC-1 under concurrency: `guesses` wrong and one right guess at a code
+/// with `max` tries, all at once, judge at most `max` (the right one is
+/// accepted only if it was among them); `sends` simultaneous sends to one
+/// number record exactly the one a minute allows. Run with a multi-threaded
+/// runtime; the store must be cheap to clone (a pool).
+pub async fn codes_race<S: AccountStore + Clone + 'static>(store: S, guesses: usize, sends: usize) {
+    let max = 5;
+    for round in 0..4u8 {
+        let phone = vec![b'r', round];
+        store
+            .put_code(&phone, SIGN_IN, b"right", i64::MAX)
+            .await
+            .unwrap_or_else(fail);
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(guesses + 1));
+        let mut tasks = Vec::new();
+        for i in 0..=guesses {
+            let (store, phone, barrier) = (store.clone(), phone.clone(), barrier.clone());
+            // The right guess arrives somewhere in the middle.
+            let guess: &'static [u8] = if i == guesses / 2 { b"right" } else { b"wrong" };
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                store.check_code(&phone, SIGN_IN, guess, 1_000, max).await
+            }));
+        }
+        let mut judged = 0;
+        let mut accepted = 0;
+        for t in tasks {
+            match t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(fail) {
+                CodeCheck::Accepted => {
+                    judged += 1;
+                    accepted += 1;
+                }
+                CodeCheck::Rejected { .. } => judged += 1,
+                CodeCheck::Missing | CodeCheck::Expired | CodeCheck::Exhausted => {}
+            }
+        }
+        assert!(
+            judged <= max,
+            "round {round}: {judged} of {} simultaneous guesses were judged; at most {max} may be",
+            guesses + 1
+        );
+        assert!(accepted <= 1, "a code is accepted at most once");
+    }
+
+    let limits = SendLimits {
+        per_phone_minute: 1,
+        per_phone_day: 10,
+        per_ip_day: 1_000,
+    };
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(sends));
+    let mut tasks = Vec::new();
+    for i in 0..sends {
+        let (store, barrier) = (store.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            store
+                .reserve_send(
+                    b"hmac-race",
+                    &format!("192.0.2.{i}"),
+                    5_000_000 + i as i64,
+                    limits,
+                )
+                .await
+        }));
+    }
+    let mut recorded = 0;
+    for t in tasks {
+        if t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(fail) {
+            recorded += 1;
+        }
+    }
+    assert_eq!(
+        recorded, 1,
+        "{sends} simultaneous sends to one number: one a minute may go out"
     );
 }

@@ -29,7 +29,13 @@ pub async fn own_phone<S: Store>(state: &App<S>, user: &UserId) -> Result<PhoneN
 /// ACC-7: the code just sent to the account's own number.
 pub async fn verified<S: Store>(state: &App<S>, user: &UserId, code: &str) -> Result<(), AppError> {
     let phone = own_phone(state, user).await?;
-    check_code(state, &state.keys.lookup_hash(phone.as_e164()), code).await
+    check_code(
+        state,
+        &state.keys.lookup_hash(phone.as_e164()),
+        crate::accounts::CodeFor::verify(user),
+        code,
+    )
+    .await
 }
 
 pub fn deadline<S: Store>(state: &App<S>, kind: RequestKind, received: i64) -> i64 {

@@ -21,7 +21,7 @@ use crate::extract::AppJson;
 use crate::extract::{SESSION_COOKIE, Session};
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::accounts::{check_code, send_code};
+use xuancai_app::accounts::{CodeFor, check_code, send_code};
 use xuancai_app::crypto::{random, sha256};
 
 #[derive(Deserialize)]
@@ -36,7 +36,7 @@ pub(crate) async fn request_code<S: Store>(
     AppJson(req): AppJson<CodeRequest>,
 ) -> Result<Response, ApiError> {
     let phone = PhoneNumber::parse(&req.phone)?;
-    send_code(&state, &phone, &peer.ip().to_string()).await?;
+    send_code(&state, &phone, &peer.ip().to_string(), CodeFor::SIGN_IN).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "status": "sent", "expires_in": state.config.code_ttl_secs })),
@@ -71,7 +71,7 @@ pub(crate) async fn login<S: Store>(
         .transpose()?;
     let hmac = state.keys.lookup_hash(phone.as_e164());
     let now = state.now();
-    check_code(&state, &hmac, code.expose()).await?;
+    check_code(&state, &hmac, CodeFor::SIGN_IN, code.expose()).await?;
     let existing = state.store.user_by_phone(&hmac).await?;
     if existing.is_none()
         && let Some(s) = state.shutdown

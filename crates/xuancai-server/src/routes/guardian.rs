@@ -22,7 +22,7 @@ use crate::extract::AppJson;
 use crate::extract::Session;
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::accounts::{check_code, send_code};
+use xuancai_app::accounts::{CodeFor, check_code, send_code};
 use xuancai_app::privacy::agreements::{parse_agreements, record_agreements};
 use xuancai_app::privacy::gate::age_group;
 use xuancai_app::privacy::requests::own_phone;
@@ -64,7 +64,13 @@ pub async fn send<S: Store>(
     AppJson(req): AppJson<GuardianPhone>,
 ) -> Result<Response, ApiError> {
     let phone = guardian_phone(&state, &session, &req.phone).await?;
-    send_code(&state, &phone, &peer.ip().to_string()).await?;
+    send_code(
+        &state,
+        &phone,
+        &peer.ip().to_string(),
+        CodeFor::guardian(&session.user),
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "status": "sent", "to": phone.masked() })),
@@ -97,7 +103,13 @@ pub async fn consent<S: Store>(
     if !missing.is_empty() {
         return Err(AppError::AgreementRequired { documents: missing }.into());
     }
-    check_code(&state, &state.keys.lookup_hash(phone.as_e164()), &req.code).await?;
+    check_code(
+        &state,
+        &state.keys.lookup_hash(phone.as_e164()),
+        CodeFor::guardian(&session.user),
+        &req.code,
+    )
+    .await?;
     record_agreements(&state, &session.user, &agreed, "guardian_sms").await?;
     let key = state.data_key(&session.user).await?;
     state

@@ -22,7 +22,7 @@ use crate::extract::AppJson;
 use crate::extract::Session;
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::accounts::send_code;
+use xuancai_app::accounts::{CodeFor, send_code};
 use xuancai_app::crypto::random;
 use xuancai_app::privacy::export::{build_export, export_key};
 use xuancai_app::privacy::requests::{deadline, own_phone, parse_request_id, request_json, verified};
@@ -34,7 +34,13 @@ pub async fn verify<S: Store>(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
     let phone = own_phone(&state, &session.user).await?;
-    send_code(&state, &phone, &peer.ip().to_string()).await?;
+    send_code(
+        &state,
+        &phone,
+        &peer.ip().to_string(),
+        CodeFor::verify(&session.user),
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "status": "sent", "to": phone.masked(), "expires_in": state.config.code_ttl_secs })),

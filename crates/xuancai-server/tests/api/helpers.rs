@@ -136,12 +136,20 @@ impl TestApp {
 
     /// The last code the development SMS provider delivered to `e164`.
     pub fn last_code(&self, e164: &str) -> String {
+        self.last_sms(e164).1
+    }
+
+    /// The last SMS to `e164` in the development outbox: (template, code, text).
+    pub fn last_sms(&self, e164: &str) -> (String, String, String) {
         let outbox = std::fs::read_to_string(self.data_dir.join("sms-outbox.log")).unwrap_or_default();
         outbox
             .lines()
-            .filter_map(|l| l.split_once(' '))
-            .filter(|(to, _)| *to == e164)
-            .map(|(_, code)| code.to_string())
+            .filter_map(|l| {
+                let mut f = l.splitn(4, ' ');
+                let (to, code) = (f.next()?, f.next()?);
+                let (template, text) = (f.next().unwrap_or_default(), f.next().unwrap_or_default());
+                (to == e164).then(|| (template.to_string(), code.to_string(), text.to_string()))
+            })
             .next_back()
             .unwrap_or_else(|| panic!("no code was sent to {e164}"))
     }

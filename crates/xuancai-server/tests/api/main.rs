@@ -4,6 +4,7 @@
 
 mod albums;
 mod auth;
+mod codes;
 mod faceswap;
 mod helpers;
 mod jobs;
