@@ -35,8 +35,9 @@ LAYERS = {
     "xuancai-store-sqlite": 3,
     "xuancai-store-postgres": 3,
     "xuancai-app": 4,
-    "xuancai-server": 5,
-    "xuancai-cli": 6,
+    "xuancai-outbound": 5,
+    "xuancai-server": 6,
+    "xuancai-cli": 7,
 }
 NO_HTTP = {
     "xuancai-domain", "xuancai-imaging", "xuancai-vision", "xuancai-stickers", "xuancai-aigc",
@@ -44,6 +45,9 @@ NO_HTTP = {
     "xuancai-app", "xuancai-web",
 }
 MAY_USE_SQLX = {"xuancai-store-sql", "xuancai-store-sqlite", "xuancai-store-postgres"}
+# Only the outbound adapters (and the HTTP server and command above them)
+# hold an HTTP client.
+MAY_USE_REQWEST = {"xuancai-outbound"}
 MAY_USE_AXUM = {"xuancai-server", "xuancai-cli"}
 
 
@@ -86,18 +90,31 @@ def closure(edges, start):
     return seen
 
 
-def check(members, edges, direct):
+def reach(crate):
+    """What `crate` reaches through normal dependencies, with the features
+    it alone turns on (cargo tree resolves per package; the workspace-wide
+    metadata graph would unify features of crates above it)."""
+    out = subprocess.run(
+        ["cargo", "tree", "-e", "normal", "-p", crate, "--prefix", "none", "-f", "{p}"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()} - {crate}
+
+
+def check(members, edges, direct, reach=reach):
     errors = []
     for crate in sorted(members):
         if crate not in LAYERS:
             errors.append(f"{crate}: not in the layer table of tools/ci/layering.py (add it, and to ARCHITECTURE.md)")
             continue
         if crate in NO_HTTP:
-            bad = sorted(closure(edges, crate) & HTTP_STACK)
+            bad = sorted(reach(crate) & HTTP_STACK)
             if bad:
                 errors.append(f"{crate}: must not depend on an HTTP server stack, but reaches {', '.join(bad)}")
         if "sqlx" in direct.get(crate, ()) and crate not in MAY_USE_SQLX:
             errors.append(f"{crate}: only the store crates may depend on sqlx")
+        if "reqwest" in direct.get(crate, ()) and crate not in MAY_USE_REQWEST:
+            errors.append(f"{crate}: only xuancai-outbound sends requests (reqwest)")
         if "axum" in direct.get(crate, ()) and crate not in MAY_USE_AXUM:
             errors.append(f"{crate}: only xuancai-server and xuancai-cli may depend on axum")
         for dep in sorted(direct.get(crate, ()) & members):
@@ -118,7 +135,7 @@ def self_test(members, edges, direct):
     cases.append(("store depends on server", edges, d))
     failed = 0
     for name, e, d in cases:
-        caught = check(members, e, d)
+        caught = check(members, e, d, reach=lambda c, e=e: closure(e, c))
         print(f"  self-test {name}: {'caught' if caught else 'MISSED'}")
         failed += not caught
     return failed

@@ -1,5 +1,5 @@
 //! Blob storage through `object_store`: a local folder by default, an
-//! S3-compatible bucket for scale. Every blob is encrypted with its owner's
+//! S3-compatible bucket for scale (built by `xuancai-outbound`). Every blob is encrypted with its owner's
 //! data key before it leaves the process (SEC-4), and every failure is
 //! normalised here into a [`BlobError`].
 
@@ -8,7 +8,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use object_store::ObjectStoreExt;
-use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload};
@@ -50,35 +49,22 @@ impl std::fmt::Debug for Blobs {
 }
 
 impl Blobs {
-    /// `None` → `DATA_DIR/blobs`; `file:///PATH`; or `s3://BUCKET[/…]` with
-    /// credentials, region and endpoint from the usual `AWS_…` variables
-    /// (`AWS_ENDPOINT_URL` for an S3-compatible server; plain `http://`
-    /// endpoints are allowed for loopback test servers).
-    pub fn open(url: Option<&str>, data_dir: &std::path::Path) -> Result<Self, BlobError> {
+    /// `None` → `DATA_DIR/blobs`; `file:///PATH`. Cloud stores (`s3://…`)
+    /// are built by `xuancai_outbound::blobs::open`, which hands the store
+    /// to [`Blobs::new`].
+    pub fn open_local(url: Option<&str>, data_dir: &std::path::Path) -> Result<Self, BlobError> {
         match url {
             None => Self::local(&data_dir.join("blobs")),
             Some(u) if u.starts_with("file://") => Self::local(std::path::Path::new(&u["file://".len()..])),
-            Some(u) if u.starts_with("s3://") => {
-                let mut b = AmazonS3Builder::from_env().with_url(u);
-                let endpoint = std::env::var("AWS_ENDPOINT_URL")
-                    .or_else(|_| std::env::var("AWS_ENDPOINT"))
-                    .ok();
-                if let Some(ep) = &endpoint {
-                    b = b.with_endpoint(ep).with_allow_http(ep.starts_with("http://"));
-                }
-                if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
-                    b = b.with_region("us-east-1");
-                }
-                let store = b.build()?;
-                Ok(Self {
-                    store: Arc::new(store),
-                    description: format!("{u} via {}", endpoint.as_deref().unwrap_or("AWS")),
-                })
-            }
             Some(other) => Err(BlobError::BadUrl(
                 other.split(':').next().unwrap_or_default().to_string(),
             )),
         }
+    }
+
+    /// Blobs on any `object_store` backend; `description` names it in logs.
+    pub fn new(store: Arc<dyn ObjectStore>, description: String) -> Self {
+        Self { store, description }
     }
 
     fn local(dir: &std::path::Path) -> Result<Self, BlobError> {

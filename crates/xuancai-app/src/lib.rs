@@ -20,8 +20,10 @@
 //!   erasure, shutdown, blob clean-up — IMG-1, RET-2, RET-3);
 //! - [`keys`]: the blob key layout — every `u/{user}/…` path is built there;
 //! - infrastructure: [`blobs`] (encrypted blobs on local files or S3),
-//!   [`crypto`] (SEC-4), [`sms`], [`push`], [`push_vendors`], [`store`]
-//!   (choosing the backend), [`clock`], [`config`].
+//!   [`crypto`] (SEC-4), [`store`] (choosing the backend), [`clock`],
+//!   [`config`]; the outbound channels as traits — [`sms`], [`push`],
+//!   `studio::ImageProcessor` — whose HTTP adapters live in
+//!   `xuancai-outbound` and are handed in at start-up.
 
 pub mod accounts;
 pub mod blobs;
@@ -36,7 +38,6 @@ pub mod photos;
 pub mod privacy;
 pub mod profile;
 pub mod push;
-pub mod push_vendors;
 pub mod sms;
 pub mod startup;
 mod state;

@@ -14,10 +14,10 @@ use xuancai_store::Store;
 use crate::App;
 use crate::blobs::{BlobError, Blobs};
 use crate::clock::Clock;
-use crate::config::{Config, Secret, SmsConfig};
+use crate::config::{Config, Secret};
 use crate::crypto::{Keys, random};
 use crate::maintenance::JobReport;
-use crate::sms::{DevSms, HttpSms, SmsSender};
+use crate::sms::SmsSender;
 use crate::state::Shutdown;
 use crate::store::{self, Backend};
 
@@ -92,7 +92,7 @@ pub struct Parts {
     operators: Vec<Vec<u8>>,
     calendar: WorkingCalendar,
     shutdown: Option<Shutdown>,
-    web_push: Arc<crate::push::WebPush>,
+    web_push_key: String,
     push: Arc<crate::push::Channels>,
     engines: Arc<crate::studio::Engines>,
 }
@@ -111,7 +111,7 @@ impl Parts {
             operators: self.operators,
             calendar: self.calendar,
             shutdown: self.shutdown,
-            web_push: self.web_push,
+            web_push_key: self.web_push_key,
             push: self.push,
             engines: self.engines,
             job_wake: Arc::new(tokio::sync::Notify::new()),
@@ -119,8 +119,24 @@ impl Parts {
     }
 }
 
-/// Open the backend the configuration names and build the other parts.
-pub async fn open(config: &Config) -> Result<(Backend, Parts), StartupError> {
+/// The outbound channels, built outside the application layer (the HTTP
+/// adapters are in `xuancai-outbound`): SMS delivery, the push channels,
+/// the Web Push key, and the external image processor if one is on.
+#[derive(Debug)]
+pub struct Outbound {
+    pub blobs: Blobs,
+    pub sms: Arc<dyn SmsSender>,
+    pub push: Arc<crate::push::Channels>,
+    pub web_push_key: String,
+    pub processor: Option<Arc<dyn crate::studio::ImageProcessor>>,
+}
+
+/// Builds the outbound channels from the configuration and the keys.
+pub type Connect = fn(&Config, &Keys) -> Result<Outbound, StartupError>;
+
+/// Open the backend the configuration names and build the other parts,
+/// with the outbound channels `connect` builds.
+pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts), StartupError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
@@ -131,14 +147,7 @@ pub async fn open(config: &Config) -> Result<(Backend, Parts), StartupError> {
         (None, false) => return Err(StartupError::NoMasterKey),
     };
     let keys = Keys::new(&master).map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
-    let sms: Arc<dyn SmsSender> = match &config.sms {
-        SmsConfig::Log if config.dev_mode => Arc::new(DevSms::new(config.data_dir.join("sms-outbox.log"))),
-        SmsConfig::Log => return Err(StartupError::NoSms),
-        SmsConfig::Http { url, token } => {
-            Arc::new(HttpSms::new(url.clone(), token.clone()).map_err(|e| StartupError::Sms(e.to_string()))?)
-        }
-    };
-    let blobs = Blobs::open(config.blob_url.as_deref(), &config.data_dir)?;
+    let outbound = connect(config, &keys)?;
     // Failure injection for the crash tests only.
     let fault = std::env::var("XUANCAI_FAULT").ok().filter(|f| !f.is_empty());
     if let Some(f) = &fault {
@@ -155,37 +164,10 @@ pub async fn open(config: &Config) -> Result<(Backend, Parts), StartupError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let calendar = calendar(config)?;
-    let web_push = Arc::new(
-        crate::push::WebPush::new(
-            keys.vapid_seed(),
-            config.push_contact.clone(),
-            config.push_allow_loopback,
-        )
-        .map_err(|e| StartupError::Config(format!("VAPID key: {e}")))?,
-    );
-    // IMG-5: an external image API only when the operator configures one.
-    let processor = config
-        .studio
-        .processor
-        .as_ref()
-        .map(|p| {
-            crate::studio::external::HttpProcessor::new(p)
-                .map(|p| Arc::new(p) as Arc<dyn crate::studio::ImageProcessor>)
-                .map_err(StartupError::Config)
-        })
-        .transpose()?;
-    // DATA-5: Web Push, and the phone vendors the operator configured.
-    let mut channels: Vec<Arc<dyn crate::push::PushProvider>> = vec![web_push.clone()];
-    for v in &config.push_vendors {
-        channels.push(Arc::new(
-            crate::push_vendors::VendorPush::new(v).map_err(StartupError::Config)?,
-        ));
-    }
-    let push = Arc::new(crate::push::Channels::new(channels));
     let engines = Arc::new(crate::studio::Engines::new(
         xuancai_vision::AssetDir::from_env(),
         config.studio.threads,
-        processor,
+        outbound.processor,
     ));
     let shutdown = config
         .shutdown_date
@@ -202,15 +184,15 @@ pub async fn open(config: &Config) -> Result<(Backend, Parts), StartupError> {
         .transpose()?;
     let parts = Parts {
         keys,
-        blobs,
-        sms,
+        blobs: outbound.blobs,
+        sms: outbound.sms,
         config: config.clone(),
         fault,
         operators,
         calendar,
         shutdown,
-        web_push,
-        push,
+        web_push_key: outbound.web_push_key,
+        push: outbound.push,
         engines,
     };
     Ok((backend, parts))
@@ -238,8 +220,8 @@ pub async fn start<S: Store>(app: App<S>) -> Result<Started<S>, StartupError> {
 
 /// `xuancai worker`: the studio's workers and the periodic jobs, until
 /// Ctrl-C or SIGTERM. No listener is bound.
-pub async fn run_workers(config: &Config) -> Result<(), StartupError> {
-    let (backend, parts) = open(config).await?;
+pub async fn run_workers(config: &Config, connect: Connect) -> Result<(), StartupError> {
+    let (backend, parts) = open(config, connect).await?;
     let tasks = match backend {
         Backend::Sqlite(s) => start(parts.with_store(s)).await?.tasks,
         Backend::Postgres(s) => start(parts.with_store(s)).await?.tasks,
@@ -257,10 +239,10 @@ pub async fn run_workers(config: &Config) -> Result<(), StartupError> {
 
 /// `xuancai jobs run-once`: every maintenance job once, now; studio jobs
 /// are left to the workers. No listener is bound.
-pub async fn run_jobs_once(config: &Config) -> Result<JobReport, StartupError> {
+pub async fn run_jobs_once(config: &Config, connect: Connect) -> Result<JobReport, StartupError> {
     let mut config = config.clone();
     config.studio.workers = 0;
-    let (backend, parts) = open(&config).await?;
+    let (backend, parts) = open(&config, connect).await?;
     let control = match backend {
         Backend::Sqlite(s) => start(parts.with_store(s)).await?.control,
         Backend::Postgres(s) => start(parts.with_store(s)).await?.control,

@@ -28,7 +28,8 @@ pub struct App<S> {
     /// RET-3: the announced shutdown, if any.
     pub shutdown: Option<Shutdown>,
     /// Push channels (DATA-5); Web Push is always there.
-    pub web_push: Arc<crate::push::WebPush>,
+    /// The Web Push application server key browsers subscribe with.
+    pub web_push_key: String,
     /// Every push channel by register key: Web Push and the configured
     /// phone vendors (DATA-5).
     pub push: Arc<crate::push::Channels>,

@@ -78,7 +78,7 @@ pub fn run_worker(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         eprintln!("xuancai: worker running; Ctrl-C stops it");
-        xuancai_app::startup::run_workers(&config).await
+        xuancai_app::startup::run_workers(&config, xuancai_outbound::connect).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -89,7 +89,10 @@ pub fn run_worker(args: ServeArgs) -> anyhow::Result<ExitCode> {
 pub fn run_jobs_once(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let report = runtime.block_on(xuancai_app::startup::run_jobs_once(&config))?;
+    let report = runtime.block_on(xuancai_app::startup::run_jobs_once(
+        &config,
+        xuancai_outbound::connect,
+    ))?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -84,7 +84,7 @@ async fn http<S: Store>(
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let (backend, parts) = xuancai_app::startup::open(&config).await?;
+        let (backend, parts) = xuancai_app::startup::open(&config, xuancai_outbound::connect).await?;
         let (router, tasks, control) = match backend {
             Backend::Sqlite(s) => http(parts.with_store(s)).await?,
             Backend::Postgres(s) => http(parts.with_store(s)).await?,

@@ -3,16 +3,15 @@
 //! (`studio_processor`, `studio_processor_url`), cutout jobs send the photo
 //! to it instead of running the local models; every call is logged as a
 //! disclosure (DATA-6) and the processor shows as enabled in the published
-//! register (DATA-4). Without one, no image leaves the server.
+//! register (DATA-4). Without one, no image leaves the server. The HTTP
+//! adapter is `xuancai_outbound::processor::HttpProcessor`.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
-use xuancai_domain::privacy::{Processor, Purpose};
+use xuancai_domain::privacy::Processor;
 
 use super::JobError;
-use crate::config::{ProcessorConfig, Secret};
 
 pub type ProcessFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, JobError>> + Send + 'a>>;
 
@@ -22,111 +21,4 @@ pub trait ImageProcessor: Send + Sync + std::fmt::Debug {
     fn register(&self) -> &'static Processor;
     /// The subject of the photo cut out: an image with alpha (PNG, WebP).
     fn cutout<'a>(&'a self, photo: &'a [u8], file_name: &'a str) -> ProcessFuture<'a>;
-}
-
-/// Largest answer accepted from a processor.
-const MAX_ANSWER: usize = 64 * 1024 * 1024;
-
-/// An image API that takes the photo as the multipart field `file` and
-/// answers with the cut-out image — the protocol of rembg's server
-/// (`POST /api/remove`) and of the HTTP gateways operators put in front of
-/// the cloud vendors' APIs.
-pub struct HttpProcessor {
-    register: &'static Processor,
-    url: String,
-    token: Option<Secret>,
-    client: reqwest::Client,
-}
-
-impl std::fmt::Debug for HttpProcessor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpProcessor")
-            .field("key", &self.register.key)
-            .field("url", &self.url)
-            .finish_non_exhaustive()
-    }
-}
-
-impl HttpProcessor {
-    /// The configured processor; its key must name an image processor of
-    /// the register.
-    pub fn new(config: &ProcessorConfig) -> Result<Self, String> {
-        let register = xuancai_domain::privacy::processor(&config.key)
-            .filter(|p| p.purpose == Purpose::Studio)
-            .ok_or_else(|| {
-                format!(
-                    "studio_processor {:?} is not an image processor of the register (use one of: {})",
-                    config.key,
-                    xuancai_domain::privacy::PROCESSORS
-                        .iter()
-                        .filter(|p| p.purpose == Purpose::Studio)
-                        .map(|p| p.key)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
-        if !(config.url.starts_with("https://") || config.url.starts_with("http://")) {
-            return Err(format!(
-                "studio_processor_url {:?}: use an http(s) URL",
-                config.url
-            ));
-        }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Self {
-            register,
-            url: config.url.clone(),
-            token: config.token.clone(),
-            client,
-        })
-    }
-}
-
-impl ImageProcessor for HttpProcessor {
-    fn register(&self) -> &'static Processor {
-        self.register
-    }
-
-    fn cutout<'a>(&'a self, photo: &'a [u8], file_name: &'a str) -> ProcessFuture<'a> {
-        Box::pin(async move {
-            let unavailable = |m: String| {
-                JobError::retryable("processor_unavailable", format!("{}: {m}", self.register.key))
-            };
-            let part = reqwest::multipart::Part::bytes(photo.to_vec()).file_name(file_name.to_string());
-            let mut req = self
-                .client
-                .post(&self.url)
-                .multipart(reqwest::multipart::Form::new().part("file", part));
-            if let Some(t) = &self.token {
-                req = req.bearer_auth(String::from_utf8_lossy(t.expose()));
-            }
-            let resp = req.send().await.map_err(|e| unavailable(e.to_string()))?;
-            let status = resp.status();
-            if status.is_server_error() || status.as_u16() == 429 {
-                return Err(unavailable(format!("answered {status}")));
-            }
-            if !status.is_success() {
-                return Err(JobError::permanent(
-                    "processor_refused",
-                    format!("{} refused the photo ({status})", self.register.key),
-                ));
-            }
-            if resp.content_length().is_some_and(|n| n > MAX_ANSWER as u64) {
-                return Err(JobError::permanent(
-                    "processor_refused",
-                    "the answer is too large",
-                ));
-            }
-            let body = resp.bytes().await.map_err(|e| unavailable(e.to_string()))?;
-            if body.len() > MAX_ANSWER {
-                return Err(JobError::permanent(
-                    "processor_refused",
-                    "the answer is too large",
-                ));
-            }
-            Ok(body.to_vec())
-        })
-    }
 }

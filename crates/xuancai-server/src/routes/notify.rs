@@ -26,7 +26,7 @@ use xuancai_app::privacy::requests::hex;
 
 /// `GET /api/v1/push/key`: the VAPID application server key.
 pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
-    Json(json!({ "web_push": state.web_push.public_key() }))
+    Json(json!({ "web_push": state.web_push_key.clone() }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
-use crate::config::{Secret, Vendor, VendorConfig};
-use crate::push::{PushError, PushFuture, PushProvider};
+use xuancai_app::config::{Secret, Vendor, VendorConfig};
+use xuancai_app::push::{PushError, PushFuture, PushProvider};
 
 /// What a push says: the title and body of the JSON payload every provider gets.
 fn notification(payload: &[u8]) -> (String, String) {
@@ -307,7 +307,7 @@ impl VendorPush {
                     "title": title,
                     "content": body,
                     "skipType": 1,
-                    "requestId": hex(&crate::crypto::random::<16>()),
+                    "requestId": hex(&xuancai_app::crypto::random::<16>()),
                 });
                 let req = self
                     .client
