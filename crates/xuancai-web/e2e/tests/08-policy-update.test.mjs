@@ -15,7 +15,9 @@ test('con2_a_material_update_is_announced_then_needs_agreement_again', async () 
   await signIn(page, server, '13800138601');
   await page.getByRole('heading', { name: '相册' }).waitFor();
   const op = await apiLogin(server, OPERATOR.phone, OPERATOR.e164);
-  const effective = new Date(Date.now() + 8 * 86_400_000).toISOString().slice(0, 10);
+  // Nine days ahead: the notice period is 7 days counted to the start of the
+  // effective date in the server's time zone (UTC+8), whatever the hour here.
+  const effective = new Date(Date.now() + 9 * 86_400_000).toISOString().slice(0, 10);
   const r = await op('POST', '/api/v1/ops/documents', {
     kind: 'privacy_policy', version: '2099.1', effective_date: effective, material: true, summary: '新增了人脸信息的保存期限说明。',
   });
