@@ -104,6 +104,17 @@ impl Blobs {
 
     /// Delete every blob under a prefix; returns how many. Idempotent.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, BlobError> {
+        // `object_store` lists by whole path segments: a prefix that names
+        // one blob (`…/avatar/v1.webp`) lists nothing, so it is deleted by
+        // its own key too.
+        let mut deleted = 0;
+        if !prefix.ends_with('/') {
+            match self.store.delete(&ObjectPath::from(prefix)).await {
+                Ok(()) => deleted += 1,
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let keys: Vec<ObjectPath> = self
             .store
             .list(Some(&ObjectPath::from(prefix)))
@@ -116,7 +127,7 @@ impl Blobs {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(keys.len())
+        Ok(deleted + keys.len())
     }
 
     /// Every key under a prefix.

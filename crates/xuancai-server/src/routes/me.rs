@@ -136,10 +136,6 @@ pub async fn update<S: Store>(
     me(State(state), session).await
 }
 
-fn avatar_key(user: &xuancai_domain::UserId, version: &str) -> String {
-    format!("u/{user}/avatar/{version}.webp")
-}
-
 pub async fn avatar<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
@@ -153,7 +149,7 @@ pub async fn avatar<S: Store>(
     let key = state.data_key(&session.user).await?;
     let data = state
         .blobs
-        .get(&avatar_key(&session.user, &version), &key)
+        .get(&xuancai_app::keys::avatar(&session.user, &version), &key)
         .await?;
     let mut resp = Body::from(data).into_response();
     resp.headers_mut()
@@ -190,9 +186,10 @@ pub async fn set_avatar<S: Store>(
         .await?
         .and_then(|p| p.avatar_version);
     let version: String = random::<8>().iter().map(|b| format!("{b:02x}")).collect();
-    let blob = avatar_key(&session.user, &version);
+    let blob = xuancai_app::keys::avatar(&session.user, &version);
     // Write the blob, then point the profile at it, then drop the old one.
-    let prefix = format!("u/{}/avatar/{version}", session.user);
+    // The clean-up queue names the blob's own key (an avatar is one file).
+    let prefix = blob.clone();
     state
         .store
         .schedule_gc(&prefix, state.now() + state.config.upload_grace_secs * 1000)
@@ -210,7 +207,7 @@ pub async fn set_avatar<S: Store>(
     if let Some(old) = old {
         state
             .store
-            .schedule_gc(&format!("u/{}/avatar/{old}", session.user), state.now())
+            .schedule_gc(&xuancai_app::keys::avatar(&session.user, &old), state.now())
             .await?;
     }
     me(State(state), session).await
@@ -234,7 +231,7 @@ pub async fn delete_avatar<S: Store>(
         .await?;
     state
         .store
-        .schedule_gc(&format!("u/{}/avatar/{old}", session.user), state.now())
+        .schedule_gc(&xuancai_app::keys::avatar(&session.user, &old), state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

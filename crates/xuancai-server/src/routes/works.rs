@@ -303,7 +303,7 @@ pub async fn avatar<S: Store>(
     let key = state.data_key(&user).await?;
     let data = state
         .blobs
-        .get(&format!("u/{user}/avatar/{version}.webp"), &key)
+        .get(&xuancai_app::keys::avatar(&user, &version), &key)
         .await?;
     image_response(data, "image/webp", "public, max-age=300")
 }

@@ -84,6 +84,26 @@ async fn acc5_profile_nickname_birth_date_and_avatar() {
             .await;
         assert_eq!(r.map(|r| r.status().as_u16()).ok(), Some(200));
     }
+    // Issue 19 item 7: a replaced avatar (a face) is deleted from the blob
+    // store by the clean-up job, not only unlinked.
+    let user = me["user_id"].as_str().unwrap_or_default().to_string();
+    let avatars = || {
+        let dir = app.data_dir.join("blobs").join("u").join(&user).join("avatar");
+        let mut files = Vec::new();
+        let mut todo = vec![dir];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                if e.path().is_dir() {
+                    todo.push(e.path());
+                } else {
+                    files.push(e.path());
+                }
+            }
+        }
+        files
+    };
+    app.control.run_jobs_once().await;
+    assert_eq!(avatars().len(), 1, "only the current avatar is stored: {:?}", avatars());
     let r = app.call("GET", "/api/v1/me/avatar", Some(&t), None).await;
     assert_eq!(
         r.headers().get("content-type").and_then(|v| v.to_str().ok()),
@@ -112,6 +132,8 @@ async fn acc5_profile_nickname_birth_date_and_avatar() {
             .status(),
         404
     );
+    app.control.run_jobs_once().await;
+    assert_eq!(avatars(), Vec::<std::path::PathBuf>::new(), "a removed avatar is deleted");
 }
 
 #[tokio::test]
