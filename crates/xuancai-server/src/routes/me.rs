@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use xuancai_domain::{BirthDate, Date, Nickname, Password, PhoneNumber};
+use xuancai_domain::{BirthDate, Date, Nickname, Password, PhoneNumber, UserId};
 use xuancai_imaging::decode::{DecodeLimits, decode_to_fit};
 use xuancai_imaging::resize::cover;
 use xuancai_imaging::thumbnail::encode_webp;
@@ -21,8 +21,7 @@ use xuancai_store::{FieldValue, ProfileField, Store};
 use super::auth::start_session;
 use super::photos::read_file_field;
 use crate::error::ApiError;
-use crate::extract::AppJson;
-use crate::extract::Session;
+use crate::extract::{Active, AppJson, Session};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::random;
@@ -35,32 +34,37 @@ pub async fn me<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
 ) -> Result<Json<Value>, ApiError> {
-    let user = state
+    profile_json(&state, &session.user).await
+}
+
+/// The profile as the API shows it.
+async fn profile_json<S: Store>(state: &App<S>, user: &UserId) -> Result<Json<Value>, ApiError> {
+    let record = state
         .store
-        .user_by_id(&session.user)
+        .user_by_id(user)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let profile = state
         .store
-        .profile(&session.user)
+        .profile(user)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let key = state.data_key(&session.user).await?;
+    let key = state.data_key(user).await?;
     let phone = key
-        .decrypt(&user.phone_ciphertext)
+        .decrypt(&record.phone_ciphertext)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| PhoneNumber::parse(&s).ok())
         .ok_or_else(|| AppError::Internal("stored phone number does not decrypt".into()))?;
     Ok(Json(json!({
-        "user_id": user.id.to_string(),
+        "user_id": record.id.to_string(),
         "phone": phone.masked(),
         "nickname": decrypt_text(&key, profile.nickname_ciphertext.as_ref()),
         "birth_date": decrypt_text(&key, profile.birth_date_ciphertext.as_ref()),
         "avatar": profile.avatar_version.as_ref().map(|v| format!("/api/v1/me/avatar?v={v}")),
         "has_password": profile.password_hash.is_some(),
         "coins": profile.coin_balance,
-        "created_at": user.created_at,
+        "created_at": record.created_at,
     })))
 }
 
@@ -93,7 +97,7 @@ fn text_or_null(v: &Value, field: &'static str) -> Result<Option<String>, ApiErr
 
 pub async fn update<S: Store>(
     State(state): State<Arc<App<S>>>,
-    session: Session,
+    session: Active,
     AppJson(patch): AppJson<ProfilePatch>,
 ) -> Result<Json<Value>, ApiError> {
     let key = state.data_key(&session.user).await?;
@@ -133,7 +137,7 @@ pub async fn update<S: Store>(
             .set_profile_field(&session.user, ProfileField::BirthDate, value)
             .await?;
     }
-    me(State(state), session).await
+    profile_json(&state, &session.user).await
 }
 
 pub async fn avatar<S: Store>(
@@ -163,7 +167,7 @@ pub async fn avatar<S: Store>(
 
 pub async fn set_avatar<S: Store>(
     State(state): State<Arc<App<S>>>,
-    session: Session,
+    session: Active,
     form: Multipart,
 ) -> Result<Json<Value>, ApiError> {
     let limit = state.config.max_upload_bytes;
@@ -210,7 +214,7 @@ pub async fn set_avatar<S: Store>(
             .schedule_gc(&xuancai_app::keys::avatar(&session.user, &old), state.now())
             .await?;
     }
-    me(State(state), session).await
+    profile_json(&state, &session.user).await
 }
 
 pub async fn delete_avatar<S: Store>(
@@ -247,12 +251,12 @@ pub struct PasswordBody {
 /// needs it); Argon2 runs on the blocking pool.
 async fn check_current<S: Store>(
     state: &App<S>,
-    session: &Session,
+    user: &UserId,
     given: Option<String>,
 ) -> Result<(), ApiError> {
     let profile = state
         .store
-        .profile(&session.user)
+        .profile(user)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let Some(stored) = profile.password_hash else {
@@ -278,11 +282,11 @@ async fn check_current<S: Store>(
 /// Every session is revoked and a fresh one returned.
 pub async fn set_password<S: Store>(
     State(state): State<Arc<App<S>>>,
-    session: Session,
+    session: Active,
     AppJson(b): AppJson<PasswordBody>,
 ) -> Result<Response, ApiError> {
     let new = Password::parse(b.new_password.as_deref().unwrap_or_default())?;
-    check_current(&state, &session, b.current_password).await?;
+    check_current(&state, &session.user, b.current_password).await?;
     let params = hash_params(&state.config);
     let phc = tokio::task::spawn_blocking(move || passwords::hash(&new, params))
         .await
@@ -314,7 +318,7 @@ pub async fn delete_password<S: Store>(
     if profile.password_hash.is_none() {
         return Err(AppError::NotFound.into());
     }
-    check_current(&state, &session, b.current_password).await?;
+    check_current(&state, &session.user, b.current_password).await?;
     state
         .store
         .set_profile_field(&session.user, ProfileField::PasswordHash, None)

@@ -102,7 +102,7 @@ pub async fn unregister<S: Store>(
 /// `GET /api/v1/me/inbox`: messages, newest first.
 pub async fn inbox<S: Store>(
     State(state): State<Arc<App<S>>>,
-    session: crate::extract::Session,
+    session: Active,
 ) -> Result<Json<Value>, ApiError> {
     let items: Vec<Value> = state
         .store

@@ -6,6 +6,7 @@ mod albums;
 mod auth;
 mod codes;
 mod faceswap;
+mod gates;
 mod helpers;
 mod jobs;
 mod ohttp;

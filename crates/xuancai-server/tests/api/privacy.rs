@@ -568,12 +568,14 @@ async fn min6_a_cancelled_childs_account_is_deleted_not_anonymised() {
         .await
         .unwrap_or_default();
     let token = v["token"].as_str().unwrap_or_default().to_string();
+    // Locked: the profile stores nothing more until a guardian agrees
+    // (issue 19 item 15) — the birth date and agreements are what is kept.
     app.json(
         "PATCH",
         "/api/v1/me",
         &token,
         Some(&json!({ "nickname": "小朋友" })),
-        200,
+        403,
     )
     .await;
     // A child may cancel even while locked (rights are never locked).

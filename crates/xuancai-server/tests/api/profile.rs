@@ -103,7 +103,12 @@ async fn acc5_profile_nickname_birth_date_and_avatar() {
         files
     };
     app.control.run_jobs_once().await;
-    assert_eq!(avatars().len(), 1, "only the current avatar is stored: {:?}", avatars());
+    assert_eq!(
+        avatars().len(),
+        1,
+        "only the current avatar is stored: {:?}",
+        avatars()
+    );
     let r = app.call("GET", "/api/v1/me/avatar", Some(&t), None).await;
     assert_eq!(
         r.headers().get("content-type").and_then(|v| v.to_str().ok()),
@@ -133,7 +138,11 @@ async fn acc5_profile_nickname_birth_date_and_avatar() {
         404
     );
     app.control.run_jobs_once().await;
-    assert_eq!(avatars(), Vec::<std::path::PathBuf>::new(), "a removed avatar is deleted");
+    assert_eq!(
+        avatars(),
+        Vec::<std::path::PathBuf>::new(),
+        "a removed avatar is deleted"
+    );
 }
 
 #[tokio::test]
