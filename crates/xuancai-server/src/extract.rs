@@ -43,17 +43,7 @@ fn token_from(headers: &HeaderMap) -> Option<(String, bool)> {
     if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         return v.strip_prefix("Bearer ").map(|t| (t.trim().to_string(), false));
     }
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            c.trim()
-                .strip_prefix(&format!("{SESSION_COOKIE}="))
-                .map(str::to_string)
-        })
-        .map(|t| (t, true))
+    cookie(headers, SESSION_COOKIE).map(|t| (t, true))
 }
 
 impl<S: Store> FromRequestParts<Arc<App<S>>> for Session {
@@ -73,6 +63,16 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for Session {
             .ok_or(AppError::Unauthenticated)?;
         Ok(Self { user, token_hash })
     }
+}
+
+/// The value of the cookie `name`, if the request carries it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_string))
 }
 
 /// A signed-in account that may be processed for (see the module docs).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -195,16 +195,7 @@ pub const DEVICE_COOKIE: &str = "xuancai_device";
 
 /// The browser's random id from its cookie, or a new one to set.
 fn device(headers: &HeaderMap) -> (String, bool) {
-    let found = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            c.trim()
-                .strip_prefix(&format!("{DEVICE_COOKIE}="))
-                .map(str::to_string)
-        })
+    let found = crate::extract::cookie(headers, DEVICE_COOKIE)
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
     match found {
         Some(v) => (v, false),

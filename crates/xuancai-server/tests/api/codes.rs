@@ -185,31 +185,12 @@ async fn min4_acc1_a_guardian_code_cannot_sign_the_guardian_in() {
     let v: Value = r.json().await.unwrap_or_default();
     assert_eq!(v["code"], "code_invalid");
     // The guardian code still verifies the guardian for this child.
-    let docs: Value = app
-        .client
-        .get(app.url("/api/v1/documents"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
-    let version = |kind: &str| {
-        docs["documents"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|d| d["kind"] == kind)
-            .map(|d| d["current"]["version"].clone())
-            .unwrap_or_default()
-    };
+    let agree = app.agreement_to(&["children_policy", "children_rules"]).await;
     app.json(
         "POST",
         "/api/v1/me/guardian",
         &child_token,
-        Some(&json!({ "phone": adult.0, "code": gcode, "agree": {
-            "children_policy": version("children_policy"),
-            "children_rules": version("children_rules") } })),
+        Some(&json!({ "phone": adult.0, "code": gcode, "agree": agree })),
         200,
     )
     .await;

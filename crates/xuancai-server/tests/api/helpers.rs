@@ -179,6 +179,11 @@ impl TestApp {
     /// The first-use dialog's answer (CON-1): the versions in force of the
     /// User Agreement and the Privacy Policy.
     pub async fn agreement(&self) -> Value {
+        self.agreement_to(&["user_agreement", "privacy_policy"]).await
+    }
+
+    /// `{kind: current version}` for the published documents `kinds`.
+    pub async fn agreement_to(&self, kinds: &[&str]) -> Value {
         let docs: Value = self
             .client
             .get(self.url("/api/v1/documents"))
@@ -191,7 +196,7 @@ impl TestApp {
         let mut agree = serde_json::Map::new();
         for d in docs["documents"].as_array().into_iter().flatten() {
             let kind = d["kind"].as_str().unwrap_or_default();
-            if kind == "user_agreement" || kind == "privacy_policy" {
+            if kinds.contains(&kind) {
                 agree.insert(kind.into(), d["current"]["version"].clone());
             }
         }
