@@ -24,6 +24,7 @@ pub mod draw;
 pub mod encode;
 pub mod error;
 pub mod filter;
+mod jpeg_segments;
 pub mod matte;
 pub mod metadata;
 pub mod resize;

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod notify;
 pub mod photos;
 pub mod privacy;
+pub mod privacy_rows;
 pub mod profile;
 pub mod templates;
 pub mod works;

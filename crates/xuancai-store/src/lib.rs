@@ -26,6 +26,10 @@ mod profile;
 pub mod story;
 #[cfg(feature = "story")]
 pub mod story_jobs;
+#[cfg(feature = "story")]
+pub mod story_privacy;
+#[cfg(feature = "story")]
+pub mod story_races;
 mod templates;
 mod works;
 

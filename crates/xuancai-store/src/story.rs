@@ -1,4 +1,7 @@
-//! The story every backend must pass (run on SQLite and PostgreSQL).
+//! The story every backend must pass (run on SQLite and PostgreSQL):
+//! accounts, photos, profiles and notifications here; the privacy engine in
+//! [`crate::story_privacy`], the code limits under concurrency in
+//! [`crate::story_races`], jobs and works in [`crate::story_jobs`].
 
 use xuancai_domain::UserId;
 
@@ -8,11 +11,14 @@ use crate::{AccountStore, CodeCheck, SendLimits, StoreError, UserRecord};
 
 const SIGN_IN: CodePurpose = CodePurpose::SignIn;
 
-fn fail<T>(e: StoreError) -> T {
+pub use crate::story_privacy::privacy;
+pub use crate::story_races::codes_race;
+
+pub(crate) fn fail<T>(e: StoreError) -> T {
     panic!("{e}")
 }
 
-fn user(phone: &[u8]) -> UserRecord {
+pub(crate) fn user(phone: &[u8]) -> UserRecord {
     UserRecord {
         id: UserId::generate(),
         phone_hmac: phone.to_vec(),
@@ -219,7 +225,7 @@ pub async fn accounts<S: AccountStore>(store: &S) {
     );
 }
 
-fn photo(owner: &UserId, hash: &[u8], at: crate::Millis) -> crate::PhotoRecord {
+pub(crate) fn photo(owner: &UserId, hash: &[u8], at: crate::Millis) -> crate::PhotoRecord {
     crate::PhotoRecord {
         id: xuancai_domain::PhotoId::generate(),
         owner: *owner,
@@ -236,7 +242,7 @@ fn photo(owner: &UserId, hash: &[u8], at: crate::Millis) -> crate::PhotoRecord {
     }
 }
 
-fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+pub(crate) fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -516,252 +522,6 @@ pub async fn profiles<S: crate::ProfileStore + AccountStore>(store: &S) {
     assert_eq!(ok(store.count_events("password_failed", b"k", 0).await), 2);
 }
 
-/// The privacy engine's storage: the append-only consent ledger (CON-1, CON-4),
-/// document versions (CON-2), requests with compare-and-set moves,
-/// audit (SEC-6), usage expiry (DATA-1), cancellation (ACC-6), holds and
-/// erasure (RET-2).
-pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(store: &S) {
-    use crate::{AuditRecord, ConsentRecord, DocumentRecord, HoldRecord, RequestRecord, Subject, UsageEvent};
-    let carol = user(b"hmac-carol");
-    let dave = user(b"hmac-dave");
-    store.insert_user(&carol).await.unwrap_or_else(fail);
-    store.insert_user(&dave).await.unwrap_or_else(fail);
-
-    // CON-1 / CON-4: an append-only ledger, per subject, oldest first.
-    let consent = |subject: Subject, topic: &str, granted: bool, at: i64| ConsentRecord {
-        id: *UserId::generate().as_bytes(),
-        subject,
-        topic: topic.into(),
-        granted,
-        version: Some("v1".into()),
-        channel: "api".into(),
-        at,
-    };
-    store
-        .append_consent(&consent(Subject::User(carol.id), "faces", true, 10))
-        .await
-        .unwrap_or_else(fail);
-    store
-        .append_consent(&consent(Subject::User(carol.id), "faces", false, 20))
-        .await
-        .unwrap_or_else(fail);
-    store
-        .append_consent(&consent(
-            Subject::Device(b"device".to_vec()),
-            "analytics",
-            true,
-            5,
-        ))
-        .await
-        .unwrap_or_else(fail);
-    let ledger = store
-        .consents(&Subject::User(carol.id))
-        .await
-        .unwrap_or_else(fail);
-    assert_eq!(
-        ledger.iter().map(|c| c.granted).collect::<Vec<_>>(),
-        [true, false]
-    );
-    assert_eq!(
-        store
-            .consents(&Subject::Device(b"device".to_vec()))
-            .await
-            .unwrap_or_else(fail)
-            .len(),
-        1
-    );
-
-    // CON-2: a version is published once.
-    let doc = DocumentRecord {
-        kind: "privacy_policy".into(),
-        version: "v1".into(),
-        effective_at: 100,
-        material: true,
-        summary: "first".into(),
-        published_at: 90,
-    };
-    store.publish_document(&doc).await.unwrap_or_else(fail);
-    assert!(matches!(
-        store.publish_document(&doc).await,
-        Err(StoreError::Conflict)
-    ));
-    assert_eq!(store.documents().await.unwrap_or_else(fail), vec![doc]);
-
-    // requests move by compare-and-set.
-    let req = RequestRecord {
-        id: *UserId::generate().as_bytes(),
-        user: carol.id,
-        kind: "export".into(),
-        status: "received".into(),
-        detail_ciphertext: Some(b"secret detail".to_vec()),
-        resolution: None,
-        received_at: 30,
-        deadline_at: 1_000,
-        updated_at: 30,
-    };
-    store.insert_request(&req).await.unwrap_or_else(fail);
-    assert!(
-        store
-            .move_request(&req.id, "received", "verified", None, 31)
-            .await
-            .unwrap_or_else(fail)
-    );
-    assert!(
-        !store
-            .move_request(&req.id, "received", "verified", None, 32)
-            .await
-            .unwrap_or_else(fail),
-        "a second move from the old state does nothing"
-    );
-    assert_eq!(store.open_requests(10).await.unwrap_or_else(fail).len(), 1);
-    assert_eq!(
-        store
-            .request(&req.id)
-            .await
-            .unwrap_or_else(fail)
-            .map(|r| r.status),
-        Some("verified".into())
-    );
-
-    // SEC-6, DATA-1: audit and usage.
-    store
-        .append_audit(&AuditRecord {
-            id: *UserId::generate().as_bytes(),
-            actor: dave.id,
-            subject: carol.id,
-            action: "read:requests".into(),
-            at: 40,
-        })
-        .await
-        .unwrap_or_else(fail);
-    assert_eq!(store.audit_of(&carol.id).await.unwrap_or_else(fail).len(), 1);
-    for (at, device) in [(50, None), (5_000, Some(b"imei".to_vec()))] {
-        store
-            .record_usage(&UsageEvent {
-                id: *UserId::generate().as_bytes(),
-                user: Some(carol.id),
-                kind: "app_open".into(),
-                detail: "{}".into(),
-                ip_prefix: Some("192.0.2.0/24".into()),
-                device_ciphertext: device,
-                at,
-            })
-            .await
-            .unwrap_or_else(fail);
-    }
-    assert_eq!(
-        store.delete_usage_of(&carol.id, true).await.unwrap_or_else(fail),
-        1
-    );
-    assert!(store.expire_usage(100).await.unwrap_or_else(fail) >= 1);
-    let left = store.usage_of(&carol.id).await.unwrap_or_else(fail);
-    assert_eq!(left.len(), 1);
-    assert_eq!(
-        left[0].device_ciphertext, None,
-        "device ids dropped on withdrawal"
-    );
-
-    // ACC-6: cancelling frees the number, once.
-    assert!(
-        store
-            .cancel_account(&carol.id, b"tomb-carol", 60)
-            .await
-            .unwrap_or_else(fail)
-    );
-    assert!(
-        !store
-            .cancel_account(&carol.id, b"tomb-carol-2", 61)
-            .await
-            .unwrap_or_else(fail)
-    );
-    assert_eq!(
-        store.user_by_phone(b"hmac-carol").await.unwrap_or_else(fail),
-        None
-    );
-    assert_eq!(
-        store
-            .account_state(&carol.id)
-            .await
-            .unwrap_or_else(fail)
-            .and_then(|s| s.cancelled_at),
-        Some(60)
-    );
-    assert_eq!(
-        store.cancelled_before(61, 10).await.unwrap_or_else(fail),
-        vec![carol.id]
-    );
-    assert!(
-        store
-            .cancelled_before(60, 10)
-            .await
-            .unwrap_or_else(fail)
-            .is_empty()
-    );
-
-    // RET-2: a hold is recorded and survives erasure; erasure removes the
-    // account, anonymises its requests and counts itself.
-    let hold = HoldRecord {
-        id: *UserId::generate().as_bytes(),
-        user: carol.id,
-        reason: "court order 42".into(),
-        placed_at: 70,
-        released_at: None,
-    };
-    store.place_hold(&hold).await.unwrap_or_else(fail);
-    assert!(store.release_hold(&hold.id, 80).await.unwrap_or_else(fail));
-    assert!(!store.release_hold(&hold.id, 81).await.unwrap_or_else(fail));
-    let prefix = format!("u/{}/", carol.id);
-    assert!(
-        store
-            .erase_account(&carol.id, &prefix, 86_400_000)
-            .await
-            .unwrap_or_else(fail)
-    );
-    assert!(
-        !store
-            .erase_account(&carol.id, &prefix, 86_400_001)
-            .await
-            .unwrap_or_else(fail)
-    );
-    assert_eq!(store.user_by_id(&carol.id).await.unwrap_or_else(fail), None);
-    assert!(
-        store
-            .consents(&Subject::User(carol.id))
-            .await
-            .unwrap_or_else(fail)
-            .is_empty()
-    );
-    assert!(store.audit_of(&carol.id).await.unwrap_or_else(fail).is_empty());
-    assert!(store.requests_of(&carol.id).await.unwrap_or_else(fail).is_empty());
-    assert_eq!(
-        store.request(&req.id).await.unwrap_or_else(fail),
-        None,
-        "anonymous now"
-    );
-    assert_eq!(store.holds_of(&carol.id).await.unwrap_or_else(fail).len(), 1);
-    assert!(
-        store
-            .due_gc(86_400_000, 100)
-            .await
-            .unwrap_or_else(fail)
-            .contains(&prefix)
-    );
-    assert_eq!(
-        store.erasure_counts().await.unwrap_or_else(fail),
-        vec![("1970-01-02".to_string(), 1)]
-    );
-    assert!(store.user_by_id(&dave.id).await.unwrap_or_else(fail).is_some());
-    // RET-3: every account can be walked in pages.
-    let first = store.user_ids(None, 1).await.unwrap_or_else(fail);
-    assert_eq!(first.len(), 1);
-    let rest = store
-        .user_ids(first.first().copied(), 1000)
-        .await
-        .unwrap_or_else(fail);
-    assert!(rest.contains(&dave.id) || first.contains(&dave.id));
-    assert!(!rest.contains(&first[0]));
-}
-
 /// Push tokens stored once per user and removed together (DATA-5, CON-4);
 /// the inbox newest first (ADS-3).
 pub async fn notify<S: crate::NotifyStore + AccountStore>(store: &S) {
@@ -806,82 +566,5 @@ pub async fn notify<S: crate::NotifyStore + AccountStore>(store: &S) {
     assert_eq!(
         inbox.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(),
         ["t2", "t1"]
-    );
-}
-
-/// ACC-1 under concurrency: `guesses` wrong and one right guess at a code
-/// with `max` tries, all at once, judge at most `max` (the right one is
-/// accepted only if it was among them); `sends` simultaneous sends to one
-/// number record exactly the one a minute allows. Run with a multi-threaded
-/// runtime; the store must be cheap to clone (a pool).
-pub async fn codes_race<S: AccountStore + Clone + 'static>(store: S, guesses: usize, sends: usize) {
-    let max = 5;
-    for round in 0..4u8 {
-        let phone = vec![b'r', round];
-        store
-            .put_code(&phone, SIGN_IN, b"right", i64::MAX)
-            .await
-            .unwrap_or_else(fail);
-        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(guesses + 1));
-        let mut tasks = Vec::new();
-        for i in 0..=guesses {
-            let (store, phone, barrier) = (store.clone(), phone.clone(), barrier.clone());
-            // The right guess arrives somewhere in the middle.
-            let guess: &'static [u8] = if i == guesses / 2 { b"right" } else { b"wrong" };
-            tasks.push(tokio::spawn(async move {
-                barrier.wait().await;
-                store.check_code(&phone, SIGN_IN, guess, 1_000, max).await
-            }));
-        }
-        let mut judged = 0;
-        let mut accepted = 0;
-        for t in tasks {
-            match t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(fail) {
-                CodeCheck::Accepted => {
-                    judged += 1;
-                    accepted += 1;
-                }
-                CodeCheck::Rejected { .. } => judged += 1,
-                CodeCheck::Missing | CodeCheck::Expired | CodeCheck::Exhausted => {}
-            }
-        }
-        assert!(
-            judged <= max,
-            "round {round}: {judged} of {} simultaneous guesses were judged; at most {max} may be",
-            guesses + 1
-        );
-        assert!(accepted <= 1, "a code is accepted at most once");
-    }
-
-    let limits = SendLimits {
-        per_phone_minute: 1,
-        per_phone_day: 10,
-        per_ip_day: 1_000,
-    };
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(sends));
-    let mut tasks = Vec::new();
-    for i in 0..sends {
-        let (store, barrier) = (store.clone(), barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            store
-                .reserve_send(
-                    b"hmac-race",
-                    &format!("192.0.2.{i}"),
-                    5_000_000 + i as i64,
-                    limits,
-                )
-                .await
-        }));
-    }
-    let mut recorded = 0;
-    for t in tasks {
-        if t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(fail) {
-            recorded += 1;
-        }
-    }
-    assert_eq!(
-        recorded, 1,
-        "{sends} simultaneous sends to one number: one a minute may go out"
     );
 }
