@@ -36,6 +36,13 @@ impl<'a> CodeFor<'a> {
         }
     }
 
+    /// A guardian opening the guardian's page (MIN-2, MIN-5): bound to no
+    /// account, and no sign-in code.
+    pub const GUARDIAN_PAGE: CodeFor<'static> = CodeFor {
+        purpose: CodePurpose::GuardianPortal,
+        account: None,
+    };
+
     /// A guardian verifying for the child's account `child` (MIN-4).
     pub fn guardian(child: &'a UserId) -> Self {
         Self {
@@ -87,11 +94,16 @@ pub async fn send_code<S: Store>(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     tracing::info!(to = %phone.masked(), purpose = what.purpose.key(), "one-time code sent");
-    // DATA-6: the number went to a third party; log it against the account.
-    if let Some(recipient) = state.sms.processor()
-        && let Some(user) = state.store.user_by_phone(&hmac).await?
-    {
-        crate::privacy::disclose(state, user.id, recipient, Purpose::Account, &[Category::Phone]).await?;
+    // DATA-6: the number went to a third party; log it against the account
+    // it serves: the child's for a guardian's code, else the number's own.
+    if let Some(recipient) = state.sms.processor() {
+        let served = match (what.purpose, what.account) {
+            (CodePurpose::Guardian, Some(child)) => Some(*child),
+            _ => state.store.user_by_phone(&hmac).await?.map(|u| u.id),
+        };
+        if let Some(user) = served {
+            crate::privacy::disclose(state, user, recipient, Purpose::Account, &[Category::Phone]).await?;
+        }
     }
     Ok(())
 }

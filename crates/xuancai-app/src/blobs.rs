@@ -69,7 +69,9 @@ impl Blobs {
 
     fn local(dir: &std::path::Path) -> Result<Self, BlobError> {
         std::fs::create_dir_all(dir).map_err(|e| BlobError::Backend(format!("{}: {e}", dir.display())))?;
-        let store = LocalFileSystem::new_with_prefix(dir)?;
+        // a deletion removes the directories it leaves empty, so after
+        // erasure no directory still names the user, a photo or a work.
+        let store = LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true);
         Ok(Self {
             store: Arc::new(store),
             description: format!("file://{}", dir.display()),

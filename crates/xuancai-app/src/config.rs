@@ -98,8 +98,12 @@ pub struct Config {
     pub operators: Vec<String>,
     /// Days usage logs and IP prefixes are kept (DATA-1, RET-2).
     pub usage_retention_days: u32,
-    /// Days after cancellation within which an account is erased (RET-2: at most 90).
-    pub cancelled_retention_days: u32,
+    /// Calendar months after cancellation within which an account is erased
+    /// (RET-2: at most 3). A child's cancelled account is erased at once (MIN-6).
+    pub cancelled_retention_months: u32,
+    /// Days an account declared under 18 waits for its guardian before it is
+    /// erased (MIN-2; at most 7).
+    pub guardian_wait_days: u32,
     /// Public holidays and make-up working days (YYYY-MM-DD) for request deadlines.
     pub holidays: Vec<String>,
     pub make_up_days: Vec<String>,
@@ -295,7 +299,8 @@ impl Default for Config {
             check_in_coins: 10,
             operators: Vec::new(),
             usage_retention_days: 180,
-            cancelled_retention_days: 90,
+            cancelled_retention_months: xuancai_domain::privacy::CANCELLED_ACCOUNT_RETENTION_MONTHS,
+            guardian_wait_days: xuancai_domain::privacy::GUARDIAN_WAIT_DAYS,
             holidays: Vec::new(),
             make_up_days: Vec::new(),
             region: xuancai_domain::privacy::DEFAULT_REGION.to_string(),
@@ -339,7 +344,8 @@ struct FileConfig {
     check_in_coins: Option<i64>,
     operators: Option<Vec<String>>,
     usage_retention_days: Option<u32>,
-    cancelled_retention_days: Option<u32>,
+    cancelled_retention_months: Option<u32>,
+    guardian_wait_days: Option<u32>,
     holidays: Option<Vec<String>>,
     make_up_days: Option<Vec<String>>,
     region: Option<String>,
@@ -446,9 +452,13 @@ impl Config {
         if let Some(v) = f.usage_retention_days {
             self.usage_retention_days = v;
         }
-        if let Some(v) = f.cancelled_retention_days {
+        if let Some(v) = f.cancelled_retention_months {
             // RET-2: within 3 months, whatever the file says.
-            self.cancelled_retention_days = v.min(xuancai_domain::privacy::CANCELLED_ACCOUNT_RETENTION_DAYS);
+            self.cancelled_retention_months =
+                v.min(xuancai_domain::privacy::CANCELLED_ACCOUNT_RETENTION_MONTHS);
+        }
+        if let Some(v) = f.guardian_wait_days {
+            self.guardian_wait_days = v.min(xuancai_domain::privacy::GUARDIAN_WAIT_DAYS);
         }
         if let Some(v) = f.holidays {
             self.holidays = v;

@@ -18,6 +18,7 @@ pub struct Keys {
     ohttp: Secret,
     vapid: Secret,
     unsubscribe: Secret,
+    guardian: Aes256Gcm,
 }
 
 impl std::fmt::Debug for Keys {
@@ -76,12 +77,14 @@ impl Keys {
             return Err(CryptoError::BadMasterKey);
         }
         let wrap = derive(master.expose(), b"xuancai wrap v1");
+        let guardian = derive(master.expose(), b"xuancai guardian page v1");
         Ok(Self {
             wrap: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
             lookup: Secret::new(derive(master.expose(), b"xuancai lookup v1").to_vec()),
             ohttp: Secret::new(derive(master.expose(), b"xuancai ohttp v1").to_vec()),
             vapid: Secret::new(derive(master.expose(), b"xuancai vapid v1").to_vec()),
             unsubscribe: Secret::new(derive(master.expose(), b"xuancai unsubscribe v1").to_vec()),
+            guardian: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&guardian)),
         })
     }
 
@@ -111,6 +114,32 @@ impl Keys {
             .unwrap_or_else(|_| unreachable!("any key length"));
         mac.update(value.as_bytes());
         mac.finalize().into_bytes().to_vec()
+    }
+
+    /// MIN-2, MIN-5: the guardian's page token: the guardian's number (as
+    /// its keyed hash) and an expiry, sealed (AES-256-GCM) so it can be
+    /// neither read nor forged. It opens only the guardian's page.
+    pub fn seal_guardian_token(&self, guardian_hmac: &[u8], expires_at: i64) -> String {
+        let mut plain = expires_at.to_be_bytes().to_vec();
+        plain.extend_from_slice(guardian_hmac);
+        let sealed = seal(&self.guardian, &plain);
+        let hex: String = sealed.iter().map(|b| format!("{b:02x}")).collect();
+        format!("g1.{hex}")
+    }
+
+    /// The guardian's keyed number, if `token` is ours and not expired at `now`.
+    pub fn open_guardian_token(&self, token: &str, now: i64) -> Option<Vec<u8>> {
+        let hex = token.strip_prefix("g1.")?;
+        if hex.len() % 2 != 0 || hex.len() > 256 {
+            return None;
+        }
+        let sealed: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<_>>()?;
+        let plain = open(&self.guardian, &sealed).ok()?;
+        let (expiry, hmac) = plain.split_first_chunk::<8>()?;
+        (now < i64::from_be_bytes(*expiry)).then(|| hmac.to_vec())
     }
 
     /// A fresh data key for a new user: (the key, the key wrapped for storage).
@@ -179,6 +208,23 @@ mod tests {
         );
         assert_eq!(keys.lookup_hash("a"), keys.lookup_hash("a"));
         assert_ne!(keys.lookup_hash("a"), other.lookup_hash("a"));
+        Ok(())
+    }
+
+    #[test]
+    fn min5_guardian_tokens_open_only_with_our_key_and_in_time() -> Result<(), CryptoError> {
+        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+        let t = keys.seal_guardian_token(b"guardian-hmac", 1_000);
+        assert_eq!(keys.open_guardian_token(&t, 999), Some(b"guardian-hmac".to_vec()));
+        assert_eq!(keys.open_guardian_token(&t, 1_000), None, "expired");
+        let other = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+        assert_eq!(other.open_guardian_token(&t, 0), None, "another key");
+        let mut forged = t.clone();
+        let flip = if t.ends_with('0') { "1" } else { "0" };
+        forged.replace_range(t.len() - 1.., flip);
+        assert_eq!(keys.open_guardian_token(&forged, 0), None, "tampered");
+        assert_eq!(keys.open_guardian_token("g1.zz", 0), None);
+        assert_eq!(keys.open_guardian_token("", 0), None);
         Ok(())
     }
 }

@@ -7,7 +7,9 @@
 //!   never committed) are deleted from the blob store.
 //!
 //! - retention (RET-2): accounts cancelled longer than the retention period
-//!   (at most 90 days) are erased unless a legal hold is recorded; usage
+//!   (at most 3 calendar months; a child's at once) are erased unless a
+//!   legal hold is recorded; accounts under 18 whose guardian never agreed
+//!   are cancelled and erased (MIN-2); usage
 //!   logs, send counters and counted events past their period are deleted
 //!   (DATA-1).
 //!
@@ -39,6 +41,8 @@ pub struct JobReport {
     pub purged_photos: usize,
     pub erased_accounts: usize,
     pub held_accounts: usize,
+    /// MIN-2: accounts under 18 cancelled because no guardian agreed in time.
+    pub unconfirmed_minors: usize,
     pub expired_records: u64,
     pub deleted_blob_prefixes: usize,
 }
@@ -126,39 +130,45 @@ pub async fn apply_shutdown<S: Store>(state: &App<S>, now: i64, report: &mut Job
     }
 }
 
-/// RET-2: erase accounts cancelled before the retention period, except
-/// under a recorded legal hold; expire usage logs (DATA-1).
+/// RET-2: erase accounts due for erasure (their `erase_after` has come:
+/// calendar months after cancellation, at once for a child), except under
+/// a recorded legal hold — held accounts are left out by the query, so they
+/// never stall the rest; MIN-2: cancel accounts whose guardian never
+/// agreed; expire usage logs (DATA-1).
 pub async fn apply_retention<S: Store>(state: &App<S>, now: i64, report: &mut JobReport) {
-    let cutoff = now - i64::from(state.config.cancelled_retention_days) * 86_400_000;
-    let due = match state.store.cancelled_before(cutoff, 1000).await {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::error!(error = %e, "retention: listing cancelled accounts failed");
-            return;
-        }
-    };
-    for user in due {
-        match state.store.holds_of(&user).await {
-            Ok(holds) if holds.iter().any(|h| h.released_at.is_none()) => {
-                report.held_accounts += 1;
-                tracing::info!(%user, "retention: legal hold recorded; not erased");
-                continue;
-            }
-            Ok(_) => {}
+    match crate::privacy::minors::erase_unconfirmed(state, now).await {
+        Ok(n) => report.unconfirmed_minors = n,
+        Err(e) => tracing::error!(error = %e, "retention: cancelling unconfirmed minors failed"),
+    }
+    loop {
+        let due = match state.store.due_for_erasure(now, BATCH).await {
+            Ok(d) => d,
             Err(e) => {
-                tracing::error!(error = %e, "retention: reading holds failed");
-                continue;
+                tracing::error!(error = %e, "retention: listing accounts due for erasure failed");
+                break;
+            }
+        };
+        let mut erased = 0;
+        for user in &due {
+            match state
+                .store
+                .erase_account(user, &crate::keys::user_root(user), now)
+                .await
+            {
+                Ok(true) => erased += 1,
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "retention: erasure failed; will retry"),
             }
         }
-        match state
-            .store
-            .erase_account(&user, &crate::keys::user_root(&user), now)
-            .await
-        {
-            Ok(true) => report.erased_accounts += 1,
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "retention: erasure failed; will retry"),
+        report.erased_accounts += erased;
+        // A page that erased nothing would come back the same: stop.
+        if due.len() < BATCH as usize || erased == 0 {
+            break;
         }
+    }
+    match state.store.held_from_erasure(now).await {
+        Ok(n) => report.held_accounts = usize::try_from(n).unwrap_or(usize::MAX),
+        Err(e) => tracing::error!(error = %e, "retention: counting held accounts failed"),
     }
     let before = now - i64::from(state.config.usage_retention_days) * 86_400_000;
     match state.store.expire_usage(before).await {

@@ -55,10 +55,13 @@ pub enum CodePurpose {
     Verify,
     /// A guardian verifying for a child's or minor's account (MIN-4).
     Guardian,
+    /// A guardian opening the guardian's page to manage the accounts they
+    /// agreed for (MIN-2, MIN-5). It signs no one in to an account.
+    GuardianPortal,
 }
 
 impl CodePurpose {
-    pub const ALL: [Self; 3] = [Self::SignIn, Self::Verify, Self::Guardian];
+    pub const ALL: [Self; 4] = [Self::SignIn, Self::Verify, Self::Guardian, Self::GuardianPortal];
 
     /// The stored key and the SMS template's name.
     pub fn key(self) -> &'static str {
@@ -66,6 +69,7 @@ impl CodePurpose {
             Self::SignIn => "sign_in",
             Self::Verify => "verify",
             Self::Guardian => "guardian",
+            Self::GuardianPortal => "guardian_portal",
         }
     }
 
@@ -82,6 +86,9 @@ impl CodePurpose {
             }
             Self::Guardian => {
                 "【炫彩】您正在为儿童账号进行监护人验证，验证码为{code}，{minutes}分钟内有效。此验证码不能用于登录。如非本人操作，请忽略。"
+            }
+            Self::GuardianPortal => {
+                "【炫彩】您正在打开监护人页面，管理您同意过的儿童账号，验证码为{code}，{minutes}分钟内有效。此验证码不能用于登录。如非本人操作，请忽略。"
             }
         }
     }

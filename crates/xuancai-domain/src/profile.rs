@@ -114,6 +114,17 @@ impl Date {
         Self::from_unix_days(self.to_unix_days() + n)
     }
 
+    /// The same day `n` calendar months later, or the month's last day when
+    /// it is shorter (31 January + 3 months = 30 April; RET-2 counts
+    /// "within 3 months" this way, not as 90 days).
+    pub fn plus_months(&self, n: u32) -> Self {
+        let total = i64::from(self.year) * 12 + i64::from(self.month - 1) + i64::from(n);
+        let year = i32::try_from(total.div_euclid(12)).unwrap_or(i32::MAX);
+        let month = (total.rem_euclid(12) + 1) as u8;
+        let day = self.day.min(days_in_month(year, month));
+        Self { year, month, day }
+    }
+
     /// Midnight at the start of this day, as Unix milliseconds at a UTC offset.
     pub fn start_ms(&self, utc_offset_minutes: i32) -> i64 {
         self.to_unix_days() * 86_400_000 - i64::from(utc_offset_minutes) * 60_000
@@ -248,6 +259,20 @@ mod tests {
             Date::from_unix_ms(1_795_883_400_000, 480).to_string(),
             "2026-11-29"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn ret2_calendar_months_end_on_the_months_last_day() -> Result<(), DomainError> {
+        for (from, to) in [
+            ("2027-01-31", "2027-04-30"),
+            ("2027-11-30", "2028-02-29"),
+            ("2026-11-30", "2027-02-28"),
+            ("2026-12-02", "2027-03-02"),
+            ("2026-10-31", "2027-01-31"),
+        ] {
+            assert_eq!(Date::parse(from)?.plus_months(3).to_string(), to, "{from}");
+        }
         Ok(())
     }
 

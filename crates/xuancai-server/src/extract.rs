@@ -9,6 +9,7 @@
 //!   pending, not cancelled). Every handler that processes personal
 //!   information takes it.
 //! - [`Operator`] — an operator (SEC-6); anyone else gets 404.
+//! - [`GuardianPage`] — a guardian on the guardian's page (MIN-2, MIN-5).
 //! - [`AppJson`], [`AppQuery`] — a body (a JSON object) and a query string
 //!   whose rejections are the typed error.
 
@@ -110,6 +111,27 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for Operator {
         let session = Session::from_request_parts(parts, state).await?;
         let user = xuancai_app::privacy::operator(state, session.user).await?;
         Ok(Self { user })
+    }
+}
+
+/// A guardian whose page is open (MIN-2, MIN-5): `Authorization: Bearer g1.…`,
+/// the sealed token `POST /api/v1/guardian/session` gave. It is not a
+/// session: it opens no account, only the guardian's page. Never a cookie,
+/// so there is nothing to forge across sites.
+#[derive(Debug, Clone)]
+pub struct GuardianPage(pub xuancai_app::privacy::minors::Guardian);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for GuardianPage {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Self(xuancai_app::privacy::minors::guardian(state, token.trim())?))
     }
 }
 

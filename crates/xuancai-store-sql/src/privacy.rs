@@ -77,20 +77,31 @@ impl $crate::PrivacyStore for $store {
     }
 
     async fn account_state(&self, user: &$crate::UserId) -> $crate::Result<Option<$crate::AccountState>> {
-        let row: Option<(Option<i64>, Option<i64>)> = $crate::sqlx::query_as(
-            "SELECT cancelled_at, guardian_verified_at FROM users WHERE id = $1",
+        let row: Option<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = $crate::sqlx::query_as(
+            "SELECT cancelled_at, guardian_verified_at, guardian_required_since, erase_after \
+             FROM users WHERE id = $1",
         )
         .bind(user.as_bytes().as_slice())
         .fetch_optional(&self.pool)
         .await
         .map_err($crate::backend)?;
-        Ok(row.map(|(cancelled_at, guardian_verified_at)| $crate::AccountState {
-            cancelled_at,
-            guardian_verified_at,
+        Ok(row.map(|(cancelled_at, guardian_verified_at, guardian_required_since, erase_after)| {
+            $crate::AccountState {
+                cancelled_at,
+                guardian_verified_at,
+                guardian_required_since,
+                erase_after,
+            }
         }))
     }
 
-    async fn cancel_account(&self, user: &$crate::UserId, tombstone: &[u8], at: $crate::Millis) -> $crate::Result<bool> {
+    async fn cancel_account(
+        &self,
+        user: &$crate::UserId,
+        tombstone: &[u8],
+        at: $crate::Millis,
+        erase_after: $crate::Millis,
+    ) -> $crate::Result<bool> {
         let mut tx = self.pool.begin().await.map_err($crate::backend)?;
         let phone: Option<(Vec<u8>,)> = $crate::sqlx::query_as(
             "SELECT phone_hmac FROM users WHERE id = $1 AND cancelled_at IS NULL",
@@ -114,10 +125,13 @@ impl $crate::PrivacyStore for $store {
             .execute(&mut *tx)
             .await
             .map_err($crate::backend)?;
-        $crate::sqlx::query("UPDATE users SET cancelled_at = $2, phone_hmac = $3 WHERE id = $1")
+        $crate::sqlx::query(
+            "UPDATE users SET cancelled_at = $2, phone_hmac = $3, erase_after = $4 WHERE id = $1",
+        )
             .bind(user.as_bytes().as_slice())
             .bind(at)
             .bind(tombstone)
+            .bind(erase_after)
             .execute(&mut *tx)
             .await
             .map_err($crate::backend)?;
@@ -125,17 +139,83 @@ impl $crate::PrivacyStore for $store {
         Ok(true)
     }
 
-    async fn set_guardian(&self, user: &$crate::UserId, phone_ciphertext: &[u8], at: $crate::Millis) -> $crate::Result<bool> {
+    async fn set_guardian(
+        &self,
+        user: &$crate::UserId,
+        phone_ciphertext: &[u8],
+        phone_hmac: &[u8],
+        at: $crate::Millis,
+    ) -> $crate::Result<bool> {
         let r = $crate::sqlx::query(
-            "UPDATE users SET guardian_phone_ciphertext = $2, guardian_verified_at = $3 WHERE id = $1",
+            "UPDATE users SET guardian_phone_ciphertext = $2, guardian_phone_hmac = $3, \
+             guardian_verified_at = $4, guardian_required_since = NULL WHERE id = $1",
         )
         .bind(user.as_bytes().as_slice())
         .bind(phone_ciphertext)
+        .bind(phone_hmac)
         .bind(at)
         .execute(&self.pool)
         .await
         .map_err($crate::backend)?;
         Ok(r.rows_affected() == 1)
+    }
+
+    async fn withdraw_guardian(&self, user: &$crate::UserId, at: $crate::Millis) -> $crate::Result<bool> {
+        let r = $crate::sqlx::query(
+            "UPDATE users SET guardian_verified_at = NULL, guardian_required_since = $2 \
+             WHERE id = $1 AND guardian_verified_at IS NOT NULL",
+        )
+        .bind(user.as_bytes().as_slice())
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn set_guardian_wait(&self, user: &$crate::UserId, since: Option<$crate::Millis>) -> $crate::Result<()> {
+        let sql = if since.is_some() {
+            "UPDATE users SET guardian_required_since = $2 \
+             WHERE id = $1 AND guardian_verified_at IS NULL AND guardian_required_since IS NULL"
+        } else {
+            "UPDATE users SET guardian_required_since = $2 WHERE id = $1"
+        };
+        $crate::sqlx::query(sql)
+            .bind(user.as_bytes().as_slice())
+            .bind(since)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn wards_of(&self, guardian_hmac: &[u8]) -> $crate::Result<Vec<$crate::UserId>> {
+        let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as(
+            "SELECT id FROM users WHERE guardian_phone_hmac = $1 AND cancelled_at IS NULL ORDER BY created_at, id",
+        )
+        .bind(guardian_hmac)
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map(|(u,)| $crate::user_id(u)).collect()
+    }
+
+    async fn waiting_for_guardian_before(
+        &self,
+        cutoff: $crate::Millis,
+        limit: u32,
+    ) -> $crate::Result<Vec<$crate::UserId>> {
+        let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as(
+            "SELECT id FROM users \
+             WHERE guardian_required_since < $1 AND guardian_verified_at IS NULL AND cancelled_at IS NULL \
+             ORDER BY guardian_required_since LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map(|(u,)| $crate::user_id(u)).collect()
     }
 
     async fn insert_request(&self, r: &$crate::RequestRecord) -> $crate::Result<()> {
@@ -382,16 +462,30 @@ impl $crate::PrivacyStore for $store {
         rows.into_iter().map($crate::privacy::hold_record).collect()
     }
 
-    async fn cancelled_before(&self, cutoff: $crate::Millis, limit: u32) -> $crate::Result<Vec<$crate::UserId>> {
+    async fn due_for_erasure(&self, now: $crate::Millis, limit: u32) -> $crate::Result<Vec<$crate::UserId>> {
         let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as(
-            "SELECT id FROM users WHERE cancelled_at IS NOT NULL AND cancelled_at < $1 ORDER BY cancelled_at LIMIT $2",
+            "SELECT id FROM users u WHERE u.erase_after <= $1 \
+             AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.user_id = u.id AND h.released_at IS NULL) \
+             ORDER BY u.erase_after, u.id LIMIT $2",
         )
-        .bind(cutoff)
+        .bind(now)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err($crate::backend)?;
         rows.into_iter().map(|(u,)| $crate::user_id(u)).collect()
+    }
+
+    async fn held_from_erasure(&self, now: $crate::Millis) -> $crate::Result<u64> {
+        let (n,): (i64,) = $crate::sqlx::query_as(
+            "SELECT COUNT(*) FROM users u WHERE u.erase_after <= $1 \
+             AND EXISTS (SELECT 1 FROM legal_holds h WHERE h.user_id = u.id AND h.released_at IS NULL)",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn erase_account(&self, user: &$crate::UserId, blob_prefix: &str, now: $crate::Millis) -> $crate::Result<bool> {

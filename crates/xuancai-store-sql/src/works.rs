@@ -57,6 +57,14 @@ pub type BlessingRow = (
 );
 
 #[doc(hidden)]
+/// R-8, ACC-6: what a cancelled account made is hidden at once, before
+/// erasure deletes it: works, their images and the feed entry go with an
+/// owner that is not live, comments with their author, blessings with their
+/// sender.
+pub const LIVE_OWNER: &str = "owner_id IN (SELECT id FROM users WHERE cancelled_at IS NULL)";
+pub const LIVE_AUTHOR: &str = "author_id IN (SELECT id FROM users WHERE cancelled_at IS NULL)";
+pub const LIVE_SENDER: &str = "sender_id IN (SELECT id FROM users WHERE cancelled_at IS NULL)";
+
 pub const BLESSING_COLUMNS: &str =
     "id, sender_id, recipient_id, work_id, template, message, share_hash, created_at";
 
@@ -111,7 +119,11 @@ impl $crate::WorksStore for $store {
 
     async fn work(&self, id: &$crate::WorkId) -> $crate::Result<Option<$crate::WorkRecord>> {
         let row: Option<$crate::works::WorkRow> =
-            $crate::sqlx::query_as(&format!("SELECT {} FROM works WHERE id = $1", $crate::works::WORK_COLUMNS))
+            $crate::sqlx::query_as(&format!(
+                "SELECT {} FROM works WHERE id = $1 AND {}",
+                $crate::works::WORK_COLUMNS,
+                $crate::works::LIVE_OWNER
+            ))
                 .bind(id.as_bytes().as_slice())
                 .fetch_optional(&self.pool)
                 .await
@@ -178,8 +190,10 @@ impl $crate::WorksStore for $store {
 
     async fn public_works(&self, before: Option<$crate::Millis>, limit: u32) -> $crate::Result<Vec<$crate::WorkRecord>> {
         let rows: Vec<$crate::works::WorkRow> = $crate::sqlx::query_as(&format!(
-            "SELECT {} FROM works WHERE visibility = 'public' AND created_at < $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-            $crate::works::WORK_COLUMNS
+            "SELECT {} FROM works WHERE visibility = 'public' AND created_at < $1 AND {} \
+             ORDER BY created_at DESC, id DESC LIMIT $2",
+            $crate::works::WORK_COLUMNS,
+            $crate::works::LIVE_OWNER
         ))
         .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
@@ -191,9 +205,10 @@ impl $crate::WorksStore for $store {
 
     async fn user_works(&self, owner: &$crate::UserId, all: bool, limit: u32) -> $crate::Result<Vec<$crate::WorkRecord>> {
         let rows: Vec<$crate::works::WorkRow> = $crate::sqlx::query_as(&format!(
-            "SELECT {} FROM works WHERE owner_id = $1 AND ($2 OR visibility = 'public') \
+            "SELECT {} FROM works WHERE owner_id = $1 AND ($2 OR visibility = 'public') AND {} \
              ORDER BY created_at DESC, id DESC LIMIT $3",
-            $crate::works::WORK_COLUMNS
+            $crate::works::WORK_COLUMNS,
+            $crate::works::LIVE_OWNER
         ))
         .bind(owner.as_bytes().as_slice())
         .bind(all)
@@ -218,9 +233,11 @@ impl $crate::WorksStore for $store {
     }
 
     async fn comments(&self, work: &$crate::WorkId, limit: u32) -> $crate::Result<Vec<$crate::CommentRecord>> {
-        let rows: Vec<$crate::works::CommentRow> = $crate::sqlx::query_as(
-            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE work_id = $1 ORDER BY created_at, id LIMIT $2",
-        )
+        let rows: Vec<$crate::works::CommentRow> = $crate::sqlx::query_as(&format!(
+            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE work_id = $1 AND {} \
+             ORDER BY created_at, id LIMIT $2",
+            $crate::works::LIVE_AUTHOR
+        ))
         .bind(work.as_bytes().as_slice())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -302,8 +319,9 @@ impl $crate::WorksStore for $store {
 
     async fn blessings_received(&self, recipient: &$crate::UserId, limit: u32) -> $crate::Result<Vec<$crate::BlessingRecord>> {
         let rows: Vec<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
-            "SELECT {} FROM blessings WHERE recipient_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-            $crate::works::BLESSING_COLUMNS
+            "SELECT {} FROM blessings WHERE recipient_id = $1 AND {} ORDER BY created_at DESC, id DESC LIMIT $2",
+            $crate::works::BLESSING_COLUMNS,
+            $crate::works::LIVE_SENDER
         ))
         .bind(recipient.as_bytes().as_slice())
         .bind(i64::from(limit))
@@ -315,8 +333,9 @@ impl $crate::WorksStore for $store {
 
     async fn blessing(&self, recipient: &$crate::UserId, id: &$crate::BlessingId) -> $crate::Result<Option<$crate::BlessingRecord>> {
         let row: Option<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
-            "SELECT {} FROM blessings WHERE id = $1 AND recipient_id = $2",
-            $crate::works::BLESSING_COLUMNS
+            "SELECT {} FROM blessings WHERE id = $1 AND recipient_id = $2 AND {}",
+            $crate::works::BLESSING_COLUMNS,
+            $crate::works::LIVE_SENDER
         ))
         .bind(id.as_bytes().as_slice())
         .bind(recipient.as_bytes().as_slice())
@@ -328,8 +347,9 @@ impl $crate::WorksStore for $store {
 
     async fn blessing_by_share(&self, share_hash: &[u8]) -> $crate::Result<Option<$crate::BlessingRecord>> {
         let row: Option<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
-            "SELECT {} FROM blessings WHERE share_hash = $1",
-            $crate::works::BLESSING_COLUMNS
+            "SELECT {} FROM blessings WHERE share_hash = $1 AND {}",
+            $crate::works::BLESSING_COLUMNS,
+            $crate::works::LIVE_SENDER
         ))
         .bind(share_hash)
         .fetch_optional(&self.pool)

@@ -50,6 +50,11 @@ pub struct AccountState {
     pub cancelled_at: Option<Millis>,
     /// When a guardian verified by SMS and agreed for this (child or minor) account.
     pub guardian_verified_at: Option<Millis>,
+    /// Since when the account (declared under 18) waits for a guardian:
+    /// one whose guardian never agrees is erased after a documented period (MIN-2).
+    pub guardian_required_since: Option<Millis>,
+    /// When a cancelled account is due for erasure (RET-2, MIN-6).
+    pub erase_after: Option<Millis>,
 }
 
 /// A rights request (R-1..R-6).
@@ -131,21 +136,44 @@ pub trait PrivacyStore: Send + Sync {
 
     fn account_state(&self, user: &UserId) -> impl Future<Output = Result<Option<AccountState>>> + Send;
     /// ACC-6: mark the account cancelled, revoke every session and free the
-    /// phone number (its lookup hash becomes `tombstone`), atomically.
+    /// phone number (its lookup hash becomes `tombstone`), atomically; the
+    /// account is due for erasure at `erase_after` (RET-2, MIN-6).
     /// False when the user does not exist or is cancelled already.
     fn cancel_account(
         &self,
         user: &UserId,
         tombstone: &[u8],
         at: Millis,
+        erase_after: Millis,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// MIN-4: record the guardian's verified phone (under the child's data key).
+    /// MIN-4: record the guardian's verified phone (under the child's data
+    /// key, and as a keyed hash to find the guardian's accounts); the account
+    /// no longer waits.
     fn set_guardian(
         &self,
         user: &UserId,
         phone_ciphertext: &[u8],
+        phone_hmac: &[u8],
         at: Millis,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// MIN-2: the guardian withdrew their consent: the account is locked
+    /// again and waits for a guardian from `at`. False if it was not verified.
+    fn withdraw_guardian(&self, user: &UserId, at: Millis) -> impl Future<Output = Result<bool>> + Send;
+    /// MIN-2: start (`Some`, only if no guardian verified and not waiting
+    /// already) or stop (`None`) waiting for a guardian.
+    fn set_guardian_wait(
+        &self,
+        user: &UserId,
+        since: Option<Millis>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Accounts (not cancelled) whose verified or former guardian has this number's keyed hash.
+    fn wards_of(&self, guardian_hmac: &[u8]) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// MIN-2: accounts, not cancelled, with no guardian verified, waiting since before `cutoff`.
+    fn waiting_for_guardian_before(
+        &self,
+        cutoff: Millis,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
 
     fn insert_request(&self, request: &RequestRecord) -> impl Future<Output = Result<()>> + Send;
     fn request(&self, id: &[u8; 16]) -> impl Future<Output = Result<Option<RequestRecord>>> + Send;
@@ -181,12 +209,12 @@ pub trait PrivacyStore: Send + Sync {
     fn release_hold(&self, id: &[u8; 16], at: Millis) -> impl Future<Output = Result<bool>> + Send;
     fn holds_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<HoldRecord>>> + Send;
 
-    /// Accounts cancelled before `cutoff` that still exist.
-    fn cancelled_before(
-        &self,
-        cutoff: Millis,
-        limit: u32,
-    ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// RET-2: accounts due for erasure at `now` and not under a legal hold
+    /// (held ones are skipped in the query, so they never stall the rest),
+    /// the longest due first.
+    fn due_for_erasure(&self, now: Millis, limit: u32) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// How many accounts are due for erasure but under a legal hold.
+    fn held_from_erasure(&self, now: Millis) -> impl Future<Output = Result<u64>> + Send;
     /// RET-2, MIN-6: delete the account and everything that hangs off it
     /// (the wrapped data key goes with the row — crypto-shredding), queue
     /// `blob_prefix` for deletion and drop the phone's codes, send counters

@@ -153,13 +153,13 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
     // ACC-6: cancelling frees the number, once.
     assert!(
         store
-            .cancel_account(&carol.id, b"tomb-carol", 60)
+            .cancel_account(&carol.id, b"tomb-carol", 60, 160)
             .await
             .unwrap_or_else(fail)
     );
     assert!(
         !store
-            .cancel_account(&carol.id, b"tomb-carol-2", 61)
+            .cancel_account(&carol.id, b"tomb-carol-2", 61, 161)
             .await
             .unwrap_or_else(fail)
     );
@@ -175,13 +175,14 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
             .and_then(|s| s.cancelled_at),
         Some(60)
     );
+    // RET-2: due at its `erase_after`, not before.
     assert_eq!(
-        store.cancelled_before(61, 10).await.unwrap_or_else(fail),
+        store.due_for_erasure(160, 10).await.unwrap_or_else(fail),
         vec![carol.id]
     );
     assert!(
         store
-            .cancelled_before(60, 10)
+            .due_for_erasure(159, 10)
             .await
             .unwrap_or_else(fail)
             .is_empty()
@@ -197,7 +198,21 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
         released_at: None,
     };
     store.place_hold(&hold).await.unwrap_or_else(fail);
+    // RET-2: a held account is left out of the due list (and counted), so
+    // any number of held accounts never stall the others.
+    assert!(
+        store
+            .due_for_erasure(200, 10)
+            .await
+            .unwrap_or_else(fail)
+            .is_empty()
+    );
+    assert_eq!(store.held_from_erasure(200).await.unwrap_or_else(fail), 1);
     assert!(store.release_hold(&hold.id, 80).await.unwrap_or_else(fail));
+    assert_eq!(
+        store.due_for_erasure(200, 10).await.unwrap_or_else(fail),
+        vec![carol.id]
+    );
     assert!(!store.release_hold(&hold.id, 81).await.unwrap_or_else(fail));
     let prefix = format!("u/{}/", carol.id);
     assert!(

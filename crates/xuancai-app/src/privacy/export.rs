@@ -19,6 +19,25 @@ pub fn export_key(user: &UserId, id: &[u8; 16]) -> String {
 /// Build an export request's ZIP: `personal-data.json` with every
 /// record about the user, decrypted, and `photos/ID.EXT` originals. Moves
 /// the request verified → in progress → done; idempotent.
+/// The built export `id` of `user`: not found unless it is theirs;
+/// `export_not_ready` while it is being built.
+pub async fn download<S: Store>(state: &App<S>, user: &UserId, id: &[u8; 16]) -> Result<Vec<u8>, AppError> {
+    let r = state
+        .store
+        .request(id)
+        .await?
+        .filter(|r| r.user == *user && r.kind == "export")
+        .ok_or(AppError::NotFound)?;
+    if r.status != "done" {
+        return Err(AppError::Conflict {
+            code: "export_not_ready",
+            message: "the export is still being prepared".into(),
+        });
+    }
+    let key = state.data_key(user).await?;
+    Ok(state.blobs.get(&export_key(user, id), &key).await?)
+}
+
 pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
     let now = state.now();
     match state

@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod documents;
 pub mod export;
 pub mod gate;
+pub mod minors;
 pub mod requests;
 
 pub use gate::{Active, active, consent_state, operator, permit};

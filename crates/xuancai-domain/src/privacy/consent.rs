@@ -148,6 +148,25 @@ impl AgeGroup {
     pub fn needs_guardian(self) -> bool {
         matches!(self, Self::Child | Self::Minor)
     }
+
+    /// How much protection the group gets: a child most, a minor less, an
+    /// adult or an account with no birth date none of the minors' rules.
+    pub fn protection(self) -> u8 {
+        match self {
+            Self::Child => 2,
+            Self::Minor => 1,
+            Self::Adult | Self::Undeclared => 0,
+        }
+    }
+
+    /// MIN-2, MIN-3: whether moving from `self` to `to` by a change of the
+    /// birth date lowers the protection. The account holder cannot do that
+    /// alone once they declared an age under 18: it needs the operator's
+    /// reviewed correction. Growing older keeps the date and is not a
+    /// change.
+    pub fn lowered_by(self, to: Self) -> bool {
+        to.protection() < self.protection()
+    }
 }
 
 #[cfg(test)]
@@ -191,5 +210,24 @@ mod tests {
         assert_eq!(AgeGroup::of(b("2008-11-30"), today), AgeGroup::Minor);
         assert_eq!(AgeGroup::of(b("2008-11-29"), today), AgeGroup::Adult);
         assert_eq!(AgeGroup::of(None, today), AgeGroup::Undeclared);
+    }
+
+    #[test]
+    fn min2_min3_only_raising_the_protection_is_free() {
+        use AgeGroup::*;
+        for (from, to, lowered) in [
+            (Child, Undeclared, true),
+            (Child, Adult, true),
+            (Child, Minor, true),
+            (Minor, Adult, true),
+            (Minor, Undeclared, true),
+            (Minor, Child, false),
+            (Adult, Child, false),
+            (Undeclared, Minor, false),
+            (Adult, Undeclared, false),
+            (Child, Child, false),
+        ] {
+            assert_eq!(from.lowered_by(to), lowered, "{from:?} -> {to:?}");
+        }
     }
 }

@@ -82,8 +82,14 @@ impl Retention {
     }
 }
 
-/// Days within which a cancelled account's data is deleted or anonymised (RET-2: 3 months).
-pub const CANCELLED_ACCOUNT_RETENTION_DAYS: u32 = 90;
+/// Calendar months within which a cancelled account's data is deleted
+/// (RET-2: "within 3 months"; see [`crate::Date::plus_months`]).
+pub const CANCELLED_ACCOUNT_RETENTION_MONTHS: u32 = 3;
+
+/// MIN-2: days an account declared under 18 may wait for its guardian
+/// before it is erased (a child's or minor's data is not kept without the
+/// guardian's consent).
+pub const GUARDIAN_WAIT_DAYS: u32 = 7;
 
 /// What kind of personal information.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

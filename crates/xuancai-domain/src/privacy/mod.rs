@@ -12,7 +12,8 @@ mod requests;
 pub use calendar::WorkingCalendar;
 pub use consent::{AgeGroup, ConsentDecision, ConsentState, DocumentKind};
 pub use inventory::{
-    CANCELLED_ACCOUNT_RETENTION_DAYS, CATEGORIES, Category, CategorySpec, DEFAULT_REGION, LegalBasis,
-    PROCESSORS, PURPOSES, Processor, Purpose, PurposeSpec, Retention, Sensitivity, processor,
+    CANCELLED_ACCOUNT_RETENTION_MONTHS, CATEGORIES, Category, CategorySpec, DEFAULT_REGION,
+    GUARDIAN_WAIT_DAYS, LegalBasis, PROCESSORS, PURPOSES, Processor, Purpose, PurposeSpec, Retention,
+    Sensitivity, processor,
 };
 pub use requests::{RequestKind, RequestStatus};

@@ -99,15 +99,7 @@ pub(crate) async fn login<S: Store>(
     };
     xuancai_app::privacy::agreements::record_agreements(&state, &user, &agreements, "login").await?;
     if created && let Some(b) = birth {
-        let key = state.data_key(&user).await?;
-        state
-            .store
-            .set_profile_field(
-                &user,
-                ProfileField::BirthDate,
-                Some(FieldValue::Bytes(key.encrypt(b.date().to_string().as_bytes()))),
-            )
-            .await?;
+        xuancai_app::privacy::minors::record_sign_up_birth_date(&state, &user, b).await?;
     }
     start_session(&state, &user, created).await
 }

@@ -2,30 +2,36 @@
 //! until a guardian verifies with a code sent to their own phone and agrees
 //! to the children's documents; the decision is recorded in the ledger with
 //! the channel `guardian_sms`.
+//!
+//! The guardian's page (MIN-2, MIN-5): the guardian signs in with a code of
+//! its own purpose, sees the accounts they agreed for, withdraws consent
+//! (the account is locked again) and files rights requests for the child.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
-use xuancai_domain::PhoneNumber;
-use xuancai_domain::privacy::DocumentKind;
+use serde_json::{Value, json};
+use xuancai_domain::privacy::{DocumentKind, RequestKind};
+use xuancai_domain::{PhoneNumber, UserId};
 use xuancai_store::Store;
 
 use crate::error::ApiError;
-use crate::extract::AppJson;
-use crate::extract::Session;
+use crate::extract::{AppJson, GuardianPage, Session};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::accounts::{CodeFor, check_code, send_code};
 use xuancai_app::privacy::agreements::{parse_agreements, record_agreements};
+use xuancai_app::privacy::export::build_export;
 use xuancai_app::privacy::gate::age_group;
-use xuancai_app::privacy::requests::own_phone;
+use xuancai_app::privacy::minors;
+use xuancai_app::privacy::requests::{hex, own_phone, parse_request_id, request_json};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,9 +123,120 @@ pub async fn consent<S: Store>(
         .set_guardian(
             &session.user,
             &key.encrypt(phone.as_e164().as_bytes()),
+            &state.keys.lookup_hash(phone.as_e164()),
             state.now(),
         )
         .await?;
     tracing::info!(user = %session.user, guardian = %phone.masked(), "guardian verified");
     Ok(Json(json!({ "status": "verified", "guardian": phone.masked() })).into_response())
+}
+
+/// `POST /api/v1/guardian/code`: a code for the guardian's page. Every
+/// well-formed number gets the same answer; only a guardian's gets an SMS.
+pub async fn page_code<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    AppJson(req): AppJson<GuardianPhone>,
+) -> Result<Response, ApiError> {
+    let phone = PhoneNumber::parse(&req.phone)?;
+    minors::send_page_code(&state, &phone, &peer.ip().to_string()).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": "sent_if_guardian", "expires_in": state.config.code_ttl_secs })),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSignIn {
+    phone: String,
+    code: String,
+}
+
+/// `POST /api/v1/guardian/session`: the code opens the guardian's page.
+pub async fn page_open<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    AppJson(req): AppJson<PageSignIn>,
+) -> Result<Json<Value>, ApiError> {
+    let phone = PhoneNumber::parse(&req.phone)?;
+    let page = minors::open_page(&state, &phone, &req.code).await?;
+    Ok(Json(
+        json!({ "token": page.token, "expires_at": page.expires_at }),
+    ))
+}
+
+/// `GET /api/v1/guardian/wards`: the accounts the guardian agreed for.
+pub async fn wards<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    GuardianPage(guardian): GuardianPage,
+) -> Result<Json<Value>, ApiError> {
+    let items = minors::wards(&state, &guardian).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+fn ward_id(s: &str) -> Result<UserId, ApiError> {
+    UserId::parse(s).map_err(|_| ApiError::NOT_FOUND)
+}
+
+/// `POST /api/v1/guardian/wards/{id}/withdraw`: withdraw the guardian's consent.
+pub async fn withdraw<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    GuardianPage(guardian): GuardianPage,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    minors::withdraw(&state, &guardian, &ward_id(&id)?).await?;
+    Ok(Json(json!({ "status": "withdrawn" })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardRequest {
+    kind: String,
+    #[serde(default)]
+    detail: String,
+}
+
+/// `POST /api/v1/guardian/wards/{id}/requests`: a rights request for the child.
+pub async fn ward_request<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    GuardianPage(guardian): GuardianPage,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<WardRequest>,
+) -> Result<Response, ApiError> {
+    let child = ward_id(&id)?;
+    let kind = RequestKind::parse(&req.kind)?;
+    let record = minors::request_for(&state, &guardian, &child, kind, &req.detail).await?;
+    if kind == RequestKind::Export {
+        let state = state.clone();
+        let id = record.id;
+        tokio::spawn(async move { build_export(&state, &id).await });
+    }
+    let mut v = request_json(&record, None, state.now());
+    if kind == RequestKind::Export {
+        v["download"] = json!(format!(
+            "/api/v1/guardian/wards/{child}/requests/{}/download",
+            hex(&record.id)
+        ));
+    }
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// `GET /api/v1/guardian/wards/{id}/requests/{rid}/download`: the child's export.
+pub async fn ward_download<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    GuardianPage(guardian): GuardianPage,
+    Path((id, rid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let child = ward_id(&id)?;
+    let rid = parse_request_id(&rid)?;
+    let zip = minors::ward_export(&state, &guardian, &child, &rid).await?;
+    let mut resp = Body::from(zip).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"xuancai-child-personal-data.zip\""),
+    );
+    Ok(resp)
 }

@@ -131,11 +131,8 @@ pub async fn update<S: Store>(
             .await?;
     }
     if let Some(b) = birth {
-        let value = b.map(|b| FieldValue::Bytes(key.encrypt(b.date().to_string().as_bytes())));
-        state
-            .store
-            .set_profile_field(&session.user, ProfileField::BirthDate, value)
-            .await?;
+        // MIN-2, MIN-3: a declared minor cannot lower its own protection.
+        xuancai_app::privacy::minors::set_own_birth_date(&state, &session.user, b).await?;
     }
     profile_json(&state, &session.user).await
 }

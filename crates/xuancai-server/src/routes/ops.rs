@@ -234,3 +234,36 @@ pub async fn release_hold<S: Store>(
         Err(AppError::NotFound.into())
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BirthDateCorrection {
+    /// `YYYY-MM-DD`, or null to clear it.
+    birth_date: Option<String>,
+    /// The user's correction request this answers.
+    request: String,
+}
+
+/// `PUT /api/v1/ops/users/{id}/birth-date`: R-2 for the birth date, the only
+/// way a declared minor's protection is lowered (MIN-2, MIN-3). Audited.
+pub async fn correct_birth_date<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    op: Operator,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<BirthDateCorrection>,
+) -> Result<Json<Value>, ApiError> {
+    let user = parse_user(&id)?;
+    let request = parse_request_id(&req.request)?;
+    let birth = req
+        .birth_date
+        .as_deref()
+        .map(|b| xuancai_domain::BirthDate::parse(b, state.today()))
+        .transpose()?;
+    let group = xuancai_app::privacy::minors::correct_birth_date_after_review(
+        &state, &op.user, &user, &request, birth,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "status": "corrected", "age_group": group.as_str() }),
+    ))
+}

@@ -111,6 +111,73 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
     .add(
         doc(
             "POST",
+            "/api/v1/guardian/code",
+            "guardian",
+            "A code for the guardian's page (sent only to a guardian's number)",
+        )
+        .public()
+        .json()
+        .ok(202)
+        .keeps("MIN-5"),
+        post(guardian::page_code::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/guardian/session",
+            "guardian",
+            "Open the guardian's page with the code (a page token, no account session)",
+        )
+        .public()
+        .json()
+        .keeps("MIN-5"),
+        post(guardian::page_open::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/guardian/wards",
+            "guardian",
+            "The accounts the guardian agreed for (guardian's page token)",
+        )
+        .keeps("MIN-2 MIN-5"),
+        get(guardian::wards::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/guardian/wards/{id}/withdraw",
+            "guardian",
+            "Withdraw the guardian's consent: the account is locked again",
+        )
+        .keeps("MIN-2"),
+        post(guardian::withdraw::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/guardian/wards/{id}/requests",
+            "guardian",
+            "A rights request for the child: export, correction, deletion, cancellation, complaint",
+        )
+        .json()
+        .ok(201)
+        .keeps("MIN-5 MIN-6"),
+        post(guardian::ward_request::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/guardian/wards/{id}/requests/{rid}/download",
+            "guardian",
+            "The child's export, once built",
+        )
+        .keeps("MIN-5 R-1"),
+        get(guardian::ward_download::<S>),
+    )
+    .add(
+        doc(
+            "POST",
             "/api/v1/me/verify",
             "privacy",
             "Send a code to the account's own phone (identity check)",
@@ -302,6 +369,17 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .keeps("SEC-6"),
         get(ops::audit_log::<S>),
+    )
+    .add(
+        doc(
+            "PUT",
+            "/api/v1/ops/users/{id}/birth-date",
+            "ops",
+            "Correct a birth date after reviewing the user's correction request (operators)",
+        )
+        .json()
+        .keeps("R-2 MIN-2 MIN-3"),
+        put(ops::correct_birth_date::<S>),
     )
     .add(
         doc(

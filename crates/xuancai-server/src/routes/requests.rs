@@ -24,7 +24,7 @@ use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::accounts::{CodeFor, send_code};
 use xuancai_app::crypto::random;
-use xuancai_app::privacy::export::{build_export, export_key};
+use xuancai_app::privacy::export::build_export;
 use xuancai_app::privacy::requests::{deadline, own_phone, parse_request_id, request_json, verified};
 
 /// `POST /api/v1/me/verify`: send a code to the account's own number (ACC-7).
@@ -132,21 +132,7 @@ pub async fn download<S: Store>(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_request_id(&id)?;
-    let r = state
-        .store
-        .request(&id)
-        .await?
-        .filter(|r| r.user == session.user && r.kind == "export")
-        .ok_or(AppError::NotFound)?;
-    if r.status != "done" {
-        return Err(AppError::Conflict {
-            code: "export_not_ready",
-            message: "the export is still being prepared".into(),
-        }
-        .into());
-    }
-    let key = state.data_key(&session.user).await?;
-    let zip = state.blobs.get(&export_key(&session.user, &id), &key).await?;
+    let zip = xuancai_app::privacy::export::download(&state, &session.user, &id).await?;
     let mut resp = Body::from(zip).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
@@ -177,10 +163,13 @@ pub async fn cancellation_preview<S: Store>(
         "photos": photos,
         "photos_more": photos >= 200,
         "irreversible": true,
-        "erased_within_days": state.config.cancelled_retention_days,
+        // RET-2 in calendar months; a child's account at once (MIN-6).
+        "erased_within_months": state.config.cancelled_retention_months,
+        "erase_by": xuancai_app::privacy::minors::erase_after(&state, &session.user).await?,
         "consequences": [
             "账号注销后不可恢复，无法再登录或使用",
             "金币、奖励等余额将被放弃",
+            "您公开的作品、头像、评论与发出的祝福立即对他人隐藏",
             "照片、相册、作品、评论与祝福将被删除",
             "注销前请先导出您的个人信息",
         ],
@@ -230,14 +219,14 @@ pub async fn cancel<S: Store>(
         .store
         .move_request(&record.id, "received", "verified", None, now)
         .await?;
+    let erase_by = xuancai_app::privacy::minors::erase_after(&state, &session.user).await?;
     if !state
         .store
-        .cancel_account(&session.user, &random::<32>(), now)
+        .cancel_account(&session.user, &random::<32>(), now, erase_by)
         .await?
     {
         return Err(AppError::Unauthenticated.into());
     }
-    let erase_by = now + i64::from(state.config.cancelled_retention_days) * 86_400_000;
     state
         .store
         .move_request(

@@ -4,7 +4,8 @@
 //! or stores personal information answers 403 `guardian_required`; only the
 //! routes listed here — the privacy center, rights, the guardian's own
 //! verification, reading or deleting one's own data, signing out — stay
-//! open, and the operators' routes answer 404. A new route is in this
+//! open, the operators' routes answer 404, and the guardian's page answers
+//! 401 (an account's session is no guardian's page token). A new route is in this
 //! matrix the day it is added: it must pass the gate or be listed.
 
 use serde_json::{Value, json};
@@ -71,9 +72,12 @@ async fn sec6_min2_every_route_passes_its_declared_gate() {
         let v: Value = r.json().await.unwrap_or_default();
         let gated = status == 403 && v["code"] == "guardian_required";
         let operator = d.path.starts_with("/api/v1/ops/");
+        let guardian_page = d.path.starts_with("/api/v1/guardian/");
         let listed = SESSION_ONLY.contains(&(d.method, d.path));
         let ok = if operator {
             status == 404
+        } else if guardian_page {
+            status == 401
         } else if listed {
             !gated
         } else {

@@ -121,6 +121,25 @@ impl TestApp {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// A JSON call without a token, asserting the status.
+    pub async fn json_anon(&self, method: &str, path: &str, body: &Value, status: u16) -> Value {
+        let r = self.call(method, path, None, Some(body)).await;
+        let got = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        assert_eq!(got, status, "{method} {path}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// Every line of the development outbox to `e164`.
+    pub fn sms_to(&self, e164: &str) -> Vec<String> {
+        let outbox = std::fs::read_to_string(self.data_dir.join("sms-outbox.log")).unwrap_or_default();
+        outbox
+            .lines()
+            .filter(|l| l.split(' ').next() == Some(e164))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Upload bytes as the multipart field `file`.
     pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());

@@ -9,6 +9,7 @@ mod faceswap;
 mod gates;
 mod helpers;
 mod jobs;
+mod minors;
 mod ohttp;
 mod packs;
 mod photos;

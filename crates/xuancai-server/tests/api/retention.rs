@@ -73,6 +73,9 @@ async fn everything(app: &TestApp, backend: Backend) -> (Vec<Vec<u8>>, Vec<Strin
             while let Some(d) = stack.pop() {
                 for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
                     if e.path().is_dir() {
+                        // a directory's name counts too (an empty
+                        // directory named after the user is a trace).
+                        keys.push(format!("{}/", e.path().display()));
                         stack.push(e.path());
                     } else {
                         keys.push(e.path().display().to_string());
@@ -274,6 +277,20 @@ async fn ret2_story(backend: Backend) {
         201,
     )
     .await;
+    // What anyone sees of the user before cancelling.
+    let public = public_presence(&app, &op, &user_id, work_id).await;
+    assert_eq!(
+        public,
+        vec![
+            "work",
+            "image",
+            "feed",
+            "user page",
+            "avatar",
+            "comment",
+            "blessing"
+        ]
+    );
     let (values, keys) = everything(&app, backend).await;
     assert!(
         values.iter().any(|v| contains(v, raw_id.as_bytes())),
@@ -336,11 +353,19 @@ async fn ret2_story(backend: Backend) {
         401
     );
 
-    // Within the period nothing is erased yet; after it, everything is.
+    // R-8, ACC-6: hidden from everyone at once, long before erasure.
+    let public = public_presence(&app, &op, &user_id, work_id).await;
+    assert!(public.is_empty(), "still public after cancellation: {public:?}");
+
+    // RET-2: erased by the start of the day three calendar months later
+    // (31 January → 30 April), not after a count of days.
+    let cancelled_on = xuancai_domain::Date::from_unix_ms(app.control.now(), 480);
+    let erase_by = cancelled_on.plus_months(3).start_ms(480);
+    assert_eq!(v["erase_by"], erase_by, "{v}");
     assert_eq!(app.control.run_jobs_once().await.erased_accounts, 0);
-    app.control.advance(89 * 86_400_000);
+    app.control.advance(erase_by - app.control.now() - 1);
     assert_eq!(app.control.run_jobs_once().await.erased_accounts, 0);
-    app.control.advance(2 * 86_400_000);
+    app.control.advance(1);
     let report = app.control.run_jobs_once().await;
     assert_eq!(report.erased_accounts, 1, "{report:?}");
 
@@ -383,6 +408,45 @@ async fn ret2_story(backend: Backend) {
     assert_ne!(me2["user_id"], me["user_id"]);
     assert_eq!(me2["nickname"], Value::Null);
     app.cleanup().await;
+}
+
+/// What of `user` anyone (or the blessing's recipient `op`) can still see:
+/// the public work, its image, the feed entry, the user page, the avatar,
+/// the comment and the blessing sent.
+async fn public_presence(app: &TestApp, op: &str, user: &str, work: &str) -> Vec<&'static str> {
+    let mut seen = Vec::new();
+    let anon = |path: String| async move {
+        let r = app.call("GET", &path, None, None).await;
+        let ok = r.status() == 200;
+        (ok, r.text().await.unwrap_or_default())
+    };
+    if anon(format!("/api/v1/works/{work}")).await.0 {
+        seen.push("work");
+    }
+    if anon(format!("/api/v1/works/{work}/image")).await.0 {
+        seen.push("image");
+    }
+    if anon("/api/v1/works/feed".into()).await.1.contains(work) {
+        seen.push("feed");
+    }
+    if anon(format!("/api/v1/users/{user}/works")).await.1.contains(work) {
+        seen.push("user page");
+    }
+    if anon(format!("/api/v1/users/{user}/avatar")).await.0 {
+        seen.push("avatar");
+    }
+    if anon(format!("/api/v1/works/{work}/comments"))
+        .await
+        .1
+        .contains("注销测试评论")
+    {
+        seen.push("comment");
+    }
+    let inbox = app.call("GET", "/api/v1/blessings", Some(op), None).await;
+    if inbox.text().await.unwrap_or_default().contains("注销测试祝福") {
+        seen.push("blessing");
+    }
+    seen
 }
 
 /// the user cancels the account.

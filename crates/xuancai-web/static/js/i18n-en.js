@@ -98,7 +98,7 @@ export const en = {
   'req.s_received': 'Received', 'req.s_verified': 'Verified', 'req.s_in_progress': 'In progress', 'req.s_done': 'Done', 'req.s_refused': 'Refused',
   'req.received': 'Sent {at}', 'req.deadline': 'answered by {at}', 'req.overdue': 'overdue', 'req.resolution': 'Outcome:',
   'cancel.title': 'Cancel account', 'cancel.intro': 'A cancelled account cannot be restored. Export what you want to keep first.', 'cancel.start': 'See what happens and cancel',
-  'cancel.coins': 'You give up {n} coins.', 'cancel.photos': '{n} photo(s) will be deleted.', 'cancel.erased': 'Your personal information is deleted within {days} days.',
+  'cancel.coins': 'You give up {n} coins.', 'cancel.photos': '{n} photo(s) will be deleted.', 'cancel.erased': 'Your personal information is deleted by {date} at the latest; what you published is hidden at once.',
   'cancel.confirm_exported': 'I have exported what I want to keep', 'cancel.confirm_forfeit': 'I give up my coins, rewards and every other balance',
   'cancel.verify': 'We verify your identity before cancelling the account.', 'cancel.done_title': 'Account cancelled', 'cancel.done': 'Your account is cancelled and can no longer sign in. Your personal information is deleted as the policy says.',
   'me.title': 'Me', 'me.profile': 'Profile', 'me.nickname': 'Nickname', 'me.birth_date': 'Date of birth', 'me.birth_hint': "Optional; used to protect minors.",

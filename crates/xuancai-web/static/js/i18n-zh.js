@@ -98,7 +98,7 @@ export const zh = {
   'req.s_received': '已收到', 'req.s_verified': '已验证', 'req.s_in_progress': '处理中', 'req.s_done': '已完成', 'req.s_refused': '已拒绝',
   'req.received': '提交于 {at}', 'req.deadline': '最晚 {at} 前处理', 'req.overdue': '已超期', 'req.resolution': '处理结果：',
   'cancel.title': '注销账号', 'cancel.intro': '注销后账号无法恢复，请先导出需要保留的数据。', 'cancel.start': '了解并注销账号',
-  'cancel.coins': '将放弃 {n} 金币。', 'cancel.photos': '将删除 {n} 张照片。', 'cancel.erased': '个人信息将在 {days} 天内删除。',
+  'cancel.coins': '将放弃 {n} 金币。', 'cancel.photos': '将删除 {n} 张照片。', 'cancel.erased': '您的个人信息最迟将于 {date} 删除；您公开的作品、评论与祝福立即隐藏。',
   'cancel.confirm_exported': '我已导出需要保留的数据', 'cancel.confirm_forfeit': '我同意放弃金币、奖励等全部余额',
   'cancel.verify': '注销账号前需要验证身份。', 'cancel.done_title': '账号已注销', 'cancel.done': '您的账号已注销，无法再登录。个人信息将按政策删除。',
   'me.title': '我的', 'me.profile': '个人资料', 'me.nickname': '昵称', 'me.birth_date': '出生日期', 'me.birth_hint': '选填，用于未成年人保护。',

@@ -115,7 +115,7 @@ async function cancelFlow() {
     body: h('div', { class: 'stack', id: 'cancel-dialog' },
       h('ul', {}, (preview.consequences || []).map((c) => h('li', {}, h('span', { class: 'key' }, c)))),
       h('p', {}, t('cancel.coins', { n: preview.coins_forfeited }), ' ', t('cancel.photos', { n: preview.photos }), ' ',
-        t('cancel.erased', { days: preview.erased_within_days })),
+        t('cancel.erased', { date: fmtDate(preview.erase_by) })),
       check(t('cancel.confirm_exported'), exported), check(t('cancel.confirm_forfeit'), forfeit)),
     actions: [{ label: t('common.cancel'), value: false, kind: 'ghost' }, { label: t('common.next'), value: true, submit: true, kind: 'danger' }],
   });
