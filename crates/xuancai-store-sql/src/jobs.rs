@@ -66,7 +66,7 @@ impl $crate::JobStore for $store {
     async fn enqueue(&self, j: &$crate::NewJob) -> $crate::Result<()> {
         $crate::sqlx::query(
             "INSERT INTO jobs (id, user_id, kind, params, state, progress, attempts, max_attempts, run_after, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, 0, $5, $6, $6, $6)",
+             created_at, updated_at, faces) VALUES ($1, $2, $3, $4, 'queued', 0, 0, $5, $6, $6, $6, $7)",
         )
         .bind(j.id.as_bytes().as_slice())
         .bind(j.user.as_bytes().as_slice())
@@ -74,6 +74,7 @@ impl $crate::JobStore for $store {
         .bind(&j.params)
         .bind(i64::from(j.max_attempts))
         .bind(j.created_at)
+        .bind(j.faces)
         .execute(&self.pool)
         .await
         .map_err($crate::backend)?;
@@ -164,23 +165,21 @@ impl $crate::JobStore for $store {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn cancel_jobs(
+    async fn cancel_face_jobs(
         &self,
         user: &$crate::UserId,
-        kind: &str,
         f: &$crate::JobFailure<'_>,
         now: $crate::Millis,
     ) -> $crate::Result<u64> {
         let r = $crate::sqlx::query(
             "UPDATE jobs SET state = 'failed', error_code = $1, error_message = $2, locked_by = NULL, \
              locked_until = NULL, updated_at = $3 \
-             WHERE user_id = $4 AND kind = $5 AND state IN ('queued', 'running')",
+             WHERE user_id = $4 AND faces AND state IN ('queued', 'running')",
         )
         .bind(f.code)
         .bind(f.message)
         .bind(now)
         .bind(user.as_bytes().as_slice())
-        .bind(kind)
         .execute(&self.pool)
         .await
         .map_err($crate::backend)?;

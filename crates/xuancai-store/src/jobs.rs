@@ -63,6 +63,9 @@ pub struct NewJob {
     pub params: Vec<u8>,
     pub max_attempts: u32,
     pub created_at: Millis,
+    /// CON-3: the job processes faces or portraits (cancelled when the face
+    /// consent is withdrawn, CON-4).
+    pub faces: bool,
 }
 
 /// A job as stored.
@@ -145,13 +148,13 @@ pub trait JobStore: Send + Sync {
         now: Millis,
     ) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Fail every queued or running job of `kind` of the user for good (a
-    /// withdrawn consent, CON-4): a worker still running one loses its lease
-    /// at its next heartbeat and cannot complete it. Returns how many.
-    fn cancel_jobs(
+    /// Fail every queued or running job of the user that processes faces,
+    /// of any kind, for good (a withdrawn face consent, CON-4): a worker
+    /// still running one loses its lease at its next heartbeat and cannot
+    /// complete it. Returns how many.
+    fn cancel_face_jobs(
         &self,
         user: &UserId,
-        kind: &str,
         failure: &JobFailure<'_>,
         now: Millis,
     ) -> impl Future<Output = Result<u64>> + Send;

@@ -33,6 +33,7 @@ fn new_job(user: UserId, kind: &str, at: i64, max_attempts: u32) -> NewJob {
         params: format!("{{\"kind\":\"{kind}\"}}").into_bytes(),
         max_attempts,
         created_at: at,
+        faces: kind == "face_swap",
     }
 }
 
@@ -184,12 +185,17 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
     assert_eq!(ok(store.pending_jobs(&owner).await), 1);
     assert!(ok(store.count_jobs(JobState::Failed).await) >= 2);
 
-    // CON-4: a withdrawn consent cancels the user's jobs of that kind,
-    // queued or running; the running one's worker can no longer finish it.
+    // CON-4: a withdrawn face consent cancels the user's jobs that process
+    // faces, of every kind, queued or running; the running one's worker can
+    // no longer finish it. Other jobs (the sticker `fourth`) go on.
     let face_queued = new_job(owner, "face_swap", 16_100, 3);
     let face_running = new_job(owner, "face_swap", 15_900, 3);
     let others_face = new_job(other, "face_swap", 16_150, 3);
-    for j in [&face_queued, &face_running, &others_face] {
+    let portrait_sticker = NewJob {
+        faces: true,
+        ..new_job(owner, "sticker", 16_120, 3)
+    };
+    for j in [&face_queued, &face_running, &others_face, &portrait_sticker] {
         ok(store.enqueue(j).await);
     }
     let running = claim(store, "w9", 16_200)
@@ -201,11 +207,13 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
         message: "face consent withdrawn",
         retry_at: None,
     };
+    assert_eq!(ok(store.cancel_face_jobs(&owner, &cancel, 16_300).await), 3);
     assert_eq!(
-        ok(store.cancel_jobs(&owner, "face_swap", &cancel, 16_300).await),
-        2
+        ok(store.job(&owner, &fourth.id).await).map(|j| j.state),
+        Some(JobState::Queued),
+        "a job without faces goes on"
     );
-    for j in [&face_queued, &face_running] {
+    for j in [&face_queued, &face_running, &portrait_sticker] {
         let r = ok(store.job(&owner, &j.id).await).unwrap_or_else(|| panic!("the job"));
         assert_eq!(
             (r.state, r.error_code.as_deref(), r.locked_by),

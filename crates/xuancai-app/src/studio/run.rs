@@ -27,7 +27,7 @@ use super::worker::{JobError, JobResult, open_request};
 use crate::App;
 use crate::crypto::DataKey;
 use crate::photos::{Variant, add_photo};
-use crate::privacy::{disclose, permit};
+use crate::privacy::{consent_state, disclose, permit};
 
 impl From<xuancai_aigc::AigcError> for JobError {
     fn from(e: xuancai_aigc::AigcError) -> Self {
@@ -73,11 +73,16 @@ pub async fn execute<S: Store>(
     let request = open_request(job, &key)?;
     let parsed = request.parse()?;
     let counted = request.template().map(str::to_string);
-    let faces = matches!(parsed, Job::FaceSwap { .. });
-    if faces {
-        // CON-4: a face job waiting in the queue stops when the consent goes.
+    // CON-3, CON-4: checked when the job runs, not only when it was asked
+    // for. A job that needs the face consent (a face swap, `portrait`) stops
+    // without it; `auto` runs the general model, with no face detection,
+    // and no photo goes to an external processor.
+    let consented = consent_state(state, &job.user).await?.allows(Purpose::Faces);
+    if request.purposes().contains(&Purpose::Faces) {
         permit(state, &job.user, Purpose::Faces).await?;
     }
+    let faces = request.processes_faces(consented);
+    let parsed = if consented { parsed } else { parsed.without_faces() };
     let result_id = PhotoId::from_bytes(*job.id.as_bytes());
     if let Some(done) = earlier(state, job, &key, &parsed, &result_id).await? {
         tracing::info!("the result was stored by an earlier attempt");
@@ -116,7 +121,8 @@ pub async fn execute<S: Store>(
                 shadow: shadow.then(ShadowOptions::default),
                 ..CutoutOptions::default()
             };
-            let made = match state.engines.processor() {
+            // IMG-5 with CON-3: a person's photo leaves only with the consent.
+            let made = match state.engines.processor().filter(|_| consented) {
                 Some(p) => external_cutout(state, job, p.as_ref(), bytes, opts, limits).await?,
                 None => local_cutout(state, bytes, opts, limits).await?,
             };
@@ -192,6 +198,7 @@ pub async fn execute<S: Store>(
                 template: *template,
                 texts,
                 model,
+                faces,
             };
             let meta = PackMeta {
                 // WhatsApp's identifier: letters, digits and a few marks.
@@ -206,7 +213,7 @@ pub async fn execute<S: Store>(
     };
     progress.store(85, Ordering::Relaxed);
     if faces {
-        // CON-4: withdrawn while the swap ran — nothing is stored.
+        // CON-4: withdrawn while the job ran — nothing is stored.
         permit(state, &job.user, Purpose::Faces).await?;
     }
     let name = format!("{}-{source}.{}", job.kind, made.ext);
@@ -447,6 +454,8 @@ struct Look {
     template: Template,
     texts: std::collections::BTreeMap<String, String>,
     model: ModelChoice,
+    /// The pack processes faces (CON-4: checked again before it is stored).
+    faces: bool,
 }
 
 /// IMG-4: a sticker per photo (one photo in memory at a time), the pack's
@@ -511,6 +520,10 @@ async fn make_pack<S: Store>(
     })
     .await
     .map_err(blocking_failed)??;
+    if look.faces {
+        // CON-4: withdrawn while the pack was made — nothing is stored.
+        permit(state, &job.user, Purpose::Faces).await?;
+    }
     state.blobs.put(&pack_key(&job.user, &job.id), &zip, key).await?;
     state.fault_point("job-after-result");
     Ok(JobResult {

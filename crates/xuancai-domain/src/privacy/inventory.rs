@@ -64,12 +64,15 @@ pub enum Sensitivity {
 /// How long a category is kept (RET-2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retention {
-    /// While the account exists; deleted or anonymised within 90 days of cancellation.
+    /// While the account exists; deleted within 3 calendar months of cancellation.
     Account,
     /// This many days after collection, then deleted.
     Days(u32),
     /// As long as the consent it depends on stands; deleted when it is withdrawn.
     WhileConsented,
+    /// Never stored: it exists only in memory while a request is processed
+    /// (face landmarks and crops, CON-3).
+    NotStored,
 }
 
 impl Retention {
@@ -78,6 +81,7 @@ impl Retention {
             Self::Account => "账号存续期间；注销后3个月内删除或匿名化".into(),
             Self::Days(d) => format!("收集后{d}天"),
             Self::WhileConsented => "同意存续期间；撤回同意即删除".into(),
+            Self::NotStored => "不保存：仅在处理您的请求时存在于内存中".into(),
         }
     }
 }
@@ -162,7 +166,7 @@ pub const CATEGORIES: &[CategorySpec] = &[
         "face_data",
         "人脸信息（关键点、人脸图像）",
         S,
-        R::WhileConsented,
+        R::NotStored,
     ),
     cat(
         Category::PreciseLocation,

@@ -131,24 +131,22 @@ pub async fn decide<S: Store>(
             // CON-6: the user's own template use goes; recommendations fall
             // back to popularity from the next request.
             Purpose::Personalisation => state.store.delete_template_use(&session.user).await?,
-            // CON-4: face processing stops at once — queued and running face
-            // jobs are cancelled (a running one stores nothing). The server
-            // keeps no landmarks or face crops: they live only in memory
-            // while a swap runs, so there is no derived face data to delete.
+            // CON-4: face and portrait processing stops at once — queued and
+            // running jobs that process faces, of every kind (face swaps,
+            // portrait cutouts, stickers and packs, `auto` ones asked for with
+            // the consent), are cancelled and a running one stores nothing.
+            // No landmarks or face crops are kept: they live only in memory
+            // while a job runs. Results already in the library stay the
+            // user's own photos until the user deletes them (the policy says so).
             Purpose::Faces => {
                 let failure = xuancai_store::JobFailure {
                     code: "consent_withdrawn",
-                    message: "the face consent was withdrawn",
+                    message: "the face and portrait consent was withdrawn",
                     retry_at: None,
                 };
                 state
                     .store
-                    .cancel_jobs(
-                        &session.user,
-                        xuancai_app::studio::spec::FACE_SWAP,
-                        &failure,
-                        state.now(),
-                    )
+                    .cancel_face_jobs(&session.user, &failure, state.now())
                     .await?
             }
             _ => 0,

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{JobId, UserId};
 use xuancai_store::{JobRecord, JobState, NewJob, Store};
 
@@ -93,8 +94,8 @@ pub async fn create<S: Store>(
     })?;
     let user = session.user;
     // Editing the user's own photos is the contract's purpose (§4.3.3); a
-    // face swap needs the separate face consent too (CON-3), asked for by
-    // the `consent_required` answer naming `faces`.
+    // face swap or a portrait cutout needs the separate face consent too
+    // (CON-3), asked for by the `consent_required` answer naming `faces`.
     let consents = consent_state(&state, &user).await?;
     if let Some(p) = request.purposes().iter().find(|p| !consents.allows(**p)) {
         return Err(AppError::ConsentRequired { purpose: p.key() }.into());
@@ -128,6 +129,8 @@ pub async fn create<S: Store>(
         params: key.encrypt(&params),
         max_attempts: cfg.max_attempts.max(1),
         created_at: state.now(),
+        // CON-4: marked, so a withdrawal of the face consent cancels it.
+        faces: request.processes_faces(consents.allows(Purpose::Faces)),
     };
     state.store.enqueue(&job).await?;
     state.job_wake.notify_one();

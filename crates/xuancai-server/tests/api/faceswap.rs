@@ -155,7 +155,8 @@ async fn con4_withdrawing_the_face_consent_cancels_face_jobs_at_once() {
             "POST",
             "/api/v1/jobs",
             &alice,
-            Some(&json!({ "kind": "cutout", "photo": source })),
+            // The general model: no portrait processing, so it goes on.
+            Some(&json!({ "kind": "cutout", "photo": source, "model": "general" })),
             202,
         )
         .await;

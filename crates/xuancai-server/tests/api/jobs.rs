@@ -44,6 +44,15 @@ async fn img2_cutout_job_makes_a_transparent_photo() {
     let app = spawn_app().await;
     let token = app.login("13800138000", "+8613800138000").await;
     let photo = photo_id(&app, &token, "astronaut.png").await;
+    // CON-3: `auto` looks for a person only with the face and portrait consent.
+    app.json(
+        "PUT",
+        "/api/v1/me/consents/faces",
+        &token,
+        Some(&json!({ "granted": true })),
+        200,
+    )
+    .await;
 
     let r = app
         .call(

@@ -13,6 +13,7 @@ mod minors;
 mod ohttp;
 mod packs;
 mod photos;
+mod portraits;
 mod privacy;
 mod profile;
 mod push;

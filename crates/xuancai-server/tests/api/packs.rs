@@ -230,6 +230,37 @@ async fn img5_an_external_processor_is_off_by_default_and_every_call_is_logged()
 
     let token = app.login("13800138023", "+8613800138023").await;
     let photo = photo_id(&app, &token, "coffee.png").await;
+    // CON-3: without the face and portrait consent no photo leaves the
+    // server; the cutout runs here.
+    let v = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &token,
+            Some(&json!({ "kind": "cutout", "photo": photo })),
+            202,
+        )
+        .await;
+    let done = settle(&app, &token, v["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(
+        (done["state"].as_str(), done["result"]["processor"].as_str()),
+        (Some("done"), None),
+        "{done}"
+    );
+    assert!(
+        seen.received
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    );
+    app.json(
+        "PUT",
+        "/api/v1/me/consents/faces",
+        &token,
+        Some(&json!({ "granted": true })),
+        200,
+    )
+    .await;
     let v = app
         .json(
             "POST",

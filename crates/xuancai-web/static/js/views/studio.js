@@ -91,6 +91,9 @@ async function cutout(photo) {
   start.addEventListener('click', () => busy(start, async () => {
     const photoId = src.get();
     if (!photoId) return toast(t('studio.no_photo'), 'error');
+    // CON-3: person cutout is portrait processing; `auto` without the
+    // consent runs the general model, `portrait` asks for the consent.
+    if (model.value === 'portrait' && !(await faceConsent())) return toast(t('faces.declined'));
     const v = bgChoice.querySelector('input[name=bg]:checked').value;
     const body = { kind: 'cutout', photo: photoId, crop: crop.checked, shadow: shadow.checked, model: model.value };
     if (v === 'white') body.background = { color: '#ffffff' };
