@@ -45,14 +45,20 @@ for _ in $(seq 1 100); do
 done
 export XUANCAI_TEST_S3_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 
-phase "Rust tests"
-cargo test --workspace --profile "$PROFILE"
+phase "Rust tests (cargo-nextest)"
+# One process per test, JUnit results in target/nextest/ci/junit.xml for the
+# conformance report. The machine's cargo-nextest, else the pinned one.
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install --locked cargo-nextest --version "${NEXTEST_VERSION:-0.9.143}"
+fi
+rm -f target/nextest/ci/junit.xml
+cargo nextest run --workspace --cargo-profile "$PROFILE" --profile ci
 
 phase "browser tests"
 bash tools/e2e/run.sh
 
 phase "converter tests (pytest)"
-"$ASSETS/venv/bin/python" -m pytest -q tools/assets
+"$ASSETS/venv/bin/python" -m pytest -q tools/assets tools/conformance
 
 phase "conformance report"
 $PYTHON tools/conformance/report.py --require "${REQUIRED_IDS:?REQUIRED_IDS is set by the Makefile}"

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """The conformance report: each requirement ID of docs/spec/REQUIREMENTS.md
-with the tests that prove it, and the IDs no test covers yet.
+with the tests that prove it **in this run** (issue 20).
 
-A test covers an ID when its name says so (``con1_…``, ``min1_to_min4_…``,
-``ret2_acc6_…``) or its body or the doc comment above it names it
-(``CON-1``). Tests are the Rust ``#[test]``/``#[tokio::test]`` functions of
-the workspace. ``--require`` lists IDs that must be covered (CI fails
-otherwise); ``--out`` writes the Markdown report.
+An ID is covered only by a test that
 
-Run after the tests passed (``make test`` does), so every test listed ran
-green in the same run.
+* ran and passed in this run — read from the test runners' machine-readable
+  results: cargo-nextest's JUnit file for the Rust tests and the node test
+  runner's JUnit reporter for the browser tests (a failed, skipped or absent
+  test covers nothing; a missing results file is an error, never "0 tests");
+* declares the IDs it proves in its name — the one structured place: the
+  test function's (or browser test's) name starts with, or contains as whole
+  ``_``-separated tokens, ``con3``, ``min2``, ``ret2`` …, and
+  ``min1_to_min4`` declares a range. Comments, strings and bodies do not
+  count, nor does a story a test calls.
+
+``--require`` lists IDs that must be covered (``make test`` fails
+otherwise); ``--out`` writes the Markdown report listing, per ID, each
+declaring test and its result.
 """
 
 from __future__ import annotations
@@ -18,13 +25,13 @@ import argparse
 import pathlib
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FAMILIES = ["ACC", "CON", "MIN", "DATA", "IMG", "R", "RET", "SEC", "COOK", "ADS"]
-ID_RE = re.compile(r"\b(" + "|".join(FAMILIES) + r")-(\d+)\b")
-NAME_TOKEN = re.compile(r"(?:^|_)(" + "|".join(f.lower() for f in FAMILIES) + r")(\d+)(?:_to_\1(\d+))?(?=_|$)")
-TEST_ATTR = re.compile(r"^\s*#\[(?:tokio::)?test\b")
-FN_RE = re.compile(r"^\s*(?:pub\s+)?(?:async\s+)?fn\s+([a-z0-9_]+)")
+NAME_TOKEN = re.compile(
+    r"(?:^|_)(" + "|".join(f.lower() for f in FAMILIES) + r")(\d+)(?:_to_\1(\d+))?(?=_|$)"
+)
 
 
 def requirement_ids(spec: pathlib.Path) -> list[str]:
@@ -36,9 +43,11 @@ def requirement_ids(spec: pathlib.Path) -> list[str]:
     return ids
 
 
-def ids_in_name(name: str) -> set[str]:
+def declared_ids(name: str) -> set[str]:
+    """The IDs a test's own name declares (its last path segment)."""
+    leaf = re.split(r"::|/", name)[-1]
     out = set()
-    for fam, first, last in NAME_TOKEN.findall(name):
+    for fam, first, last in NAME_TOKEN.findall(leaf):
         lo = int(first)
         hi = int(last) if last else lo
         for n in range(lo, hi + 1):
@@ -46,102 +55,80 @@ def ids_in_name(name: str) -> set[str]:
     return out
 
 
-def tests_in(path: pathlib.Path) -> list[tuple[str, set[str]]]:
-    """(qualified test name, IDs it names) for each test function in a file."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    found = []
-    i = 0
-    while i < len(lines):
-        if not TEST_ATTR.match(lines[i]):
-            i += 1
-            continue
-        # Doc comments and attributes just above the test.
-        j = i - 1
-        above = []
-        while j >= 0 and (lines[j].strip().startswith("///") or lines[j].strip().startswith("#[")):
-            above.append(lines[j])
-            j -= 1
-        k = i + 1
-        while k < len(lines) and not FN_RE.match(lines[k]):
-            k += 1
-        if k >= len(lines):
-            break
-        name = FN_RE.match(lines[k]).group(1)
-        indent = len(lines[k]) - len(lines[k].lstrip())
-        end = k + 1
-        while end < len(lines) and not (
-            lines[end].strip() == "}" and len(lines[end]) - len(lines[end].lstrip()) == indent
-        ):
-            end += 1
-        body = "\n".join(above + lines[k : end + 1])
-        ids = ids_in_name(name) | {f"{a}-{b}" for a, b in ID_RE.findall(body)}
-        rel = path.relative_to(ROOT)
-        found.append((f"{rel}::{name}", ids))
-        i = end + 1
-    return found
-
-
-def helper_ids(path: pathlib.Path) -> dict[str, set[str]]:
-    """IDs named by non-test async helpers (story functions the tests call)."""
-    text = path.read_text(encoding="utf-8")
-    out: dict[str, set[str]] = {}
-    for m in re.finditer(r"(?:///[^\n]*\n)*\s*pub async fn ([a-z0-9_]+)", text):
-        out[m.group(1)] = {f"{a}-{b}" for a, b in ID_RE.findall(m.group(0))}
+def results(path: pathlib.Path, runner: str) -> list[tuple[str, str]]:
+    """(test name, outcome) for each test case of a JUnit file."""
+    if not path.is_file():
+        raise SystemExit(f"conformance: no test results at {path} ({runner}); run the tests first")
+    out = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = case.get("name", "")
+        suite = case.get("classname", "")
+        if case.find("failure") is not None or case.find("error") is not None or case.get("failure"):
+            outcome = "failed"
+        elif case.find("skipped") is not None:
+            outcome = "skipped"
+        else:
+            outcome = "passed"
+        out.append((f"{runner}:{suite}::{name}" if suite else f"{runner}:{name}", outcome))
     return out
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spec", default=str(ROOT / "docs/spec/REQUIREMENTS.md"))
     ap.add_argument("--out", default=str(ROOT / "docs/CONFORMANCE.md"))
+    ap.add_argument("--rust", default=str(ROOT / "target/nextest/ci/junit.xml"), help="cargo-nextest JUnit")
+    ap.add_argument("--browser", default=str(ROOT / "target/e2e-junit.xml"), help="node --test JUnit")
     ap.add_argument("--require", default="", help="space-separated IDs that must be covered")
     args = ap.parse_args()
 
     ids = requirement_ids(pathlib.Path(args.spec))
-    files = [p for p in (ROOT / "crates").rglob("*.rs") if "target" not in p.parts]
-    tests: list[tuple[str, set[str]]] = []
-    for f in sorted(files):
-        tests.extend(tests_in(f))
-    # Story tests: a test that calls `story::privacy(…)` covers what the story names.
-    story = ROOT / "crates/xuancai-store/src/story.rs"
-    stories = helper_ids(story) if story.exists() else {}
-    for idx, (name, found) in enumerate(tests):
-        src = (ROOT / name.split("::")[0]).read_text(encoding="utf-8")
-        for fn, named in stories.items():
-            if f"story::{fn}(" in src and "story" in name:
-                found |= named
-        tests[idx] = (name, found)
-
-    covered = {i: sorted(n for n, found in tests if i in found) for i in ids}
-    missing = [i for i in ids if not covered[i]]
+    runs = results(pathlib.Path(args.rust), "rust") + results(pathlib.Path(args.browser), "browser")
+    by_id: dict[str, list[tuple[str, str]]] = {i: [] for i in ids}
+    unknown_declared = set()
+    for name, outcome in runs:
+        for i in declared_ids(name):
+            if i in by_id:
+                by_id[i].append((name, outcome))
+            else:
+                unknown_declared.add(f"{i} ({name})")
+    proven = {i for i, ts in by_id.items() if any(o == "passed" for _, o in ts)}
+    passed = sum(1 for _, o in runs if o == "passed")
+    failed = [n for n, o in runs if o == "failed"]
     lines = [
         "# Conformance report",
         "",
-        "Generated by `tools/conformance/report.py` from the test sources "
-        "(`make test` writes it after every test passed). Each requirement of "
-        "`docs/spec/REQUIREMENTS.md` with the tests that name it.",
+        "Generated by `tools/conformance/report.py` at the end of `make test`, from the",
+        "test runners' own results of that run (cargo-nextest JUnit for Rust, the node test",
+        "runner's JUnit for the browser tests). An ID counts as proven only by a test that",
+        "**passed in this run** and **declares the ID in its name** (`con3_…`, `min1_to_min4_…`);",
+        "mentions in comments, strings or called stories do not count.",
         "",
-        f"{len(ids) - len(missing)} of {len(ids)} requirements are covered by at least one test.",
+        f"{len(proven)} of {len(ids)} requirements are proven by at least one passing test "
+        f"({passed} tests passed, {len(failed)} failed in this run).",
         "",
-        "| ID | tests |",
+        "| ID | tests that declare it (result) |",
         "| --- | --- |",
     ]
     for i in ids:
-        names = covered[i]
-        cell = "<br>".join(f"`{n.split('crates/', 1)[-1]}`" for n in names) if names else "**not covered yet**"
+        ts = sorted(by_id[i])
+        cell = "<br>".join(f"`{n}` {o}" for n, o in ts) if ts else "**no test declares it**"
         lines.append(f"| {i} | {cell} |")
-    lines += ["", "## Not covered yet", "", ", ".join(missing) if missing else "none", ""]
+    open_ids = [i for i in ids if i not in proven]
+    lines += ["", "## Not proven by a passing test", "", ", ".join(open_ids) if open_ids else "none", ""]
+    if unknown_declared:
+        lines += ["## Names declaring unknown IDs", "", ", ".join(sorted(unknown_declared)), ""]
     pathlib.Path(args.out).write_text("\n".join(lines), encoding="utf-8")
 
     required = [r for r in args.require.split() if r]
     unknown = [r for r in required if r not in ids]
-    failing = [r for r in required if r in ids and not covered[r]]
+    missing = [r for r in required if r in ids and r not in proven]
     if unknown:
         print(f"unknown requirement IDs: {' '.join(unknown)}", file=sys.stderr)
-    if failing:
-        print(f"required but not covered by any test: {' '.join(failing)}", file=sys.stderr)
-    print(f"conformance: {len(ids) - len(missing)}/{len(ids)} covered; report in {args.out}")
-    return 1 if (failing or unknown) else 0
+    if missing:
+        print(f"required but proven by no passing test in this run: {' '.join(missing)}", file=sys.stderr)
+    print(f"conformance: {len(proven)}/{len(ids)} proven by passing tests; report in {args.out}")
+    return 1 if (missing or unknown) else 0
 
 
 if __name__ == "__main__":

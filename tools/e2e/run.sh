@@ -39,5 +39,10 @@ echo "== npm ci (playwright-core, axe-core: exact versions from package-lock.jso
 npm ci --prefix "$E2E" --no-audit --no-fund --loglevel=error
 echo "== browser tests ($("$CHROMIUM" --version 2>/dev/null || echo chromium))"
 rm -rf target/e2e-screenshots
-(cd "$E2E" && node --test --test-concurrency=1 tests/)
+# Results as JUnit too: the conformance report reads which tests passed.
+JUNIT="$PWD/target/e2e-junit.xml"
+mkdir -p target && rm -f "$JUNIT"
+(cd "$E2E" && node --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$JUNIT" tests/)
 echo "== screenshots: $(ls target/e2e-screenshots | wc -l) in target/e2e-screenshots/"

@@ -37,7 +37,7 @@ async fn drop_schema(admin: &sqlx::PgPool, schema: &str) {
 }
 
 #[tokio::test]
-async fn acc1_acc4_story_on_postgres() {
+async fn acc1_acc2_acc4_sec1_story_on_postgres() {
     let (store, admin, schema) = fresh().await;
     xuancai_store::story::accounts(&store).await;
     xuancai_store::story::photos(&store).await;

@@ -3,7 +3,7 @@
 use xuancai_store_sqlite::SqliteStore;
 
 #[tokio::test]
-async fn acc1_acc4_story_on_sqlite() {
+async fn acc1_acc2_acc4_sec1_story_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
     let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));

@@ -177,7 +177,7 @@ async fn con2_a_material_update_needs_agreement_again_once_in_force() {
 
 /// consent is withdrawn or changed at any time.
 #[tokio::test]
-async fn con3_con4_data1_data2_telemetry_needs_consent_and_withdrawal_takes_effect_at_once() {
+async fn con3_con4_r4_data1_data2_telemetry_needs_consent_and_withdrawal_takes_effect_at_once() {
     let app = spawn_privacy_app().await;
     let user = app.login("13800138000", "+8613800138000").await;
     let batch = json!({ "events": [{ "kind": "app_open" }, { "kind": "page_view", "page": "/albums", "duration_ms": 1200 }],

@@ -451,13 +451,13 @@ async fn public_presence(app: &TestApp, op: &str, user: &str, work: &str) -> Vec
 
 /// the user cancels the account.
 #[tokio::test]
-async fn ret2_acc6_cancelled_account_leaves_nothing_on_sqlite_and_local_files() {
+async fn ret2_acc6_r5_cancelled_account_leaves_nothing_on_sqlite_and_local_files() {
     ret2_story(Backend::SqliteLocal).await;
 }
 
 /// the user cancels the account.
 #[tokio::test]
-async fn ret2_acc6_cancelled_account_leaves_nothing_on_postgres_and_s3() {
+async fn ret2_acc6_r5_cancelled_account_leaves_nothing_on_postgres_and_s3() {
     ret2_story(Backend::PostgresS3).await;
 }
 

@@ -70,7 +70,7 @@ async fn export_zip(app: &TestApp, token: &str, code: &str) -> zip::ZipArchive<s
 }
 
 #[tokio::test]
-async fn r1_export_is_a_zip_of_all_personal_data_and_originals() {
+async fn r1_acc7_export_is_a_zip_of_all_personal_data_and_originals() {
     let app = app_on(Backend::SqliteLocal).await;
     let (phone, e164) = ("13800138000", "+8613800138000");
     let token = app.login(phone, e164).await;
