@@ -293,6 +293,16 @@ impl $crate::AccountStore for $store {
             .map_err($crate::backend)?;
         Ok(r.rows_affected())
     }
+
+    async fn sessions_of(&self, user: &$crate::UserId) -> $crate::Result<Vec<(i64, i64)>> {
+        $crate::sqlx::query_as(
+            "SELECT created_at, expires_at FROM sessions WHERE user_id = $1 ORDER BY created_at",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)
+    }
 }
     };
 }

@@ -77,22 +77,26 @@ impl $crate::PrivacyStore for $store {
     }
 
     async fn account_state(&self, user: &$crate::UserId) -> $crate::Result<Option<$crate::AccountState>> {
-        let row: Option<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = $crate::sqlx::query_as(
-            "SELECT cancelled_at, guardian_verified_at, guardian_required_since, erase_after \
-             FROM users WHERE id = $1",
+        type Row = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<Vec<u8>>);
+        let row: Option<Row> = $crate::sqlx::query_as(
+            "SELECT cancelled_at, guardian_verified_at, guardian_required_since, erase_after, \
+             guardian_phone_ciphertext FROM users WHERE id = $1",
         )
         .bind(user.as_bytes().as_slice())
         .fetch_optional(&self.pool)
         .await
         .map_err($crate::backend)?;
-        Ok(row.map(|(cancelled_at, guardian_verified_at, guardian_required_since, erase_after)| {
-            $crate::AccountState {
-                cancelled_at,
-                guardian_verified_at,
-                guardian_required_since,
-                erase_after,
-            }
-        }))
+        Ok(row.map(
+            |(cancelled_at, guardian_verified_at, guardian_required_since, erase_after, guardian_phone_ciphertext)| {
+                $crate::AccountState {
+                    cancelled_at,
+                    guardian_verified_at,
+                    guardian_required_since,
+                    erase_after,
+                    guardian_phone_ciphertext,
+                }
+            },
+        ))
     }
 
     async fn cancel_account(

@@ -331,6 +331,32 @@ impl $crate::WorksStore for $store {
         rows.into_iter().map($crate::works::blessing_record).collect()
     }
 
+    async fn blessings_sent(&self, sender: &$crate::UserId, limit: u32) -> $crate::Result<Vec<$crate::BlessingRecord>> {
+        let rows: Vec<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
+            "SELECT {} FROM blessings WHERE sender_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+            $crate::works::BLESSING_COLUMNS
+        ))
+        .bind(sender.as_bytes().as_slice())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::works::blessing_record).collect()
+    }
+
+    async fn comments_by(&self, author: &$crate::UserId, limit: u32) -> $crate::Result<Vec<$crate::CommentRecord>> {
+        let rows: Vec<$crate::works::CommentRow> = $crate::sqlx::query_as(
+            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE author_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(author.as_bytes().as_slice())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter().map($crate::works::comment_record).collect()
+    }
+
     async fn blessing(&self, recipient: &$crate::UserId, id: &$crate::BlessingId) -> $crate::Result<Option<$crate::BlessingRecord>> {
         let row: Option<$crate::works::BlessingRow> = $crate::sqlx::query_as(&format!(
             "SELECT {} FROM blessings WHERE id = $1 AND recipient_id = $2 AND {}",

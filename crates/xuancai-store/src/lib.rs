@@ -162,6 +162,8 @@ pub trait AccountStore: Send + Sync {
     fn delete_session(&self, token_hash: &[u8]) -> impl Future<Output = Result<()>> + Send;
     /// Revoke every session of a user (cancellation, password change); returns how many.
     fn delete_user_sessions(&self, user: &UserId) -> impl Future<Output = Result<u64>> + Send;
+    /// the user's sessions as (created, expires), oldest first (never the token).
+    fn sessions_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<(Millis, Millis)>>> + Send;
 }
 
 /// Everything the server stores through, in one bound.

@@ -55,6 +55,8 @@ pub struct AccountState {
     pub guardian_required_since: Option<Millis>,
     /// When a cancelled account is due for erasure (RET-2, MIN-6).
     pub erase_after: Option<Millis>,
+    /// The guardian's number, under the account's data key (MIN-4).
+    pub guardian_phone_ciphertext: Option<Vec<u8>>,
 }
 
 /// A rights request (R-1..R-6).

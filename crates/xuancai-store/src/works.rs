@@ -156,6 +156,18 @@ pub trait WorksStore: Send + Sync {
         recipient: &UserId,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<BlessingRecord>>> + Send;
+    /// the blessings the user sent, newest first.
+    fn blessings_sent(
+        &self,
+        sender: &UserId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<BlessingRecord>>> + Send;
+    /// the comments the user wrote on any work, newest first.
+    fn comments_by(
+        &self,
+        author: &UserId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<CommentRecord>>> + Send;
     /// One blessing of the recipient's inbox (anyone else's reads as `None`).
     fn blessing(
         &self,

@@ -5,6 +5,7 @@
 pub mod agreements;
 pub mod documents;
 pub mod export;
+pub mod export_sections;
 pub mod gate;
 pub mod minors;
 pub mod requests;

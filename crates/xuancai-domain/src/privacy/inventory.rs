@@ -116,6 +116,10 @@ pub enum Category {
     ConsentRecords,
     RightsRequests,
     GuardianPhone,
+    StudioJobs,
+    Messages,
+    TemplateUse,
+    Sessions,
 }
 
 /// One row of the inventory for a category.
@@ -239,6 +243,28 @@ pub const CATEGORIES: &[CategorySpec] = &[
         P,
         R::Account,
     ),
+    cat(
+        Category::StudioJobs,
+        "studio_jobs",
+        "编辑任务（请求参数、结果、生成的表情包）",
+        P,
+        R::Account,
+    ),
+    cat(Category::Messages, "messages", "站内消息", P, R::Account),
+    cat(
+        Category::TemplateUse,
+        "template_use",
+        "模板使用记录",
+        P,
+        R::WhileConsented,
+    ),
+    cat(
+        Category::Sessions,
+        "sessions",
+        "登录会话（创建与到期时间）",
+        P,
+        R::Account,
+    ),
 ];
 
 /// One purpose of the inventory.
@@ -272,6 +298,8 @@ pub const PURPOSES: &[PurposeSpec] = &[
             C::RightsRequests,
             C::GuardianPhone,
             C::BirthDate,
+            C::Sessions,
+            C::Messages,
         ],
         optional: false,
         policy_section: "§4.3.1, §8.3.1",
@@ -281,7 +309,7 @@ pub const PURPOSES: &[PurposeSpec] = &[
         key: "studio",
         name_zh: "相册管理与图片处理（抠图、换背景、表情包）",
         basis: LegalBasis::Contract,
-        categories: &[C::Photos],
+        categories: &[C::Photos, C::StudioJobs],
         optional: false,
         policy_section: "§4.3.3",
     },
@@ -335,7 +363,7 @@ pub const PURPOSES: &[PurposeSpec] = &[
         key: "personalisation",
         name_zh: "个性化推荐与广告",
         basis: LegalBasis::Consent,
-        categories: &[C::UsageLogs],
+        categories: &[C::UsageLogs, C::TemplateUse],
         optional: true,
         policy_section: "§4.4.3, §12",
     },
@@ -344,7 +372,7 @@ pub const PURPOSES: &[PurposeSpec] = &[
         key: "marketing",
         name_zh: "营销信息",
         basis: LegalBasis::Consent,
-        categories: &[C::Phone, C::PushToken],
+        categories: &[C::Phone, C::PushToken, C::Messages],
         optional: true,
         policy_section: "§13",
     },

@@ -273,9 +273,16 @@ async fn guardian_page_story(backend: Backend) {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let data: Value = serde_json::from_str(&data).unwrap_or_default();
+    let section = |k: &str| data["categories"][k]["data"].clone();
     assert_eq!(
-        data["account"]["birth_date"], me["birth_date"],
+        section("birth_date"),
+        me["birth_date"],
         "the child's data: {data}"
+    );
+    assert_eq!(
+        section("guardian_phone")["phone"],
+        GUARDIAN.1,
+        "and the guardian's number"
     );
 
     // Withdrawal locks the account again at once, and is in the ledger.

@@ -117,11 +117,15 @@ async fn r1_acc7_export_is_a_zip_of_all_personal_data_and_originals() {
         .read_to_string(&mut json_text)
         .unwrap_or_else(|e| panic!("{e}"));
     let data: Value = serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(data["account"]["phone"], e164);
-    assert_eq!(data["account"]["nickname"], "小明的导出");
-    assert_eq!(data["albums"][0]["name"], "假期");
-    assert!(data["consents"].as_array().map(Vec::len).unwrap_or(0) >= 2);
-    let file = data["photos"][0]["file"].as_str().unwrap_or_default().to_string();
+    let section = |k: &str| data["categories"][k]["data"].clone();
+    assert_eq!(section("phone"), e164);
+    assert_eq!(section("nickname"), "小明的导出");
+    assert_eq!(section("photos")["albums"][0]["name"], "假期");
+    assert!(section("consent_records").as_array().map(Vec::len).unwrap_or(0) >= 2);
+    let file = section("photos")["photos"][0]["file"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let mut photo = Vec::new();
     zip.by_name(&file)
         .unwrap_or_else(|e| panic!("{file}: {e}"))
@@ -352,5 +356,8 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
         .read_to_string(&mut text)
         .unwrap_or_else(|e| panic!("{e}"));
     let data: Value = serde_json::from_str(&text).unwrap_or_default();
-    assert_eq!(data["disclosures"][0]["recipient"], "sms_gateway");
+    assert_eq!(
+        data["categories"]["rights_requests"]["data"]["disclosures"][0]["recipient"],
+        "sms_gateway"
+    );
 }
