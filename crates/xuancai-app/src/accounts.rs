@@ -69,7 +69,13 @@ pub async fn send_code<S: Store>(
         per_phone_day: cfg.sends_per_phone_day,
         per_ip_day: cfg.sends_per_ip_day,
     };
-    if !state.store.reserve_send(&hmac, ip, now, limits).await? {
+    // SEC-4, DATA-1: the rate-limit key is a keyed hash of the IP, never
+    // the address itself (the published register says so).
+    let ip_key: String = state.keys.lookup_hash(&format!("ip\u{0}{ip}"))[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if !state.store.reserve_send(&hmac, &ip_key, now, limits).await? {
         return Err(AppError::RateLimited);
     }
     let code = OneTimeCode::generate();

@@ -27,15 +27,27 @@ use xuancai_app::crypto::{random, sha256};
 #[derive(Deserialize)]
 pub(crate) struct CodeRequest {
     phone: String,
+    /// CON-1: the versions of the User Agreement and the Privacy Policy in
+    /// force that the first-use dialog showed. The number goes to the SMS
+    /// gateway only after they are agreed to.
+    #[serde(default)]
+    agree: std::collections::BTreeMap<String, String>,
 }
 
-/// The same answer whether or not the number has an account (ACC-1).
+/// The same answer whether or not the number has an account (ACC-1). CON-1:
+/// without the agreement nothing is sent and nothing is stored — the number
+/// does not reach the SMS gateway, no send is counted.
 pub(crate) async fn request_code<S: Store>(
     State(state): State<Arc<App<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     AppJson(req): AppJson<CodeRequest>,
 ) -> Result<Response, ApiError> {
     let phone = PhoneNumber::parse(&req.phone)?;
+    let agreements = xuancai_app::privacy::agreements::parse_agreements(&state, &req.agree).await?;
+    let missing = xuancai_app::privacy::agreements::missing_for_sign_up(&agreements);
+    if !missing.is_empty() {
+        return Err(AppError::AgreementRequired { documents: missing }.into());
+    }
     send_code(&state, &phone, &peer.ip().to_string(), CodeFor::SIGN_IN).await?;
     Ok((
         StatusCode::ACCEPTED,

@@ -9,9 +9,7 @@ async fn body(r: reqwest::Response) -> Value {
 }
 
 async fn login_story(app: &TestApp) {
-    let r = app
-        .post("/api/v1/auth/code", &json!({ "phone": "138 0013 8000" }))
-        .await;
+    let r = app.request_code("138 0013 8000").await;
     assert_eq!(r.status(), 202);
     let code = app.last_code("+8613800138000");
     assert_eq!(code.len(), 6);
@@ -112,23 +110,17 @@ async fn acc1_login_by_sms_code_on_postgres() {
 async fn acc1_same_answer_whether_or_not_registered_and_rate_limited() {
     let app = spawn_app().await;
     let _ = app.login("13800138000", "+8613800138000").await;
-    let known = app
-        .post("/api/v1/auth/code", &json!({ "phone": "13700137000" }))
-        .await;
+    let known = app.request_code("13700137000").await;
     let unknown_status = known.status();
     let unknown_body = body(known).await;
     // A registered number (after the per-minute limit window is not hit: new number each time).
     let app2 = spawn_app().await;
     let _ = app2.login("13700137000", "+8613700137000").await;
-    let r = app2
-        .post("/api/v1/auth/code", &json!({ "phone": "13600136000" }))
-        .await;
+    let r = app2.request_code("13600136000").await;
     assert_eq!(r.status(), unknown_status);
     assert_eq!(body(r).await, unknown_body);
     // One code a minute per number.
-    let r = app
-        .post("/api/v1/auth/code", &json!({ "phone": "13700137000" }))
-        .await;
+    let r = app.request_code("13700137000").await;
     assert_eq!(r.status(), 429);
     let v = body(r).await;
     assert_eq!(v["code"], "rate_limited");
@@ -138,9 +130,7 @@ async fn acc1_same_answer_whether_or_not_registered_and_rate_limited() {
 #[tokio::test]
 async fn acc1_wrong_codes_are_limited() {
     let app = spawn_app().await;
-    let r = app
-        .post("/api/v1/auth/code", &json!({ "phone": "13800138000" }))
-        .await;
+    let r = app.request_code("13800138000").await;
     assert_eq!(r.status(), 202);
     let right = app.last_code("+8613800138000");
     let wrong = if right == "000000" { "111111" } else { "000000" };

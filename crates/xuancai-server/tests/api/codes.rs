@@ -17,7 +17,7 @@ async fn guesses_race(app: Arc<TestApp>) {
     for round in 0..3 {
         let phone = format!("1370013700{round}");
         let e164 = format!("+86{phone}");
-        let r = app.post("/api/v1/auth/code", &json!({ "phone": phone })).await;
+        let r = app.request_code(&phone).await;
         assert_eq!(r.status(), 202);
         let right = app.last_code(&e164);
         let wrong = if right == "000000" { "000001" } else { "000000" };
@@ -78,10 +78,7 @@ async fn sends_race(app: Arc<TestApp>) {
         let (app, barrier) = (app.clone(), barrier.clone());
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            app.post("/api/v1/auth/code", &json!({ "phone": "13500135000" }))
-                .await
-                .status()
-                .as_u16()
+            app.request_code("13500135000").await.status().as_u16()
         }));
     }
     let mut sent = 0;
@@ -143,7 +140,7 @@ async fn min4_acc1_a_guardian_code_cannot_sign_the_guardian_in() {
     app.login(adult.0, adult.1).await;
     // A child signs up and names the adult as guardian.
     let child = ("13800138000", "+8613800138000");
-    app.post("/api/v1/auth/code", &json!({ "phone": child.0 })).await;
+    app.request_code(child.0).await;
     let code = app.last_code(child.1);
     let today = xuancai_domain::Date::from_unix_ms(app.control.now(), 480);
     let agree = app.agreement().await;
@@ -196,7 +193,7 @@ async fn min4_acc1_a_guardian_code_cannot_sign_the_guardian_in() {
     .await;
     // A sign-in code says it is one.
     app.control.advance(61_000);
-    app.post("/api/v1/auth/code", &json!({ "phone": adult.0 })).await;
+    app.request_code(adult.0).await;
     let (template, _, text) = app.last_sms(adult.1);
     assert_eq!(template, "sign_in");
     assert!(text.contains("登录验证码"), "{text}");

@@ -38,8 +38,7 @@ const SESSION_ONLY: &[(&str, &str)] = &[
 async fn sec6_min2_every_route_passes_its_declared_gate() {
     let app = spawn_app().await;
     // A child whose guardian has not agreed.
-    app.post("/api/v1/auth/code", &json!({ "phone": "13800138000" }))
-        .await;
+    app.request_code("13800138000").await;
     let code = app.last_code("+8613800138000");
     let today = xuancai_domain::Date::from_unix_ms(app.control.now(), 480);
     let v: Value = app

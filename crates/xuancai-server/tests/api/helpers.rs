@@ -173,11 +173,19 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no code was sent to {e164}"))
     }
 
+    /// Ask for a sign-in code, agreeing to the documents in force (CON-1).
+    pub async fn request_code(&self, phone: &str) -> reqwest::Response {
+        let agree = self.agreement().await;
+        self.post(
+            "/api/v1/auth/code",
+            &serde_json::json!({ "phone": phone, "agree": agree }),
+        )
+        .await
+    }
+
     /// Request a code and log in; returns the bearer token.
     pub async fn login(&self, phone: &str, e164: &str) -> String {
-        let r = self
-            .post("/api/v1/auth/code", &serde_json::json!({ "phone": phone }))
-            .await;
+        let r = self.request_code(phone).await;
         assert_eq!(r.status(), 202);
         let code = self.last_code(e164);
         let agree = self.agreement().await;

@@ -15,7 +15,7 @@ const GUARDIAN: (&str, &str) = ("13600136000", "+8613600136000");
 
 /// Sign up with a birth date `years` years ago; returns the token.
 async fn sign_up_aged(app: &TestApp, who: (&str, &str), years: i32) -> String {
-    app.post("/api/v1/auth/code", &json!({ "phone": who.0 })).await;
+    app.request_code(who.0).await;
     let code = app.last_code(who.1);
     let today = xuancai_domain::Date::from_unix_ms(app.control.now(), 480);
     let v: Value = app
@@ -360,7 +360,7 @@ async fn waiting_story(backend: Backend) {
     app.json("GET", "/api/v1/me", &adult, None, 200).await;
     // Signing in again starts a new account: nothing was kept.
     let v: Value = {
-        app.post("/api/v1/auth/code", &json!({ "phone": CHILD.0 })).await;
+        app.request_code(CHILD.0).await;
         let code = app.last_code(CHILD.1);
         app.post(
             "/api/v1/auth/login",

@@ -574,8 +574,7 @@ async fn ret3_a_shutdown_is_announced_stops_sign_ups_and_erases_everything_after
         closes.plus_days(30).to_string()
     );
     // No new accounts; existing users can still sign in and export.
-    app.post("/api/v1/auth/code", &json!({ "phone": "13500135000" }))
-        .await;
+    app.request_code("13500135000").await;
     let code = app.last_code("+8613500135000");
     let agree = app.agreement().await;
     let r = app

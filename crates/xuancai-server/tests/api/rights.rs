@@ -321,8 +321,7 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
             .cloned()
             .unwrap_or_default()
     };
-    app.post("/api/v1/auth/code", &json!({ "phone": "13800138000" }))
-        .await;
+    app.request_code("13800138000").await;
     let sent = last(&seen);
     assert_eq!(sent["phone"], "+8613800138000");
     let agree = app.agreement().await;

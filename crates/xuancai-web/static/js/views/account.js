@@ -61,7 +61,8 @@ export async function loginView(_params, query) {
   const send = h('button', { type: 'button', class: 'ghost' }, t('login.send_code'));
   send.addEventListener('click', () => busy(send, async () => {
     if (!phone.reportValidity()) return;
-    const r = await post('/api/v1/auth/code', { phone: phone.value.trim() });
+    // CON-1: the number leaves only with the agreement of the first-use dialog.
+    const r = await post('/api/v1/auth/code', { phone: phone.value.trim(), agree: session.agreedOnDevice() || {} });
     status.textContent = t('login.code_sent', { minutes: Math.round((r.expires_in || 300) / 60) });
     let left = 60;
     const tick = () => {
