@@ -91,11 +91,11 @@ def run_server(workers):
             base = line.split("listening on ")[1].strip()
             break
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-    call(base, "POST", "/api/v1/auth/code", body={"phone": "13800138000"})
-    code = (data / "sms-outbox.log").read_text().strip().splitlines()[-1].split()[1]
     docs = call(base, "GET", "/api/v1/documents")
     agree = {d["kind"]: d["current"]["version"] for d in docs["documents"]
              if d["kind"] in ("user_agreement", "privacy_policy")}
+    call(base, "POST", "/api/v1/auth/code", body={"phone": "13800138000", "agree": agree})
+    code = (data / "sms-outbox.log").read_text().strip().splitlines()[-1].split()[1]
     token = call(base, "POST", "/api/v1/auth/login", body={"phone": "13800138000", "code": code, "agree": agree})["token"]
     ids = [call(base, "POST", "/api/v1/photos", token, form=(p.name, p.read_bytes()))["photo"]["id"] for p in PHOTOS]
     idle = rss_kib(proc.pid)

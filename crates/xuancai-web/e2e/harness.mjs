@@ -171,10 +171,11 @@ export async function closeBrowser() {
 export async function apiLogin(server, phone, e164) {
   const post = (p, b, h = {}) => fetch(server.base + p, { method: 'POST', headers: { 'content-type': 'application/json', ...h }, body: JSON.stringify(b) });
   const before = codesSent(server, e164);
-  assert.equal((await post('/api/v1/auth/code', { phone })).status, 202);
-  const code = await waitForCode(server, e164, before);
   const docs = await (await fetch(server.base + '/api/v1/documents')).json();
   const agree = Object.fromEntries(docs.documents.filter((d) => ['user_agreement', 'privacy_policy'].includes(d.kind)).map((d) => [d.kind, d.current.version]));
+  // CON-1: the code request carries the agreement.
+  assert.equal((await post('/api/v1/auth/code', { phone, agree })).status, 202);
+  const code = await waitForCode(server, e164, before);
   const r = await post('/api/v1/auth/login', { phone, code, agree });
   assert.equal(r.status, 200);
   const { token } = await r.json();
