@@ -114,6 +114,15 @@ pub async fn send_code<S: Store>(
     Ok(())
 }
 
+/// DATA-6: the sign-in code that created `user` went to the SMS gateway
+/// before the account existed; log that disclosure against the new account.
+pub async fn disclose_sign_in_code<S: Store>(state: &App<S>, user: &UserId) -> Result<(), AppError> {
+    if let Some(recipient) = state.sms.processor() {
+        crate::privacy::disclose(state, *user, recipient, Purpose::Account, &[Category::Phone]).await?;
+    }
+    Ok(())
+}
+
 /// Check a code for a number, sent for `what` (single use, limited tries,
 /// valid only for its purpose and account — ACC-1).
 pub async fn check_code<S: Store>(

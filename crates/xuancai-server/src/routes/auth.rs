@@ -110,6 +110,11 @@ pub(crate) async fn login<S: Store>(
         None => find_or_create(&state, &phone, &hmac, now).await?,
     };
     xuancai_app::privacy::agreements::record_agreements(&state, &user, &agreements, "login").await?;
+    if created {
+        // DATA-6: the code just used went to the SMS gateway before the
+        // account existed; it is logged against the account it created.
+        xuancai_app::accounts::disclose_sign_in_code(&state, &user).await?;
+    }
     if created && let Some(b) = birth {
         xuancai_app::privacy::minors::record_sign_up_birth_date(&state, &user, b).await?;
     }

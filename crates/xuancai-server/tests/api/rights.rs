@@ -335,16 +335,17 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
         .await
         .unwrap_or_default();
     let token = v["token"].as_str().unwrap_or_default().to_string();
-    // No account existed at the first send; the second one is logged against it.
+    // No account existed at the first send: it is logged against the account
+    // the sign-in created (issue 20 item 7), and the next one as it is sent.
     assert_eq!(
-        crate::privacy::count(&app, "SELECT COUNT(*) FROM disclosures").await,
-        0
+        crate::privacy::count(&app, "SELECT COUNT(*) FROM disclosures WHERE recipient = 'sms_gateway' AND purpose = 'account' AND categories = 'phone'").await,
+        1
     );
     app.control.advance(61_000);
     app.json("POST", "/api/v1/me/verify", &token, None, 202).await;
     assert_eq!(
         crate::privacy::count(&app, "SELECT COUNT(*) FROM disclosures WHERE recipient = 'sms_gateway' AND purpose = 'account' AND categories = 'phone'").await,
-        1
+        2
     );
     // The user sees it in their export (R-1).
     let code = last(&seen)["code"].as_str().unwrap_or_default().to_string();
@@ -358,5 +359,42 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
     assert_eq!(
         data["categories"]["rights_requests"]["data"]["disclosures"][0]["recipient"],
         "sms_gateway"
+    );
+
+    // A guardian's SMS is logged against the child it serves (issue 20 item 7).
+    let today = xuancai_domain::Date::from_unix_ms(app.control.now(), 480);
+    app.request_code("13900139000").await;
+    let sent = last(&seen);
+    let v: Value = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "phone": "13900139000", "code": sent["code"], "agree": app.agreement().await,
+                     "birth_date": format!("{}-01-01", today.year() - 10) }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let child = v["token"].as_str().unwrap_or_default().to_string();
+    let childs = "SELECT COUNT(*) FROM disclosures d JOIN users u ON u.id = d.user_id \
+                  WHERE u.created_at = (SELECT MAX(created_at) FROM users)";
+    assert_eq!(
+        crate::privacy::count(&app, childs).await,
+        1,
+        "the child's sign-in SMS"
+    );
+    app.json(
+        "POST",
+        "/api/v1/me/guardian/code",
+        &child,
+        Some(&json!({ "phone": "13600136000" })),
+        202,
+    )
+    .await;
+    assert_eq!(last(&seen)["phone"], "+8613600136000");
+    assert_eq!(
+        crate::privacy::count(&app, childs).await,
+        2,
+        "and the guardian's, against the child"
     );
 }
