@@ -224,7 +224,7 @@ impl $crate::PrivacyStore for $store {
 
     async fn insert_request(&self, r: &$crate::RequestRecord) -> $crate::Result<()> {
         $crate::sqlx::query(&format!(
-            "INSERT INTO rights_requests ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO rights_requests ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             $crate::privacy::REQUEST_COLUMNS
         ))
         .bind(r.id.as_slice())
@@ -236,6 +236,7 @@ impl $crate::PrivacyStore for $store {
         .bind(r.received_at)
         .bind(r.deadline_at)
         .bind(r.updated_at)
+        .bind(&r.scope_ciphertext)
         .execute(&self.pool)
         .await
         .map_err($crate::backend)?;
@@ -518,7 +519,7 @@ impl $crate::PrivacyStore for $store {
         .execute(&mut *tx)
         .await
         .map_err($crate::backend)?;
-        $crate::sqlx::query("UPDATE rights_requests SET detail_ciphertext = NULL WHERE user_id = $1")
+        $crate::sqlx::query("UPDATE rights_requests SET detail_ciphertext = NULL, scope_ciphertext = NULL WHERE user_id = $1")
             .bind(uid)
             .execute(&mut *tx)
             .await

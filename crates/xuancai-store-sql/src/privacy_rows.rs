@@ -73,10 +73,10 @@ pub type RequestRow = (
     i64,
     i64,
     i64,
+    Option<Vec<u8>>,
 );
 
-pub const REQUEST_COLUMNS: &str =
-    "id, user_id, kind, status, detail_ciphertext, resolution, received_at, deadline_at, updated_at";
+pub const REQUEST_COLUMNS: &str = "id, user_id, kind, status, detail_ciphertext, resolution, received_at, deadline_at, updated_at, scope_ciphertext";
 
 /// `None` for a request whose account has been erased (it has no user any more).
 pub fn request_record(r: RequestRow) -> Result<Option<RequestRecord>> {
@@ -93,6 +93,7 @@ pub fn request_record(r: RequestRow) -> Result<Option<RequestRecord>> {
         received_at: r.6,
         deadline_at: r.7,
         updated_at: r.8,
+        scope_ciphertext: r.9,
     }))
 }
 

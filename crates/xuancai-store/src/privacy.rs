@@ -68,6 +68,8 @@ pub struct RequestRecord {
     pub status: String,
     /// What the user wrote, under their data key.
     pub detail_ciphertext: Option<Vec<u8>>,
+    /// what a deletion request names (JSON), under their data key.
+    pub scope_ciphertext: Option<Vec<u8>>,
     /// Why it was refused, or what was done.
     pub resolution: Option<String>,
     pub received_at: Millis,

@@ -78,6 +78,7 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
 
     // requests move by compare-and-set.
     let req = RequestRecord {
+        scope_ciphertext: None,
         id: *UserId::generate().as_bytes(),
         user: carol.id,
         kind: "export".into(),

@@ -319,6 +319,7 @@ pub async fn request_for<S: Store>(
     let key = state.data_key(child).await?;
     let text = format!("[监护人提出] {}", detail.trim());
     let mut record = RequestRecord {
+        scope_ciphertext: None,
         id: random::<16>(),
         user: *child,
         kind: kind.as_str().into(),

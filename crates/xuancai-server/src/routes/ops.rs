@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::UserId;
-use xuancai_domain::privacy::RequestStatus;
+use xuancai_domain::privacy::{RequestKind, RequestStatus};
 use xuancai_store::{AuditRecord, HoldRecord, Store, Subject};
 
 use crate::error::ApiError;
@@ -67,6 +67,8 @@ pub async fn requests<S: Store>(
 pub struct Move {
     status: String,
     resolution: Option<String>,
+    /// why a deletion request is refused (`no_ground`, `legal_retention`, `not_found`).
+    ground: Option<String>,
 }
 
 /// `POST /api/v1/ops/requests/{id}`: move a request on.
@@ -91,7 +93,41 @@ pub async fn process<S: Store>(
         }
         .into());
     }
-    let resolution = req.resolution.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let mut resolution = req
+        .resolution
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    // approving a deletion deletes exactly what it names; refusing one
+    // records its ground.
+    if r.kind == RequestKind::Deletion.as_str() {
+        use xuancai_app::privacy::deletion::{Deletion, execute, refusal_ground};
+        match next {
+            RequestStatus::Done => {
+                let key = state.data_key(&r.user).await?;
+                let sealed = r.scope_ciphertext.as_deref().ok_or(AppError::Conflict {
+                    code: "deletion_without_scope",
+                    message: "this deletion request names nothing to delete; refuse it or ask the user"
+                        .into(),
+                })?;
+                let done = execute(&state, &r.user, &Deletion::open(sealed, &key)?).await?;
+                resolution = Some(match resolution {
+                    Some(note) => format!("{done} — {note}"),
+                    None => done,
+                });
+            }
+            RequestStatus::Refused => {
+                let (code, why) = refusal_ground(req.ground.as_deref())?;
+                resolution = Some(match resolution {
+                    Some(note) => format!("{code}: {why} — {note}"),
+                    None => format!("{code}: {why}"),
+                });
+            }
+            _ => {}
+        }
+    }
+    let resolution = resolution.as_deref();
     if next == RequestStatus::Refused && resolution.is_none() {
         return Err(AppError::Unprocessable {
             code: "reason_required",

@@ -55,6 +55,9 @@ pub struct NewRequest {
     #[serde(default)]
     detail: String,
     code: String,
+    /// what a deletion request deletes, and the §6.2 ground (1–7).
+    delete: Option<xuancai_app::privacy::deletion::DeletionScope>,
+    ground: Option<u8>,
 }
 
 /// `POST /api/v1/me/requests`: export, correction, deletion, withdrawal or
@@ -79,9 +82,24 @@ pub async fn create<S: Store>(
         }
         .into());
     }
+    let deletion = match kind {
+        RequestKind::Deletion => Some(xuancai_app::privacy::deletion::Deletion::parse(
+            req.ground,
+            req.delete.clone(),
+        )?),
+        _ if req.delete.is_some() || req.ground.is_some() => {
+            return Err(AppError::bad_request(
+                "invalid_deletion",
+                "only a deletion request names what to delete",
+            )
+            .into());
+        }
+        _ => None,
+    };
     let now = state.now();
     let key = state.data_key(&session.user).await?;
     let mut record = RequestRecord {
+        scope_ciphertext: deletion.as_ref().map(|d| d.seal(&key)).transpose()?,
         id: random::<16>(),
         user: session.user,
         kind: kind.as_str().into(),
@@ -204,6 +222,7 @@ pub async fn cancel<S: Store>(
     let now = state.now();
     let kind = RequestKind::Cancellation;
     let record = RequestRecord {
+        scope_ciphertext: None,
         id: random::<16>(),
         user: session.user,
         kind: kind.as_str().into(),

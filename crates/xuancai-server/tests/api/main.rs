@@ -5,6 +5,7 @@
 mod albums;
 mod auth;
 mod codes;
+mod deletion;
 mod export;
 mod faceswap;
 mod gates;

@@ -163,7 +163,10 @@ async fn r3_r6_sec6_requests_have_deadlines_operators_process_them_and_reads_are
             "POST",
             "/api/v1/me/requests",
             &token,
-            Some(&json!({ "kind": "deletion", "detail": "请删除我2024年的照片", "code": code })),
+            Some(
+                &json!({ "kind": "deletion", "detail": "请删除我2024年的照片", "code": code,
+                          "ground": 4, "delete": { "categories": ["photos"] } }),
+            ),
             201,
         )
         .await;
@@ -211,7 +214,7 @@ async fn r3_r6_sec6_requests_have_deadlines_operators_process_them_and_reads_are
         "POST",
         &path,
         &op,
-        Some(&json!({ "status": "refused", "resolution": "照片已于上周删除" })),
+        Some(&json!({ "status": "refused", "ground": "not_found", "resolution": "照片已于上周删除" })),
         200,
     )
     .await;
@@ -224,7 +227,10 @@ async fn r3_r6_sec6_requests_have_deadlines_operators_process_them_and_reads_are
         .cloned()
         .unwrap_or_default();
     assert_eq!(refused["status"], "refused");
-    assert_eq!(refused["resolution"], "照片已于上周删除");
+    assert_eq!(
+        refused["resolution"],
+        "not_found: what the request names is not stored — 照片已于上周删除"
+    );
     assert_eq!(
         refused["detail"], "请删除我2024年的照片",
         "the user sees their own text"

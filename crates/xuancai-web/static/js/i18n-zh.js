@@ -98,6 +98,7 @@ export const zh = {
   'req.s_received': '已收到', 'req.s_verified': '已验证', 'req.s_in_progress': '处理中', 'req.s_done': '已完成', 'req.s_refused': '已拒绝',
   'req.received': '提交于 {at}', 'req.deadline': '最晚 {at} 前处理', 'req.overdue': '已超期', 'req.resolution': '处理结果：',
   'cancel.title': '注销账号', 'cancel.intro': '注销后账号无法恢复，请先导出需要保留的数据。', 'cancel.start': '了解并注销账号',
+  'del.what': "要删除的内容", 'del.ground': "删除理由（《隐私政策》第6.2条）", 'del.none': "请至少选择一项要删除的内容", 'del.c_photos': "全部照片", 'del.c_works': "全部作品", 'del.c_usage_logs': "使用日志", 'del.c_device_identifiers': "设备标识符", 'del.c_template_use': "模板使用记录", 'del.c_push_token': "推送标识", 'del.g1': "处理行为违反法律法规", 'del.g2': "未征得我的同意", 'del.g3': "违反了与我的约定", 'del.g4': "我不再使用产品或服务", 'del.g5': "不再为我提供产品或服务", 'del.g6': "我撤回了授权/同意", 'del.g7': "法律、行政法规规定的其他情形",
   'cancel.coins': '将放弃 {n} 金币。', 'cancel.photos': '将删除 {n} 张照片。', 'cancel.erased': '您的个人信息最迟将于 {date} 删除；您公开的作品、评论与祝福立即隐藏。',
   'cancel.confirm_exported': '我已导出需要保留的数据', 'cancel.confirm_forfeit': '我同意放弃金币、奖励等全部余额',
   'cancel.verify': '注销账号前需要验证身份。', 'cancel.done_title': '账号已注销', 'cancel.done': '您的账号已注销，无法再登录。个人信息将按政策删除。',

@@ -53,21 +53,36 @@ function requestRow(r) {
     r.download ? h('a', { class: 'button small', href: r.download, download: 'xuancai-export.zip', id: 'export-download' }, t('rights.download')) : null);
 }
 
+/** what a deletion request deletes (whole categories) and its §6.2 ground. */
+const ERASABLE = ['photos', 'works', 'usage_logs', 'device_identifiers', 'template_use', 'push_token'];
+
 async function makeRequest(kind, needsDetail) {
   let detail = '';
+  const extra = {};
   if (needsDetail) {
-    const text = h('textarea', { required: true, maxlength: 2000, id: 'request-detail' });
+    const text = h('textarea', { required: kind !== 'deletion', maxlength: 2000, id: 'request-detail' });
+    const boxes = ERASABLE.map((c) => [c, h('input', { id: 'del-' + c })]);
+    const ground = h('select', { id: 'del-ground' }, [1, 2, 3, 4, 5, 6, 7].map((g) => h('option', { value: g }, t('del.g' + g))));
+    const scope = kind === 'deletion'
+      ? h('fieldset', { class: 'stack' }, h('legend', {}, t('del.what')), boxes.map(([c, b]) => check(t('del.c_' + c), b)), field(t('del.ground'), ground))
+      : null;
     const ok = await dialog({
       title: t('req.k_' + kind),
-      body: h('div', {}, h('p', {}, t('rights.' + kind + '_explain')), field(t('rights.detail_' + kind), text)),
+      body: h('div', {}, h('p', {}, t('rights.' + kind + '_explain')), scope, field(t('rights.detail_' + kind), text)),
       actions: [{ label: t('common.cancel'), value: false, kind: 'ghost' }, { label: t('common.next'), value: true, submit: true }],
     });
     if (ok !== true) return;
     detail = text.value.trim();
+    if (kind === 'deletion') {
+      const categories = boxes.filter(([, b]) => b.checked).map(([c]) => c);
+      if (!categories.length) return toast(t('del.none'), 'error');
+      extra.delete = { categories };
+      extra.ground = Number(ground.value);
+    }
   }
   const code = await verify(t('rights.verify_for', { what: t('req.k_' + kind) }));
   if (!code) return;
-  await post('/api/v1/me/requests', { kind, detail, code });
+  await post('/api/v1/me/requests', { kind, detail, code, ...extra });
   toast(t('rights.submitted'));
   go('/privacy?r=' + Date.now());
 }

@@ -1,0 +1,203 @@
+//! Deletion requests: the request names what to delete — photos,
+//! works, comments by id, or whole categories — and the §6.2 ground it is
+//! made on. After the identity check an operator either approves it, and
+//! exactly what it names is deleted ([`execute`]), or refuses it with one of
+//! the [`REFUSAL_GROUNDS`] recorded in the resolution.
+
+use serde::{Deserialize, Serialize};
+use xuancai_domain::{CommentId, PhotoId, UserId, WorkId};
+use xuancai_store::{PhotoFilter, Store, WorkRecord};
+
+use crate::App;
+use crate::crypto::DataKey;
+use crate::error::AppError;
+
+/// The categories a deletion request may name whole (the others are the
+/// account itself — cancel it — or records the law requires, like the
+/// consent ledger).
+pub const ERASABLE: &[&str] = &[
+    "photos",
+    "works",
+    "usage_logs",
+    "device_identifiers",
+    "template_use",
+    "push_token",
+];
+
+/// Why an operator may refuse a deletion request; one is recorded.
+pub const REFUSAL_GROUNDS: &[(&str, &str)] = &[
+    ("no_ground", "none of the grounds of §6.2 applies"),
+    (
+        "legal_retention",
+        "a law or regulation requires keeping it for now (§6.2 item 7)",
+    ),
+    ("not_found", "what the request names is not stored"),
+];
+
+/// What a deletion request names, as the user sends it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionScope {
+    #[serde(default)]
+    pub photos: Vec<String>,
+    #[serde(default)]
+    pub works: Vec<String>,
+    #[serde(default)]
+    pub comments: Vec<String>,
+    /// Whole categories, from [`ERASABLE`].
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+/// A deletion request's scope and the §6.2 ground (1–7) it is made on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deletion {
+    pub ground: u8,
+    pub scope: DeletionScope,
+}
+
+impl Deletion {
+    /// Check ids, categories and the ground before anything is stored.
+    pub fn parse(ground: Option<u8>, scope: Option<DeletionScope>) -> Result<Self, AppError> {
+        let bad = |m: &str| AppError::bad_request("invalid_deletion", m.to_string());
+        let ground = ground
+            .filter(|g| (1..=7).contains(g))
+            .ok_or_else(|| bad("name the ground of §6.2 (1–7) the deletion is asked on"))?;
+        let scope = scope.ok_or_else(|| bad("name what to delete: photos, works, comments or categories"))?;
+        let n = scope.photos.len() + scope.works.len() + scope.comments.len() + scope.categories.len();
+        if n == 0 || n > 1000 {
+            return Err(bad("name between 1 and 1000 things to delete"));
+        }
+        for p in &scope.photos {
+            PhotoId::parse(p).map_err(|_| bad("not a photo id"))?;
+        }
+        for w in &scope.works {
+            WorkId::parse(w).map_err(|_| bad("not a work id"))?;
+        }
+        for c in &scope.comments {
+            CommentId::parse(c).map_err(|_| bad("not a comment id"))?;
+        }
+        if let Some(c) = scope.categories.iter().find(|c| !ERASABLE.contains(&c.as_str())) {
+            return Err(bad(&format!(
+                "{c:?} cannot be deleted by request; use one of {}",
+                ERASABLE.join(", ")
+            )));
+        }
+        Ok(Self { ground, scope })
+    }
+
+    pub fn seal(&self, key: &DataKey) -> Result<Vec<u8>, AppError> {
+        let json = serde_json::to_vec(self).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(key.encrypt(&json))
+    }
+
+    pub fn open(sealed: &[u8], key: &DataKey) -> Result<Self, AppError> {
+        key.decrypt(sealed)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| AppError::Internal("a deletion request's scope does not decrypt".into()))
+    }
+}
+
+/// The refusal ground `code`, or `ground_required`.
+pub fn refusal_ground(code: Option<&str>) -> Result<&'static (&'static str, &'static str), AppError> {
+    code.and_then(|c| REFUSAL_GROUNDS.iter().find(|(k, _)| *k == c))
+        .ok_or_else(|| AppError::Unprocessable {
+            code: "ground_required",
+            message: format!(
+                "refusing a deletion records its ground: one of {}",
+                REFUSAL_GROUNDS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+async fn delete_work<S: Store>(state: &App<S>, w: &WorkRecord) -> Result<bool, AppError> {
+    Ok(state
+        .store
+        .delete_work(
+            &w.owner,
+            &w.id,
+            &crate::keys::work_prefix(&w.owner, &w.id),
+            state.now(),
+        )
+        .await?)
+}
+
+/// Delete exactly what the request names; returns what was done, for the
+/// resolution. Ids that are not (or no longer) the user's count as missing.
+pub async fn execute<S: Store>(state: &App<S>, user: &UserId, d: &Deletion) -> Result<String, AppError> {
+    let now = state.now();
+    let store = &state.store;
+    let (mut photos, mut works, mut comments, mut records, mut missing) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut photo_ids: Vec<PhotoId> = d
+        .scope
+        .photos
+        .iter()
+        .filter_map(|p| PhotoId::parse(p).ok())
+        .collect();
+    let mut work_ids: Vec<WorkId> = d
+        .scope
+        .works
+        .iter()
+        .filter_map(|w| WorkId::parse(w).ok())
+        .collect();
+    for c in &d.scope.categories {
+        match c.as_str() {
+            "photos" => {
+                for filter in [PhotoFilter::Library, PhotoFilter::Archived, PhotoFilter::Trash] {
+                    photo_ids.extend(
+                        store
+                            .list_photos(user, filter, None, 10_000)
+                            .await?
+                            .iter()
+                            .map(|p| p.id),
+                    );
+                }
+            }
+            "works" => work_ids.extend(store.user_works(user, true, 10_000).await?.iter().map(|w| w.id)),
+            "usage_logs" => records += store.delete_usage_of(user, false).await?,
+            "device_identifiers" => records += store.delete_usage_of(user, true).await?,
+            "template_use" => records += store.delete_template_use(user).await?,
+            "push_token" => records += store.delete_push_tokens(user).await?,
+            _ => {}
+        }
+    }
+    for id in &photo_ids {
+        if store.purge_photo(user, id, now).await? {
+            photos += 1;
+        } else {
+            missing += 1;
+        }
+    }
+    for id in &work_ids {
+        match store.work(id).await? {
+            Some(w) if w.owner == *user && delete_work(state, &w).await? => works += 1,
+            _ => missing += 1,
+        }
+    }
+    let mine: Vec<CommentId> = if d.scope.comments.is_empty() {
+        Vec::new()
+    } else {
+        store
+            .comments_by(user, 10_000)
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    for c in &d.scope.comments {
+        let Ok(id) = CommentId::parse(c) else { continue };
+        if mine.contains(&id) && store.delete_comment(&id).await? {
+            comments += 1;
+        } else {
+            missing += 1;
+        }
+    }
+    Ok(format!(
+        "deleted: {photos} photo(s), {works} work(s), {comments} comment(s), {records} record(s); {missing} named item(s) not found"
+    ))
+}
