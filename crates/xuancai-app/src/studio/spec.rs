@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use xuancai_domain::PhotoId;
-use xuancai_domain::privacy::Purpose;
 use xuancai_imaging::compose;
 use xuancai_stickers::anim::Effect;
 use xuancai_stickers::caption::TextStyle;
@@ -197,66 +196,6 @@ pub enum Job {
     },
 }
 
-impl Job {
-    /// CON-3: the job as it runs without the face consent: `auto` becomes
-    /// the general model, so no face detection runs and no portrait model.
-    /// (A `portrait` job or a face swap is refused before it gets here.)
-    pub fn without_faces(self) -> Self {
-        let general = |m: ModelChoice| match m {
-            ModelChoice::Auto => ModelChoice::General,
-            other => other,
-        };
-        match self {
-            Self::Cutout {
-                photo,
-                background,
-                model,
-                crop,
-                shadow,
-            } => Self::Cutout {
-                photo,
-                background,
-                model: general(model),
-                crop,
-                shadow,
-            },
-            Self::Sticker {
-                photo,
-                platform,
-                template,
-                texts,
-                model,
-            } => Self::Sticker {
-                photo,
-                platform,
-                template,
-                texts,
-                model: general(model),
-            },
-            Self::Pack {
-                photos,
-                platform,
-                name,
-                publisher,
-                emojis,
-                template,
-                texts,
-                model,
-            } => Self::Pack {
-                photos,
-                platform,
-                name,
-                publisher,
-                emojis,
-                template,
-                texts,
-                model: general(model),
-            },
-            other @ Self::FaceSwap { .. } => other,
-        }
-    }
-}
-
 fn invalid(message: impl Into<String>) -> AppError {
     AppError::BadRequest {
         code: "invalid_job",
@@ -290,39 +229,6 @@ impl JobRequest {
             Self::Sticker(_) => "sticker",
             Self::FaceSwap(_) => FACE_SWAP,
             Self::Pack(_) => "pack",
-        }
-    }
-
-    /// The segmentation model asked for (`auto` when absent); none for a face swap.
-    fn model_asked(&self) -> Option<&str> {
-        match self {
-            Self::Cutout(c) => Some(c.model.as_deref().unwrap_or("auto")),
-            Self::Sticker(s) => Some(s.model.as_deref().unwrap_or("auto")),
-            Self::Pack(p) => Some(p.model.as_deref().unwrap_or("auto")),
-            Self::FaceSwap(_) => None,
-        }
-    }
-
-    /// The purposes the job needs consent for: the studio (the contract,
-    /// §4.3.3) and, for a face swap or a `portrait` cutout, sticker or pack,
-    /// faces and portraits (a separate consent, CON-3: person cutout is
-    /// portrait processing). `auto` needs no more than the studio: without
-    /// the face consent it runs the general model and no face detection.
-    pub fn purposes(&self) -> &'static [Purpose] {
-        match (self, self.model_asked()) {
-            (Self::FaceSwap(_), _) | (_, Some("portrait")) => &[Purpose::Studio, Purpose::Faces],
-            _ => &[Purpose::Studio],
-        }
-    }
-
-    /// CON-3, CON-4: whether the job will process faces or portraits when
-    /// it runs for a user who has (`faces_consent`) or has not the face
-    /// consent: a face swap, `portrait`, or `auto` with the consent.
-    pub fn processes_faces(&self, faces_consent: bool) -> bool {
-        match (self, self.model_asked()) {
-            (Self::FaceSwap(_), _) | (_, Some("portrait")) => true,
-            (_, Some("auto")) => faces_consent,
-            _ => false,
         }
     }
 

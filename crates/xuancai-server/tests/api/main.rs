@@ -18,6 +18,7 @@ mod photos;
 mod portraits;
 mod privacy;
 mod profile;
+mod public;
 mod push;
 mod push_vendors;
 mod retention;

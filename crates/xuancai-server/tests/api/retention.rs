@@ -278,7 +278,7 @@ async fn ret2_story(backend: Backend) {
     )
     .await;
     // What anyone sees of the user before cancelling.
-    let public = public_presence(&app, &op, &user_id, work_id).await;
+    let public = crate::public::public_presence(&app, &op, &user_id, work_id).await;
     assert_eq!(
         public,
         vec![
@@ -354,7 +354,7 @@ async fn ret2_story(backend: Backend) {
     );
 
     // R-8, ACC-6: hidden from everyone at once, long before erasure.
-    let public = public_presence(&app, &op, &user_id, work_id).await;
+    let public = crate::public::public_presence(&app, &op, &user_id, work_id).await;
     assert!(public.is_empty(), "still public after cancellation: {public:?}");
 
     // RET-2: erased by the start of the day three calendar months later
@@ -408,45 +408,6 @@ async fn ret2_story(backend: Backend) {
     assert_ne!(me2["user_id"], me["user_id"]);
     assert_eq!(me2["nickname"], Value::Null);
     app.cleanup().await;
-}
-
-/// What of `user` anyone (or the blessing's recipient `op`) can still see:
-/// the public work, its image, the feed entry, the user page, the avatar,
-/// the comment and the blessing sent.
-async fn public_presence(app: &TestApp, op: &str, user: &str, work: &str) -> Vec<&'static str> {
-    let mut seen = Vec::new();
-    let anon = |path: String| async move {
-        let r = app.call("GET", &path, None, None).await;
-        let ok = r.status() == 200;
-        (ok, r.text().await.unwrap_or_default())
-    };
-    if anon(format!("/api/v1/works/{work}")).await.0 {
-        seen.push("work");
-    }
-    if anon(format!("/api/v1/works/{work}/image")).await.0 {
-        seen.push("image");
-    }
-    if anon("/api/v1/works/feed".into()).await.1.contains(work) {
-        seen.push("feed");
-    }
-    if anon(format!("/api/v1/users/{user}/works")).await.1.contains(work) {
-        seen.push("user page");
-    }
-    if anon(format!("/api/v1/users/{user}/avatar")).await.0 {
-        seen.push("avatar");
-    }
-    if anon(format!("/api/v1/works/{work}/comments"))
-        .await
-        .1
-        .contains("注销测试评论")
-    {
-        seen.push("comment");
-    }
-    let inbox = app.call("GET", "/api/v1/blessings", Some(op), None).await;
-    if inbox.text().await.unwrap_or_default().contains("注销测试祝福") {
-        seen.push("blessing");
-    }
-    seen
 }
 
 /// the user cancels the account.
