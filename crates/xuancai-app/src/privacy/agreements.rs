@@ -74,17 +74,51 @@ pub async fn append<S: Store>(
     version: Option<String>,
     channel: &str,
 ) -> Result<(), AppError> {
+    let at = state.now();
     state
         .store
         .append_consent(&ConsentRecord {
-            id: random::<16>(),
+            id: ledger_id(at),
             subject,
             topic: topic.into(),
             granted,
             version,
             channel: channel.into(),
-            at: state.now(),
+            at,
         })
         .await?;
     Ok(())
+}
+
+/// A ledger id that sorts in the order decisions were made: the time, then
+/// a per-process sequence, then randomness. The ledger reads `ORDER BY at,
+/// id`, so two decisions in the same millisecond (grant, then withdraw) keep
+/// their order and the latest one wins (CON-4).
+pub fn ledger_id(at: i64) -> [u8; 16] {
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&at.to_be_bytes());
+    id[8..12].copy_from_slice(
+        &SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .to_be_bytes(),
+    );
+    id[12..].copy_from_slice(&random::<4>());
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ledger_id;
+
+    #[test]
+    fn con4_ledger_ids_keep_the_order_of_decisions_made_in_one_millisecond() {
+        let ids: Vec<[u8; 16]> = (0..1000).map(|_| ledger_id(1_796_000_000_000)).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "same millisecond: in the order made");
+        assert!(
+            ledger_id(1_796_000_000_001) > ids[999],
+            "a later millisecond sorts after"
+        );
+    }
 }

@@ -65,20 +65,8 @@ fn blob_files(data: &Path) -> Vec<PathBuf> {
 
 async fn login(s: &Server, data: &Path) -> String {
     let c = reqwest::Client::new();
-    let r = c
-        .post(format!("{}/api/v1/auth/code", s.base))
-        .json(&serde_json::json!({ "phone": "13800138000" }))
-        .send()
-        .await;
-    assert_eq!(r.map(|r| r.status().as_u16()).ok(), Some(202));
-    let outbox = std::fs::read_to_string(data.join("sms-outbox.log")).unwrap_or_default();
-    let code = outbox
-        .lines()
-        .last()
-        .and_then(|l| l.split(' ').nth(1))
-        .unwrap_or_default()
-        .to_string();
-    // CON-1: the versions in force of the two documents.
+    // CON-1: the versions in force of the two documents, agreed to before
+    // the code is asked for.
     let docs: serde_json::Value = c
         .get(format!("{}/api/v1/documents", s.base))
         .send()
@@ -93,6 +81,19 @@ async fn login(s: &Server, data: &Path) -> String {
             agree.insert(kind.into(), d["current"]["version"].clone());
         }
     }
+    let r = c
+        .post(format!("{}/api/v1/auth/code", s.base))
+        .json(&serde_json::json!({ "phone": "13800138000", "agree": agree }))
+        .send()
+        .await;
+    assert_eq!(r.map(|r| r.status().as_u16()).ok(), Some(202));
+    let outbox = std::fs::read_to_string(data.join("sms-outbox.log")).unwrap_or_default();
+    let code = outbox
+        .lines()
+        .last()
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or_default()
+        .to_string();
     let r = c
         .post(format!("{}/api/v1/auth/login", s.base))
         .json(&serde_json::json!({ "phone": "13800138000", "code": code, "agree": agree }))

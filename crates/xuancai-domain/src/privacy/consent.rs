@@ -79,6 +79,8 @@ pub struct ConsentState {
 
 impl ConsentState {
     /// Fold the ledger (any order; the latest time wins, ties go to the later record).
+    /// Decisions come oldest first (the ledger's order); on a tie in time
+    /// the later one in that order wins.
     pub fn from_decisions(decisions: impl IntoIterator<Item = ConsentDecision>) -> Self {
         let mut latest: BTreeMap<String, ConsentDecision> = BTreeMap::new();
         for d in decisions {

@@ -158,7 +158,7 @@ pub async fn unsubscribe<S: Store>(
     state
         .store
         .append_consent(&ConsentRecord {
-            id: random::<16>(),
+            id: xuancai_app::privacy::agreements::ledger_id(state.now()),
             subject: Subject::User(user),
             topic: Purpose::Marketing.key().into(),
             granted: false,
