@@ -123,6 +123,8 @@ pub struct Config {
     pub push_allow_loopback: bool,
     /// The studio's job workers (issue 7).
     pub studio: StudioConfig,
+    /// Limits for anonymous callers, trusted proxies, outbound hosts.
+    pub security: crate::net::SecurityConfig,
 }
 
 /// How this process works on the studio's job queue.
@@ -310,6 +312,7 @@ impl Default for Config {
             push_allow_loopback: false,
             push_vendors: Vec::new(),
             studio: StudioConfig::default(),
+            security: crate::net::SecurityConfig::default(),
         }
     }
 }
@@ -362,6 +365,7 @@ struct FileConfig {
     studio_processor: Option<String>,
     studio_processor_url: Option<String>,
     studio_processor_token: Option<String>,
+    security: Option<crate::net::SecurityConfig>,
 }
 
 /// Why a configuration file was refused.
@@ -508,6 +512,9 @@ impl Config {
                 package: v.package,
                 base_url: v.base_url,
             });
+        }
+        if let Some(v) = f.security {
+            self.security = v;
         }
         if let Some(v) = f.studio_producer {
             self.studio.producer = v;

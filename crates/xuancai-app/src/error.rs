@@ -19,6 +19,9 @@ pub enum AppError {
     NotFound,
     #[error("too many requests; try again later")]
     RateLimited,
+    /// Every worker for this kind of work is busy and its queue is full.
+    #[error("the service is busy; try again in a moment")]
+    Busy,
     /// A one-time code or password was not accepted.
     #[error("{message}")]
     CodeRejected { code: &'static str, message: String },
@@ -57,6 +60,7 @@ impl AppError {
             Self::Unauthenticated => "unauthenticated",
             Self::NotFound => "not_found",
             Self::RateLimited => "rate_limited",
+            Self::Busy => "busy",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::ConsentRequired { .. } => "consent_required",
             Self::AgreementRequired { .. } => "agreement_required",

@@ -8,7 +8,8 @@
 //! ([`startup`]), and one module per area:
 //!
 //! - [`accounts`]: one-time codes and their limits (ACC-1, ACC-7, MIN-4);
-//!   [`passwords`], [`profile`];
+//!   [`passwords`] (the bounded hashing pool), [`password_login`]
+//!   (with its limits per number, address and service), [`profile`];
 //! - [`photos`]: upload (sniff, decode once, renditions, de-duplication,
 //!   location stripping), the stored renditions (IMG-1);
 //! - [`templates`]: the sticker catalogue and its use counts (CON-6);
@@ -18,6 +19,8 @@
 //!   documents, rights requests and the export (R-1..R-8, CON-*, MIN-*);
 //! - [`maintenance`]: the periodic jobs (trash purge, retention and
 //!   erasure, shutdown, blob clean-up — IMG-1, RET-2, RET-3);
+//! - [`net`]: limits for anonymous callers, the client's address behind
+//!   trusted proxies, which outbound addresses are allowed;
 //! - [`keys`]: the blob key layout — every `u/{user}/…` path is built there;
 //! - infrastructure: [`blobs`] (encrypted blobs on local files or S3),
 //!   [`crypto`] (SEC-4), [`store`] (choosing the backend), [`clock`],
@@ -33,6 +36,8 @@ pub mod crypto;
 pub mod error;
 pub mod keys;
 pub mod maintenance;
+pub mod net;
+pub mod password_login;
 pub mod passwords;
 pub mod photos;
 pub mod privacy;

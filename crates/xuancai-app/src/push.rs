@@ -13,6 +13,10 @@ pub enum PushError {
     Rejected(String),
     #[error("the subscription is gone")]
     Gone,
+    /// The endpoint is not one this server may send to (an internal
+    /// address, a host off the push-service allow-list).
+    #[error("the endpoint is refused: {0}")]
+    Refused(String),
 }
 
 pub type PushFuture<'a> = Pin<Box<dyn Future<Output = Result<(), PushError>> + Send + 'a>>;
@@ -21,8 +25,9 @@ pub type PushFuture<'a> = Pin<Box<dyn Future<Output = Result<(), PushError>> + S
 pub trait PushProvider: Send + Sync + std::fmt::Debug {
     /// The processor key (`web_push`, …) for the register and disclosures (DATA-4, DATA-6).
     fn key(&self) -> &'static str;
-    /// Check a device token before it is stored.
-    fn validate(&self, token: &str) -> Result<(), PushError>;
+    /// Check a device token before it is stored (a Web Push endpoint is
+    /// resolved, so this is asynchronous).
+    fn validate<'a>(&'a self, token: &'a str) -> PushFuture<'a>;
     fn send<'a>(&'a self, token: &'a str, payload: &'a [u8]) -> PushFuture<'a>;
 }
 

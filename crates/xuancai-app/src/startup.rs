@@ -100,6 +100,10 @@ pub struct Parts {
 impl Parts {
     /// The application on `store`.
     pub fn with_store<S: Store>(self, store: S) -> App<S> {
+        let passwords = Arc::new(crate::passwords::Pool::new(
+            self.config.security.password_workers(),
+            self.config.security.password_queue,
+        ));
         App {
             store,
             keys: self.keys,
@@ -115,6 +119,7 @@ impl Parts {
             push: self.push,
             engines: self.engines,
             job_wake: Arc::new(tokio::sync::Notify::new()),
+            passwords,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct App<S> {
     pub engines: Arc<crate::studio::Engines>,
     /// Wakes an idle worker of this process when a job is queued.
     pub job_wake: Arc<tokio::sync::Notify>,
+    /// Every password hash runs here: bounded workers, reused memory.
+    pub passwords: Arc<crate::passwords::Pool>,
 }
 
 /// RET-3: when the service stops, and when every account is erased.

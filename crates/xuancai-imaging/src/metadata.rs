@@ -198,13 +198,21 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Stripped> {
         let payload = &bytes[seg.payload.clone()];
         is_xmp(seg.marker, payload) && xmp_has_location(payload)
     });
+    // Appended images (MPF) carry their own EXIF, GPS included: the file
+    // keeps only its primary image, and the index that pointed at the rest.
+    let end = crate::jpeg_segments::primary_end(bytes, scan).unwrap_or(bytes.len());
+    let trailing = &bytes[end..];
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&bytes[..2]);
-    let mut removed = false;
+    let mut removed = !trailing.is_empty() && photo_info(trailing).has_location;
     for seg in segments {
         let payload = &bytes[seg.payload.clone()];
         let xmp = drop_xmp && is_xmp(seg.marker, payload);
         let iptc = seg.marker == 0xED;
+        let mpf = !trailing.is_empty() && crate::jpeg_segments::is_mpf(seg.marker, payload);
+        if mpf {
+            continue;
+        }
         if xmp || iptc {
             removed = true;
         } else if seg.marker == 0xE1 && payload.starts_with(EXIF_HEADER) {
@@ -215,7 +223,7 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Stripped> {
             out.extend_from_slice(&bytes[seg.bytes]);
         }
     }
-    out.extend_from_slice(&bytes[scan..]);
+    out.extend_from_slice(&bytes[scan..end]);
     Ok(Stripped { bytes: out, removed })
 }
 

@@ -5,8 +5,11 @@
 //! of `xuancai-app` (`SmsSender`, `PushProvider`, `ImageProcessor`), so the
 //! application layer holds no HTTP client; [`connect`] builds those the
 //! configuration turns on, for `xuancai serve` and `xuancai worker` alike.
+//! Every HTTP client here is built by [`guard::client`]: no redirects, and
+//! no connection to an internal address unless the operator allowed it.
 
 pub mod blobs;
+pub mod guard;
 pub mod processor;
 pub mod push_vendors;
 pub mod sms;
@@ -31,7 +34,8 @@ pub fn connect(config: &Config, keys: &Keys) -> Result<Outbound, StartupError> {
         SmsConfig::Log if config.dev_mode => Arc::new(DevSms::new(config.data_dir.join("sms-outbox.log"))),
         SmsConfig::Log => return Err(StartupError::NoSms),
         SmsConfig::Http { url, token } => Arc::new(
-            sms::HttpSms::new(url.clone(), token.clone()).map_err(|e| StartupError::Sms(e.to_string()))?,
+            sms::HttpSms::new(url.clone(), token.clone(), &config.security)
+                .map_err(|e| StartupError::Sms(e.to_string()))?,
         ),
     };
     let web_push = Arc::new(
@@ -39,6 +43,7 @@ pub fn connect(config: &Config, keys: &Keys) -> Result<Outbound, StartupError> {
             keys.vapid_seed(),
             config.push_contact.clone(),
             config.push_allow_loopback,
+            &config.security,
         )
         .map_err(|e| StartupError::Config(format!("VAPID key: {e}")))?,
     );
@@ -46,7 +51,7 @@ pub fn connect(config: &Config, keys: &Keys) -> Result<Outbound, StartupError> {
     let mut channels: Vec<Arc<dyn PushProvider>> = vec![web_push];
     for v in &config.push_vendors {
         channels.push(Arc::new(
-            push_vendors::VendorPush::new(v).map_err(StartupError::Config)?,
+            push_vendors::VendorPush::new(v, &config.security).map_err(StartupError::Config)?,
         ));
     }
     let processor = config
@@ -54,7 +59,7 @@ pub fn connect(config: &Config, keys: &Keys) -> Result<Outbound, StartupError> {
         .processor
         .as_ref()
         .map(|p| {
-            processor::HttpProcessor::new(p)
+            processor::HttpProcessor::new(p, &config.security)
                 .map(|p| Arc::new(p) as Arc<dyn ImageProcessor>)
                 .map_err(StartupError::Config)
         })

@@ -33,7 +33,10 @@ impl std::fmt::Debug for HttpProcessor {
 impl HttpProcessor {
     /// The configured processor; its key must name an image processor of
     /// the register.
-    pub fn new(config: &ProcessorConfig) -> Result<Self, String> {
+    pub fn new(
+        config: &ProcessorConfig,
+        security: &xuancai_app::net::SecurityConfig,
+    ) -> Result<Self, String> {
         let register = xuancai_domain::privacy::processor(&config.key)
             .filter(|p| p.purpose == Purpose::Studio)
             .ok_or_else(|| {
@@ -48,16 +51,9 @@ impl HttpProcessor {
                         .join(", ")
                 )
             })?;
-        if !(config.url.starts_with("https://") || config.url.starts_with("http://")) {
-            return Err(format!(
-                "studio_processor_url {:?}: use an http(s) URL",
-                config.url
-            ));
-        }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| e.to_string())?;
+        crate::guard::check_url(&config.url, security)
+            .map_err(|e| format!("studio_processor_url {:?}: {e}", config.url))?;
+        let client = crate::guard::client(Duration::from_secs(60), security)?;
         Ok(Self {
             register,
             url: config.url.clone(),

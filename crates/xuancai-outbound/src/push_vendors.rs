@@ -90,23 +90,16 @@ struct HuaweiToken {
 }
 
 impl VendorPush {
-    pub fn new(c: &VendorConfig) -> Result<Self, String> {
+    pub fn new(c: &VendorConfig, security: &xuancai_app::net::SecurityConfig) -> Result<Self, String> {
         let base = c
             .base_url
             .clone()
             .unwrap_or_else(|| c.vendor.default_base().to_string())
             .trim_end_matches('/')
             .to_string();
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(format!(
-                "push_vendor {}: base_url must be http(s)",
-                c.vendor.key()
-            ));
-        }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| e.to_string())?;
+        crate::guard::check_url(&base, security)
+            .map_err(|e| format!("push_vendor {}: base_url: {e}", c.vendor.key()))?;
+        let client = crate::guard::client(Duration::from_secs(10), security)?;
         Ok(Self {
             vendor: c.vendor,
             app_id: c.app_id.clone(),
@@ -353,20 +346,21 @@ impl PushProvider for VendorPush {
     }
 
     /// A vendor registration id: 1–512 characters of letters, digits and `+/=_:.-`.
-    fn validate(&self, token: &str) -> Result<(), PushError> {
+    fn validate<'a>(&'a self, token: &'a str) -> PushFuture<'a> {
         let ok = !token.is_empty()
             && token.len() <= 512
             && token
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+/=_:.-".contains(&b));
-        if ok {
+        let result = if ok {
             Ok(())
         } else {
             Err(PushError::InvalidToken(format!(
                 "not a {} registration id",
                 self.vendor.key()
             )))
-        }
+        };
+        Box::pin(std::future::ready(result))
     }
 
     fn send<'a>(&'a self, token: &'a str, payload: &'a [u8]) -> PushFuture<'a> {

@@ -19,11 +19,15 @@ pub struct HttpSms {
 }
 
 impl HttpSms {
-    pub fn new(url: String, token: Option<Secret>) -> Result<Self, SmsError> {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| SmsError(e.to_string()))?;
+    /// The gateway's URL is checked against the outbound deny-list
+    /// (`crate::guard`) unless the operator allowed its host.
+    pub fn new(
+        url: String,
+        token: Option<Secret>,
+        security: &xuancai_app::net::SecurityConfig,
+    ) -> Result<Self, SmsError> {
+        crate::guard::check_url(&url, security).map_err(|e| SmsError(format!("sms_http_url: {e}")))?;
+        let client = crate::guard::client(std::time::Duration::from_secs(10), security).map_err(SmsError)?;
         Ok(Self { client, url, token })
     }
 }

@@ -54,6 +54,7 @@ impl ApiError {
             AppError::Unauthenticated | AppError::CodeRejected { .. } => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -81,7 +82,7 @@ impl IntoResponse for ApiError {
             Self::App(e) => e.details(),
             Self::CsrfRequired => None,
         };
-        (
+        let mut response = (
             status,
             Json(Body {
                 code,
@@ -90,7 +91,15 @@ impl IntoResponse for ApiError {
                 details,
             }),
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Busy workers free up within a second or two.
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 

@@ -10,6 +10,8 @@
 //!   information takes it.
 //! - [`Operator`] — an operator (SEC-6); anyone else gets 404.
 //! - [`GuardianPage`] — a guardian on the guardian's page (MIN-2, MIN-5).
+//! - [`ClientIp`] — the caller's address: the peer, or behind a trusted
+//!   proxy the forwarded client (issue 19 item 10). Every per-IP limit uses it.
 //! - [`AppJson`], [`AppQuery`] — a body (a JSON object) and a query string
 //!   whose rejections are the typed error.
 
@@ -28,6 +30,30 @@ use xuancai_domain::privacy::AgeGroup;
 use xuancai_store::Store;
 
 use crate::error::ApiError;
+
+/// The client's address: the peer unless the peer is a configured trusted
+/// proxy, then the client it forwarded for (`xuancai_app::net::client_ip`).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .ok_or_else(|| AppError::Internal("no peer address on the request".into()))?;
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        Ok(Self(xuancai_app::net::client_ip(
+            peer,
+            header("x-forwarded-for"),
+            header("forwarded"),
+            &state.config.security.trusted_proxies,
+        )))
+    }
+}
 
 pub const SESSION_COOKIE: &str = "xuancai_session";
 pub const CSRF_HEADER: &str = "x-xuancai-csrf";

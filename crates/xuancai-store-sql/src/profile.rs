@@ -165,6 +165,16 @@ impl $crate::ProfileStore for $store {
             .map_err($crate::backend)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+
+    async fn clear_events(&self, kind: &str, key: &[u8]) -> $crate::Result<()> {
+        $crate::sqlx::query("DELETE FROM events WHERE kind = $1 AND key = $2")
+            .bind(kind)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
 }
     };
 }

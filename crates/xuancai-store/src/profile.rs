@@ -97,4 +97,6 @@ pub trait ProfileStore: Send + Sync {
     fn record_event(&self, kind: &str, key: &[u8], at: Millis) -> impl Future<Output = Result<()>> + Send;
     fn count_events(&self, kind: &str, key: &[u8], since: Millis)
     -> impl Future<Output = Result<u64>> + Send;
+    /// Forget every event of a kind for a key (e.g. the owner proved the number).
+    fn clear_events(&self, kind: &str, key: &[u8]) -> impl Future<Output = Result<()>> + Send;
 }

@@ -3,18 +3,17 @@
 //! sessions (cookie or bearer token, CSRF header on cookie writes) and
 //! `POST /api/v1/auth/logout`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use xuancai_domain::{OneTimeCode, Password, PhoneNumber, UserId};
-use xuancai_store::{FieldValue, ProfileField, Store, StoreError, UserRecord};
+use xuancai_domain::{OneTimeCode, PhoneNumber, UserId};
+use xuancai_store::{Store, StoreError, UserRecord};
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
@@ -39,7 +38,7 @@ pub(crate) struct CodeRequest {
 /// does not reach the SMS gateway, no send is counted.
 pub(crate) async fn request_code<S: Store>(
     State(state): State<Arc<App<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::extract::ClientIp(peer): crate::extract::ClientIp,
     AppJson(req): AppJson<CodeRequest>,
 ) -> Result<Response, ApiError> {
     let phone = PhoneNumber::parse(&req.phone)?;
@@ -48,7 +47,7 @@ pub(crate) async fn request_code<S: Store>(
     if !missing.is_empty() {
         return Err(AppError::AgreementRequired { documents: missing }.into());
     }
-    send_code(&state, &phone, &peer.ip().to_string(), CodeFor::SIGN_IN).await?;
+    send_code(&state, &phone, &peer.to_string(), CodeFor::SIGN_IN).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "status": "sent", "expires_in": state.config.code_ttl_secs })),
@@ -84,6 +83,8 @@ pub(crate) async fn login<S: Store>(
     let hmac = state.keys.lookup_hash(phone.as_e164());
     let now = state.now();
     check_code(&state, &hmac, CodeFor::SIGN_IN, code.expose()).await?;
+    // The number's owner proved it: others' wrong passwords no longer lock it.
+    xuancai_app::password_login::clear_number_lock(&state, &hmac).await?;
     let existing = state.store.user_by_phone(&hmac).await?;
     if existing.is_none()
         && let Some(s) = state.shutdown
@@ -158,72 +159,19 @@ pub(crate) struct PasswordLogin {
     password: String,
 }
 
-const PASSWORD_FAILED: &str = "password_failed";
-
 /// ACC-3: sign in with a password. Unknown numbers, accounts without a
 /// password and wrong passwords get the same answer after the same work;
-/// failures per number are limited per hour.
+/// failures are limited per number, per address and service-wide, and
+/// the hashing is bounded (`503 busy` when its queue is full).
 pub(crate) async fn password_login<S: Store>(
     State(state): State<Arc<App<S>>>,
+    crate::extract::ClientIp(peer): crate::extract::ClientIp,
     AppJson(req): AppJson<PasswordLogin>,
 ) -> Result<Response, ApiError> {
     let phone = PhoneNumber::parse(&req.phone)?;
-    let hmac = state.keys.lookup_hash(phone.as_e164());
-    let now = state.now();
-    let failures = state
-        .store
-        .count_events(PASSWORD_FAILED, &hmac, now - 3_600_000)
-        .await?;
-    if failures >= state.config.password_failures_per_hour {
-        return Err(AppError::RateLimited.into());
-    }
-    let params = xuancai_app::profile::hash_params(&state.config);
-    let user = state.store.user_by_phone(&hmac).await?;
-    let stored = match &user {
-        Some(u) => state.store.profile(&u.id).await?.and_then(|p| p.password_hash),
-        None => None,
-    };
-    let password = req.password;
-    // Verify, and when the stored hash uses old parameters, make a new one
-    // while the password is at hand (ACC-3: re-hashed when parameters change).
-    let (verdict, new_hash) = tokio::task::spawn_blocking(move || match &stored {
-        Some(phc) => {
-            let v = xuancai_app::passwords::verify(&password, phc, params);
-            let new_hash = (v == xuancai_app::passwords::Verdict::RightNeedsRehash)
-                .then(|| Password::parse(&password).ok())
-                .flatten()
-                .and_then(|p| xuancai_app::passwords::hash(&p, params).ok());
-            (v, new_hash)
-        }
-        None => {
-            xuancai_app::passwords::waste_time(params);
-            (xuancai_app::passwords::Verdict::Wrong, None)
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let user = match (user, verdict) {
-        (
-            Some(u),
-            xuancai_app::passwords::Verdict::Right | xuancai_app::passwords::Verdict::RightNeedsRehash,
-        ) => u,
-        _ => {
-            state.store.record_event(PASSWORD_FAILED, &hmac, now).await?;
-            return Err(AppError::CodeRejected {
-                code: "invalid_credentials",
-                message: "wrong phone number or password".into(),
-            }
-            .into());
-        }
-    };
-    if let Some(phc) = new_hash {
-        state
-            .store
-            .set_profile_field(&user.id, ProfileField::PasswordHash, Some(FieldValue::Text(phc)))
-            .await?;
-        tracing::info!(user = %user.id, "password re-hashed with current parameters");
-    }
-    start_session(&state, &user.id, false).await
+    let user =
+        xuancai_app::password_login::password_login(&state, &phone, req.password, &peer.to_string()).await?;
+    start_session(&state, &user, false).await
 }
 
 async fn find_or_create<S: Store>(

@@ -4,11 +4,11 @@
 //! consent and otherwise dropped, never stored. Each is kept for its
 //! retention period (RET-2).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -62,7 +62,7 @@ pub fn truncate_ip(ip: IpAddr) -> String {
 pub async fn record<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::extract::ClientIp(peer): crate::extract::ClientIp,
     AppJson(batch): AppJson<Batch>,
 ) -> Result<Response, ApiError> {
     if batch.events.is_empty() || batch.events.len() > 100 {
@@ -97,7 +97,7 @@ pub async fn record<S: Store>(
     } else {
         None
     };
-    let ip = truncate_ip(peer.ip());
+    let ip = truncate_ip(peer);
     let now = state.now();
     for e in &batch.events {
         let clip = |s: &Option<String>, n: usize| s.as_ref().map(|s| s.chars().take(n).collect::<String>());

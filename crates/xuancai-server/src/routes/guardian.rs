@@ -8,12 +8,11 @@
 //! (the account is locked again) and files rights requests for the child.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -66,14 +65,14 @@ async fn guardian_phone<S: Store>(
 pub async fn send<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::extract::ClientIp(peer): crate::extract::ClientIp,
     AppJson(req): AppJson<GuardianPhone>,
 ) -> Result<Response, ApiError> {
     let phone = guardian_phone(&state, &session, &req.phone).await?;
     send_code(
         &state,
         &phone,
-        &peer.ip().to_string(),
+        &peer.to_string(),
         CodeFor::guardian(&session.user),
     )
     .await?;
@@ -135,11 +134,11 @@ pub async fn consent<S: Store>(
 /// well-formed number gets the same answer; only a guardian's gets an SMS.
 pub async fn page_code<S: Store>(
     State(state): State<Arc<App<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::extract::ClientIp(peer): crate::extract::ClientIp,
     AppJson(req): AppJson<GuardianPhone>,
 ) -> Result<Response, ApiError> {
     let phone = PhoneNumber::parse(&req.phone)?;
-    minors::send_page_code(&state, &phone, &peer.ip().to_string()).await?;
+    minors::send_page_code(&state, &phone, &peer.to_string()).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "status": "sent_if_guardian", "expires_in": state.config.code_ttl_secs })),

@@ -265,9 +265,11 @@ async fn check_current<S: Store>(
     };
     let given = given.ok_or_else(wrong)?;
     let params = hash_params(&state.config);
-    let verdict = tokio::task::spawn_blocking(move || passwords::verify(&given, &stored, params))
+    let verdict = state
+        .passwords
+        .run(move |memory| passwords::verify(&given, &stored, params, memory))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|_| AppError::Busy)?;
     if verdict == Verdict::Wrong {
         Err(wrong().into())
     } else {
@@ -285,9 +287,11 @@ pub async fn set_password<S: Store>(
     let new = Password::parse(b.new_password.as_deref().unwrap_or_default())?;
     check_current(&state, &session.user, b.current_password).await?;
     let params = hash_params(&state.config);
-    let phc = tokio::task::spawn_blocking(move || passwords::hash(&new, params))
+    let phc = state
+        .passwords
+        .run(move |_| passwords::hash(&new, params))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|_| AppError::Busy)?
         .map_err(|e| AppError::Internal(e.to_string()))?;
     state
         .store

@@ -69,8 +69,11 @@ pub async fn register<S: Store>(
         }
         .into());
     }
-    channel.validate(&token).map_err(|e| AppError::BadRequest {
-        code: "invalid_subscription",
+    channel.validate(&token).await.map_err(|e| AppError::BadRequest {
+        code: match e {
+            xuancai_app::push::PushError::Refused(_) => "push_endpoint_refused",
+            _ => "invalid_subscription",
+        },
         message: e.to_string(),
     })?;
     let key = state.data_key(&session.user).await?;

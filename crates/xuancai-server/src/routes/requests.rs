@@ -4,12 +4,11 @@
 //! the export (a ZIP of all the user's personal data and original media,
 //! built in the background); account cancellation.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -31,16 +30,10 @@ use xuancai_app::privacy::requests::{deadline, own_phone, parse_request_id, requ
 pub async fn verify<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::extract::ClientIp(peer): crate::extract::ClientIp,
 ) -> Result<Response, ApiError> {
     let phone = own_phone(&state, &session.user).await?;
-    send_code(
-        &state,
-        &phone,
-        &peer.ip().to_string(),
-        CodeFor::verify(&session.user),
-    )
-    .await?;
+    send_code(&state, &phone, &peer.to_string(), CodeFor::verify(&session.user)).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "status": "sent", "to": phone.masked(), "expires_in": state.config.code_ttl_secs })),

@@ -2,6 +2,7 @@
 //! dir (SQLite file + local blobs), or a fresh PostgreSQL database and S3
 //! bucket.
 
+mod abuse;
 mod albums;
 mod auth;
 mod codes;
@@ -13,6 +14,7 @@ mod helpers;
 mod jobs;
 mod minors;
 mod ohttp;
+mod outbound;
 mod packs;
 mod photos;
 mod portraits;

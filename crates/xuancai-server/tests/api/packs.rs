@@ -211,6 +211,8 @@ async fn img5_an_external_processor_is_off_by_default_and_every_call_is_logged()
             url,
             token: None,
         });
+        // The test processor listens on loopback: an operator's explicit allowance.
+        c.security.internal_hosts = vec!["127.0.0.1".into()];
     })
     .await;
     // DATA-4: the register says it is on, and that photos go to it.

@@ -212,6 +212,8 @@ async fn data5_phone_vendor_channels_deliver_with_their_signatures() {
             vendor(Vendor::Vivo, &base, "vivo", "vv-app", "vv-key"),
             vendor(Vendor::Meizu, &base, "meizu", "mz-app", ""),
         ];
+        // The test vendors listen on loopback: an operator's explicit allowance.
+        c.security.internal_hosts = vec!["127.0.0.1".into()];
     })
     .await;
     let alice = app.login("13800138030", "+8613800138030").await;

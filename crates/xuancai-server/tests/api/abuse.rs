@@ -1,0 +1,206 @@
+//! What an anonymous caller can cost (issue 19 items 3, 10, 11): password
+//! logins hash in a bounded pool and are limited per number, per client
+//! address and service-wide; the client address is the peer unless the
+//! peer is a trusted proxy; a successful SMS sign-in clears the number's
+//! lock. Requests are really sent at once (tasks released by a barrier).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, spawn_with};
+
+/// A memory figure of this process from `/proc/self/status`, in KiB:
+/// `VmHWM` (the peak since the last reset) or `VmRSS` (now).
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `POST /auth/password` from many tasks at once; the statuses and codes.
+async fn simultaneous_logins(app: &TestApp, n: usize, forwarded: Option<&str>) -> Vec<(u16, String)> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (client, url, barrier) = (
+            app.client.clone(),
+            app.url("/api/v1/auth/password"),
+            barrier.clone(),
+        );
+        let forwarded = forwarded.map(str::to_string);
+        tasks.push(tokio::spawn(async move {
+            let body = json!({ "phone": format!("1390000{i:04}"), "password": "spray-password-1" });
+            let mut req = client.post(url).json(&body);
+            if let Some(f) = forwarded {
+                req = req.header("x-forwarded-for", f);
+            }
+            barrier.wait().await;
+            let r = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+            let status = r.status().as_u16();
+            let retry = r.headers().contains_key("retry-after");
+            let v: Value = r.json().await.unwrap_or_default();
+            assert!(status != 503 || retry, "a busy answer says when to retry");
+            (status, v["code"].as_str().unwrap_or_default().to_string())
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap_or_else(|e| panic!("{e}")));
+    }
+    out
+}
+
+#[tokio::test]
+async fn sec_acc3_simultaneous_anonymous_password_logins_are_bounded_in_memory() {
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        // OWASP's parameters, as in production: 19 MiB per hash.
+        c.argon2_m_cost_kib = 19 * 1024;
+        c.argon2_t_cost = 2;
+        c.security.password_workers = 2;
+        c.security.password_queue = 4;
+        c.security.password_failures_per_ip_hour = 10_000;
+        c.security.password_failures_per_hour = 10_000;
+    })
+    .await;
+    // Warm up (one hash allocates the workers' memory), then measure the burst.
+    let _ = app
+        .post(
+            "/api/v1/auth/password",
+            &json!({ "phone": "13900000000", "password": "x-warm-up-1" }),
+        )
+        .await;
+    // Reset the peak to the current resident size (Linux: clear_refs 5).
+    std::fs::write("/proc/self/clear_refs", "5").unwrap_or_else(|e| panic!("clear_refs: {e}"));
+    let before = status_kib("VmRSS:");
+    let answers = simultaneous_logins(&app, 80, None).await;
+    let grown_mib = status_kib("VmHWM:").saturating_sub(before) / 1024;
+    let busy = answers.iter().filter(|(s, c)| *s == 503 && c == "busy").count();
+    let judged = answers
+        .iter()
+        .filter(|(s, c)| *s == 401 && c == "invalid_credentials")
+        .count();
+    assert_eq!(
+        busy + judged,
+        80,
+        "every request answered, none failed: {answers:?}"
+    );
+    assert!(busy > 0, "a full queue answers 503 busy at once");
+    assert!(judged >= 6, "the workers and the queue were used: {judged}");
+    // 80 hashes at once would need 80 × 19 MiB; the pool holds two.
+    assert!(grown_mib < 300, "peak memory grew by {grown_mib} MiB");
+    // The server still answers after the burst.
+    let r = app
+        .post(
+            "/api/v1/auth/password",
+            &json!({ "phone": "13900000001", "password": "after-burst-1" }),
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn sec_acc3_password_spraying_is_limited_per_address_and_service_wide() {
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.security.password_failures_per_ip_hour = 5;
+        c.security.password_failures_per_hour = 8;
+        // The test client is behind a proxy on loopback.
+        c.security.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap_or_else(|e| panic!("{e}"))];
+    })
+    .await;
+    let attempt = |phone: String, from: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(app.url("/api/v1/auth/password"))
+                .header("x-forwarded-for", from)
+                .json(&json!({ "phone": phone, "password": "spray-password-1" }))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            r.status().as_u16()
+        }
+    };
+    // One password over many numbers from one address: 5 are judged.
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        statuses.push(attempt(format!("1380000{i:04}"), "198.51.100.1").await);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429]);
+    // Another client behind the same proxy is its own address…
+    for i in 0..3 {
+        assert_eq!(attempt(format!("1370000{i:04}"), "198.51.100.2").await, 401);
+    }
+    // …until the service-wide limit (8) stops every spray.
+    assert_eq!(attempt("13600000001".into(), "198.51.100.3").await, 429);
+}
+
+#[tokio::test]
+async fn sec_forwarded_addresses_are_ignored_without_a_trusted_proxy() {
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.security.password_failures_per_ip_hour = 3;
+    })
+    .await;
+    // A client that invents X-Forwarded-For does not get a fresh address.
+    let answers = simultaneous_logins(&app, 1, Some("203.0.113.1")).await;
+    assert_eq!(answers[0].0, 401);
+    for i in 0..2 {
+        let r = app
+            .client
+            .post(app.url("/api/v1/auth/password"))
+            .header("x-forwarded-for", format!("203.0.113.{}", 10 + i))
+            .json(&json!({ "phone": format!("1350000{i:04}"), "password": "spray-password-1" }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status(), 401);
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/password"))
+        .header("x-forwarded-for", "203.0.113.99")
+        .json(&json!({ "phone": "13500009999", "password": "spray-password-1" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 429, "the peer's own address is limited");
+}
+
+#[tokio::test]
+async fn sec_acc3_an_sms_sign_in_clears_the_lock_others_put_on_a_number() {
+    let app = spawn_with(Backend::SqliteLocal, |c| c.password_failures_per_hour = 3).await;
+    let t = app.login("13800138000", "+8613800138000").await;
+    app.json(
+        "PUT",
+        "/api/v1/me/password",
+        &t,
+        Some(&json!({ "new_password": "tiger lily 42" })),
+        200,
+    )
+    .await;
+    let login = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/password",
+                &json!({ "phone": "13800138000", "password": password }),
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(login("guess-guess-1").await, 401);
+    }
+    assert_eq!(login("tiger lily 42").await, 429, "an attacker locked the number");
+    // The owner proves the number by SMS: the lock is lifted.
+    app.login("13800138000", "+8613800138000").await;
+    assert_eq!(login("tiger lily 42").await, 200);
+}
