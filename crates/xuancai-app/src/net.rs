@@ -35,6 +35,13 @@ pub struct SecurityConfig {
     /// Operator-configured outbound hosts (SMS gateway, push vendors,
     /// processors) allowed to resolve to internal addresses.
     pub internal_hosts: Vec<String>,
+    /// Push devices kept per account; registering one more drops the oldest.
+    pub push_devices_per_account: u32,
+    /// Pushes sent at once, and how long one may take.
+    pub push_concurrency: usize,
+    pub push_timeout_secs: u64,
+    /// Failed pushes in a row after which a device is dropped.
+    pub push_failures_before_drop: u32,
 }
 
 /// The push services of Chrome, Firefox, Safari and Edge.
@@ -56,6 +63,10 @@ impl Default for SecurityConfig {
             trusted_proxies: Vec::new(),
             push_hosts: DEFAULT_PUSH_HOSTS.iter().map(|h| (*h).to_string()).collect(),
             internal_hosts: Vec::new(),
+            push_devices_per_account: 10,
+            push_concurrency: 16,
+            push_timeout_secs: 5,
+            push_failures_before_drop: 3,
         }
     }
 }

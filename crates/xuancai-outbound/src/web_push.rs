@@ -150,7 +150,10 @@ impl PushProvider for WebPush {
             for (name, value) in &parts.headers {
                 out = out.header(name.as_str(), value.as_bytes());
             }
-            let resp = out.send().await.map_err(|e| PushError::Rejected(e.to_string()))?;
+            let resp = out
+                .send()
+                .await
+                .map_err(|e| PushError::Rejected(e.without_url().to_string()))?;
             match resp.status().as_u16() {
                 200..=299 => Ok(()),
                 404 | 410 => Err(PushError::Gone),

@@ -43,6 +43,56 @@ impl $crate::NotifyStore for $store {
             .collect()
     }
 
+    async fn trim_push_tokens(&self, user: &$crate::UserId, keep: u32) -> $crate::Result<u64> {
+        let r = $crate::sqlx::query(
+            "DELETE FROM push_tokens \
+             WHERE user_id = $1 \
+               AND id NOT IN ( \
+                   SELECT id FROM push_tokens WHERE user_id = $1 \
+                   ORDER BY created_at DESC, id DESC LIMIT $2 \
+               )",
+        )
+        .bind(user.as_bytes().as_slice())
+        .bind(i64::from(keep))
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn push_failed(&self, id: &[u8; 16], limit: u32) -> $crate::Result<u32> {
+        let failures: Option<(i64,)> = $crate::sqlx::query_as(
+            "UPDATE push_tokens SET failures = failures + 1 WHERE id = $1 RETURNING failures",
+        )
+        .bind(id.as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        let failures = failures.map_or(0, |(n,)| u32::try_from(n).unwrap_or(u32::MAX));
+        if failures >= limit {
+            <Self as $crate::NotifyStore>::delete_push_token(self, id).await?;
+        }
+        Ok(failures)
+    }
+
+    async fn push_succeeded(&self, id: &[u8; 16]) -> $crate::Result<()> {
+        $crate::sqlx::query("UPDATE push_tokens SET failures = 0 WHERE id = $1")
+            .bind(id.as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn delete_push_token(&self, id: &[u8; 16]) -> $crate::Result<()> {
+        $crate::sqlx::query("DELETE FROM push_tokens WHERE id = $1")
+            .bind(id.as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
+
     async fn delete_push_tokens(&self, user: &$crate::UserId) -> $crate::Result<u64> {
         let r = $crate::sqlx::query("DELETE FROM push_tokens WHERE user_id = $1")
             .bind(user.as_bytes().as_slice())

@@ -36,6 +36,16 @@ pub trait NotifyStore: Send + Sync {
     fn put_push_token(&self, token: &PushToken, token_hash: &[u8])
     -> impl Future<Output = Result<()>> + Send;
     fn push_tokens(&self, user: &UserId) -> impl Future<Output = Result<Vec<PushToken>>> + Send;
+    /// Keep a user's `keep` newest devices and forget older ones (issue 19
+    /// item 5: a bounded number of devices per account); returns how many went.
+    fn trim_push_tokens(&self, user: &UserId, keep: u32) -> impl Future<Output = Result<u64>> + Send;
+    /// A push to this device failed: count it and return the failures in a
+    /// row; at `limit` the device is forgotten (and `limit` returned).
+    fn push_failed(&self, id: &[u8; 16], limit: u32) -> impl Future<Output = Result<u32>> + Send;
+    /// A push reached this device: its failure count starts again.
+    fn push_succeeded(&self, id: &[u8; 16]) -> impl Future<Output = Result<()>> + Send;
+    /// The push service says the device is gone: forget it.
+    fn delete_push_token(&self, id: &[u8; 16]) -> impl Future<Output = Result<()>> + Send;
     /// CON-4: withdrawing push consent removes every token; returns how many.
     fn delete_push_tokens(&self, user: &UserId) -> impl Future<Output = Result<u64>> + Send;
     fn deliver(&self, item: &InboxItem) -> impl Future<Output = Result<()>> + Send;

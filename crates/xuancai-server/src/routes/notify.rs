@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::UserId;
-use xuancai_domain::privacy::{Category, Purpose};
-use xuancai_store::{ConsentRecord, InboxItem, PushToken, Store, Subject};
+use xuancai_domain::privacy::Purpose;
+use xuancai_store::{ConsentRecord, InboxItem, Store, Subject};
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
@@ -23,6 +23,7 @@ use xuancai_app::crypto::random;
 use xuancai_app::privacy::gate::consent_state;
 use xuancai_app::privacy::permit;
 use xuancai_app::privacy::requests::hex;
+use xuancai_app::push::Outgoing;
 
 /// `GET /api/v1/push/key`: the VAPID application server key.
 pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
@@ -76,20 +77,7 @@ pub async fn register<S: Store>(
         },
         message: e.to_string(),
     })?;
-    let key = state.data_key(&session.user).await?;
-    state
-        .store
-        .put_push_token(
-            &PushToken {
-                id: random::<16>(),
-                user: session.user,
-                provider: req.provider,
-                token_ciphertext: key.encrypt(token.as_bytes()),
-                created_at: state.now(),
-            },
-            &state.keys.lookup_hash(&token),
-        )
-        .await?;
+    xuancai_app::push::register(&state, &session.user, &req.provider, &token).await?;
     Ok((StatusCode::CREATED, Json(json!({ "status": "registered" }))).into_response())
 }
 
@@ -216,6 +204,7 @@ pub async fn send<S: Store>(
     }
     let now = state.now();
     let (mut delivered, mut pushed, mut skipped) = (0u64, 0u64, 0u64);
+    let mut batch = Vec::new();
     let mut after = None;
     loop {
         let page = state.store.user_ids(after, 200).await?;
@@ -257,9 +246,10 @@ pub async fn send<S: Store>(
                 continue;
             }
             let key = state.data_key(&user).await?;
-            let payload =
+            let payload: Arc<str> =
                 json!({ "title": title, "body": text, "kind": msg.kind, "unsubscribe": unsubscribe })
-                    .to_string();
+                    .to_string()
+                    .into();
             for t in tokens {
                 let Some(token) = key
                     .decrypt(&t.token_ciphertext)
@@ -268,26 +258,17 @@ pub async fn send<S: Store>(
                 else {
                     continue;
                 };
-                let Some(channel) = state.push.get(&t.provider) else {
-                    // A vendor the operator has since turned off.
-                    continue;
-                };
-                match channel.send(&token, payload.as_bytes()).await {
-                    Ok(()) => {
-                        pushed += 1;
-                        xuancai_app::privacy::disclose(
-                            &state,
-                            user,
-                            channel.key(),
-                            Purpose::Push,
-                            &[Category::PushToken],
-                        )
-                        .await?;
-                    }
-                    Err(e) => tracing::warn!(%user, error = %e, "push failed"),
-                }
+                batch.push(Outgoing {
+                    user,
+                    device: t.id,
+                    provider: t.provider,
+                    token,
+                    payload: payload.clone(),
+                });
             }
         }
+        // The page's pushes go out at once, each within its timeout.
+        pushed += xuancai_app::push::send_all(&state, std::mem::take(&mut batch)).await?;
         after = Some(last);
     }
     tracing::info!(operator = %op.user, kind = %msg.kind, delivered, pushed, skipped, "message sent");

@@ -85,6 +85,7 @@ async fn sec_acc3_simultaneous_anonymous_password_logins_are_bounded_in_memory()
         .iter()
         .filter(|(s, c)| *s == 401 && c == "invalid_credentials")
         .count();
+    eprintln!("80 simultaneous logins: {judged} judged, {busy} busy, peak memory +{grown_mib} MiB");
     assert_eq!(
         busy + judged,
         80,
@@ -174,7 +175,11 @@ async fn sec_forwarded_addresses_are_ignored_without_a_trusted_proxy() {
 
 #[tokio::test]
 async fn sec_acc3_an_sms_sign_in_clears_the_lock_others_put_on_a_number() {
-    let app = spawn_with(Backend::SqliteLocal, |c| c.password_failures_per_hour = 3).await;
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.password_failures_per_hour = 3;
+        c.sends_per_phone_minute = 10;
+    })
+    .await;
     let t = app.login("13800138000", "+8613800138000").await;
     app.json(
         "PUT",

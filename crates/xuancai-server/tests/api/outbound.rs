@@ -148,3 +148,125 @@ async fn sec_operator_urls_pointing_inside_need_an_explicit_allowance() {
     config.security.internal_hosts = vec!["169.254.169.254".into()];
     assert!(xuancai_server::startup::Application::build(config).await.is_ok());
 }
+
+/// A push service with three kinds of device: `/ok/N` answers 201, `/slow/N`
+/// holds the request for a minute (a tarpit), `/gone/N` answers 410 and
+/// `/broken/N` 500. Counts requests by path.
+async fn devices() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let router = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let s = s.clone();
+        async move {
+            let path = uri.path().to_string();
+            s.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(path.clone());
+            if path.starts_with("/slow/") {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+            match path.split('/').nth(1) {
+                Some("gone") => axum::http::StatusCode::GONE,
+                Some("broken") => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                _ => axum::http::StatusCode::CREATED,
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://127.0.0.1:{port}"), seen)
+}
+
+#[tokio::test]
+async fn sec_data5_devices_are_capped_and_slow_or_failing_ones_cannot_stall_a_broadcast() {
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.operators = vec![OPERATOR.1.into()];
+        c.push_allow_loopback = true;
+        c.security.push_timeout_secs = 1;
+    })
+    .await;
+    let (base, seen) = devices().await;
+    let op = app.login(OPERATOR.0, OPERATOR.1).await;
+    let mut users = Vec::new();
+    for (i, phone) in ["13800138000", "13800138001"].iter().enumerate() {
+        let t = app.login(phone, &format!("+86{phone}")).await;
+        app.json(
+            "PUT",
+            "/api/v1/me/consents/push",
+            &t,
+            Some(&json!({ "granted": true })),
+            200,
+        )
+        .await;
+        users.push((i, t));
+    }
+    let register = |token: String, endpoint: String| {
+        let app = &app;
+        async move {
+            let body =
+                json!({ "provider": "web_push", "subscription": { "endpoint": endpoint, "keys": keys() } });
+            app.json("PUT", "/api/v1/me/push", &token, Some(&body), 201).await;
+        }
+    };
+    // Alice registers 12 devices: the 10 newest are kept.
+    let alice = users[0].1.clone();
+    for n in 0..12 {
+        register(alice.clone(), format!("{base}/ok/{n}")).await;
+        // Registration times are milliseconds apart.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM push_tokens").await, 10);
+    // Bob has six tarpits, a device that is gone and one that is broken.
+    let bob = users[1].1.clone();
+    for n in 0..6 {
+        register(bob.clone(), format!("{base}/slow/{n}")).await;
+    }
+    register(bob.clone(), format!("{base}/gone/0")).await;
+    register(bob.clone(), format!("{base}/broken/0")).await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM push_tokens").await, 18);
+
+    let broadcast = || {
+        let (app, op) = (&app, &op);
+        async move {
+            let started = std::time::Instant::now();
+            let sent = app
+                .json(
+                    "POST",
+                    "/api/v1/ops/messages",
+                    op,
+                    Some(&json!({ "kind": "service", "title": "维护通知", "body": "今晚" })),
+                    200,
+                )
+                .await;
+            (sent, started.elapsed())
+        }
+    };
+    let (sent, took) = broadcast().await;
+    assert_eq!(sent["pushed"], 10, "{sent}");
+    // Six tarpits one after another would take a minute each; at once,
+    // within their timeout, the broadcast takes about one.
+    assert!(
+        took < std::time::Duration::from_secs(8),
+        "the broadcast took {took:?}"
+    );
+    let paths = seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    assert!(
+        !paths.contains(&"/ok/0".to_string()) && !paths.contains(&"/ok/1".to_string()),
+        "the two oldest were dropped"
+    );
+    // The gone device is forgotten at once, the others after three failures in a row.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM push_tokens").await, 17);
+    broadcast().await;
+    broadcast().await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM push_tokens").await,
+        10,
+        "only Alice's working devices remain"
+    );
+}
