@@ -42,6 +42,11 @@ pub struct SecurityConfig {
     pub push_timeout_secs: u64,
     /// Failed pushes in a row after which a device is dropped.
     pub push_failures_before_drop: u32,
+    /// Memory (MiB) all image decodes of uploads and avatars may hold at
+    /// once; a decode waits until its estimated share is free.
+    pub decode_budget_mib: u32,
+    /// Largest avatar, in pixels (an avatar is shown at 256×256).
+    pub avatar_max_pixels: u64,
 }
 
 /// The push services of Chrome, Firefox, Safari and Edge.
@@ -67,6 +72,8 @@ impl Default for SecurityConfig {
             push_concurrency: 16,
             push_timeout_secs: 5,
             push_failures_before_drop: 3,
+            decode_budget_mib: 1024,
+            avatar_max_pixels: 25_000_000,
         }
     }
 }

@@ -116,6 +116,36 @@ pub fn parse_photo_id(s: &str) -> Result<PhotoId, AppError> {
     PhotoId::parse(s).map_err(|_| AppError::NotFound)
 }
 
+/// Reserve decoding memory for an image before decoding it (issue 19 item
+/// 6): its share of `security.decode_budget_mib` is estimated from the
+/// header (which also enforces the pixel limit, so a bomb is refused here):
+/// a JPEG decodes shrunk on load, anything else in full plus its working
+/// copies. The caller holds the permit while it decodes; when the
+/// budget is spent, decodes wait their turn instead of adding up.
+pub async fn reserve_decode<S: Store>(
+    state: &App<S>,
+    bytes: &[u8],
+    limits: &DecodeLimits,
+) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    let (w, h) = probe(bytes, limits)?;
+    let pixels = u64::from(w) * u64::from(h);
+    // Measured (issue 19 item 6): a 100 MP PNG's upload peaks at about
+    // 8 bytes a pixel (the decoded RGB, its RGBA copy, the preview).
+    let bytes_per_pixel = if sniff(bytes)? == xuancai_imaging::decode::SourceFormat::Jpeg {
+        1
+    } else {
+        8
+    };
+    let budget = u64::from(state.config.security.decode_budget_mib.max(1));
+    let mib = (pixels * bytes_per_pixel).div_ceil(1 << 20).clamp(1, budget);
+    state
+        .decodes
+        .clone()
+        .acquire_many_owned(u32::try_from(mib).unwrap_or(u32::MAX))
+        .await
+        .map_err(|_| AppError::Internal("the decode budget is closed".into()))
+}
+
 /// What the CPU-bound part of an upload produces.
 struct Processed {
     original: Vec<u8>,
@@ -190,9 +220,11 @@ pub async fn add_photo<S: Store>(
     if let Some(existing) = state.store.photo_by_hash(&user, &hash).await? {
         return duplicate(state, existing).await;
     }
+    let permit = reserve_decode(state, &bytes, &limits).await?;
     let p = tokio::task::spawn_blocking(move || process(bytes, file_name, limits))
         .await
         .map_err(|e| AppError::Internal(format!("upload worker: {e}")))??;
+    drop(permit);
     let now = state.now();
     let record = PhotoRecord {
         id,

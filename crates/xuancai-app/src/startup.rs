@@ -100,6 +100,9 @@ pub struct Parts {
 impl Parts {
     /// The application on `store`.
     pub fn with_store<S: Store>(self, store: S) -> App<S> {
+        let decodes = Arc::new(tokio::sync::Semaphore::new(
+            self.config.security.decode_budget_mib.max(1) as usize,
+        ));
         let passwords = Arc::new(crate::passwords::Pool::new(
             self.config.security.password_workers(),
             self.config.security.password_queue,
@@ -120,6 +123,7 @@ impl Parts {
             engines: self.engines,
             job_wake: Arc::new(tokio::sync::Notify::new()),
             passwords,
+            decodes,
         }
     }
 }

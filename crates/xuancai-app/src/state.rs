@@ -39,6 +39,8 @@ pub struct App<S> {
     pub job_wake: Arc<tokio::sync::Notify>,
     /// Every password hash runs here: bounded workers, reused memory.
     pub passwords: Arc<crate::passwords::Pool>,
+    /// The decoding memory budget, in MiB permits (`photos::reserve_decode`).
+    pub decodes: Arc<tokio::sync::Semaphore>,
 }
 
 /// RET-3: when the service stops, and when every account is erased.

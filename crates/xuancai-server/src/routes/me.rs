@@ -169,10 +169,17 @@ pub async fn set_avatar<S: Store>(
 ) -> Result<Json<Value>, ApiError> {
     let limit = state.config.max_upload_bytes;
     let (bytes, _) = read_file_field(form, limit).await?;
+    // An avatar is shown at 256×256: a lower pixel limit, and its decode
+    // counts against the shared decoding budget (issue 19 item 6).
     let limits = DecodeLimits {
         max_bytes: limit,
-        max_pixels: state.config.max_upload_pixels,
+        max_pixels: state
+            .config
+            .security
+            .avatar_max_pixels
+            .min(state.config.max_upload_pixels),
     };
+    let _permit = xuancai_app::photos::reserve_decode(&state, &bytes, &limits).await?;
     let webp = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
         let img = decode_to_fit(&bytes, &limits, AVATAR_SIDE * 2)?.image;
         let square = cover(&img, AVATAR_SIDE, AVATAR_SIDE)?;

@@ -209,3 +209,66 @@ async fn sec_acc3_an_sms_sign_in_clears_the_lock_others_put_on_a_number() {
     app.login("13800138000", "+8613800138000").await;
     assert_eq!(login("tiger lily 42").await, 200);
 }
+
+/// A `side`×`side` PNG of one colour (a few hundred KB that decode to
+/// `side² × 4` bytes), made distinct by a text chunk so uploads do not
+/// de-duplicate.
+fn flat_png(side: u32, tag: usize) -> Vec<u8> {
+    use image::ImageEncoder as _;
+    let img = image::RgbImage::from_pixel(side, side, image::Rgb([200, 30, 90]));
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(img.as_raw(), side, side, image::ExtendedColorType::Rgb8)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // After the signature (8) and IHDR (25): a tEXt chunk.
+    let text = [b"tEXt".as_slice(), format!("Comment\0upload {tag}").as_bytes()].concat();
+    let mut chunk = u32::try_from(text.len() - 4).unwrap_or(0).to_be_bytes().to_vec();
+    chunk.extend_from_slice(&text);
+    chunk.extend_from_slice(&crc32fast::hash(&text).to_be_bytes());
+    [&png[..33], &chunk, &png[33..]].concat()
+}
+
+#[tokio::test]
+async fn sec_img1_parallel_uploads_of_large_images_share_one_decoding_budget() {
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.security.decode_budget_mib = 100;
+    })
+    .await;
+    let token = app.login("13800138000", "+8613800138000").await;
+    let files: Vec<Vec<u8>> = (0..16).map(|i| flat_png(4000, i)).collect();
+    assert!(files[0].len() < 1 << 20, "a small file: {} bytes", files[0].len());
+    std::fs::write("/proc/self/clear_refs", "5").unwrap_or_else(|e| panic!("clear_refs: {e}"));
+    let before = status_kib("VmRSS:");
+    let barrier = Arc::new(tokio::sync::Barrier::new(files.len()));
+    let mut tasks = Vec::new();
+    for (i, bytes) in files.into_iter().enumerate() {
+        let (client, url, token, barrier) = (
+            app.client.clone(),
+            app.url("/api/v1/photos"),
+            token.clone(),
+            barrier.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(format!("big-{i}.png"))
+                .mime_str("image/png")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let form = reqwest::multipart::Form::new().part("file", part);
+            let req = client.post(url).bearer_auth(token).multipart(form);
+            barrier.wait().await;
+            req.send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap_or(0));
+    }
+    let grown_mib = status_kib("VmHWM:").saturating_sub(before) / 1024;
+    eprintln!("16 parallel 16 MP PNG uploads: peak memory +{grown_mib} MiB");
+    assert!(
+        statuses.iter().all(|s| *s == 201),
+        "every upload stored: {statuses:?}"
+    );
+    // Each decodes to 64 MiB of RGBA; sixteen at once would need over 1 GiB.
+    assert!(grown_mib < 500, "peak memory grew by {grown_mib} MiB");
+}
