@@ -170,9 +170,13 @@ pub async fn apply_retention<S: Store>(state: &App<S>, now: i64, report: &mut Jo
         Ok(n) => report.held_accounts = usize::try_from(n).unwrap_or(usize::MAX),
         Err(e) => tracing::error!(error = %e, "retention: counting held accounts failed"),
     }
+    match crate::privacy::cookies::expire_choices(state, now).await {
+        Ok(n) => report.expired_records += n,
+        Err(e) => tracing::error!(error = %e, "retention: expiring cookie choices failed"),
+    }
     let before = now - i64::from(state.config.usage_retention_days) * 86_400_000;
     match state.store.expire_usage(before).await {
-        Ok(n) => report.expired_records = n,
+        Ok(n) => report.expired_records += n,
         Err(e) => tracing::error!(error = %e, "retention: expiring usage logs failed"),
     }
 }

@@ -47,6 +47,8 @@ pub struct SecurityConfig {
     pub decode_budget_mib: u32,
     /// Largest avatar, in pixels (an avatar is shown at 256×256).
     pub avatar_max_pixels: u64,
+    /// Cookie-banner choices (`PUT /consent-state`) per client address per hour.
+    pub cookie_choices_per_ip_hour: u64,
 }
 
 /// The push services of Chrome, Firefox, Safari and Edge.
@@ -74,6 +76,7 @@ impl Default for SecurityConfig {
             push_failures_before_drop: 3,
             decode_budget_mib: 1024,
             avatar_max_pixels: 25_000_000,
+            cookie_choices_per_ip_hour: 60,
         }
     }
 }

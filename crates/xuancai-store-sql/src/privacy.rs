@@ -371,6 +371,15 @@ impl $crate::PrivacyStore for $store {
         rows.into_iter().map($crate::privacy::usage_event).collect()
     }
 
+    async fn expire_device_consents(&self, before: $crate::Millis) -> $crate::Result<u64> {
+        let r = $crate::sqlx::query("DELETE FROM consents WHERE device_hash IS NOT NULL AND at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(r.rows_affected())
+    }
+
     async fn expire_usage(&self, before: $crate::Millis) -> $crate::Result<u64> {
         let mut n = 0;
         for sql in [

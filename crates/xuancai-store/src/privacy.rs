@@ -201,6 +201,9 @@ pub trait PrivacyStore: Send + Sync {
 
     fn record_usage(&self, event: &UsageEvent) -> impl Future<Output = Result<()>> + Send;
     fn usage_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<UsageEvent>>> + Send;
+    /// Delete browsers' (device) consent records older than `before`;
+    /// returns how many. Accounts' records are kept as evidence.
+    fn expire_device_consents(&self, before: Millis) -> impl Future<Output = Result<u64>> + Send;
     /// Delete usage events older than `before`; returns how many.
     fn expire_usage(&self, before: Millis) -> impl Future<Output = Result<u64>> + Send;
     /// CON-4: withdrawing analytics or device consent removes what it allowed.

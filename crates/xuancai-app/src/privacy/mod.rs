@@ -3,6 +3,7 @@
 //! handler passes through (CON-1, CON-3, CON-4, MIN-2, MIN-3).
 
 pub mod agreements;
+pub mod cookies;
 pub mod deletion;
 pub mod documents;
 pub mod export;

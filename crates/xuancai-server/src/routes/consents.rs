@@ -21,8 +21,9 @@ use crate::extract::AppJson;
 use crate::extract::Session;
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::crypto::{random, sha256};
+use xuancai_app::crypto::random;
 use xuancai_app::privacy::agreements::{append, parse_agreements, record_agreements};
+use xuancai_app::privacy::cookies;
 use xuancai_app::privacy::documents::current;
 use xuancai_app::privacy::gate::{self, age_group, decisions};
 
@@ -201,13 +202,8 @@ fn device(headers: &HeaderMap) -> (String, bool) {
     }
 }
 
-const COOKIE_PURPOSES: [Purpose; 2] = [Purpose::Analytics, Purpose::Personalisation];
-
 async fn cookie_state<S: Store>(state: &App<S>, device_id: &str) -> Result<Value, ApiError> {
-    let records = state
-        .store
-        .consents(&Subject::Device(sha256(device_id.as_bytes())))
-        .await?;
+    let records = state.store.consents(&cookies::subject(device_id)).await?;
     let s = decisions(&records);
     Ok(json!({
         "essential": true,
@@ -226,7 +222,8 @@ fn with_device_cookie(
     let mut resp = Json(body).into_response();
     if set {
         let cookie = format!(
-            "{DEVICE_COOKIE}={device_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{}",
+            "{DEVICE_COOKIE}={device_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            cookies::DEVICE_COOKIE_MAX_AGE_SECS,
             if state_secure { "; Secure" } else { "" }
         );
         resp.headers_mut().insert(
@@ -254,17 +251,23 @@ pub struct CookieChoice {
     advertising: bool,
 }
 
-/// `PUT /api/v1/consent-state` (COOK-1): record the cookie banner's choice.
+/// `PUT /api/v1/consent-state` (COOK-1): record the cookie banner's choice
+/// (limited per client address; an unchanged choice appends nothing).
 pub async fn cookie_put<S: Store>(
     State(state): State<Arc<App<S>>>,
+    crate::extract::ClientIp(peer): crate::extract::ClientIp,
     headers: HeaderMap,
     AppJson(choice): AppJson<CookieChoice>,
 ) -> Result<Response, ApiError> {
     let (id, new) = device(&headers);
-    let subject = Subject::Device(sha256(id.as_bytes()));
-    for (p, granted) in COOKIE_PURPOSES.iter().zip([choice.analytics, choice.advertising]) {
-        append(&state, subject.clone(), p.key(), granted, None, "cookie_banner").await?;
-    }
+    cookies::record_choice(
+        &state,
+        &id,
+        &peer.to_string(),
+        choice.analytics,
+        choice.advertising,
+    )
+    .await?;
     let body = cookie_state(&state, &id).await?;
     with_device_cookie(state.config.secure_cookies, &id, new, body)
 }

@@ -272,3 +272,56 @@ async fn sec_img1_parallel_uploads_of_large_images_share_one_decoding_budget() {
     // Each decodes to 64 MiB of RGBA; sixteen at once would need over 1 GiB.
     assert!(grown_mib < 500, "peak memory grew by {grown_mib} MiB");
 }
+
+#[tokio::test]
+async fn sec_cook1_anonymous_cookie_choices_are_bounded_and_expire_with_the_cookie() {
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        c.security.cookie_choices_per_ip_hour = 5
+    })
+    .await;
+    let put = |cookie: Option<String>, analytics: bool| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .client
+                .put(app.url("/api/v1/consent-state"))
+                .json(&json!({ "analytics": analytics, "advertising": false }));
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            let r = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+            let set = r
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .map(str::to_string);
+            (r.status().as_u16(), set)
+        }
+    };
+    let rows = || {
+        crate::privacy::count(
+            &app,
+            "SELECT COUNT(*) FROM consents WHERE device_hash IS NOT NULL",
+        )
+    };
+    // A browser that repeats its choice appends nothing new.
+    let (status, cookie) = put(None, true).await;
+    assert_eq!(status, 200);
+    assert_eq!(rows().await, 2);
+    for _ in 0..2 {
+        assert_eq!(put(cookie.clone(), true).await.0, 200);
+    }
+    assert_eq!(rows().await, 2, "an unchanged choice is not appended again");
+    assert_eq!(put(cookie.clone(), false).await.0, 200);
+    assert_eq!(rows().await, 3, "a change is");
+    // Five writes an hour from one address; then 429 and nothing stored.
+    assert_eq!(put(None, false).await.0, 200);
+    assert_eq!(rows().await, 5);
+    assert_eq!(put(None, true).await.0, 429);
+    assert_eq!(rows().await, 5);
+    // A year on, the cookie has expired: so have its rows.
+    app.control.advance(366 * 86_400_000);
+    app.control.run_jobs_once().await;
+    assert_eq!(rows().await, 0);
+}
