@@ -21,6 +21,7 @@
 //!   erasure, shutdown, blob clean-up — IMG-1, RET-2, RET-3);
 //! - [`net`]: limits for anonymous callers, the client's address behind
 //!   trusted proxies, which outbound addresses are allowed;
+//! - [`streams`]: open event streams, counted per account and in all;
 //! - [`keys`]: the blob key layout — every `u/{user}/…` path is built there;
 //! - infrastructure: [`blobs`] (encrypted blobs on local files or S3),
 //!   [`crypto`] (SEC-4), [`store`] (choosing the backend), [`clock`],
@@ -47,6 +48,7 @@ pub mod sms;
 pub mod startup;
 mod state;
 pub mod store;
+pub mod streams;
 pub mod studio;
 pub mod templates;
 

@@ -49,6 +49,9 @@ pub struct SecurityConfig {
     pub avatar_max_pixels: u64,
     /// Cookie-banner choices (`PUT /consent-state`) per client address per hour.
     pub cookie_choices_per_ip_hour: u64,
+    /// Job event streams open at once per account, and in all.
+    pub streams_per_user: usize,
+    pub streams_total: usize,
 }
 
 /// The push services of Chrome, Firefox, Safari and Edge.
@@ -77,6 +80,8 @@ impl Default for SecurityConfig {
             decode_budget_mib: 1024,
             avatar_max_pixels: 25_000_000,
             cookie_choices_per_ip_hour: 60,
+            streams_per_user: 4,
+            streams_total: 512,
         }
     }
 }

@@ -124,6 +124,7 @@ impl Parts {
             job_wake: Arc::new(tokio::sync::Notify::new()),
             passwords,
             decodes,
+            streams: Arc::default(),
         }
     }
 }

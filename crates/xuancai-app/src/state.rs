@@ -41,6 +41,8 @@ pub struct App<S> {
     pub passwords: Arc<crate::passwords::Pool>,
     /// The decoding memory budget, in MiB permits (`photos::reserve_decode`).
     pub decodes: Arc<tokio::sync::Semaphore>,
+    /// Open job event streams (`security.streams_per_user`, `streams_total`).
+    pub streams: Arc<crate::streams::Streams>,
 }
 
 /// RET-3: when the service stops, and when every account is erased.

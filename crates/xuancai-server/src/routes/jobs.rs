@@ -33,7 +33,7 @@ use xuancai_app::studio::run::pack_key;
 use xuancai_app::studio::worker::{JobResult, open_request};
 
 /// How often an event stream looks at its job.
-const EVENT_POLL: Duration = Duration::from_millis(250);
+const EVENT_POLL: Duration = Duration::from_millis(500);
 
 fn parse_job_id(s: &str) -> Result<JobId, ApiError> {
     JobId::parse(s).map_err(|_| ApiError::NOT_FOUND)
@@ -177,7 +177,10 @@ pub async fn get_one<S: Store>(
 }
 
 /// `text/event-stream`: an `event: job` with the job's JSON whenever it
-/// changes, the last one when it is done or failed.
+/// changes, the last one when it is done or failed. Streams are limited per
+/// account and in all (`429` beyond), and end when the job ends, when the
+/// session that opened one is revoked (logout, password change,
+/// cancellation) and when the job vanishes (issue 19 item 12).
 pub async fn events<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
@@ -185,22 +188,54 @@ pub async fn events<S: Store>(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let job = owned_job(&state, &session.user, &id).await?;
     let key = state.data_key(&session.user).await?;
-    let start = (state, session.user, job.id, key, String::new());
-    let stream = futures_util::stream::unfold(Some(start), |next| async move {
-        let (state, user, id, key, last) = next?;
+    let limits = &state.config.security;
+    let slot = state
+        .streams
+        .open(session.user, limits.streams_per_user, limits.streams_total)?;
+    let follow = Follow {
+        state,
+        user: session.user,
+        token_hash: session.token_hash,
+        id: job.id,
+        key,
+        last: String::new(),
+        _slot: slot,
+    };
+    let stream = futures_util::stream::unfold(Some(follow), |next| async move {
+        let mut f = next?;
         loop {
+            // A revoked session ends the stream.
+            let now = f.state.now();
+            f.state
+                .store
+                .session_user(&f.token_hash, now)
+                .await
+                .ok()
+                .flatten()?;
             // A job that vanished (its owner was erased) ends the stream.
-            let job = state.store.job(&user, &id).await.ok().flatten()?;
-            let view = job_json(&job, &key).to_string();
-            if view != last {
+            let job = f.state.store.job(&f.user, &f.id).await.ok().flatten()?;
+            let view = job_json(&job, &f.key).to_string();
+            if view != f.last {
                 let event = Event::default().event("job").data(&view);
-                let more = (!job.state.is_final()).then_some((state, user, id, key, view));
-                return Some((Ok(event), more));
+                let done = job.state.is_final();
+                f.last = view;
+                return Some((Ok(event), (!done).then_some(f)));
             }
             tokio::time::sleep(EVENT_POLL).await;
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// What an open event stream follows, and the place it holds.
+struct Follow<S> {
+    state: Arc<App<S>>,
+    user: UserId,
+    token_hash: Vec<u8>,
+    id: JobId,
+    key: DataKey,
+    last: String,
+    _slot: xuancai_app::streams::Slot,
 }
 
 /// `GET /api/v1/jobs/{id}/download`: a finished pack job's ZIP.

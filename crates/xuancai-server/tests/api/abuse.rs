@@ -325,3 +325,49 @@ async fn sec_cook1_anonymous_cookie_choices_are_bounded_and_expire_with_the_cook
     app.control.run_jobs_once().await;
     assert_eq!(rows().await, 0);
 }
+
+#[tokio::test]
+async fn sec_event_streams_are_capped_and_end_when_the_session_is_revoked() {
+    let app = spawn_with(Backend::SqliteLocal, |c| {
+        // No worker: the job stays queued, its streams stay open.
+        c.studio.workers = 0;
+        c.security.streams_per_user = 2;
+        c.sends_per_phone_minute = 10;
+    })
+    .await;
+    let token = app.login("13800138000", "+8613800138000").await;
+    let photo = crate::jobs::photo_id(&app, &token, "chelsea.png").await;
+    let job = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &token,
+            Some(&json!({ "kind": "cutout", "photo": photo })),
+            202,
+        )
+        .await;
+    let path = format!("/api/v1/jobs/{}/events", job["id"].as_str().unwrap_or_default());
+    let first = app.call("GET", &path, Some(&token), None).await;
+    let second = app.call("GET", &path, Some(&token), None).await;
+    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    let third = app.call("GET", &path, Some(&token), None).await;
+    assert_eq!(third.status(), 429, "two streams per account");
+    assert_eq!(
+        third.json::<Value>().await.unwrap_or_default()["code"],
+        "rate_limited"
+    );
+
+    // Signing out ends the open streams of that session.
+    let out = app.call("POST", "/api/v1/auth/logout", Some(&token), None).await;
+    assert_eq!(out.status(), 204);
+    for stream in [first, second] {
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), stream.text()).await;
+        let body = ended.unwrap_or_else(|_| panic!("the stream outlived its session"));
+        assert!(body.unwrap_or_default().contains("event: job"));
+    }
+    // Their places are free again.
+    let token = app.login("13800138000", "+8613800138000").await;
+    for _ in 0..2 {
+        assert_eq!(app.call("GET", &path, Some(&token), None).await.status(), 200);
+    }
+}
