@@ -16,7 +16,7 @@ REQUIRED_IDS = SEC-5 IMG-4 IMG-5 IMG-6 DATA-3 R-8 CON-6 ADS-1 ACC-1 ACC-2 ACC-3 
   MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 MIN-6 R-1 R-2 R-3 R-4 R-5 R-6 RET-1 RET-2 RET-3 \
   SEC-1 SEC-2 SEC-3 SEC-4 SEC-6 DATA-1 DATA-2 DATA-4 DATA-5 DATA-6 ADS-2 ADS-3 IMG-1 IMG-2 IMG-3
 
-.PHONY: setup run test lint bench conformance
+.PHONY: setup run test lint bench conformance attack
 
 conformance:
 	$(PYTHON) tools/conformance/report.py --require "$(REQUIRED_IDS)"
@@ -38,6 +38,11 @@ test:
 # Format, the crate layering and the dependency policy (deny.toml), clippy.
 lint:
 	bash tools/ci/lint.sh
+
+# The attacks of docs/SECURITY.md (loopback only), printing their figures.
+attack: setup
+	cargo nextest run --workspace --cargo-profile ci --profile ci --no-capture \
+	  -E 'test(/^abuse::|^outbound::|appended_mpf|codes_race|^codes::/)'
 
 bench:
 	bash bench/cutout.sh

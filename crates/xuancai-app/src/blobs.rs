@@ -108,15 +108,9 @@ impl Blobs {
     pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, BlobError> {
         // `object_store` lists by whole path segments: a prefix that names
         // one blob (`…/avatar/v1.webp`) lists nothing, so it is deleted by
-        // its own key too.
+        // its own key then. (Deleting a directory's own path on local files
+        // is an error, so the exact key is tried only when nothing is under it.)
         let mut deleted = 0;
-        if !prefix.ends_with('/') {
-            match self.store.delete(&ObjectPath::from(prefix)).await {
-                Ok(()) => deleted += 1,
-                Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
         let keys: Vec<ObjectPath> = self
             .store
             .list(Some(&ObjectPath::from(prefix)))
@@ -126,6 +120,13 @@ impl Blobs {
         for k in &keys {
             match self.store.delete(k).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if keys.is_empty() && !prefix.ends_with('/') {
+            match self.store.delete(&ObjectPath::from(prefix)).await {
+                Ok(()) => deleted += 1,
+                Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }

@@ -198,7 +198,12 @@ pub async fn purge_trash<S: Store>(state: &App<S>, now: i64) -> usize {
         }
         for (owner, id) in &due {
             match state.store.purge_photo(owner, id, now).await {
-                Ok(true) => purged += 1,
+                Ok(true) => {
+                    purged += 1;
+                    if let Err(e) = crate::privacy::export::discard_archives(state, owner).await {
+                        tracing::error!(error = %e, "purge: discarding export archives failed");
+                    }
+                }
                 Ok(false) => {}
                 Err(e) => {
                     tracing::error!(error = %e, photo = %id, "purge failed");

@@ -60,6 +60,11 @@ pub fn export(user: &UserId, request_hex: &str) -> String {
     format!("u/{user}/exports/{request_hex}.zip")
 }
 
+/// Every export ZIP of a user (a prefix).
+pub fn exports(user: &UserId) -> String {
+    format!("u/{user}/exports")
+}
+
 /// A sticker pack job's ZIP.
 pub fn pack(user: &UserId, job: &JobId) -> String {
     format!("u/{user}/packs/{job}.zip")

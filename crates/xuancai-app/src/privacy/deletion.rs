@@ -166,6 +166,8 @@ pub async fn execute<S: Store>(state: &App<S>, user: &UserId, d: &Deletion) -> R
             _ => {}
         }
     }
+    // Exports built before this deletion would hand the data back.
+    super::export::discard_archives(state, user).await?;
     for id in &photo_ids {
         if store.purge_photo(user, id, now).await? {
             photos += 1;

@@ -3,6 +3,13 @@
 //! per category of the privacy inventory (`export_sections`), and the
 //! original media — photos, works, sticker packs, the avatar — built by the
 //! maintenance jobs for a verified export request. Schema: docs/EXPORT.md.
+//!
+//! An archive is a copy of the user's data, so it does not outlive its use
+//! (issue 19 item 9): it is deleted when its download window
+//! ([`DOWNLOAD_WINDOW_DAYS`]) ends, and at once when the user's data is
+//! deleted (a photo purged, a deletion request carried out) —
+//! [`discard_archives`]. Both go through the blob clean-up queue, so they
+//! survive restarts.
 
 use std::io::Write as _;
 
@@ -15,6 +22,19 @@ use crate::error::AppError;
 
 pub fn export_key(user: &UserId, id: &[u8; 16]) -> String {
     crate::keys::export(user, &hex(id))
+}
+
+/// How long a built export can be downloaded.
+pub const DOWNLOAD_WINDOW_DAYS: i64 = 7;
+
+/// The user's data changed by a deletion: every export archive built before
+/// it would hand back what was deleted, so all of them go now.
+pub async fn discard_archives<S: Store>(state: &App<S>, user: &UserId) -> Result<(), AppError> {
+    state
+        .store
+        .schedule_gc(&crate::keys::exports(user), state.now())
+        .await?;
+    Ok(())
 }
 
 /// Build an export request's ZIP (R-1): `personal-data.json` with every
@@ -36,7 +56,17 @@ pub async fn download<S: Store>(state: &App<S>, user: &UserId, id: &[u8; 16]) ->
         });
     }
     let key = state.data_key(user).await?;
-    Ok(state.blobs.get(&export_key(user, id), &key).await?)
+    match state.blobs.get(&export_key(user, id), &key).await {
+        Ok(zip) => Ok(zip),
+        Err(crate::blobs::BlobError::NotFound) => Err(AppError::Conflict {
+            code: "export_expired",
+            message: format!(
+                "an export can be downloaded for {DOWNLOAD_WINDOW_DAYS} days, and not after data in it \
+                 was deleted; request a new one"
+            ),
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
@@ -57,7 +87,13 @@ pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
         let r = state.store.request(id).await?.ok_or(AppError::NotFound)?;
         let zip = export_zip(state, &r.user).await?;
         let key = state.data_key(&r.user).await?;
-        state.blobs.put(&export_key(&r.user, id), &zip, &key).await?;
+        let blob = export_key(&r.user, id);
+        // Queued before it exists: deleted when the window ends, whatever happens.
+        state
+            .store
+            .schedule_gc(&blob, state.now() + DOWNLOAD_WINDOW_DAYS * 86_400_000)
+            .await?;
+        state.blobs.put(&blob, &zip, &key).await?;
         Ok::<_, AppError>(zip.len())
     }
     .await;

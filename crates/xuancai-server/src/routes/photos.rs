@@ -185,6 +185,7 @@ pub async fn remove<S: Store>(
         let now = state.now();
         let purged = state.store.purge_photo(&session.user, &id, now).await?;
         if purged {
+            xuancai_app::privacy::export::discard_archives(&state, &session.user).await?;
             // Delete now; the queue entry stays until this succeeds.
             xuancai_app::maintenance::collect_garbage(&state, now).await;
         }

@@ -184,3 +184,101 @@ async fn r1_the_export_has_a_section_for_every_inventory_category_on_sqlite() {
 async fn r1_the_export_has_a_section_for_every_inventory_category_on_postgres() {
     story(Backend::PostgresS3).await;
 }
+
+/// The export archives in the local blob store.
+fn archives(app: &TestApp) -> usize {
+    let mut stack = vec![app.data_dir.join("blobs")];
+    let mut found = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().contains("/exports/") {
+                found += 1;
+            }
+        }
+    }
+    found
+}
+
+/// Ask for an export and wait until it is built; its download path.
+async fn built_export(app: &TestApp, token: &str, e164: &str) -> String {
+    let code = fresh_code(app, token, e164).await;
+    let req = app
+        .json(
+            "POST",
+            "/api/v1/me/requests",
+            token,
+            Some(&json!({ "kind": "export", "code": code })),
+            201,
+        )
+        .await;
+    let path = format!(
+        "/api/v1/me/requests/{}/download",
+        req["id"].as_str().unwrap_or_default()
+    );
+    for _ in 0..200 {
+        if app.call("GET", &path, Some(token), None).await.status() == 200 {
+            return path;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the export was not built")
+}
+
+#[tokio::test]
+async fn r1_sec_an_export_archive_ends_with_its_window_and_with_the_data_deleted() {
+    let app = app_on(Backend::SqliteLocal).await;
+    let (phone, e164) = ("13800138000", "+8613800138000");
+    let token = app.login(phone, e164).await;
+    let r = app
+        .upload(&token, "beach.jpg", crate::helpers::jpeg(64, 48, 1))
+        .await;
+    assert_eq!(r.status(), 201);
+    let photo = r.json::<Value>().await.unwrap_or_default()["photo"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let expired = |path: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            let r = app.call("GET", &path, Some(token), None).await;
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or_default()["code"].clone(),
+            )
+        }
+    };
+
+    // Seven days to download it; on the eighth the archive is gone.
+    let path = built_export(&app, &token, e164).await;
+    assert_eq!(archives(&app), 1);
+    app.control.advance(6 * 86_400_000);
+    app.control.run_jobs_once().await;
+    assert_eq!(
+        app.call("GET", &path, Some(&token), None).await.status(),
+        200,
+        "day 6"
+    );
+    app.control.advance(2 * 86_400_000);
+    app.control.run_jobs_once().await;
+    assert_eq!(archives(&app), 0, "the archive was deleted");
+    assert_eq!(expired(path).await, (409, json!("export_expired")));
+
+    // An archive built before a deletion does not hand the photo back.
+    let path = built_export(&app, &token, e164).await;
+    assert_eq!(archives(&app), 1);
+    let r = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/photos/{photo}?permanent=true"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    app.control.run_jobs_once().await;
+    assert_eq!(archives(&app), 0);
+    assert_eq!(expired(path).await, (409, json!("export_expired")));
+}

@@ -214,7 +214,7 @@ async fn ret2_story(backend: Backend) {
         "/api/v1/me/push",
         &token,
         Some(&json!({ "provider": "web_push", "subscription": {
-            "endpoint": "https://push.example.cn/send/device-secret-endpoint",
+            "endpoint": "http://127.0.0.1:9/send/device-secret-endpoint",
             "keys": { "p256dh": p256dh, "auth": "CQkJCQkJCQkJCQkJCQkJCQ" } } })),
         201,
     )
