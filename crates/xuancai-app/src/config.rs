@@ -125,6 +125,8 @@ pub struct Config {
     pub studio: StudioConfig,
     /// Limits for anonymous callers, trusted proxies, outbound hosts.
     pub security: crate::net::SecurityConfig,
+    /// Quotas per account.
+    pub quotas: crate::quotas::QuotaConfig,
 }
 
 /// How this process works on the studio's job queue.
@@ -313,6 +315,7 @@ impl Default for Config {
             push_vendors: Vec::new(),
             studio: StudioConfig::default(),
             security: crate::net::SecurityConfig::default(),
+            quotas: crate::quotas::QuotaConfig::default(),
         }
     }
 }
@@ -366,6 +369,7 @@ struct FileConfig {
     studio_processor_url: Option<String>,
     studio_processor_token: Option<String>,
     security: Option<crate::net::SecurityConfig>,
+    quotas: Option<crate::quotas::QuotaConfig>,
 }
 
 /// Why a configuration file was refused.
@@ -515,6 +519,9 @@ impl Config {
         }
         if let Some(v) = f.security {
             self.security = v;
+        }
+        if let Some(v) = f.quotas {
+            self.quotas = v;
         }
         if let Some(v) = f.studio_producer {
             self.studio.producer = v;

@@ -19,6 +19,9 @@ pub enum AppError {
     NotFound,
     #[error("too many requests; try again later")]
     RateLimited,
+    /// A quota of the account is used up (issue 19 item 14).
+    #[error("the quota `{quota}` ({limit}) is used up")]
+    QuotaExceeded { quota: &'static str, limit: u64 },
     /// Every worker for this kind of work is busy and its queue is full.
     #[error("the service is busy; try again in a moment")]
     Busy,
@@ -61,6 +64,7 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::RateLimited => "rate_limited",
             Self::Busy => "busy",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::ConsentRequired { .. } => "consent_required",
             Self::AgreementRequired { .. } => "agreement_required",
@@ -75,6 +79,9 @@ impl AppError {
             Self::ConsentRequired { purpose } => Some(serde_json::json!({ "purpose": purpose })),
             Self::AgreementRequired { documents } => Some(serde_json::json!({ "documents": documents })),
             Self::GuardianRequired { age } => Some(serde_json::json!({ "age_group": age })),
+            Self::QuotaExceeded { quota, limit } => {
+                Some(serde_json::json!({ "quota": quota, "limit": limit }))
+            }
             _ => None,
         }
     }

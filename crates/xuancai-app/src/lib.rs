@@ -21,6 +21,7 @@
 //!   erasure, shutdown, blob clean-up — IMG-1, RET-2, RET-3);
 //! - [`net`]: limits for anonymous callers, the client's address behind
 //!   trusted proxies, which outbound addresses are allowed;
+//! - [`quotas`]: what one account may store and how fast it may write;
 //! - [`streams`]: open event streams, counted per account and in all;
 //! - [`keys`]: the blob key layout — every `u/{user}/…` path is built there;
 //! - infrastructure: [`blobs`] (encrypted blobs on local files or S3),
@@ -44,6 +45,7 @@ pub mod photos;
 pub mod privacy;
 pub mod profile;
 pub mod push;
+pub mod quotas;
 pub mod sms;
 pub mod startup;
 mod state;

@@ -220,6 +220,7 @@ pub async fn add_photo<S: Store>(
     if let Some(existing) = state.store.photo_by_hash(&user, &hash).await? {
         return duplicate(state, existing).await;
     }
+    crate::quotas::check_photo(state, &user, bytes.len() as u64).await?;
     let permit = reserve_decode(state, &bytes, &limits).await?;
     let p = tokio::task::spawn_blocking(move || process(bytes, file_name, limits))
         .await

@@ -32,7 +32,7 @@ pub use xuancai_store::{
     SendLimits, StoreError, UserRecord,
 };
 #[doc(hidden)]
-pub use xuancai_store::{BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
+pub use xuancai_store::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 #[doc(hidden)]
 pub use xuancai_store::{InboxItem, NotifyStore, PushToken};
 #[doc(hidden)]

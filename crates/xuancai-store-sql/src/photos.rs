@@ -104,6 +104,17 @@ pub fn album_record(r: AlbumRow) -> Result<AlbumRecord> {
 macro_rules! impl_photo_store {
     ($store:ty) => {
 impl $crate::PhotoStore for $store {
+    async fn photo_totals(&self, user: &$crate::UserId) -> $crate::Result<(u64, u64)> {
+        let (n, bytes): (i64, i64) = $crate::sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM photos WHERE user_id = $1",
+        )
+        .bind(user.as_bytes().as_slice())
+        .fetch_one(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok((u64::try_from(n).unwrap_or(0), u64::try_from(bytes).unwrap_or(0)))
+    }
+
     async fn insert_photo(&self, p: &$crate::PhotoRecord, pending_blobs: &str) -> $crate::Result<()> {
         let mut tx = self.pool.begin().await.map_err($crate::backend)?;
         $crate::sqlx::query(

@@ -90,6 +90,30 @@ pub fn blessing_record(r: BlessingRow) -> Result<BlessingRecord> {
 macro_rules! impl_works_store {
     ($store:ty) => {
 impl $crate::WorksStore for $store {
+    async fn authored_since(
+        &self,
+        user: &$crate::UserId,
+        what: $crate::Authored,
+        since: $crate::Millis,
+    ) -> $crate::Result<u64> {
+        let sql = match what {
+            $crate::Authored::Works => "SELECT COUNT(*) FROM works WHERE owner_id = $1 AND created_at >= $2",
+            $crate::Authored::Comments => {
+                "SELECT COUNT(*) FROM comments WHERE author_id = $1 AND created_at >= $2"
+            }
+            $crate::Authored::Blessings => {
+                "SELECT COUNT(*) FROM blessings WHERE sender_id = $1 AND created_at >= $2"
+            }
+        };
+        let (n,): (i64,) = $crate::sqlx::query_as(sql)
+            .bind(user.as_bytes().as_slice())
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn insert_work(&self, w: &$crate::WorkRecord, blob_prefix: &str) -> $crate::Result<()> {
         let mut tx = self.pool.begin().await.map_err($crate::backend)?;
         $crate::sqlx::query(

@@ -42,7 +42,7 @@ pub use privacy::{
 };
 pub use profile::{Appended, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore};
 pub use templates::TemplateStore;
-pub use works::{BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
+pub use works::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 
 /// Milliseconds since the Unix epoch. The caller's clock decides "now", so
 /// tests can move time.

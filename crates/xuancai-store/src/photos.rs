@@ -82,6 +82,8 @@ pub struct PhotoPatch {
 /// rows of other users are invisible to it (SEC-6): a wrong owner reads as
 /// "not found".
 pub trait PhotoStore: Send + Sync {
+    /// How many photos `user` stores (the trash included) and their bytes.
+    fn photo_totals(&self, user: &UserId) -> impl Future<Output = Result<(u64, u64)>> + Send;
     /// Commit a photo row and, in the same transaction, drop the pending
     /// garbage entry for its blobs (which the caller scheduled before writing
     /// them). [`crate::StoreError::Conflict`] if the owner has this content already.

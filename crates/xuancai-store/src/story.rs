@@ -274,6 +274,9 @@ pub async fn photos<S: crate::PhotoStore + crate::BlobGc + AccountStore>(store: 
         Err(StoreError::Conflict)
     ));
     ok(store.insert_photo(&photo(&bob.id, b"h1", 11), "x").await);
+    // Quotas (issue 19 item 14) count what each account stores.
+    assert_eq!(ok(store.photo_totals(&a).await), (1, 1234));
+    assert_eq!(ok(store.photo_totals(&bob.id).await), (1, 1234));
     assert_eq!(
         ok(store.photo_by_hash(&a, b"h1").await).map(|p| p.id),
         Some(p1.id)

@@ -341,6 +341,10 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
         "inserting cancelled the clean-up: {due:?}"
     );
     assert_eq!(ok(store.work(&public.id).await).as_ref(), Some(&public));
+    assert_eq!(
+        ok(store.authored_since(&owner, crate::Authored::Works, 1_001).await),
+        1
+    );
     let feed: Vec<WorkId> = ok(store.public_works(None, 10).await)
         .iter()
         .map(|w| w.id)
@@ -387,6 +391,14 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
     );
     assert_eq!(ok(store.count_comments_since(&fan, 3_000).await), 1);
     assert_eq!(ok(store.count_comments_since(&fan, 3_001).await), 0);
+    assert_eq!(
+        ok(store.authored_since(&fan, crate::Authored::Comments, 3_000).await),
+        1
+    );
+    assert_eq!(
+        ok(store.authored_since(&fan, crate::Authored::Comments, 3_001).await),
+        0
+    );
     ok(store.report_comment(&comment.id, &owner, "spam", 3_100).await);
     ok(store.report_comment(&comment.id, &owner, "spam", 3_200).await);
 

@@ -86,7 +86,22 @@ pub struct BlessingRecord {
     pub created_at: Millis,
 }
 
+/// What an account writes that a quota counts (issue 19 item 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authored {
+    Works,
+    Comments,
+    Blessings,
+}
+
 pub trait WorksStore: Send + Sync {
+    /// How many works, comments or blessings `user` made since `since`.
+    fn authored_since(
+        &self,
+        user: &UserId,
+        what: Authored,
+        since: Millis,
+    ) -> impl Future<Output = Result<u64>> + Send;
     /// Store a work whose blobs are written, cancelling their clean-up
     /// entry (queued under `blob_prefix` before the write) in one transaction.
     fn insert_work(&self, work: &WorkRecord, blob_prefix: &str) -> impl Future<Output = Result<()>> + Send;

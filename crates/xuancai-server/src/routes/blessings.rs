@@ -129,6 +129,7 @@ pub async fn send<S: Store>(
             .into());
         }
     };
+    xuancai_app::quotas::check_authored(&state, &user, xuancai_store::Authored::Blessings).await?;
     let token: String = random::<16>().iter().map(|x| format!("{x:02x}")).collect();
     let blessing = BlessingRecord {
         id: BlessingId::generate(),

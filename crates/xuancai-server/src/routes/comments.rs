@@ -24,8 +24,6 @@ use xuancai_app::privacy::permit;
 
 /// Longest comment, characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
-/// Comments one user may write per minute.
-pub const COMMENTS_PER_MINUTE: u64 = 5;
 
 fn parse_comment_id(s: &str) -> Result<CommentId, ApiError> {
     CommentId::parse(s).map_err(|_| ApiError::NOT_FOUND)
@@ -83,9 +81,7 @@ pub async fn create<S: Store>(
         .into());
     }
     let now = state.now();
-    if state.store.count_comments_since(&user, now - 60_000).await? >= COMMENTS_PER_MINUTE {
-        return Err(AppError::RateLimited.into());
-    }
+    xuancai_app::quotas::check_authored(&state, &user, xuancai_store::Authored::Comments).await?;
     let c = CommentRecord {
         id: CommentId::generate(),
         work: w.id,

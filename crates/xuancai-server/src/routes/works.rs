@@ -186,6 +186,7 @@ pub async fn create<S: Store>(
 ) -> Result<Response, ApiError> {
     let user = session.user;
     permit(&state, &user, Purpose::Works).await?;
+    xuancai_app::quotas::check_authored(&state, &user, xuancai_store::Authored::Works).await?;
     let title = title(b.title.as_deref())?;
     let visibility = visibility(b.visibility.as_deref())?;
     let photo = owned(&state, &user, &b.photo)

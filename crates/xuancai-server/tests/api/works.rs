@@ -463,3 +463,75 @@ async fn img6_r8_blessings_inbox_share_link_and_deleted_work() {
     assert_eq!(status(&app, &format!("{share}/image"), None).await, 404);
     assert_eq!(status(&app, &image, Some(&bob)).await, 404);
 }
+
+#[tokio::test]
+async fn img6_sec_quotas_stop_storing_and_writing_with_a_clear_code() {
+    let app = crate::helpers::spawn_with(crate::helpers::Backend::SqliteLocal, |c| {
+        c.quotas.photos_per_user = 2;
+        c.quotas.works_per_day = 1;
+        c.quotas.comments_per_minute = 2;
+        c.quotas.comments_per_day = 3;
+        c.quotas.blessings_per_minute = 1;
+    })
+    .await;
+    let (alice, _) = user(&app, "13800138027", "小炫").await;
+    let (bob, bob_id) = user(&app, "13800138028", "阿波").await;
+    let refused = |v: &Value, quota: &str| {
+        assert_eq!(v["code"], "quota_exceeded", "{v}");
+        assert_eq!(v["details"]["quota"], quota, "{v}");
+    };
+    // Two photos, then the library is full: nothing more is stored.
+    let (first, _) = photo(&app, &alice).await;
+    let r = app
+        .upload(&alice, "second.jpg", crate::helpers::jpeg(40, 30, 2))
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .upload(&alice, "third.jpg", crate::helpers::jpeg(40, 30, 3))
+        .await;
+    assert_eq!(r.status(), 429);
+    refused(&r.json().await.unwrap_or_default(), "photos_per_user");
+    let library = app.json("GET", "/api/v1/photos", &alice, None, 200).await;
+    assert_eq!(library["items"].as_array().map(Vec::len), Some(2));
+
+    // One work a day.
+    let work = json!({ "photo": first, "visibility": "public" });
+    let w = app.json("POST", "/api/v1/works", &alice, Some(&work), 201).await;
+    refused(
+        &app.json("POST", "/api/v1/works", &alice, Some(&work), 429).await,
+        "works_per_day",
+    );
+
+    // Comments: two a minute, three a day.
+    let path = format!("/api/v1/works/{}/comments", w["id"].as_str().unwrap_or_default());
+    let comment = json!({ "text": "真好看" });
+    for _ in 0..2 {
+        app.json("POST", &path, &bob, Some(&comment), 201).await;
+    }
+    refused(
+        &app.json("POST", &path, &bob, Some(&comment), 429).await,
+        "comments_per_minute",
+    );
+    app.control.advance(61_000);
+    app.json("POST", &path, &bob, Some(&comment), 201).await;
+    app.control.advance(61_000);
+    refused(
+        &app.json("POST", &path, &bob, Some(&comment), 429).await,
+        "comments_per_day",
+    );
+    let listed = app.json("GET", &path, &alice, None, 200).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(3));
+
+    // Blessings: one a minute.
+    let blessing = json!({ "to": bob_id, "work": w["id"], "message": "新年快乐" });
+    app.json("POST", "/api/v1/blessings", &alice, Some(&blessing), 201)
+        .await;
+    refused(
+        &app.json("POST", "/api/v1/blessings", &alice, Some(&blessing), 429)
+            .await,
+        "blessings_per_minute",
+    );
+    // A day later the daily quotas start again.
+    app.control.advance(86_400_000);
+    app.json("POST", "/api/v1/works", &alice, Some(&work), 201).await;
+}
