@@ -14,29 +14,10 @@ use crate::privacy::OPERATOR;
 use crate::rights::{app_on, fresh_code};
 
 async fn export(app: &TestApp, token: &str, e164: &str) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
-    let code = fresh_code(app, token, e164).await;
-    let req = app
-        .json(
-            "POST",
-            "/api/v1/me/requests",
-            token,
-            Some(&json!({ "kind": "export", "code": code })),
-            201,
-        )
-        .await;
-    let path = format!(
-        "/api/v1/me/requests/{}/download",
-        req["id"].as_str().unwrap_or_default()
-    );
-    for _ in 0..200 {
-        let r = app.call("GET", &path, Some(token), None).await;
-        if r.status() == 200 {
-            let bytes = r.bytes().await.unwrap_or_default().to_vec();
-            return zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the export was not built")
+    let path = built_export(app, token, e164).await;
+    let r = app.call("GET", &path, Some(token), None).await;
+    let bytes = r.bytes().await.unwrap_or_default().to_vec();
+    zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn read(zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {

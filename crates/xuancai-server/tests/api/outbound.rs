@@ -66,6 +66,16 @@ async fn sec_push_endpoints_that_reach_inside_are_refused_and_not_stored() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM push_tokens").await, 0);
 }
 
+/// Serve `router` on a loopback port; its base URL.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://127.0.0.1:{port}")
+}
+
 /// A push service that answers every push with a redirect to `target`,
 /// counting the requests it gets.
 async fn redirecting(target: String) -> (String, Arc<AtomicUsize>) {
@@ -81,12 +91,7 @@ async fn redirecting(target: String) -> (String, Arc<AtomicUsize>) {
             )
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (format!("http://127.0.0.1:{port}/push/device"), hits)
+    (format!("{}/push/device", serve(router).await), hits)
 }
 
 #[tokio::test]
@@ -172,12 +177,7 @@ async fn devices() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (format!("http://127.0.0.1:{port}"), seen)
+    (serve(router).await, seen)
 }
 
 #[tokio::test]
