@@ -362,8 +362,9 @@ async fn sec_event_streams_are_capped_and_end_when_the_session_is_revoked() {
     assert_eq!(out.status(), 204);
     for stream in [first, second] {
         let ended = tokio::time::timeout(std::time::Duration::from_secs(5), stream.text()).await;
-        let body = ended.unwrap_or_else(|_| panic!("the stream outlived its session"));
-        assert!(body.unwrap_or_default().contains("event: job"));
+        // Ended (the body is complete). Whether the first event was sent
+        // before the logout depends on timing, so the body is not checked.
+        assert!(ended.is_ok(), "the stream outlived its session");
     }
     // Their places are free again.
     let token = app.login("13800138000", "+8613800138000").await;
