@@ -27,6 +27,8 @@ pub mod story;
 #[cfg(feature = "story")]
 pub mod story_jobs;
 #[cfg(feature = "story")]
+pub mod story_notify;
+#[cfg(feature = "story")]
 pub mod story_privacy;
 #[cfg(feature = "story")]
 pub mod story_races;
