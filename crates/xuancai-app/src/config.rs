@@ -127,6 +127,8 @@ pub struct Config {
     pub security: crate::net::SecurityConfig,
     /// Quotas per account.
     pub quotas: crate::quotas::QuotaConfig,
+    /// R-7: how users reach the operator (`[contact]`).
+    pub contact: crate::contact::ContactConfig,
 }
 
 /// How this process works on the studio's job queue.
@@ -316,6 +318,7 @@ impl Default for Config {
             studio: StudioConfig::default(),
             security: crate::net::SecurityConfig::default(),
             quotas: crate::quotas::QuotaConfig::default(),
+            contact: crate::contact::ContactConfig::default(),
         }
     }
 }
@@ -370,6 +373,7 @@ struct FileConfig {
     studio_processor_token: Option<String>,
     security: Option<crate::net::SecurityConfig>,
     quotas: Option<crate::quotas::QuotaConfig>,
+    contact: Option<crate::contact::ContactConfig>,
 }
 
 /// Why a configuration file was refused.
@@ -523,6 +527,9 @@ impl Config {
         if let Some(v) = f.quotas {
             self.quotas = v;
         }
+        if let Some(v) = f.contact {
+            self.contact = v;
+        }
         if let Some(v) = f.studio_producer {
             self.studio.producer = v;
         }
@@ -542,55 +549,5 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_redacted_and_parse_from_hex() {
-        let s = Secret::from_hex(&"ab".repeat(32)).expect("hex");
-        assert_eq!(s.expose()[0], 0xab);
-        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
-        let c = Config {
-            master_key: Some(s),
-            ..Config::default()
-        };
-        assert!(!format!("{c:?}").contains("abab"));
-        assert!(Secret::from_hex("zz").is_none());
-    }
-
-    #[test]
-    fn files_layer_over_defaults_and_refuse_unknown_keys() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let key = dir.path().join("master.key");
-        std::fs::write(&key, "cd".repeat(32))?;
-        let file = dir.path().join("xuancai.toml");
-        std::fs::write(
-            &file,
-            format!(
-                "listen = \"0.0.0.0:9000\"\nblob_url = \"s3://photos\"\ntrash_retention_days = 7\n\
-                 master_key_file = {:?}\nsms_http_url = \"https://sms.example/send\"\nsms_http_token = \"t0ken\"\n",
-                key.display().to_string()
-            ),
-        )?;
-        let mut c = Config::default();
-        c.apply_file(&file)?;
-        assert_eq!(c.listen.port(), 9000);
-        assert_eq!(c.blob_url.as_deref(), Some("s3://photos"));
-        assert_eq!(c.trash_retention_secs, 7 * 86_400);
-        assert_eq!(c.master_key.as_ref().map(|k| k.expose()[0]), Some(0xcd));
-        assert_eq!(
-            c.max_upload_bytes,
-            Config::default().max_upload_bytes,
-            "untouched keys keep defaults"
-        );
-        assert!(!format!("{c:?}").contains("t0ken"), "token redacted");
-        std::fs::write(&file, "lisen = \"0.0.0.0:1\"\n")?;
-        let e = Config::default()
-            .apply_file(&file)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("lisen"), "{e}");
-        Ok(())
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

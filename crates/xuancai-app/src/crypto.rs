@@ -19,6 +19,7 @@ pub struct Keys {
     vapid: Secret,
     unsubscribe: Secret,
     guardian: Aes256Gcm,
+    service: Aes256Gcm,
 }
 
 impl std::fmt::Debug for Keys {
@@ -78,6 +79,7 @@ impl Keys {
         }
         let wrap = derive(master.expose(), b"xuancai wrap v1");
         let guardian = derive(master.expose(), b"xuancai guardian page v1");
+        let service = derive(master.expose(), b"xuancai service records v1");
         Ok(Self {
             wrap: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
             lookup: Secret::new(derive(master.expose(), b"xuancai lookup v1").to_vec()),
@@ -85,6 +87,7 @@ impl Keys {
             vapid: Secret::new(derive(master.expose(), b"xuancai vapid v1").to_vec()),
             unsubscribe: Secret::new(derive(master.expose(), b"xuancai unsubscribe v1").to_vec()),
             guardian: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&guardian)),
+            service: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&service)),
         })
     }
 
@@ -140,6 +143,16 @@ impl Keys {
         let plain = open(&self.guardian, &sealed).ok()?;
         let (expiry, hmac) = plain.split_first_chunk::<8>()?;
         (now < i64::from_be_bytes(*expiry)).then(|| hmac.to_vec())
+    }
+
+    /// Seal personal data the service holds outside any account (R-7: a
+    /// complaint's text and reply address) under a key of the service's own.
+    pub fn seal_service(&self, plaintext: &[u8]) -> Vec<u8> {
+        seal(&self.service, plaintext)
+    }
+
+    pub fn open_service(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open(&self.service, sealed)
     }
 
     /// A fresh data key for a new user: (the key, the key wrapped for storage).

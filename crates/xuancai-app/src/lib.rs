@@ -34,6 +34,7 @@ pub mod accounts;
 pub mod blobs;
 pub mod clock;
 pub mod config;
+pub mod contact;
 pub mod crypto;
 pub mod error;
 pub mod keys;

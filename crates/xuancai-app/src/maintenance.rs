@@ -174,6 +174,10 @@ pub async fn apply_retention<S: Store>(state: &App<S>, now: i64, report: &mut Jo
         Ok(n) => report.expired_records += n,
         Err(e) => tracing::error!(error = %e, "retention: expiring cookie choices failed"),
     }
+    match crate::contact::purge(state, now).await {
+        Ok(n) => report.expired_records += n,
+        Err(e) => tracing::error!(error = %e, "retention: erasing answered complaints failed"),
+    }
     let before = now - i64::from(state.config.usage_retention_days) * 86_400_000;
     match state.store.expire_usage(before).await {
         Ok(n) => report.expired_records += n,

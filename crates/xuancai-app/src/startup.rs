@@ -157,6 +157,12 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
         (None, false) => return Err(StartupError::NoMasterKey),
     };
     let keys = Keys::new(&master).map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
+    if config.contact.is_example() && !config.dev_mode {
+        tracing::warn!(
+            "[contact] still holds the example channels: the policy and the app show them as \
+             examples until the operator's own e-mail, address and officer are configured (R-7)"
+        );
+    }
     let outbound = connect(config, &keys)?;
     // Failure injection for the crash tests only.
     let fault = std::env::var("XUANCAI_FAULT").ok().filter(|f| !f.is_empty());

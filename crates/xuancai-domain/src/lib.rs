@@ -59,6 +59,8 @@ pub enum DomainError {
     InvalidRequestKind,
     #[error("not a request status")]
     InvalidRequestStatus,
+    #[error("not a valid complaint: {0}")]
+    InvalidComplaint(&'static str),
 }
 
 impl DomainError {
@@ -81,6 +83,7 @@ impl DomainError {
             Self::InvalidDocument => "invalid_document",
             Self::InvalidRequestKind => "invalid_request_kind",
             Self::InvalidRequestStatus => "invalid_request_status",
+            Self::InvalidComplaint(_) => "invalid_complaint",
         }
     }
 }

@@ -44,6 +44,7 @@ async fn acc1_acc2_acc4_sec1_story_on_postgres() {
     xuancai_store::story::profiles(&store).await;
     xuancai_store::story::privacy(&store).await;
     xuancai_store::story::notify(&store).await;
+    xuancai_store::story_notify::complaints(&store).await;
     drop(store);
     drop_schema(&admin, &schema).await;
 }

@@ -5,6 +5,7 @@
 //! and the coin ledger), which each backend expands for its own store type (a struct with a `pool` field). The
 //! migrations stay per backend, where the column types differ.
 
+pub mod complaints;
 pub mod jobs;
 pub mod notify;
 pub mod photos;
@@ -33,6 +34,8 @@ pub use xuancai_store::{
 };
 #[doc(hidden)]
 pub use xuancai_store::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
+#[doc(hidden)]
+pub use xuancai_store::{ComplaintRecord, ComplaintStore};
 #[doc(hidden)]
 pub use xuancai_store::{InboxItem, NotifyStore, PushToken};
 #[doc(hidden)]

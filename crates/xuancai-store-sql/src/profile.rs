@@ -190,5 +190,6 @@ macro_rules! impl_store {
         $crate::impl_notify_store!($store);
         $crate::impl_template_store!($store);
         $crate::impl_works_store!($store);
+        $crate::impl_complaint_store!($store);
     };
 }

@@ -12,6 +12,7 @@ async fn acc1_acc2_acc4_sec1_story_on_sqlite() {
     xuancai_store::story::profiles(&store).await;
     xuancai_store::story::privacy(&store).await;
     xuancai_store::story::notify(&store).await;
+    xuancai_store::story_notify::complaints(&store).await;
     // Reopening applies no migration twice and keeps the data.
     drop(store);
     let again = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));

@@ -1,7 +1,7 @@
 //! Xuancai's storage contract.
 //!
 //! The server stores through [`AccountStore`], [`PhotoStore`], [`BlobGc`]
-//! [`ProfileStore`], [`PrivacyStore`], [`NotifyStore`] and the studio's [`JobStore`] (together: [`Store`]); each backend crate (`xuancai-store-sqlite`,
+//! [`ProfileStore`], [`PrivacyStore`], [`NotifyStore`], the studio's [`JobStore`] and the contact channel's [`ComplaintStore`] (together: [`Store`]); each backend crate (`xuancai-store-sqlite`,
 //! `xuancai-store-postgres`) implements it with its own migrations folder,
 //! and runs the same [`story`] test. Nothing here knows SQL, HTTP or images.
 //!
@@ -16,6 +16,7 @@ use std::future::Future;
 
 use xuancai_domain::{CodePurpose, UserId};
 
+mod complaints;
 mod jobs;
 pub mod keys;
 mod notify;
@@ -35,6 +36,7 @@ pub mod story_races;
 mod templates;
 mod works;
 
+pub use complaints::{ComplaintRecord, ComplaintStore};
 pub use jobs::{JobFailure, JobRecord, JobState, JobStore, NewJob};
 pub use notify::{InboxItem, NotifyStore, PushToken};
 pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
@@ -179,6 +181,7 @@ pub trait Store:
     + JobStore
     + TemplateStore
     + WorksStore
+    + ComplaintStore
     + Clone
     + 'static
 {
@@ -194,6 +197,7 @@ impl<
         + JobStore
         + TemplateStore
         + WorksStore
+        + ComplaintStore
         + Clone
         + 'static,
 > Store for T

@@ -82,3 +82,58 @@ pub async fn notify<S: crate::NotifyStore + AccountStore>(store: &S) {
         ["t2", "t1"]
     );
 }
+
+/// R-7, MIN-5: complaints queue oldest deadline first; only an open one
+/// can be answered, once; answered ones are purged after their retention.
+pub async fn complaints<S: crate::ComplaintStore>(store: &S) {
+    use crate::ComplaintRecord;
+    let c = |id: u8, deadline: i64| ComplaintRecord {
+        id: vec![id; 16],
+        topic: "minor".into(),
+        status: "open".into(),
+        body_ciphertext: vec![id; 40],
+        resolution: None,
+        received_at: 10,
+        deadline_at: deadline,
+        updated_at: 10,
+    };
+    store.add_complaint(&c(1, 300)).await.unwrap_or_else(fail);
+    store.add_complaint(&c(2, 200)).await.unwrap_or_else(fail);
+    assert!(store.add_complaint(&c(1, 1)).await.is_err(), "an id is used once");
+    let open = store.complaints("open", 10).await.unwrap_or_else(fail);
+    assert_eq!(open.iter().map(|r| r.id[0]).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(open[1], c(1, 300), "read back as written");
+    assert!(
+        store
+            .answer_complaint(&[2; 16], "answered", "replied by mail", 500)
+            .await
+            .unwrap_or_else(fail)
+    );
+    assert!(
+        !store
+            .answer_complaint(&[2; 16], "answered", "again", 600)
+            .await
+            .unwrap_or_else(fail)
+    );
+    assert!(
+        !store
+            .answer_complaint(&[9; 16], "answered", "none", 600)
+            .await
+            .unwrap_or_else(fail)
+    );
+    let answered = store.complaints("answered", 10).await.unwrap_or_else(fail);
+    assert_eq!(answered.len(), 1);
+    assert_eq!(answered[0].resolution.as_deref(), Some("replied by mail"));
+    assert_eq!(answered[0].updated_at, 500);
+    assert_eq!(
+        store.purge_complaints(500).await.unwrap_or_else(fail),
+        0,
+        "not before its time"
+    );
+    assert_eq!(store.purge_complaints(501).await.unwrap_or_else(fail), 1);
+    assert_eq!(
+        store.complaints("open", 10).await.unwrap_or_else(fail).len(),
+        1,
+        "open ones stay"
+    );
+}

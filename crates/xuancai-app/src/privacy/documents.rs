@@ -85,7 +85,7 @@ pub fn render(kind: DocumentKind, doc: &DocumentRecord, config: &Config) -> Stri
         DocumentKind::PrivacyPolicy | DocumentKind::ChildrenPolicy => privacy_body(&mut body, kind, config),
         DocumentKind::SdkRegister => sdk_body(&mut body, config),
         DocumentKind::UserAgreement => agreement_body(&mut body),
-        DocumentKind::ChildrenRules => children_rules_body(&mut body),
+        DocumentKind::ChildrenRules => children_rules_body(&mut body, config),
     }
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
@@ -158,6 +158,36 @@ fn privacy_body(out: &mut String, kind: DocumentKind, config: &Config) {
          <p>个性化推荐与广告可随时关闭。营销信息均附退订方式。</p>",
         esc(&config.region)
     );
+    contact_section(out, config);
+}
+
+/// R-7, MIN-5: §18 联系方式, from `[contact]`; example values say so.
+fn contact_section(out: &mut String, config: &Config) {
+    let c = &config.contact;
+    let mark = if c.is_example() {
+        crate::contact::EXAMPLE_MARK
+    } else {
+        ""
+    };
+    let _ = write!(
+        out,
+        "<h2 id=\"contact\">联系方式</h2><p>如您对本政策或个人信息处理有任何疑问、意见或投诉，或发现您的个人信息受到侵害，\
+         请通过以下方式联系我们。{mark}</p><ul>\
+         <li>运营者：{}</li><li>客服邮箱：{}</li><li>未成年人投诉举报邮箱：{}</li>\
+         <li>文件收寄地址：{}</li><li>个人信息保护负责人：{}（{}）</li>{}</ul>\
+         <p><strong class=\"key\">无需登录即可在应用的“联系我们”页面提交投诉；监护人可就儿童的个人信息投诉，无需使用儿童的账号。\
+         我们在收到后15个工作日内答复。</strong></p>",
+        esc(&c.operator),
+        esc(&c.email),
+        esc(&c.minors_email),
+        esc(&c.address),
+        esc(&c.officer),
+        esc(&c.officer_email),
+        c.phone
+            .as_deref()
+            .map(|p| format!("<li>电话：{}</li>", esc(p)))
+            .unwrap_or_default(),
+    );
 }
 
 /// Whether the operator turned the processor on (DATA-4, IMG-5).
@@ -213,12 +243,13 @@ fn agreement_body(out: &mut String) {
     );
 }
 
-fn children_rules_body(out: &mut String) {
+fn children_rules_body(out: &mut String, config: &Config) {
     out.push_str(
         "<p>我们仅在监护人同意后收集和使用儿童个人信息，并仅限于提供服务所必需。</p>\
          <p><strong class=\"key\">儿童账号注销时，其个人信息将被删除而非仅匿名化。</strong></p>\
-         <p>监护人或儿童可通过投诉渠道（隐私中心 → 投诉）反映儿童个人信息问题，我们在15个工作日内答复。</p>",
+         <p>监护人或儿童可通过“联系我们”页面（无需登录）或下列联系方式反映儿童个人信息问题，我们在15个工作日内答复。</p>",
     );
+    contact_section(out, config);
 }
 
 #[cfg(test)]

@@ -5,11 +5,13 @@
 //! request life cycle (R-1..R-6, ACC-6).
 
 mod calendar;
+mod complaints;
 mod consent;
 mod inventory;
 mod requests;
 
 pub use calendar::WorkingCalendar;
+pub use complaints::{ComplaintStatus, ComplaintText, ComplaintTopic, ReplyTo};
 pub use consent::{AgeGroup, ConsentDecision, ConsentState, DocumentKind};
 pub use inventory::{
     CANCELLED_ACCOUNT_RETENTION_MONTHS, CATEGORIES, Category, CategorySpec, DEFAULT_REGION,

@@ -21,6 +21,7 @@ pub mod blessings;
 pub mod coins;
 pub mod comments;
 pub mod consents;
+pub mod contact;
 pub mod documents;
 pub mod events;
 pub mod guardian;

@@ -5,7 +5,7 @@
 use axum::routing::{delete, get, post, put};
 use xuancai_store::Store;
 
-use super::{Api, consents, doc, documents, events, guardian, notify, ops, requests};
+use super::{Api, consents, contact, doc, documents, events, guardian, notify, ops, requests};
 
 pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
     api.add(
@@ -403,5 +403,50 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         .ok(204)
         .keeps("RET-2"),
         delete(ops::release_hold::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/contact",
+            "privacy",
+            "How to reach the operator and the personal-information protection officer",
+        )
+        .public()
+        .keeps("R-7 MIN-5"),
+        get(contact::show::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/complaints",
+            "privacy",
+            "A complaint about personal information, without an account (a guardian about a child too)",
+        )
+        .public()
+        .json()
+        .ok(201)
+        .keeps("R-7 MIN-5"),
+        post(contact::submit::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/complaints",
+            "ops",
+            "Complaints, oldest deadline first, overdue flagged (operators)",
+        )
+        .keeps("R-7 SEC-6"),
+        get(contact::queue::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/ops/complaints/{id}",
+            "ops",
+            "Record the answer to a complaint (operators)",
+        )
+        .json()
+        .keeps("R-7"),
+        post(contact::answer::<S>),
     )
 }

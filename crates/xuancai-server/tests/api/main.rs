@@ -6,6 +6,7 @@ mod abuse;
 mod albums;
 mod auth;
 mod codes;
+mod contact;
 mod deletion;
 mod export;
 mod faceswap;

@@ -32,7 +32,7 @@ for (const [label, viewport] of [['360', MOBILE], ['desktop', DESKTOP]]) {
     await page.getByText('已上传 1 张照片').waitFor();
     for (const [hash, heading] of [
       ['/photos', '相册'], ['/albums', '影集'], ['/studio?tab=cutout', '创作'], ['/studio?tab=faceswap', '创作'], ['/studio?tab=sticker', '创作'],
-      ['/feed', '作品广场'], ['/blessings', '收到的祝福'], ['/inbox', '消息通知'], ['/privacy', '隐私中心'], ['/me', '我的'],
+      ['/feed', '作品广场'], ['/blessings', '收到的祝福'], ['/inbox', '消息通知'], ['/privacy', '隐私中心'], ['/me', '我的'], ['/contact', '联系我们'],
     ]) {
       await page.goto(server.base + '/#' + hash);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
@@ -59,6 +59,9 @@ test('keyboard_skip_link_and_tab_bar', async () => {
   assert.equal(skip, '跳到主要内容');
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // Skipping moves focus only: the route (and the page) stay where they were.
+  assert.match(page.url(), /#\/photos$/);
+  await page.getByRole('heading', { name: '相册' }).waitFor();
   // The tab bar's links are reachable and carry aria-current.
   await page.getByRole('link', { name: '创作' }).focus();
   await page.keyboard.press('Enter');

@@ -12,6 +12,7 @@ import { photosView, albumsView, albumView, photoView } from './views/photos.js'
 import { studioView } from './views/studio.js';
 import { feedView, workView, userView, blessingsView, myWorksView, sharedBlessingView } from './views/works.js';
 import { privacyView } from './views/privacy.js';
+import { contactView } from './views/contact.js';
 import { inboxView, meView } from './views/me.js';
 
 const routes = [
@@ -30,6 +31,7 @@ const routes = [
   ['/b/:token', sharedBlessingView, { public: true }],
   ['/inbox', inboxView],
   ['/privacy', privacyView],
+  ['/contact', contactView, { public: true }],
   ['/me', meView],
 ];
 
@@ -64,7 +66,7 @@ function renderTabs(path) {
   nav.setAttribute('aria-label', t('nav.label'));
   nav.replaceChildren(...TABS.map(([name, href, key]) => {
     const here = path.startsWith(href.slice(1)) || (name === 'works' && /^\/(works|users|mine|blessings)/.test(path))
-      || (name === 'photos' && path.startsWith('/albums')) || (name === 'me' && path.startsWith('/privacy'));
+      || (name === 'photos' && path.startsWith('/albums')) || (name === 'me' && (path.startsWith('/privacy') || path.startsWith('/contact')));
     return h('a', { href, 'aria-current': here ? 'page' : undefined }, icon(name), h('span', {}, t(key)));
   }));
 }
@@ -174,6 +176,12 @@ onError((err) => {
 });
 
 async function boot() {
+  // The skip link moves focus to the main region; its "#main" must not
+  // become a route (the hash router would replace the page with "not found").
+  document.querySelector('a.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    document.getElementById('main').focus();
+  });
   document.getElementById('lang').addEventListener('click', () => {
     setLang(lang() === 'zh-CN' ? 'en' : 'zh-CN');
     translatePage();

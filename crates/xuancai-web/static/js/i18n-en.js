@@ -128,4 +128,13 @@ export const en = {
   'err.export_not_ready': 'The export is not ready yet', 'err.invalid_json': 'Malformed request', 'err.csrf_required': 'Request refused; reload the page',
   'cat.phone': 'phone number', 'cat.nickname': 'nickname', 'cat.avatar': 'avatar', 'cat.birth_date': 'date of birth', 'cat.password_hash': 'password (irreversible hash)', 'cat.photos': 'photos and albums', 'cat.face_data': 'face information', 'cat.precise_location': 'precise location', 'cat.device_info': 'device properties', 'cat.device_identifiers': 'device identifiers', 'cat.usage_logs': 'usage logs', 'cat.ip_address': 'IP address', 'cat.push_token': 'push token', 'cat.works': 'works, comments, blessings', 'cat.coin_ledger': 'coin ledger', 'cat.consent_records': 'consent records', 'cat.rights_requests': 'rights requests', 'cat.guardian_phone': "guardian's phone number",
   'basis.separate_consent': 'Needs your separate consent',
+  'contact.title': 'Contact us', 'contact.intro': 'Questions, comments or complaints about how personal information is handled: reach us below, or send a complaint here (no sign-in needed).', 'contact.link': 'Contact and complaints',
+  'contact.channels': 'How to reach us', 'contact.example': 'These are example details: the operator has not configured their own yet.', 'contact.operator': 'Operator', 'contact.email': 'E-mail',
+  'contact.minors_email': 'Complaints about minors', 'contact.address': 'Postal address for documents', 'contact.officer': 'Personal-information protection officer', 'contact.phone': 'Telephone',
+  'contact.complaint': 'Send a complaint', 'contact.complaint_hint': 'No sign-in needed. A guardian can complain about a child\'s information without the child\'s account. We answer within {days} working days.',
+  'contact.topic': 'About', 'contact.topic_privacy': 'Handling of personal information', 'contact.topic_minor': 'A minor\'s information (guardian)', 'contact.topic_account': 'An account', 'contact.topic_other': 'Something else',
+  'contact.message': 'Your complaint', 'contact.reply_to': 'Send the answer to', 'contact.reply_to_hint': 'Your e-mail address or mobile number, used only to answer this complaint.',
+  'contact.child': 'The child\'s account (nickname or phone number it signed up with; optional)', 'contact.child_hint': 'Helps us find the account.',
+  'contact.submit': 'Send complaint', 'contact.received': 'Complaint received (reference {id}); we will answer by {date}.',
+  'err.invalid_complaint': 'Check the complaint text and where to send the answer',
 };

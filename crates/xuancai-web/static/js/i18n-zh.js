@@ -128,4 +128,13 @@ export const zh = {
   'err.export_not_ready': '导出文件还没准备好', 'err.invalid_json': '请求格式错误', 'err.csrf_required': '请求被拒绝，请刷新页面',
   'cat.phone': '手机号码', 'cat.nickname': '昵称', 'cat.avatar': '头像', 'cat.birth_date': '出生日期', 'cat.password_hash': '密码（不可逆散列）', 'cat.photos': '照片及相册', 'cat.face_data': '人脸信息', 'cat.precise_location': '精确位置', 'cat.device_info': '设备属性', 'cat.device_identifiers': '设备标识符', 'cat.usage_logs': '使用日志', 'cat.ip_address': 'IP地址', 'cat.push_token': '推送标识', 'cat.works': '作品、评论、祝福', 'cat.coin_ledger': '金币记录', 'cat.consent_records': '同意记录', 'cat.rights_requests': '权利请求记录', 'cat.guardian_phone': '监护人手机号码',
   'basis.separate_consent': '需要单独同意',
+  'contact.title': '联系我们', 'contact.intro': '对个人信息处理有疑问、意见或投诉，可通过以下方式联系我们，或直接提交投诉（无需登录）。', 'contact.link': '联系我们与投诉',
+  'contact.channels': '联系方式', 'contact.example': '以下为示例信息，运营者尚未配置自己的联系方式。', 'contact.operator': '运营者', 'contact.email': '客服邮箱',
+  'contact.minors_email': '未成年人投诉举报邮箱', 'contact.address': '文件收寄地址', 'contact.officer': '个人信息保护负责人', 'contact.phone': '电话',
+  'contact.complaint': '提交投诉', 'contact.complaint_hint': '无需登录。监护人可就儿童的个人信息投诉，无需使用儿童的账号。我们会在{days}个工作日内答复。',
+  'contact.topic': '投诉类型', 'contact.topic_privacy': '个人信息处理', 'contact.topic_minor': '未成年人个人信息（监护人）', 'contact.topic_account': '账号', 'contact.topic_other': '其他',
+  'contact.message': '投诉内容', 'contact.reply_to': '答复发送至', 'contact.reply_to_hint': '您的邮箱或手机号，仅用于答复本次投诉。',
+  'contact.child': '孩子的账号（昵称或注册手机号，选填）', 'contact.child_hint': '帮助我们找到相关账号。',
+  'contact.submit': '提交投诉', 'contact.received': '已收到您的投诉（编号 {id}），我们将在 {date} 前答复。',
+  'err.invalid_complaint': '投诉内容或答复方式不符合要求',
 };

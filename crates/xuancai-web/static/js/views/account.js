@@ -50,7 +50,8 @@ export async function loginView(_params, query) {
       h('div', { class: 'card stack' },
         h('p', {}, t('login.need_agreement')),
         h('button', { type: 'button', onclick: () => go('/login?again=' + Date.now()) }, t('login.review')),
-        h('p', {}, h('a', { href: '#/feed' }, t('login.browse')))));
+        h('p', {}, h('a', { href: '#/feed' }, t('login.browse'))),
+        h('p', {}, h('a', { href: '#/contact' }, t('contact.link')))));
   }
   const phone = h('input', { type: 'tel', name: 'phone', inputmode: 'numeric', autocomplete: 'tel', required: true, placeholder: '13800138000' });
   const code = h('input', { name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '\\d{6}', maxlength: 6 });
@@ -110,7 +111,8 @@ export async function loginView(_params, query) {
       go(age === 'child' || age === 'minor' ? '/guardian' : next);
     });
   });
-  render(h('h1', { id: 'login-title' }, t('login.title')), h('p', { class: 'hint' }, t('login.intro')), form);
+  render(h('h1', { id: 'login-title' }, t('login.title')), h('p', { class: 'hint' }, t('login.intro')), form,
+    h('p', {}, h('a', { href: '#/contact' }, t('contact.link'))));
 }
 
 export async function guardianView() {

@@ -1,0 +1,76 @@
+//! R-7, MIN-5: the contact channels and complaints without an account
+//! (the use cases are `xuancai_app::contact`), and the operators' queue.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use xuancai_app::App;
+use xuancai_app::contact::{self, NewComplaint};
+use xuancai_domain::privacy::{ComplaintStatus, RequestKind};
+use xuancai_store::Store;
+
+use crate::error::ApiError;
+use crate::extract::{AppJson, AppQuery, ClientIp, Operator};
+
+/// `GET /api/v1/contact`: how to reach the operator; `example` is true
+/// while the operator has not configured their own channels.
+pub async fn show<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
+    let c = &state.config.contact;
+    let mut v = json!(c);
+    v["example"] = json!(c.is_example());
+    v["answer_within_working_days"] = json!(RequestKind::Complaint.deadline_working_days());
+    Json(v)
+}
+
+/// `POST /api/v1/complaints`: anyone, signed in or not.
+pub async fn submit<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    ClientIp(client): ClientIp,
+    AppJson(new): AppJson<NewComplaint>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let receipt = contact::submit(&state, client, new).await?;
+    Ok((StatusCode::CREATED, Json(json!(receipt))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    status: Option<String>,
+}
+
+/// `GET /api/v1/ops/complaints`: open complaints, oldest deadline first
+/// (`?status=answered` for the answered ones).
+pub async fn queue<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    _op: Operator,
+    AppQuery(q): AppQuery<QueueQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let status = ComplaintStatus::parse(q.status.as_deref().unwrap_or("open"))?;
+    let items = contact::queue(&state, status).await?;
+    let overdue = items.iter().filter(|c| c.overdue).count();
+    Ok(Json(json!({ "items": items, "overdue": overdue })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    resolution: String,
+}
+
+/// `POST /api/v1/ops/complaints/{id}`: record the answer.
+pub async fn answer<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    op: Operator,
+    Path(id): Path<String>,
+    AppJson(a): AppJson<Answer>,
+) -> Result<Json<Value>, ApiError> {
+    contact::answer(&state, &id, &a.resolution).await?;
+    tracing::info!(operator = %op.user, "complaint answered");
+    Ok(Json(
+        json!({ "id": id, "status": ComplaintStatus::Answered.as_str() }),
+    ))
+}
