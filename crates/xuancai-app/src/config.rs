@@ -129,6 +129,8 @@ pub struct Config {
     pub quotas: crate::quotas::QuotaConfig,
     /// how users reach the operator (`[contact]`).
     pub contact: crate::contact::ContactConfig,
+    /// RET-1: allowed regions and where each recipient is (`[residency]`).
+    pub residency: crate::residency::ResidencyConfig,
 }
 
 /// How this process works on the studio's job queue.
@@ -319,6 +321,7 @@ impl Default for Config {
             security: crate::net::SecurityConfig::default(),
             quotas: crate::quotas::QuotaConfig::default(),
             contact: crate::contact::ContactConfig::default(),
+            residency: crate::residency::ResidencyConfig::default(),
         }
     }
 }
@@ -374,6 +377,7 @@ struct FileConfig {
     security: Option<crate::net::SecurityConfig>,
     quotas: Option<crate::quotas::QuotaConfig>,
     contact: Option<crate::contact::ContactConfig>,
+    residency: Option<crate::residency::ResidencyConfig>,
 }
 
 /// Why a configuration file was refused.
@@ -529,6 +533,9 @@ impl Config {
         }
         if let Some(v) = f.contact {
             self.contact = v;
+        }
+        if let Some(v) = f.residency {
+            self.residency = v;
         }
         if let Some(v) = f.studio_producer {
             self.studio.producer = v;

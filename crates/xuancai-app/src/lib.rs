@@ -47,6 +47,7 @@ pub mod privacy;
 pub mod profile;
 pub mod push;
 pub mod quotas;
+pub mod residency;
 pub mod sms;
 pub mod startup;
 mod state;

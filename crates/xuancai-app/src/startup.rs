@@ -163,6 +163,7 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
              examples until the operator's own e-mail, address and officer are configured (R-7)"
         );
     }
+    crate::residency::check(config).map_err(StartupError::Config)?;
     let outbound = connect(config, &keys)?;
     // Failure injection for the crash tests only.
     let fault = std::env::var("XUANCAI_FAULT").ok().filter(|f| !f.is_empty());

@@ -6,10 +6,11 @@ use object_store::aws::AmazonS3Builder;
 use xuancai_app::blobs::{BlobError, Blobs};
 
 /// `None` → `DATA_DIR/blobs`; `file:///PATH`; or `s3://BUCKET[/…]` with
-/// credentials, region and endpoint from the usual `AWS_…` variables
+/// credentials and endpoint from the usual `AWS_…` variables
 /// (`AWS_ENDPOINT_URL` for an S3-compatible server; plain `http://`
-/// endpoints are allowed for loopback test servers).
-pub fn open(url: Option<&str>, data_dir: &std::path::Path) -> Result<Blobs, BlobError> {
+/// endpoints are allowed for loopback test servers) and the bucket's
+/// declared `region` (RET-1: checked at start; never a default).
+pub fn open(url: Option<&str>, region: Option<&str>, data_dir: &std::path::Path) -> Result<Blobs, BlobError> {
     let Some(u) = url.filter(|u| u.starts_with("s3://")) else {
         return Blobs::open_local(url, data_dir);
     };
@@ -20,8 +21,8 @@ pub fn open(url: Option<&str>, data_dir: &std::path::Path) -> Result<Blobs, Blob
     if let Some(ep) = &endpoint {
         b = b.with_endpoint(ep).with_allow_http(ep.starts_with("http://"));
     }
-    if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
-        b = b.with_region("us-east-1");
+    if let Some(r) = region {
+        b = b.with_region(r);
     }
     let store = b.build().map_err(BlobError::from)?;
     Ok(Blobs::new(

@@ -65,7 +65,11 @@ pub fn connect(config: &Config, keys: &Keys) -> Result<Outbound, StartupError> {
         })
         .transpose()?;
     Ok(Outbound {
-        blobs: blobs::open(config.blob_url.as_deref(), &config.data_dir)?,
+        blobs: blobs::open(
+            config.blob_url.as_deref(),
+            config.residency.object_store_region().as_deref(),
+            &config.data_dir,
+        )?,
         sms,
         push: Arc::new(Channels::new(channels)),
         web_push_key,

@@ -152,7 +152,8 @@ fn privacy_body(out: &mut String, kind: DocumentKind, config: &Config) {
          撤回后，排队中和进行中的上述任务立即取消，不保存结果；您已保存在图库中的作品不会自动删除，您可随时自行删除。</li>\
          <li><strong class=\"key\">设备标识符：</strong>撤回后删除已记录的设备标识符。</li>\
          <li><strong class=\"key\">精确位置：</strong>我们不收集；上传照片中的位置信息一律在保存前删除。</li></ul>\
-         <h2>存储地点</h2><p>您的个人信息存储于{}，不向境外传输。</p>\
+         <h2>存储地点</h2><p>您的个人信息存储于{}，不向境外传输；每个接收方及其所在地区见《第三方SDK说明》。\
+         如您在浏览器中开启推送通知，通知经由您的浏览器厂商的推送服务送达，该服务可能位于境外；通知内容端到端加密，该服务无法读取。</p>\
          <h2>您的权利</h2><p>您可以查阅、复制（导出）、更正、删除个人信息，撤回同意，注销账号；\
          <strong class=\"key\">请求在身份验证后15个工作日内处理，注销在1个工作日内完成，注销后3个月内删除或匿名化您的个人信息。</strong></p>\
          <p>个性化推荐与广告可随时关闭。营销信息均附退订方式。</p>",
@@ -197,15 +198,50 @@ pub fn processor_enabled(p: &xuancai_domain::privacy::Processor, config: &Config
         || config.push_vendors.iter().any(|v| v.vendor.key() == p.key)
 }
 
+/// RET-1: a recipient's region as the register prints it.
+fn region_zh(region: Option<&str>) -> String {
+    match region {
+        Some("cn") => "中国大陆".into(),
+        Some("global") => "境外（各浏览器厂商的推送服务）".into(),
+        Some(code) => format!(
+            "{}（{}）",
+            if code.starts_with("cn-") || code.starts_with("ap-") {
+                "云服务地域"
+            } else {
+                "地域"
+            },
+            esc(code)
+        ),
+        None => "由运营方声明".into(),
+    }
+}
+
 fn sdk_body(out: &mut String, config: &Config) {
+    let recipients = crate::residency::recipients(config);
+    let declared = |key: &str| recipients.iter().find(|r| r.key == key).map(|r| r.region.clone());
+    out.push_str("<h2 id=\"storage\">存储地点</h2><table><tr><th>存储</th><th>所在地区</th></tr>");
+    for r in recipients
+        .iter()
+        .filter(|r| r.key == "server" || r.key == "object_store")
+    {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td data-region=\"{}\">{}</td></tr>",
+            esc(&r.name),
+            esc(r.region.as_deref().unwrap_or("")),
+            region_zh(r.region.as_deref())
+        );
+    }
     out.push_str(
-        "<table><tr><th>第三方</th><th>目的</th><th>个人信息</th><th>默认</th><th>隐私政策</th></tr>",
+        "</table><h2>第三方</h2><table><tr><th>第三方</th><th>目的</th><th>个人信息</th><th>默认</th><th>所在地区</th><th>隐私政策</th></tr>",
     );
     for p in PROCESSORS {
         let cats: Vec<&str> = p.categories.iter().map(|c| c.spec().name_zh).collect();
+        // An enabled recipient shows the region it was started with.
+        let region = declared(p.key).unwrap_or_else(|| p.region.map(str::to_string));
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td data-region=\"{}\">{}</td><td>{}</td></tr>",
             esc(p.name),
             esc(p.purpose.spec().name_zh),
             esc(&cats.join("、")),
@@ -214,6 +250,8 @@ fn sdk_body(out: &mut String, config: &Config) {
             } else {
                 "未启用（运营方配置后启用）"
             },
+            esc(region.as_deref().unwrap_or("")),
+            region_zh(region.as_deref()),
             esc(p.policy_url)
         );
     }

@@ -457,6 +457,10 @@ pub struct Processor {
     pub policy_url: &'static str,
     /// Off unless the operator configures it.
     pub enabled_by_default: bool,
+    /// Where it receives the data (RET-1): a region code (`cn` for the
+    /// mainland), `global` for services spread over the world, or `None`
+    /// when the operator chooses the provider and declares its region.
+    pub region: Option<&'static str>,
 }
 
 /// The register of third-party SDKs and processors (第三方SDK说明, DATA-4).
@@ -467,6 +471,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Account,
         categories: &[C::Phone],
         policy_url: "由运营方在配置中提供",
+        region: None,
         enabled_by_default: true,
     },
     Processor {
@@ -475,6 +480,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Push,
         categories: &[C::PushToken, C::DeviceInfo],
         policy_url: "https://dev.mi.com/console/doc/detail?pId=1822",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -483,6 +489,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Push,
         categories: &[C::PushToken, C::DeviceInfo],
         policy_url: "https://open.flyme.cn/docs?id=202",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -491,6 +498,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Push,
         categories: &[C::PushToken, C::DeviceInfo],
         policy_url: "https://developer.huawei.com/consumer/cn/doc/development/HMSCore-Guides/sdk-data-security-0000001050042177",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -499,6 +507,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Push,
         categories: &[C::PushToken, C::DeviceInfo],
         policy_url: "https://open.oppomobile.com/new/developmentDoc/info?id=10288",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -507,6 +516,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Push,
         categories: &[C::PushToken, C::DeviceInfo],
         policy_url: "https://dev.vivo.com.cn/documentCenter/doc/366",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -515,6 +525,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Push,
         categories: &[C::PushToken],
         policy_url: "https://www.rfc-editor.org/rfc/rfc8030",
+        region: Some("global"),
         enabled_by_default: true,
     },
     Processor {
@@ -523,6 +534,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Studio,
         categories: &[C::Photos, C::IpAddress],
         policy_url: "https://ai.baidu.com/ai-doc/REFERENCE/Kkru0oh8l",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -531,6 +543,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Studio,
         categories: &[C::Photos, C::IpAddress],
         policy_url: "https://terms.aliyun.com/legal-agreement/terms/suit_bu1_ali_cloud/suit_bu1_ali_cloud201902141711_54837.html",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -539,6 +552,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Studio,
         categories: &[C::Photos, C::IpAddress],
         policy_url: "https://cloud.tencent.com/document/product/301/11470",
+        region: Some("cn"),
         enabled_by_default: false,
     },
     Processor {
@@ -547,6 +561,7 @@ pub const PROCESSORS: &[Processor] = &[
         purpose: Purpose::Studio,
         categories: &[C::Photos, C::IpAddress],
         policy_url: "由运营方在配置中提供",
+        region: None,
         enabled_by_default: false,
     },
 ];

@@ -371,7 +371,7 @@ pub mod s3 {
             std::env::set_var("AWS_ENDPOINT_URL", &endpoint);
             std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
             std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-            std::env::set_var("AWS_REGION", "us-east-1");
+            std::env::set_var("AWS_REGION", "cn-north-1");
         }
         let name = format!(
             "xuancai-{}",

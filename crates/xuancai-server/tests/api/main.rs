@@ -24,6 +24,7 @@ mod profile;
 mod public;
 mod push;
 mod push_vendors;
+mod residency;
 mod retention;
 mod rights;
 mod sec6;

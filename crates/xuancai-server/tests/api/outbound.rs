@@ -147,6 +147,7 @@ async fn sec_operator_urls_pointing_inside_need_an_explicit_allowance() {
         url: "http://169.254.169.254/latest/meta-data".into(),
         token: None,
     };
+    config.residency.sms_gateway = Some("cn".into());
     let refused = xuancai_server::startup::Application::build(config.clone()).await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("internal address"), "{message}");

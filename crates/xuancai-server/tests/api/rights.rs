@@ -320,6 +320,7 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
     let (url, seen) = capture_gateway().await;
     let app = spawn_with(Backend::SqliteLocal, |c| {
         c.sms = xuancai_server::config::SmsConfig::Http { url, token: None };
+        c.residency.sms_gateway = Some("cn".into());
         // The test gateway listens on loopback: an operator's explicit allowance.
         c.security.internal_hosts = vec!["127.0.0.1".into()];
     })
