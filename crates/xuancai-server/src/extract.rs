@@ -57,6 +57,9 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for ClientIp {
 
 pub const SESSION_COOKIE: &str = "xuancai_session";
 pub const CSRF_HEADER: &str = "x-xuancai-csrf";
+/// The guardian's page token for the web app: HttpOnly, sent only to the
+/// guardian's routes, never a session (MIN-5).
+pub const GUARDIAN_COOKIE: &str = "xuancai_guardian";
 
 /// The signed-in user, from `Authorization: Bearer …` or the session cookie.
 /// Cookie-authenticated writes must carry the CSRF header (ACC-4).
@@ -151,13 +154,26 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for GuardianPage {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
-        let token = parts
+        // The bearer token (API clients) or the page's own HttpOnly cookie
+        // (the web app); cookie-carried writes need the CSRF header.
+        let bearer = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(AppError::Unauthenticated)?;
-        Ok(Self(xuancai_app::privacy::minors::guardian(state, token.trim())?))
+            .map(|t| t.trim().to_string());
+        let token = match bearer {
+            Some(t) => t,
+            None => {
+                let t = cookie(&parts.headers, GUARDIAN_COOKIE).ok_or(AppError::Unauthenticated)?;
+                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                if !safe && !parts.headers.contains_key(CSRF_HEADER) {
+                    return Err(ApiError::CsrfRequired);
+                }
+                t
+            }
+        };
+        Ok(Self(xuancai_app::privacy::minors::guardian(state, &token)?))
     }
 }
 

@@ -22,7 +22,7 @@ use xuancai_domain::{PhoneNumber, UserId};
 use xuancai_store::Store;
 
 use crate::error::ApiError;
-use crate::extract::{AppJson, GuardianPage, Session};
+use crate::extract::{AppJson, GUARDIAN_COOKIE, GuardianPage, Session};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::accounts::{CodeFor, check_code, send_code};
@@ -154,15 +154,40 @@ pub struct PageSignIn {
 }
 
 /// `POST /api/v1/guardian/session`: the code opens the guardian's page.
+/// The token comes back in the body (API clients) and in an HttpOnly
+/// cookie scoped to the guardian's routes (the web app).
 pub async fn page_open<S: Store>(
     State(state): State<Arc<App<S>>>,
     AppJson(req): AppJson<PageSignIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let phone = PhoneNumber::parse(&req.phone)?;
     let page = minors::open_page(&state, &phone, &req.code).await?;
-    Ok(Json(
-        json!({ "token": page.token, "expires_at": page.expires_at }),
-    ))
+    let max_age = ((page.expires_at - state.now()) / 1000).max(0);
+    let cookie = page_cookie(&state, &page.token, max_age);
+    let mut resp = Json(json!({ "token": page.token, "expires_at": page.expires_at })).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, cookie?);
+    Ok(resp)
+}
+
+fn page_cookie<S: Store>(state: &App<S>, token: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
+    let value = format!(
+        "{GUARDIAN_COOKIE}={token}; Path=/api/v1/guardian; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()).into())
+}
+
+/// `DELETE /api/v1/guardian/session`: leave the guardian's page (the
+/// cookie is cleared; a token is valid for 30 minutes at most).
+pub async fn page_close<S: Store>(State(state): State<Arc<App<S>>>) -> Result<Response, ApiError> {
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, page_cookie(&state, "", 0)?);
+    Ok(resp)
 }
 
 /// `GET /api/v1/guardian/wards`: the accounts the guardian agreed for.

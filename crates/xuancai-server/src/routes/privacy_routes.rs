@@ -135,6 +135,18 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
     )
     .add(
         doc(
+            "DELETE",
+            "/api/v1/guardian/session",
+            "guardian",
+            "Leave the guardian's page (clears its cookie)",
+        )
+        .public()
+        .ok(204)
+        .keeps("MIN-5"),
+        delete(guardian::page_close::<S>),
+    )
+    .add(
+        doc(
             "GET",
             "/api/v1/guardian/wards",
             "guardian",

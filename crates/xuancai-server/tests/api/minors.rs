@@ -384,3 +384,90 @@ async fn min2_an_account_whose_guardian_never_agrees_is_erased_on_sqlite() {
 async fn min2_an_account_whose_guardian_never_agrees_is_erased_on_postgres() {
     waiting_story(Backend::PostgresS3).await;
 }
+
+/// MIN-5: the web app's guardian page rides on an HttpOnly cookie scoped to
+/// the guardian's routes; a write through it needs the CSRF header, and
+/// leaving the page clears it.
+#[tokio::test]
+async fn min5_the_guardians_page_cookie_is_httponly_scoped_and_csrf_bound() {
+    let app = app_on(Backend::SqliteLocal).await;
+    let child = sign_up_aged(&app, CHILD, 9).await;
+    guardian_agrees(&app, &child).await;
+    let child_id = app.json("GET", "/api/v1/me", &child, None, 200).await["user_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    app.json_anon(
+        "POST",
+        "/api/v1/guardian/code",
+        &json!({ "phone": GUARDIAN.0 }),
+        202,
+    )
+    .await;
+    let (_, code, _) = app.last_sms(GUARDIAN.1);
+    let r = app
+        .post(
+            "/api/v1/guardian/session",
+            &json!({ "phone": GUARDIAN.0, "code": code }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    for part in [
+        "HttpOnly",
+        "Path=/api/v1/guardian",
+        "SameSite=Strict",
+        "Max-Age=1800",
+    ] {
+        assert!(set.contains(part), "{set}");
+    }
+    let cookie = set.split(';').next().unwrap_or_default().to_string();
+    let with_cookie = |method: &str, path: &str, csrf: bool| {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let mut req = app
+            .client
+            .request(m, app.url(path))
+            .header("cookie", cookie.clone());
+        if csrf {
+            req = req.header("x-xuancai-csrf", "1");
+        }
+        req.send()
+    };
+    let wards: Value = with_cookie("GET", "/api/v1/guardian/wards", false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    assert_eq!(wards["items"][0]["user_id"], child_id.as_str(), "{wards}");
+    let withdraw = format!("/api/v1/guardian/wards/{child_id}/withdraw");
+    let r = with_cookie("POST", &withdraw, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 403, "a cookie-carried write needs the CSRF header");
+    let r = app.call("GET", "/api/v1/photos", Some(&child), None).await;
+    assert_eq!(r.status(), 200, "nothing was withdrawn without the header");
+    let r = with_cookie("POST", &withdraw, true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200);
+    let r = app.call("GET", "/api/v1/photos", Some(&child), None).await;
+    assert_eq!(r.status(), 403, "withdrawn: the child's account is locked again");
+    let r = app.call("DELETE", "/api/v1/guardian/session", None, None).await;
+    assert_eq!(r.status(), 204);
+    let cleared = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        cleared.starts_with("xuancai_guardian=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    app.cleanup().await;
+}
