@@ -105,6 +105,22 @@ impl Keys {
         mac.finalize().into_bytes()[..16].to_vec()
     }
 
+    /// Whether `tag_hex` is `user`'s unsubscribe tag, compared in constant
+    /// time (issue 19 item 16: a byte-by-byte comparison tells an attacker
+    /// how much of a guessed tag was right).
+    pub fn unsubscribe_tag_matches(&self, user: &[u8], tag_hex: &str) -> bool {
+        let Some(tag) = from_hex(tag_hex) else {
+            return false;
+        };
+        if tag.len() != 16 {
+            return false;
+        }
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.unsubscribe.expose())
+            .unwrap_or_else(|_| unreachable!("any key length"));
+        mac.update(user);
+        mac.verify_truncated_left(&tag).is_ok()
+    }
+
     /// Input keying material for the Oblivious HTTP key pair (SEC-3): every
     /// process with the same master key serves the same key configuration.
     pub fn ohttp_ikm(&self) -> &[u8] {
@@ -132,14 +148,7 @@ impl Keys {
 
     /// The guardian's keyed number, if `token` is ours and not expired at `now`.
     pub fn open_guardian_token(&self, token: &str, now: i64) -> Option<Vec<u8>> {
-        let hex = token.strip_prefix("g1.")?;
-        if hex.len() % 2 != 0 || hex.len() > 256 {
-            return None;
-        }
-        let sealed: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .collect::<Option<_>>()?;
+        let sealed = from_hex(token.strip_prefix("g1.")?)?;
         let plain = open(&self.guardian, &sealed).ok()?;
         let (expiry, hmac) = plain.split_first_chunk::<8>()?;
         (now < i64::from_be_bytes(*expiry)).then(|| hmac.to_vec())
@@ -194,6 +203,17 @@ impl DataKey {
     }
 }
 
+/// Bytes from hex digits (either case); `None` for anything else.
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || s.len() > 256 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
 /// SHA-256, for codes and session tokens at rest.
 pub fn sha256(data: &[u8]) -> Vec<u8> {
     Sha256::digest(data).to_vec()
@@ -202,6 +222,27 @@ pub fn sha256(data: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ads2_unsubscribe_tags_match_only_their_user() -> Result<(), CryptoError> {
+        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+        let tag: String = keys
+            .unsubscribe_tag(b"alice")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(keys.unsubscribe_tag_matches(b"alice", &tag));
+        assert!(keys.unsubscribe_tag_matches(b"alice", &tag.to_ascii_uppercase()));
+        assert!(!keys.unsubscribe_tag_matches(b"bob", &tag));
+        assert!(
+            !keys.unsubscribe_tag_matches(b"alice", &tag[..30]),
+            "a shorter prefix is no tag"
+        );
+        assert!(!keys.unsubscribe_tag_matches(b"alice", &format!("{tag}00")));
+        assert!(!keys.unsubscribe_tag_matches(b"alice", "zz"));
+        assert!(!keys.unsubscribe_tag_matches(b"alice", ""));
+        Ok(())
+    }
 
     #[test]
     fn sec4_data_keys_round_trip_and_need_the_master_key() -> Result<(), CryptoError> {

@@ -140,7 +140,7 @@ pub async fn unsubscribe<S: Store>(
     let Ok(user) = UserId::parse(&q.u) else {
         return Ok(page(StatusCode::BAD_REQUEST, "退订链接无效。"));
     };
-    if hex(&state.keys.unsubscribe_tag(user.as_bytes())) != q.t.to_ascii_lowercase() {
+    if !state.keys.unsubscribe_tag_matches(user.as_bytes(), &q.t) {
         return Ok(page(StatusCode::BAD_REQUEST, "退订链接无效。"));
     }
     if state.store.user_by_id(&user).await?.is_none() {

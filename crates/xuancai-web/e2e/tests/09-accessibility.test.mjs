@@ -32,7 +32,7 @@ for (const [label, viewport] of [['360', MOBILE], ['desktop', DESKTOP]]) {
     await page.getByText('已上传 1 张照片').waitFor();
     for (const [hash, heading] of [
       ['/photos', '相册'], ['/albums', '影集'], ['/studio?tab=cutout', '创作'], ['/studio?tab=faceswap', '创作'], ['/studio?tab=sticker', '创作'],
-      ['/feed', '作品广场'], ['/blessings', '收到的祝福'], ['/inbox', '消息通知'], ['/privacy', '隐私中心'], ['/me', '我的'], ['/contact', '联系我们'],
+      ['/feed', '作品广场'], ['/blessings', '收到的祝福'], ['/inbox', '消息通知'], ['/privacy', '隐私中心'], ['/me', '我的'], ['/contact', '联系我们'], ['/guardian-page', '监护人专区'], ['/me', '我的'],
     ]) {
       await page.goto(server.base + '/#' + hash);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();

@@ -13,6 +13,7 @@ import { studioView } from './views/studio.js';
 import { feedView, workView, userView, blessingsView, myWorksView, sharedBlessingView } from './views/works.js';
 import { privacyView } from './views/privacy.js';
 import { contactView } from './views/contact.js';
+import { guardianPageView } from './views/guardian_page.js';
 import { inboxView, meView } from './views/me.js';
 
 const routes = [
@@ -32,6 +33,7 @@ const routes = [
   ['/inbox', inboxView],
   ['/privacy', privacyView],
   ['/contact', contactView, { public: true }],
+  ['/guardian-page', guardianPageView, { public: true }],
   ['/me', meView],
 ];
 
@@ -165,7 +167,8 @@ async function cookieBanner() {
 
 // --- The gates, on every API error ---
 onError((err) => {
-  if (err.code === 'unauthenticated' && session.me()) {
+  // The guardian's page has its own sign-in; its 401 says nothing of the account session.
+  if (err.code === 'unauthenticated' && session.me() && parseHash().path !== '/guardian-page') {
     session.forget();
     go('/login');
   } else if (err.code === 'guardian_required' && parseHash().path !== '/guardian') {

@@ -137,4 +137,13 @@ export const en = {
   'contact.child': 'The child\'s account (nickname or phone number it signed up with; optional)', 'contact.child_hint': 'Helps us find the account.',
   'contact.submit': 'Send complaint', 'contact.received': 'Complaint received (reference {id}); we will answer by {date}.',
   'err.invalid_complaint': 'Check the complaint text and where to send the answer',
+  'gpage.title': 'Guardians', 'gpage.link': 'I am a guardian', 'gpage.sign_in_intro': 'Guardians open this page with a code sent to their own number to manage the children\'s accounts they agreed for. It signs no one in.',
+  'gpage.phone': 'Guardian\'s mobile number', 'gpage.phone_hint': 'The number you used when you agreed for the child.', 'gpage.send': 'Send code', 'gpage.sent': 'If this number guards an account, a code is on its way.',
+  'gpage.code': 'Code', 'gpage.open': 'Open the guardian\'s page', 'gpage.intro': 'The accounts you agreed for. Withdrawing locks the account at once; an account nobody agrees for again is deleted.',
+  'gpage.none': 'No account you agreed for was found.', 'gpage.complain': 'Complain about a child\'s information', 'gpage.leave': 'Leave the guardian\'s page',
+  'gpage.account': 'Signed up with {phone} · {age}', 'gpage.age_child': 'under 14', 'gpage.age_minor': '14 to 18', 'gpage.age_adult': 'adult',
+  'gpage.agreed': 'You agreed on {date}.', 'gpage.withdrawn': 'You withdrew; the account is locked and is deleted on {date} unless you agree again.',
+  'gpage.withdraw': 'Withdraw agreement', 'gpage.withdraw_confirm': '“{name}” is locked at once and needs a guardian\'s agreement again. Withdraw?', 'gpage.withdrawn_toast': 'Withdrawn; the account is locked',
+  'gpage.export': 'Export the child\'s data', 'gpage.export_preparing': 'Preparing the export; this usually takes a few seconds…', 'gpage.export_ready': 'Download the export (ZIP)', 'gpage.export_slow': 'The export is still being prepared; reload the page later.',
+  'gpage.cancel': 'Cancel the child\'s account', 'gpage.cancel_confirm': 'The account of “{name}” and its photos, works and other data will be deleted for good. Cancel it?', 'gpage.cancelled_toast': 'Cancelled; the data is deleted at the next clean-up',
 };

@@ -137,4 +137,13 @@ export const zh = {
   'contact.child': '孩子的账号（昵称或注册手机号，选填）', 'contact.child_hint': '帮助我们找到相关账号。',
   'contact.submit': '提交投诉', 'contact.received': '已收到您的投诉（编号 {id}），我们将在 {date} 前答复。',
   'err.invalid_complaint': '投诉内容或答复方式不符合要求',
+  'gpage.title': '监护人专区', 'gpage.link': '我是监护人', 'gpage.sign_in_intro': '监护人用自己的手机号接收验证码进入本页面，管理您同意过的孩子账号。本页面不会登录任何账号。',
+  'gpage.phone': '监护人手机号', 'gpage.phone_hint': '即您为孩子确认同意时使用的手机号。', 'gpage.send': '获取验证码', 'gpage.sent': '如该号码是某个账号的监护人，验证码已发送。',
+  'gpage.code': '验证码', 'gpage.open': '进入监护人专区', 'gpage.intro': '以下是您同意过的账号。撤回同意后账号立即锁定；未重新同意的账号将按规定删除。',
+  'gpage.none': '没有找到您同意过的账号。', 'gpage.complain': '就孩子的个人信息投诉', 'gpage.leave': '退出监护人专区',
+  'gpage.account': '注册手机号 {phone} · {age}', 'gpage.age_child': '未满14周岁', 'gpage.age_minor': '14至18周岁', 'gpage.age_adult': '已成年',
+  'gpage.agreed': '您已于 {date} 同意。', 'gpage.withdrawn': '您已撤回同意，账号已锁定；如不重新同意，将于 {date} 删除。',
+  'gpage.withdraw': '撤回同意', 'gpage.withdraw_confirm': '撤回后，“{name}”的账号立即锁定，需要监护人重新同意才能使用。确定撤回吗？', 'gpage.withdrawn_toast': '已撤回同意，账号已锁定',
+  'gpage.export': '导出孩子的个人信息', 'gpage.export_preparing': '正在准备导出文件，通常几秒内完成…', 'gpage.export_ready': '下载导出文件（ZIP）', 'gpage.export_slow': '导出文件仍在准备中，请稍后刷新页面。',
+  'gpage.cancel': '注销孩子的账号', 'gpage.cancel_confirm': '注销后，“{name}”的账号及其照片、作品等个人信息将被删除，无法恢复。确定注销吗？', 'gpage.cancelled_toast': '已注销，个人信息将在下一次清理时删除',
 };

@@ -51,7 +51,7 @@ export async function loginView(_params, query) {
         h('p', {}, t('login.need_agreement')),
         h('button', { type: 'button', onclick: () => go('/login?again=' + Date.now()) }, t('login.review')),
         h('p', {}, h('a', { href: '#/feed' }, t('login.browse'))),
-        h('p', {}, h('a', { href: '#/contact' }, t('contact.link')))));
+        h('p', {}, h('a', { href: '#/contact' }, t('contact.link')), ' · ', h('a', { href: '#/guardian-page' }, t('gpage.link')))));
   }
   const phone = h('input', { type: 'tel', name: 'phone', inputmode: 'numeric', autocomplete: 'tel', required: true, placeholder: '13800138000' });
   const code = h('input', { name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '\\d{6}', maxlength: 6 });
@@ -112,7 +112,7 @@ export async function loginView(_params, query) {
     });
   });
   render(h('h1', { id: 'login-title' }, t('login.title')), h('p', { class: 'hint' }, t('login.intro')), form,
-    h('p', {}, h('a', { href: '#/contact' }, t('contact.link'))));
+    h('p', {}, h('a', { href: '#/contact' }, t('contact.link')), ' · ', h('a', { href: '#/guardian-page' }, t('gpage.link'))));
 }
 
 export async function guardianView() {

@@ -54,5 +54,6 @@ export async function contactView(_params, query) {
     });
   });
   result.tabIndex = -1;
-  render(h('h1', {}, t('contact.title')), h('p', { class: 'hint' }, t('contact.intro')), channels, form);
+  render(h('h1', {}, t('contact.title')), h('p', { class: 'hint' }, t('contact.intro')), channels, form,
+    h('p', {}, h('a', { href: '#/guardian-page' }, t('gpage.link'))));
 }
