@@ -9,9 +9,7 @@ ASSETS = $(shell $(PYTHON) tools/assets/fetch.py --print-dir)
 ARGS ?= serve --dev
 
 # Requirement IDs that a test passing in this run must prove (the conformance
-# report fails otherwise). Every ID of the spec but R-7: the contact channel
-# (e-mail, postal address, protection officer, complaint form) is not built yet
-# (issue 20 item 9); docs/CONFORMANCE.md lists it as not proven.
+# report fails otherwise). Every ID of the spec.
 REQUIRED_IDS = SEC-5 IMG-4 IMG-5 IMG-6 DATA-3 R-8 CON-6 ADS-1 ACC-1 ACC-2 ACC-3 ACC-4 ACC-5 ACC-6 ACC-7 ACC-8 CON-1 CON-2 CON-3 CON-4 CON-5 COOK-1 \
   MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 MIN-6 R-1 R-2 R-3 R-4 R-5 R-6 R-7 RET-1 RET-2 RET-3 \
   SEC-1 SEC-2 SEC-3 SEC-4 SEC-6 DATA-1 DATA-2 DATA-4 DATA-5 DATA-6 ADS-2 ADS-3 IMG-1 IMG-2 IMG-3
