@@ -17,10 +17,10 @@ for _ in $(seq 100); do grep -q "listening on" "$DATA/log" 2>/dev/null && break;
 BASE=$(grep -o "http://127.0.0.1:[0-9]*" "$DATA/log" | head -n1)
 json() { $PYTHON -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 AGREE=$(curl -sf "$BASE/api/v1/documents" | $PYTHON -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({x['kind']: x['current']['version'] for x in d['documents'] if x['kind'] in ('user_agreement','privacy_policy')}))")
-curl -sf -X POST "$BASE/api/v1/auth/code" -H 'content-type: application/json' -d "{\"phone\":\"13800138000\",\"agree\":$AGREE}" >/dev/null
+curl -sf -X POST "$BASE/api/v1/auth/code" -H 'content-type: application/json' -d "{\"phone\":\"13800138000\",\"agree\":$AGREE,\"sensitive\":[\"phone\"]}" >/dev/null
 CODE=$(tail -n1 "$DATA/data/sms-outbox.log" | cut -d' ' -f2)
 TOKEN=$(curl -sf -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-  -d "{\"phone\":\"13800138000\",\"code\":\"$CODE\",\"agree\":$AGREE}" | json "['token']")
+  -d "{\"phone\":\"13800138000\",\"code\":\"$CODE\",\"agree\":$AGREE,\"sensitive\":[\"phone\"]}" | json "['token']")
 AUTH="Authorization: Bearer $TOKEN"
 ALBUM=$(curl -sf -X POST "$BASE/api/v1/albums" -H "$AUTH" -H 'content-type: application/json' -d '{"name":"bench"}' | json "['id']")
 IDS=()

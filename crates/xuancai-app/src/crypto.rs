@@ -3,7 +3,7 @@
 //! Destroying a user's wrapped key makes all their ciphertext unreadable
 //! (crypto-shredding).
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -18,6 +18,7 @@ pub struct Keys {
     ohttp: Secret,
     vapid: Secret,
     unsubscribe: Secret,
+    coin_reference: Secret,
     guardian: Aes256Gcm,
     service: Aes256Gcm,
 }
@@ -52,23 +53,33 @@ fn derive(master: &[u8], label: &[u8]) -> [u8; 32] {
 }
 
 fn seal(cipher: &Aes256Gcm, plaintext: &[u8]) -> Vec<u8> {
+    seal_with(cipher, plaintext, b"")
+}
+
+/// AES-256-GCM with a fresh nonce, bound to `aad` (empty AAD is the same
+/// ciphertext format as no AAD, so older rows still open).
+fn seal_with(cipher: &Aes256Gcm, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
     let nonce = random::<12>();
     let mut out = nonce.to_vec();
     // Encryption with a fresh nonce cannot fail for inputs of this size.
     let ct = cipher
-        .encrypt(Nonce::from_slice(&nonce), plaintext)
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
         .unwrap_or_else(|_| unreachable!("AES-GCM encryption of a short message"));
     out.extend(ct);
     out
 }
 
 fn open(cipher: &Aes256Gcm, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    open_with(cipher, sealed, b"")
+}
+
+fn open_with(cipher: &Aes256Gcm, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
     if sealed.len() < 12 {
         return Err(CryptoError::Decrypt);
     }
     let (nonce, ct) = sealed.split_at(12);
     cipher
-        .decrypt(Nonce::from_slice(nonce), ct)
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
         .map_err(|_| CryptoError::Decrypt)
 }
 
@@ -86,6 +97,7 @@ impl Keys {
             ohttp: Secret::new(derive(master.expose(), b"xuancai ohttp v1").to_vec()),
             vapid: Secret::new(derive(master.expose(), b"xuancai vapid v1").to_vec()),
             unsubscribe: Secret::new(derive(master.expose(), b"xuancai unsubscribe v1").to_vec()),
+            coin_reference: Secret::new(derive(master.expose(), b"xuancai coin reference v1").to_vec()),
             guardian: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&guardian)),
             service: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&service)),
         })
@@ -125,6 +137,21 @@ impl Keys {
     /// process with the same master key serves the same key configuration.
     pub fn ohttp_ikm(&self) -> &[u8] {
         self.ohttp.expose()
+    }
+
+    /// §11: the idempotency key of a coin-ledger entry as stored: a keyed
+    /// hash of the user and the plain reference (`check_in:2026-12-03`), so
+    /// the database shows neither the reason nor the day (hex, 32 digits).
+    pub fn coin_reference(&self, user: &[u8], reference: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.coin_reference.expose())
+            .unwrap_or_else(|_| unreachable!("any key length"));
+        mac.update(user);
+        mac.update(b"/");
+        mac.update(reference.as_bytes());
+        mac.finalize().into_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// HMAC-SHA256 of a value under the lookup key (e.g. a phone number).
@@ -201,6 +228,18 @@ impl DataKey {
     pub fn decrypt(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
         open(&self.0, sealed)
     }
+
+    /// Seal `plaintext` bound to `aad` (issue 19 item 16): the owner and the
+    /// place it is stored, e.g. `coin_balance/{user}`. A ciphertext moved to
+    /// another row or another user does not open there.
+    pub fn encrypt_bound(&self, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
+        seal_with(&self.0, plaintext, aad)
+    }
+
+    /// Open what [`Self::encrypt_bound`] sealed with the same `aad`.
+    pub fn decrypt_bound(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open_with(&self.0, sealed, aad)
+    }
 }
 
 /// Bytes from hex digits (either case); `None` for anything else.
@@ -222,6 +261,24 @@ pub fn sha256(data: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 19 item 16, §11: a bound ciphertext opens only with its AAD
+    /// (another user's or another row's does not), and unbound ones still open.
+    #[test]
+    fn sec4_bound_ciphertexts_open_only_where_they_were_sealed() -> Result<(), CryptoError> {
+        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+        let (key, _) = keys.new_data_key();
+        let ct = key.encrypt_bound(b"42", b"coin_balance/alice");
+        assert_eq!(key.decrypt_bound(&ct, b"coin_balance/alice")?, b"42");
+        assert!(key.decrypt_bound(&ct, b"coin_balance/bob").is_err());
+        assert!(key.decrypt(&ct).is_err());
+        assert_eq!(key.decrypt_bound(&key.encrypt(b"x"), b"")?, b"x");
+        let a = keys.coin_reference(b"alice", "check_in:2026-12-03");
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, keys.coin_reference(b"bob", "check_in:2026-12-03"));
+        assert!(!a.contains("check_in"));
+        Ok(())
+    }
 
     #[test]
     fn ads2_unsubscribe_tags_match_only_their_user() -> Result<(), CryptoError> {

@@ -43,6 +43,10 @@ pub enum AppError {
     /// CON-1, CON-2: agree to these documents (again) first.
     #[error("agree to the documents in force first: {}", documents.join(", "))]
     AgreementRequired { documents: Vec<&'static str> },
+    /// §11, PIPL Art. 29–30: a sensitive category the service needs is
+    /// collected only with its separate tick (e.g. the phone number at sign-in).
+    #[error("the separate consent to collect `{category}` (sensitive personal information) is needed")]
+    SensitiveConsentRequired { category: &'static str },
     /// MIN-2, MIN-3: a guardian must verify and agree first.
     #[error("a guardian must verify by SMS and agree before this account can be used ({age})")]
     GuardianRequired { age: &'static str },
@@ -68,6 +72,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::ConsentRequired { .. } => "consent_required",
             Self::AgreementRequired { .. } => "agreement_required",
+            Self::SensitiveConsentRequired { .. } => "sensitive_consent_required",
             Self::GuardianRequired { .. } => "guardian_required",
             Self::Internal(_) => "internal",
         }
@@ -78,6 +83,16 @@ impl AppError {
         match self {
             Self::ConsentRequired { purpose } => Some(serde_json::json!({ "purpose": purpose })),
             Self::AgreementRequired { documents } => Some(serde_json::json!({ "documents": documents })),
+            Self::SensitiveConsentRequired { category } => {
+                let n = xuancai_domain::privacy::NECESSITY
+                    .iter()
+                    .find(|n| n.category.key() == *category);
+                Some(serde_json::json!({
+                    "category": category,
+                    "necessity": n.map(|n| n.why_zh),
+                    "impact": n.map(|n| n.impact_zh),
+                }))
+            }
             Self::GuardianRequired { age } => Some(serde_json::json!({ "age_group": age })),
             Self::QuotaExceeded { quota, limit } => {
                 Some(serde_json::json!({ "quota": quota, "limit": limit }))

@@ -33,6 +33,7 @@
 pub mod accounts;
 pub mod blobs;
 pub mod clock;
+pub mod coins;
 pub mod config;
 pub mod contact;
 pub mod crypto;
@@ -48,6 +49,7 @@ pub mod profile;
 pub mod push;
 pub mod quotas;
 pub mod residency;
+pub mod sign_in;
 pub mod sms;
 pub mod startup;
 mod state;

@@ -227,6 +227,44 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// RET-2 (found by cargo-mutants: the century rules of the leap year
+    /// were not tested): "within 3 months" of 30 November lands on the last
+    /// day of February, which depends on them.
+    #[test]
+    fn ret2_calendar_months_know_the_century_leap_years() -> Result<(), DomainError> {
+        for (from, to) in [
+            ("1899-11-30", "1900-02-28"),
+            ("1999-11-30", "2000-02-29"),
+            ("2099-11-30", "2100-02-28"),
+            ("2023-11-30", "2024-02-29"),
+            ("2025-11-30", "2026-02-28"),
+        ] {
+            assert_eq!(Date::parse(from)?.plus_months(3), Date::parse(to)?, "{from}");
+        }
+        assert!(Date::parse("2000-02-29").is_ok());
+        assert!(Date::parse("1900-02-29").is_err());
+        assert!(Date::parse("2100-02-29").is_err());
+        Ok(())
+    }
+
+    /// RET-2, RET-3, ACC-8: a day starts at local midnight (China Standard
+    /// Time, +480): the shutdown date, erasure dates and check-in days rest on it.
+    #[test]
+    fn ret3_a_day_starts_at_local_midnight() -> Result<(), DomainError> {
+        let d = Date::parse("1970-01-02")?;
+        assert_eq!(d.start_ms(480), 86_400_000 - 8 * 3_600_000);
+        assert_eq!(d.start_ms(0), 86_400_000);
+        assert_eq!(d.start_ms(-300), 86_400_000 + 5 * 3_600_000);
+        let day = Date::parse("2026-12-03")?;
+        for offset in [480, 0, -300, 345] {
+            let start = day.start_ms(offset);
+            assert_eq!(Date::from_unix_ms(start, offset), day);
+            assert_eq!(Date::from_unix_ms(start - 1, offset), day.plus_days(-1));
+            assert_eq!(day.plus_days(1).start_ms(offset) - start, 86_400_000);
+        }
+        Ok(())
+    }
+
     #[test]
     fn acc5_nicknames() {
         assert_eq!(

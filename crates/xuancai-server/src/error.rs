@@ -61,6 +61,7 @@ impl ApiError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::ConsentRequired { .. }
             | AppError::AgreementRequired { .. }
+            | AppError::SensitiveConsentRequired { .. }
             | AppError::GuardianRequired { .. } => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -28,9 +28,9 @@ pub use xuancai_store::{
 };
 #[doc(hidden)]
 pub use xuancai_store::{
-    AccountStore, AlbumRecord, Appended, BlobGc, CodeCheck, Cursor, FieldValue, LedgerEntry, Millis,
-    PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore, Result,
-    SendLimits, StoreError, UserRecord,
+    AccountStore, AlbumRecord, Appended, BalanceSwap, BlobGc, CodeCheck, Cursor, FieldValue, LedgerEntry,
+    Millis, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore, ProfileField, ProfileRecord, ProfileStore,
+    Result, SendLimits, StoreError, UserRecord,
 };
 #[doc(hidden)]
 pub use xuancai_store::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};

@@ -10,6 +10,7 @@ pub type ProfileRow = (
     Option<String>,
     Option<String>,
     i64,
+    Option<Vec<u8>>,
 );
 
 pub fn profile_record(r: ProfileRow) -> ProfileRecord {
@@ -19,10 +20,11 @@ pub fn profile_record(r: ProfileRow) -> ProfileRecord {
         avatar_version: r.2,
         password_hash: r.3,
         coin_balance: r.4,
+        coin_balance_ciphertext: r.5,
     }
 }
 
-pub type LedgerRow = (Vec<u8>, Vec<u8>, i64, String, String, i64);
+pub type LedgerRow = (Vec<u8>, Vec<u8>, i64, String, String, i64, Option<Vec<u8>>);
 
 pub fn ledger_entry(r: LedgerRow) -> Result<LedgerEntry> {
     Ok(LedgerEntry {
@@ -35,6 +37,7 @@ pub fn ledger_entry(r: LedgerRow) -> Result<LedgerEntry> {
         reason: r.3,
         reference: r.4,
         created_at: r.5,
+        sealed: r.6,
     })
 }
 
@@ -45,7 +48,8 @@ macro_rules! impl_profile_store {
 impl $crate::ProfileStore for $store {
     async fn profile(&self, user: &$crate::UserId) -> $crate::Result<Option<$crate::ProfileRecord>> {
         let row: Option<$crate::profile::ProfileRow> = $crate::sqlx::query_as(
-            "SELECT nickname_ciphertext, birth_date_ciphertext, avatar_version, password_hash, coin_balance \
+            "SELECT nickname_ciphertext, birth_date_ciphertext, avatar_version, password_hash, coin_balance, \
+             coin_balance_ciphertext \
              FROM users WHERE id = $1",
         )
         .bind(user.as_bytes().as_slice())
@@ -80,11 +84,15 @@ impl $crate::ProfileStore for $store {
         Ok(r.rows_affected() > 0)
     }
 
-    async fn append_ledger(&self, e: &$crate::LedgerEntry) -> $crate::Result<$crate::Appended> {
+    async fn append_ledger(
+        &self,
+        e: &$crate::LedgerEntry,
+        swap: &$crate::BalanceSwap,
+    ) -> $crate::Result<$crate::Appended> {
         let mut tx = self.pool.begin().await.map_err($crate::backend)?;
         let inserted = $crate::sqlx::query(
-            "INSERT INTO coin_ledger (id, user_id, delta, reason, reference, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (user_id, reference) DO NOTHING",
+            "INSERT INTO coin_ledger (id, user_id, delta, reason, reference, created_at, entry_ciphertext) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, reference) DO NOTHING",
         )
         .bind(e.id.as_slice())
         .bind(e.user.as_bytes().as_slice())
@@ -92,35 +100,61 @@ impl $crate::ProfileStore for $store {
         .bind(&e.reason)
         .bind(&e.reference)
         .bind(e.created_at)
+        .bind(e.sealed.as_deref())
         .execute(&mut *tx)
         .await
         .map_err($crate::backend)?;
         if inserted.rows_affected() == 0 {
             return Ok($crate::Appended::Duplicate);
         }
-        let moved: Option<(i64,)> = $crate::sqlx::query_as(
-            "UPDATE users SET coin_balance = coin_balance + $2 WHERE id = $1 AND coin_balance + $2 >= 0 \
-             RETURNING coin_balance",
+        let moved = $crate::sqlx::query(
+            "UPDATE users SET coin_balance_ciphertext = $2, coin_balance = 0 \
+             WHERE id = $1 AND coin_balance = $3 AND coin_balance_ciphertext IS NOT DISTINCT FROM $4",
         )
         .bind(e.user.as_bytes().as_slice())
-        .bind(e.delta)
-        .fetch_optional(&mut *tx)
+        .bind(swap.new_sealed.as_slice())
+        .bind(swap.old_plain)
+        .bind(swap.old_sealed.as_deref())
+        .execute(&mut *tx)
         .await
         .map_err($crate::backend)?;
-        match moved {
-            Some((balance,)) => {
-                tx.commit().await.map_err($crate::backend)?;
-                Ok($crate::Appended::Done { balance })
-            }
-            None => {
-                tx.rollback().await.map_err($crate::backend)?;
-                let balance = $crate::ProfileStore::profile(self, &e.user)
-                    .await?
-                    .map(|p| p.coin_balance)
-                    .ok_or($crate::StoreError::NotFound)?;
-                Ok($crate::Appended::Insufficient { balance })
-            }
+        if moved.rows_affected() == 0 {
+            tx.rollback().await.map_err($crate::backend)?;
+            return Ok($crate::Appended::Stale);
         }
+        tx.commit().await.map_err($crate::backend)?;
+        Ok($crate::Appended::Done)
+    }
+
+    async fn reseal_ledger_entry(&self, id: &[u8; 16], reference: &str, sealed: &[u8]) -> $crate::Result<bool> {
+        let r = $crate::sqlx::query(
+            "UPDATE coin_ledger SET delta = 0, reason = 'sealed', reference = $2, entry_ciphertext = $3 \
+             WHERE id = $1 AND entry_ciphertext IS NULL",
+        )
+        .bind(id.as_slice())
+        .bind(reference)
+        .bind(sealed)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn forget_coins(&self, user: &$crate::UserId) -> $crate::Result<u64> {
+        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+        let gone = $crate::sqlx::query("DELETE FROM coin_ledger WHERE user_id = $1")
+            .bind(user.as_bytes().as_slice())
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?
+            .rows_affected();
+        $crate::sqlx::query("UPDATE users SET coin_balance = 0, coin_balance_ciphertext = NULL WHERE id = $1")
+            .bind(user.as_bytes().as_slice())
+            .execute(&mut *tx)
+            .await
+            .map_err($crate::backend)?;
+        tx.commit().await.map_err($crate::backend)?;
+        Ok(gone)
     }
 
     async fn ledger(
@@ -131,7 +165,7 @@ impl $crate::ProfileStore for $store {
     ) -> $crate::Result<Vec<$crate::LedgerEntry>> {
         let (at, id) = $crate::photos::cursor_bounds(after);
         let rows: Vec<$crate::profile::LedgerRow> = $crate::sqlx::query_as(
-            "SELECT id, user_id, delta, reason, reference, created_at FROM coin_ledger WHERE user_id = $1 \
+            "SELECT id, user_id, delta, reason, reference, created_at, entry_ciphertext FROM coin_ledger WHERE user_id = $1 \
              AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4",
         )
         .bind(user.as_bytes().as_slice())

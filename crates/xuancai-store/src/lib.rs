@@ -44,7 +44,9 @@ pub use privacy::{
     AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,
     RequestRecord, Subject, UsageEvent,
 };
-pub use profile::{Appended, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore};
+pub use profile::{
+    Appended, BalanceSwap, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore,
+};
 pub use templates::TemplateStore;
 pub use works::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 

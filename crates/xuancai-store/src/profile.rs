@@ -17,7 +17,10 @@ pub struct ProfileRecord {
     pub avatar_version: Option<String>,
     /// Argon2id PHC string, if a password is set.
     pub password_hash: Option<String>,
+    /// The balance of rows written before coins were sealed (0 once sealed).
     pub coin_balance: i64,
+    /// §11: the balance sealed under the user's data key.
+    pub coin_balance_ciphertext: Option<Vec<u8>>,
 }
 
 /// One profile column.
@@ -49,27 +52,45 @@ pub enum FieldValue {
 }
 
 /// One line of the coin ledger (append-only, ACC-8).
+///
+/// §11: a sealed entry (`sealed` is `Some`) keeps its amount, reason and
+/// reference inside the ciphertext; its plain columns hold `0`, `sealed` and
+/// a keyed hash of the reference (the idempotency key). Entries written
+/// before sealing have `sealed: None` and their plain values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
     pub id: [u8; 16],
     pub user: UserId,
     pub delta: i64,
-    /// Why: `check_in`, `spend:…`, …
+    /// Why: `check_in`, `spend:…`, … (`sealed` for sealed entries).
     pub reason: String,
-    /// Idempotency key, unique per user (e.g. `check_in:2026-11-29`).
+    /// Idempotency key, unique per user.
     pub reference: String,
     pub created_at: Millis,
+    pub sealed: Option<Vec<u8>>,
+}
+
+/// The balance a sealed append expects to find and the one it leaves
+/// (compare-and-swap on the sealed balance).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceSwap {
+    /// The plain balance read (legacy rows; 0 once sealed).
+    pub old_plain: i64,
+    /// The sealed balance read (`None` before the first sealed append).
+    pub old_sealed: Option<Vec<u8>>,
+    /// The new balance, sealed.
+    pub new_sealed: Vec<u8>,
 }
 
 /// What appending to the ledger did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Appended {
-    /// Written; the new balance.
-    Done { balance: i64 },
+    /// Written, and the balance moved.
+    Done,
     /// An entry with this reference exists; nothing written.
     Duplicate,
-    /// The balance would go below zero; nothing written.
-    Insufficient { balance: i64 },
+    /// The balance changed since it was read; nothing written (read again).
+    Stale,
 }
 
 pub trait ProfileStore: Send + Sync {
@@ -83,8 +104,24 @@ pub trait ProfileStore: Send + Sync {
         value: Option<FieldValue>,
     ) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Append to the ledger and move the balance, atomically.
-    fn append_ledger(&self, entry: &LedgerEntry) -> impl Future<Output = Result<Appended>> + Send;
+    /// Append a sealed entry and swap the sealed balance, atomically: nothing
+    /// is written when the reference exists or the balance is not `swap`'s old one.
+    fn append_ledger(
+        &self,
+        entry: &LedgerEntry,
+        swap: &BalanceSwap,
+    ) -> impl Future<Output = Result<Appended>> + Send;
+    /// Seal an entry written before sealing (its plain columns are cleared);
+    /// false when it is gone or already sealed.
+    fn reseal_ledger_entry(
+        &self,
+        id: &[u8; 16],
+        reference: &str,
+        sealed: &[u8],
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// CON-4, §11: the coins consent was withdrawn: delete the ledger and the
+    /// balance. Returns how many entries went.
+    fn forget_coins(&self, user: &UserId) -> impl Future<Output = Result<u64>> + Send;
     /// Newest first, strictly after `after`.
     fn ledger(
         &self,

@@ -445,7 +445,7 @@ pub async fn photos<S: crate::PhotoStore + crate::BlobGc + AccountStore>(store: 
 
 /// Profiles, the ledger and counted events (ACC-3, ACC-5, ACC-8).
 pub async fn profiles<S: crate::ProfileStore + AccountStore>(store: &S) {
-    use crate::{Appended, FieldValue, LedgerEntry, ProfileField};
+    use crate::{Appended, BalanceSwap, FieldValue, LedgerEntry, ProfileField};
 
     let u = user(b"profile-carol");
     ok(store.insert_user(&u).await);
@@ -485,39 +485,66 @@ pub async fn profiles<S: crate::ProfileStore + AccountStore>(store: &S) {
         .set_profile_field(&UserId::generate(), ProfileField::Avatar, None)
         .await));
 
-    // ACC-8: append-only, idempotent by reference, never below zero.
-    let entry = |delta, reference: &str, at| LedgerEntry {
+    // ACC-8, §11: append-only, idempotent by reference; the sealed balance
+    // moves only from the value read (compare-and-swap), with its entry.
+    let entry = |reference: &str, at, sealed: &[u8]| LedgerEntry {
         id: *xuancai_domain::PhotoId::generate().as_bytes(),
         user: u.id,
-        delta,
-        reason: "check_in".into(),
+        delta: 0,
+        reason: "sealed".into(),
         reference: reference.into(),
         created_at: at,
+        sealed: Some(sealed.to_vec()),
+    };
+    let swap = |old: Option<&[u8]>, new: &[u8]| BalanceSwap {
+        old_plain: 0,
+        old_sealed: old.map(<[u8]>::to_vec),
+        new_sealed: new.to_vec(),
     };
     assert_eq!(
-        ok(store.append_ledger(&entry(10, "check_in:1", 1)).await),
-        Appended::Done { balance: 10 }
+        ok(store
+            .append_ledger(&entry("r1", 1, b"e1"), &swap(None, b"b10"))
+            .await),
+        Appended::Done
     );
     assert_eq!(
-        ok(store.append_ledger(&entry(10, "check_in:1", 2)).await),
+        ok(store
+            .append_ledger(&entry("r1", 2, b"e1'"), &swap(Some(b"b10"), b"b20"))
+            .await),
         Appended::Duplicate
     );
     assert_eq!(
-        ok(store.append_ledger(&entry(-15, "spend:1", 3)).await),
-        Appended::Insufficient { balance: 10 }
+        ok(store
+            .append_ledger(&entry("r2", 3, b"e2"), &swap(None, b"b20"))
+            .await),
+        Appended::Stale,
+        "a balance read before the last append is stale"
     );
     assert_eq!(
-        ok(store.append_ledger(&entry(-4, "spend:2", 4)).await),
-        Appended::Done { balance: 6 }
+        ok(store
+            .append_ledger(&entry("r2", 4, b"e2"), &swap(Some(b"b10"), b"b16"))
+            .await),
+        Appended::Done,
+        "the stale attempt wrote nothing: its reference is free"
     );
     let entries = ok(store.ledger(&u.id, None, 10).await);
-    assert_eq!(entries.iter().map(|e| e.delta).collect::<Vec<_>>(), vec![-4, 10]);
     assert_eq!(
-        entries.iter().map(|e| e.delta).sum::<i64>(),
-        6,
-        "balance is the sum of the ledger"
+        entries.iter().map(|e| e.sealed.clone()).collect::<Vec<_>>(),
+        vec![Some(b"e2".to_vec()), Some(b"e1".to_vec())]
     );
-    assert_eq!(ok(store.profile(&u.id).await).map(|p| p.coin_balance), Some(6));
+    let p = ok(store.profile(&u.id).await).unwrap_or_else(|| panic!("profile"));
+    assert_eq!(
+        (p.coin_balance, p.coin_balance_ciphertext),
+        (0, Some(b"b16".to_vec()))
+    );
+    assert!(
+        !ok(store.reseal_ledger_entry(&entries[0].id, "x", b"e").await),
+        "already sealed"
+    );
+    assert_eq!(ok(store.forget_coins(&u.id).await), 2);
+    assert!(ok(store.ledger(&u.id, None, 10).await).is_empty());
+    let p = ok(store.profile(&u.id).await).unwrap_or_else(|| panic!("profile"));
+    assert_eq!((p.coin_balance, p.coin_balance_ciphertext), (0, None));
 
     ok(store.record_event("password_failed", b"k", 10).await);
     ok(store.record_event("password_failed", b"k", 20).await);

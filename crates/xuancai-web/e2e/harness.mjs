@@ -150,9 +150,11 @@ export async function signIn(page, server, phone, { birthDate } = {}) {
   await page.goto(server.base + '/#/login');
   // The first-use dialog, unless this browser agreed already.
   const dlg = page.getByRole('dialog', { name: /欢迎使用炫彩|Welcome/ });
-  await dlg.or(page.getByLabel('手机号')).first().waitFor();
+  await dlg.or(page.getByLabel('手机号', { exact: true })).first().waitFor();
   if (await dlg.isVisible()) await dlg.getByRole('button', { name: /^同意$|^Agree$/ }).click();
-  await page.getByLabel('手机号').fill(phone);
+  await page.getByLabel('手机号', { exact: true }).fill(phone);
+  // §11: the separate tick for the phone number.
+  await page.getByLabel(/单独同意收集我的手机号码/).check();
   const before = codesSent(server, e164);
   await page.getByRole('button', { name: '获取验证码' }).click();
   const code = await waitForCode(server, e164, before);
@@ -174,9 +176,9 @@ export async function apiLogin(server, phone, e164) {
   const docs = await (await fetch(server.base + '/api/v1/documents')).json();
   const agree = Object.fromEntries(docs.documents.filter((d) => ['user_agreement', 'privacy_policy'].includes(d.kind)).map((d) => [d.kind, d.current.version]));
   // CON-1: the code request carries the agreement.
-  assert.equal((await post('/api/v1/auth/code', { phone, agree })).status, 202);
+  assert.equal((await post('/api/v1/auth/code', { phone, agree, sensitive: ['phone'] })).status, 202);
   const code = await waitForCode(server, e164, before);
-  const r = await post('/api/v1/auth/login', { phone, code, agree });
+  const r = await post('/api/v1/auth/login', { phone, code, agree, sensitive: ['phone'] });
   assert.equal(r.status, 200);
   const { token } = await r.json();
   return async (method, path, body) => {

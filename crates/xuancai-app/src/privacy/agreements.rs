@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use xuancai_domain::UserId;
-use xuancai_domain::privacy::DocumentKind;
+use xuancai_domain::privacy::{Category, DocumentKind, NECESSITY};
 use xuancai_store::{ConsentRecord, Store, Subject};
 
 use crate::App;
@@ -35,6 +35,62 @@ pub async fn parse_agreements<S: Store>(
             }
         })
         .collect()
+}
+
+/// §11, PIPL Art. 29–30: the separate ticks a client sends with what it
+/// collects (`"sensitive": ["phone"]`): the keys of sensitive categories
+/// with a necessity statement.
+pub fn parse_ticks(list: &[String]) -> Result<Vec<Category>, AppError> {
+    list.iter()
+        .map(|k| {
+            NECESSITY
+                .iter()
+                .map(|n| n.category)
+                .find(|c| c.key() == k)
+                .ok_or_else(|| AppError::BadRequest {
+                    code: "invalid_sensitive_consent",
+                    message: format!("`{k}` is not a sensitive category collected with a tick"),
+                })
+        })
+        .collect()
+}
+
+/// §11: `category` may be collected only with its separate tick.
+pub fn require_tick(ticks: &[Category], category: Category) -> Result<(), AppError> {
+    if ticks.contains(&category) {
+        Ok(())
+    } else {
+        Err(AppError::SensitiveConsentRequired {
+            category: category.key(),
+        })
+    }
+}
+
+/// Record the ticks in the consent ledger (`sensitive:phone`), against the
+/// Privacy Policy in force, whose §11 table states necessity and impact.
+pub async fn record_ticks<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    ticks: &[Category],
+    channel: &str,
+) -> Result<(), AppError> {
+    if ticks.is_empty() {
+        return Ok(());
+    }
+    let docs = state.store.documents().await?;
+    let version = current(&docs, DocumentKind::PrivacyPolicy, state.now()).map(|d| d.version.clone());
+    for c in ticks {
+        append(
+            state,
+            Subject::User(*user),
+            &c.separate_consent_topic(),
+            true,
+            version.clone(),
+            channel,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// CON-1: what a new account must have agreed to.

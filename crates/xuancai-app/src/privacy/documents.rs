@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use xuancai_domain::Date;
 use xuancai_domain::privacy::{
-    CATEGORIES, DocumentKind, LegalBasis, PROCESSORS, PURPOSES, Retention, Sensitivity,
+    CATEGORIES, DocumentKind, LegalBasis, NECESSITY, PROCESSORS, PURPOSES, Retention, Sensitivity,
 };
 use xuancai_store::{DocumentRecord, PrivacyStore, StoreError};
 
@@ -142,16 +142,35 @@ fn privacy_body(out: &mut String, kind: DocumentKind, config: &Config) {
             })
         );
     }
+    // PIPL Art. 30: the sensitive information the service cannot do without,
+    // with its necessity and impact, and where the separate tick is asked.
+    out.push_str(
+        "</table><h2>必要的敏感个人信息</h2><p>以下敏感个人信息是提供服务所必需的；我们在收集时以显著方式提示，并请您单独勾选同意：</p>\
+         <table><tr><th>个人信息</th><th>必要性</th><th>对您的影响</th><th>何时征得同意</th></tr>",
+    );
+    for n in NECESSITY {
+        let _ = write!(
+            out,
+            "<tr><td><strong class=\"key\">{}</strong></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(n.category.spec().name_zh),
+            esc(n.why_zh),
+            esc(n.impact_zh),
+            esc(n.collected_at_zh)
+        );
+    }
     let _ = write!(
         out,
-        "</table><p><strong class=\"key\">人脸、人像、设备标识符等敏感个人信息，我们仅在您使用相应功能时单独征得您的同意后处理；\
+        "</table><p><strong class=\"key\">人脸、人像、设备标识符、金币等敏感个人信息，我们仅在您使用相应功能时单独征得您的同意后处理；\
          您可随时在隐私中心撤回，撤回后的效果如下：</strong></p>\
          <ul><li><strong class=\"key\">人脸与人像：</strong>人像抠图、自动识别人像、换脸、人像贴纸与表情包均需此同意；\
          未同意时，“自动”抠图只使用通用模型，不做人脸检测，照片也不会发送给第三方图像处理方。\
          我们不保存人脸关键点或人脸图像，它们只在处理您的请求时存在于内存中。\
          撤回后，排队中和进行中的上述任务立即取消，不保存结果；您已保存在图库中的作品不会自动删除，您可随时自行删除。</li>\
          <li><strong class=\"key\">设备标识符：</strong>撤回后删除已记录的设备标识符。</li>\
-         <li><strong class=\"key\">精确位置：</strong>我们不收集；上传照片中的位置信息一律在保存前删除。</li></ul>\
+         <li><strong class=\"key\">精确位置：</strong>我们不收集；上传照片中的位置信息一律在保存前删除。</li>\
+         <li><strong class=\"key\">金币及收支记录（财产信息）：</strong>金币是可选功能，首次签到时单独征得您的同意；\
+         余额与每笔记录均以您的数据密钥加密保存。撤回后不再记录，已有的金币记录和余额立即删除（余额清零）。</li>\
+         <li><strong class=\"key\">营销短信：</strong>手机号码仅在您单独同意营销信息后用于营销，可随时退订。</li></ul>\
          <h2>存储地点</h2><p>您的个人信息存储于{}，不向境外传输；每个接收方及其所在地区见《第三方SDK说明》。\
          如您在浏览器中开启推送通知，通知经由您的浏览器厂商的推送服务送达，该服务可能位于境外；通知内容端到端加密，该服务无法读取。</p>\
          <h2>您的权利</h2><p>您可以查阅、复制（导出）、更正、删除个人信息，撤回同意，注销账号；\
@@ -339,6 +358,13 @@ mod tests {
             assert!(html.contains(&esc(c.name_zh)), "{}", c.key);
         }
         assert!(html.contains(&config.region), "RET-1");
+        for n in NECESSITY {
+            assert!(
+                html.contains(&esc(n.why_zh)),
+                "§11, PIPL Art. 30: {}",
+                n.category.key()
+            );
+        }
         assert!(html.contains("class=\"key\""), "key clauses emphasised");
         let sdk = render(DocumentKind::SdkRegister, &d, &config);
         for p in PROCESSORS {

@@ -10,8 +10,8 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::{CATEGORIES, Category, CategorySpec};
 use xuancai_store::{
     AccountState, AlbumRecord, BlessingRecord, CommentRecord, ConsentRecord, Cursor, DisclosureRecord,
-    InboxItem, JobRecord, LedgerEntry, PhotoFilter, PhotoRecord, ProfileRecord, PushToken, RequestRecord,
-    Store, Subject, UsageEvent, UserRecord, WorkRecord,
+    InboxItem, JobRecord, PhotoFilter, PhotoRecord, ProfileRecord, PushToken, RequestRecord, Store, Subject,
+    UsageEvent, UserRecord, WorkRecord,
 };
 
 use super::requests::request_json;
@@ -30,7 +30,9 @@ pub struct Gathered {
     pub profile: ProfileRecord,
     pub photos: Vec<PhotoRecord>,
     pub albums: Vec<AlbumRecord>,
-    pub ledger: Vec<LedgerEntry>,
+    /// §11: opened from the sealed ledger.
+    pub ledger: Vec<crate::coins::Entry>,
+    pub coin_balance: i64,
     pub consents: Vec<ConsentRecord>,
     pub requests: Vec<RequestRecord>,
     pub usage: Vec<UsageEvent>,
@@ -99,7 +101,8 @@ pub async fn gather<S: Store>(state: &App<S>, user: &UserId) -> Result<Gathered,
         profile: store.profile(user).await?.unwrap_or_default(),
         photos: all_photos(state, user).await?,
         albums: all_albums(state, user).await?,
-        ledger: store.ledger(user, None, MAX_ROWS).await?,
+        ledger: crate::coins::entries(state, user, None, MAX_ROWS).await?,
+        coin_balance: crate::coins::balance(state, user).await?,
         consents: store.consents(&Subject::User(*user)).await?,
         requests: store.requests_of(user).await?,
         usage: store.usage_of(user).await?,
@@ -200,7 +203,7 @@ pub fn section(c: Category, g: &Gathered) -> Value {
             "blessings_received": g.blessings_received.iter().map(blessing_json).collect::<Vec<_>>(),
         }),
         Category::CoinLedger => json!({
-            "balance": g.profile.coin_balance,
+            "balance": g.coin_balance,
             "entries": g.ledger.iter().map(|l| json!({
                 "delta": l.delta, "reason": l.reason, "reference": l.reference, "at": l.created_at,
             })).collect::<Vec<_>>(),

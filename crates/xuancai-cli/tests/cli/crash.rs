@@ -83,7 +83,7 @@ async fn login(s: &Server, data: &Path) -> String {
     }
     let r = c
         .post(format!("{}/api/v1/auth/code", s.base))
-        .json(&serde_json::json!({ "phone": "13800138000", "agree": agree }))
+        .json(&serde_json::json!({ "phone": "13800138000", "agree": agree, "sensitive": ["phone"] }))
         .send()
         .await;
     assert_eq!(r.map(|r| r.status().as_u16()).ok(), Some(202));
@@ -96,7 +96,7 @@ async fn login(s: &Server, data: &Path) -> String {
         .to_string();
     let r = c
         .post(format!("{}/api/v1/auth/login", s.base))
-        .json(&serde_json::json!({ "phone": "13800138000", "code": code, "agree": agree }))
+        .json(&serde_json::json!({ "phone": "13800138000", "code": code, "agree": agree, "sensitive": ["phone"] }))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -58,6 +58,25 @@ mod tests {
         Date::parse(s).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// R-6 (found by cargo-mutants: the loop's safety bound was never
+    /// reached in the tests): a long span of working days comes out the
+    /// same as counting the weekdays one by one.
+    #[test]
+    fn r6_long_spans_of_working_days_are_counted_in_full() {
+        let cal = WorkingCalendar::default();
+        let start = d("2026-12-03");
+        for n in [1, 15, 400, 2000] {
+            let (mut day, mut left) = (start, n);
+            while left > 0 {
+                day = day.plus_days(1);
+                if day.iso_weekday() <= 5 {
+                    left -= 1;
+                }
+            }
+            assert_eq!(cal.add_working_days(start, n), day, "{n} working days");
+        }
+    }
+
     #[test]
     fn r6_deadlines_skip_weekends_and_holidays_and_count_make_up_days() {
         let plain = WorkingCalendar::default();

@@ -203,6 +203,48 @@ mod tests {
         );
     }
 
+    /// CON-4 (found by cargo-mutants): the ledger may come in any order; a
+    /// decision made later wins over one listed after it, and on a tie in
+    /// time the one listed last wins (a grant then a withdrawal in the same
+    /// millisecond is a withdrawal).
+    #[test]
+    fn con4_the_latest_decision_wins_whatever_the_order_of_the_list() {
+        let s = ConsentState::from_decisions([dec("faces", true, 20), dec("faces", false, 10)]);
+        assert!(s.decision("faces").is_some_and(|d| d.granted && d.at == 20));
+        let s = ConsentState::from_decisions([dec("faces", true, 10), dec("faces", false, 10)]);
+        assert!(s.decision("faces").is_some_and(|d| !d.granted));
+        assert!(s.decision("analytics").is_none());
+    }
+
+    /// CON-1, CON-2 (found by cargo-mutants): every document kind parses
+    /// back from its key, with its own title; anything else is refused.
+    #[test]
+    fn con1_document_kinds_parse_from_their_keys() {
+        let mut titles = std::collections::BTreeSet::new();
+        for k in DocumentKind::ALL {
+            assert_eq!(DocumentKind::parse(k.key()), Ok(k));
+            assert!(titles.insert(k.title_zh()), "{k:?}");
+        }
+        assert_eq!(DocumentKind::PrivacyPolicy.title_zh(), "隐私政策");
+        assert_eq!(DocumentKind::parse("privacy"), Err(DomainError::InvalidDocument));
+    }
+
+    /// MIN-2, MIN-3 (found by cargo-mutants): children and minors need a
+    /// guardian; adults and accounts without a birth date do not. The group
+    /// names are the API's.
+    #[test]
+    fn min2_min3_who_needs_a_guardian() {
+        use AgeGroup::*;
+        for (g, name, guardian) in [
+            (Child, "child", true),
+            (Minor, "minor", true),
+            (Adult, "adult", false),
+            (Undeclared, "undeclared", false),
+        ] {
+            assert_eq!((g.as_str(), g.needs_guardian()), (name, guardian), "{g:?}");
+        }
+    }
+
     #[test]
     fn min1_age_groups() {
         let today = Date::parse("2026-11-29").unwrap_or_else(|e| panic!("{e}"));

@@ -28,7 +28,7 @@ pub enum Purpose {
     Marketing,
     /// Saving and publishing works, comments and blessings (§4.3.4; contract — DATA-3).
     Works,
-    /// Transactions: coins and rewards (§6.4; contract — ACC-8).
+    /// Transactions: coins and rewards (§6.4, §11; separate consent — ACC-8).
     Coins,
 }
 
@@ -153,7 +153,7 @@ use Sensitivity::{Personal as P, Sensitive as S};
 
 /// Every category, with its sensitivity and retention.
 pub const CATEGORIES: &[CategorySpec] = &[
-    cat(Category::Phone, "phone", "手机号码", P, R::Account),
+    cat(Category::Phone, "phone", "手机号码", S, R::Account),
     cat(Category::Nickname, "nickname", "昵称", P, R::Account),
     cat(Category::Avatar, "avatar", "头像", P, R::Account),
     cat(Category::BirthDate, "birth_date", "出生日期", P, R::Account),
@@ -218,9 +218,9 @@ pub const CATEGORIES: &[CategorySpec] = &[
     cat(
         Category::CoinLedger,
         "coin_ledger",
-        "金币及奖励记录",
-        P,
-        R::Account,
+        "金币余额及收支记录（财产信息）",
+        S,
+        R::WhileConsented,
     ),
     cat(
         Category::ConsentRecords,
@@ -240,7 +240,7 @@ pub const CATEGORIES: &[CategorySpec] = &[
         Category::GuardianPhone,
         "guardian_phone",
         "监护人手机号码",
-        P,
+        S,
         R::Account,
     ),
     cat(
@@ -265,6 +265,35 @@ pub const CATEGORIES: &[CategorySpec] = &[
         P,
         R::Account,
     ),
+];
+
+/// PIPL Art. 30 (§11): why a sensitive category that the service cannot do
+/// without is necessary, and what processing it means for the person. Shown
+/// at the moment it is collected, next to the separate tick that is asked
+/// there (recorded in the consent ledger as [`Category::separate_consent_topic`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Necessity {
+    pub category: Category,
+    pub why_zh: &'static str,
+    pub impact_zh: &'static str,
+    /// Where it is collected and the tick asked.
+    pub collected_at_zh: &'static str,
+}
+
+/// The sensitive categories a required purpose processes (§11).
+pub const NECESSITY: &[Necessity] = &[
+    Necessity {
+        category: Category::Phone,
+        why_zh: "手机号码用于注册、登录（短信验证码）、核验您的身份（行使权利、注销）和账号安全；没有手机号码无法创建账号",
+        impact_zh: "手机号码一旦泄露，可能导致骚扰、诈骗或账号被盗用；我们加密保存，仅用于上述目的，不用于营销（除非您另行单独同意营销短信）",
+        collected_at_zh: "登录页：获取验证码前单独勾选同意",
+    },
+    Necessity {
+        category: Category::GuardianPhone,
+        why_zh: "未满14周岁（及未满18周岁需监护人同意）的账号必须取得监护人同意；监护人手机号码用于向监护人发送验证码并核验其同意",
+        impact_zh: "监护人手机号码一旦泄露，可能导致骚扰或诈骗；我们加密保存，仅用于监护人验证与通知，不用于营销",
+        collected_at_zh: "监护人验证：验证码发送至监护人本人，监护人核验后自行同意",
+    },
 ];
 
 /// One purpose of the inventory.
@@ -371,7 +400,8 @@ pub const PURPOSES: &[PurposeSpec] = &[
         purpose: Purpose::Marketing,
         key: "marketing",
         name_zh: "营销信息",
-        basis: LegalBasis::Consent,
+        // The phone number is sensitive (§11): marketing to it needs its own consent.
+        basis: LegalBasis::SeparateConsent,
         categories: &[C::Phone, C::PushToken, C::Messages],
         optional: true,
         policy_section: "§13",
@@ -389,9 +419,12 @@ pub const PURPOSES: &[PurposeSpec] = &[
         purpose: Purpose::Coins,
         key: "coins",
         name_zh: "金币与奖励",
-        basis: LegalBasis::Contract,
+        // §11: coins are property information, and the studio works without
+        // them, so they are an option with its own consent, asked at the
+        // first check-in; withdrawing it erases the ledger and the balance.
+        basis: LegalBasis::SeparateConsent,
         categories: &[C::CoinLedger],
-        optional: false,
+        optional: true,
         policy_section: "§6.4",
     },
 ];
@@ -430,6 +463,19 @@ impl Purpose {
 }
 
 impl Category {
+    /// The necessity statement of a sensitive category a required purpose
+    /// processes (PIPL Art. 30).
+    pub fn necessity(self) -> Option<&'static Necessity> {
+        NECESSITY.iter().find(|n| n.category == self)
+    }
+
+    /// The consent-ledger topic of the separate tick for this sensitive
+    /// category at the moment it is collected (§11: "勾选“√”"), e.g.
+    /// `sensitive:phone`.
+    pub fn separate_consent_topic(self) -> String {
+        format!("sensitive:{}", self.key())
+    }
+
     pub fn spec(self) -> &'static CategorySpec {
         CATEGORIES
             .iter()

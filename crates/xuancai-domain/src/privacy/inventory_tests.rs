@@ -19,6 +19,10 @@ fn con5_every_purpose_has_one_row_and_every_category_a_purpose() {
     assert_eq!(Purpose::parse("telemetry"), Err(DomainError::InvalidPurpose));
 }
 
+/// CON-3, §11: a sensitive category is processed only with a separate
+/// consent — its own switch where the purpose is optional; where the service
+/// cannot do without it, a stated necessity and impact (PIPL Art. 30) and a
+/// separate tick where it is collected.
 #[test]
 fn con3_sensitive_categories_need_a_separate_consent() {
     for c in CATEGORIES
@@ -26,10 +30,43 @@ fn con3_sensitive_categories_need_a_separate_consent() {
         .filter(|c| c.sensitivity == Sensitivity::Sensitive)
     {
         for p in c.category.purposes() {
-            assert_eq!(p.basis, LegalBasis::SeparateConsent, "{} for {}", c.key, p.key);
-            assert!(p.optional);
+            if p.optional {
+                assert_eq!(p.basis, LegalBasis::SeparateConsent, "{} for {}", c.key, p.key);
+            } else {
+                let n = c.category.necessity().unwrap_or_else(|| {
+                    panic!("{} is needed for {} without a necessity statement", c.key, p.key)
+                });
+                assert!(!n.why_zh.is_empty() && !n.impact_zh.is_empty() && !n.collected_at_zh.is_empty());
+            }
         }
     }
+    for n in NECESSITY {
+        assert_eq!(
+            n.category.spec().sensitivity,
+            Sensitivity::Sensitive,
+            "{}",
+            n.category.key()
+        );
+    }
+}
+
+/// §11: the policy names the phone number and property/transaction
+/// information (coins) sensitive; so does the inventory.
+#[test]
+fn con3_the_policys_sensitive_categories_are_sensitive_in_the_inventory() {
+    for c in [
+        Category::Phone,
+        Category::GuardianPhone,
+        Category::CoinLedger,
+        Category::FaceData,
+    ] {
+        assert_eq!(c.spec().sensitivity, Sensitivity::Sensitive, "{}", c.key());
+    }
+    assert_eq!(Category::Phone.separate_consent_topic(), "sensitive:phone");
+    assert!(
+        Purpose::Coins.needs_own_consent(),
+        "coins are an option (§11, PIPL Art. 16)"
+    );
 }
 
 #[test]

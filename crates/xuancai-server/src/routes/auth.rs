@@ -12,15 +12,16 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use xuancai_domain::privacy::Category;
 use xuancai_domain::{OneTimeCode, PhoneNumber, UserId};
-use xuancai_store::{Store, StoreError, UserRecord};
+use xuancai_store::Store;
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
 use crate::extract::{SESSION_COOKIE, Session};
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::accounts::{CodeFor, check_code, send_code};
+use xuancai_app::accounts::{CodeFor, send_code};
 use xuancai_app::crypto::{random, sha256};
 
 #[derive(Deserialize)]
@@ -31,6 +32,11 @@ pub(crate) struct CodeRequest {
     /// gateway only after they are agreed to.
     #[serde(default)]
     agree: std::collections::BTreeMap<String, String>,
+    /// §11: the separate tick for the phone number (sensitive personal
+    /// information), `["phone"]`, asked on the sign-in screen next to the
+    /// necessity and impact statement.
+    #[serde(default)]
+    sensitive: Vec<String>,
 }
 
 /// The same answer whether or not the number has an account (ACC-1). CON-1:
@@ -47,6 +53,9 @@ pub(crate) async fn request_code<S: Store>(
     if !missing.is_empty() {
         return Err(AppError::AgreementRequired { documents: missing }.into());
     }
+    // §11: the number is sensitive; it reaches the gateway only with its tick.
+    let ticks = xuancai_app::privacy::agreements::parse_ticks(&req.sensitive)?;
+    xuancai_app::privacy::agreements::require_tick(&ticks, Category::Phone)?;
     send_code(&state, &phone, &peer.to_string(), CodeFor::SIGN_IN).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -66,6 +75,10 @@ pub(crate) struct LoginRequest {
     agree: std::collections::BTreeMap<String, String>,
     /// MIN-1: the optional birth date asked at sign-up.
     birth_date: Option<String>,
+    /// §11: the separate tick for the phone number; required to create an
+    /// account, recorded in the consent ledger (`sensitive:phone`).
+    #[serde(default)]
+    sensitive: Vec<String>,
 }
 
 pub(crate) async fn login<S: Store>(
@@ -75,51 +88,24 @@ pub(crate) async fn login<S: Store>(
     let phone = PhoneNumber::parse(&req.phone)?;
     let code = OneTimeCode::parse(&req.code)?;
     let agreements = xuancai_app::privacy::agreements::parse_agreements(&state, &req.agree).await?;
+    let ticks = xuancai_app::privacy::agreements::parse_ticks(&req.sensitive)?;
     let birth = req
         .birth_date
         .as_deref()
         .map(|b| xuancai_domain::BirthDate::parse(b, state.today()))
         .transpose()?;
-    let hmac = state.keys.lookup_hash(phone.as_e164());
-    let now = state.now();
-    check_code(&state, &hmac, CodeFor::SIGN_IN, code.expose()).await?;
-    // The number's owner proved it: others' wrong passwords no longer lock it.
-    xuancai_app::password_login::clear_number_lock(&state, &hmac).await?;
-    let existing = state.store.user_by_phone(&hmac).await?;
-    if existing.is_none()
-        && let Some(s) = state.shutdown
-    {
-        return Err(AppError::Conflict {
-            code: "service_closing",
-            message: format!(
-                "the service closes on {}; new accounts are not accepted (RET-3)",
-                xuancai_domain::Date::from_unix_ms(s.at, state.config.utc_offset_minutes)
-            ),
-        }
-        .into());
-    }
-    if existing.is_none() {
-        // CON-1: nothing is stored before the User Agreement and the Privacy
-        // Policy in force are agreed to.
-        let missing = xuancai_app::privacy::agreements::missing_for_sign_up(&agreements);
-        if !missing.is_empty() {
-            return Err(AppError::AgreementRequired { documents: missing }.into());
-        }
-    }
-    let (user, created) = match existing {
-        Some(u) => (u.id, false),
-        None => find_or_create(&state, &phone, &hmac, now).await?,
-    };
-    xuancai_app::privacy::agreements::record_agreements(&state, &user, &agreements, "login").await?;
-    if created {
-        // DATA-6: the code just used went to the SMS gateway before the
-        // account existed; it is logged against the account it created.
-        xuancai_app::accounts::disclose_sign_in_code(&state, &user).await?;
-    }
-    if created && let Some(b) = birth {
-        xuancai_app::privacy::minors::record_sign_up_birth_date(&state, &user, b).await?;
-    }
-    start_session(&state, &user, created).await
+    let signed = xuancai_app::sign_in::with_code(
+        &state,
+        xuancai_app::sign_in::CodeSignIn {
+            phone: &phone,
+            code: &code,
+            agreements: &agreements,
+            ticks: &ticks,
+            birth,
+        },
+    )
+    .await?;
+    start_session(&state, &signed.user, signed.created).await
 }
 
 /// ACC-4: a new session (and token) at every sign-in; the token goes back
@@ -172,34 +158,6 @@ pub(crate) async fn password_login<S: Store>(
     let user =
         xuancai_app::password_login::password_login(&state, &phone, req.password, &peer.to_string()).await?;
     start_session(&state, &user, false).await
-}
-
-async fn find_or_create<S: Store>(
-    state: &App<S>,
-    phone: &PhoneNumber,
-    hmac: &[u8],
-    now: i64,
-) -> Result<(UserId, bool), ApiError> {
-    if let Some(u) = state.store.user_by_phone(hmac).await? {
-        return Ok((u.id, false));
-    }
-    let (data_key, wrapped) = state.keys.new_data_key();
-    let record = UserRecord {
-        id: UserId::generate(),
-        phone_hmac: hmac.to_vec(),
-        phone_ciphertext: data_key.encrypt(phone.as_e164().as_bytes()),
-        wrapped_data_key: wrapped,
-        created_at: now,
-    };
-    match state.store.insert_user(&record).await {
-        Ok(()) => Ok((record.id, true)),
-        // Two logins raced to create the account: use the winner's.
-        Err(StoreError::Conflict) => match state.store.user_by_phone(hmac).await? {
-            Some(u) => Ok((u.id, false)),
-            None => Err(AppError::Internal("account vanished after a conflict".into()).into()),
-        },
-        Err(e) => Err(e.into()),
-    }
 }
 
 pub async fn logout<S: Store>(

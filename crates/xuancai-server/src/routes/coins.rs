@@ -1,6 +1,6 @@
-//! Coins (ACC-8): an append-only ledger, the balance, and a daily check-in
-//! that can be claimed once per calendar day in the service's time zone
-//! (idempotent by its reference, even under concurrent requests).
+//! Coins (ACC-8, §11): the ledger and the balance, and the daily check-in.
+//! The use cases (the coins consent, sealing, idempotency) are in
+//! `xuancai_app::coins`; this module parses, calls and maps.
 
 use std::sync::Arc;
 
@@ -8,15 +8,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use xuancai_domain::{Date, PhotoId};
-use xuancai_store::{Appended, LedgerEntry, Store};
+use xuancai_store::Store;
 
 use super::{Page, next_cursor};
 use crate::error::ApiError;
 use crate::extract::Active;
 use crate::extract::AppQuery;
 use xuancai_app::App;
-use xuancai_app::AppError;
 
 pub async fn ledger<S: Store>(
     State(state): State<Arc<App<S>>>,
@@ -24,14 +22,10 @@ pub async fn ledger<S: Store>(
     AppQuery(page): AppQuery<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = page.limit();
-    let profile = state
-        .store
-        .profile(&session.user)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let entries = state.store.ledger(&session.user, page.cursor()?, limit).await?;
+    let balance = xuancai_app::coins::balance(&state, &session.user).await?;
+    let entries = xuancai_app::coins::entries(&state, &session.user, page.cursor()?, limit).await?;
     Ok(Json(json!({
-        "balance": profile.coin_balance,
+        "balance": balance,
         "entries": entries.iter().map(|e| json!({
             "delta": e.delta,
             "reason": e.reason,
@@ -42,41 +36,17 @@ pub async fn ledger<S: Store>(
     })))
 }
 
+/// `POST /api/v1/coins/check-in`: `consent_required` (purpose `coins`)
+/// until the user grants the coins consent (§11).
 pub async fn check_in<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let now = state.now();
-    let day = Date::from_unix_ms(now, state.config.utc_offset_minutes);
-    let entry = LedgerEntry {
-        id: *PhotoId::generate().as_bytes(),
-        user: session.user,
-        delta: state.config.check_in_coins,
-        reason: "check_in".into(),
-        reference: format!("check_in:{day}"),
-        created_at: now,
-    };
-    match state.store.append_ledger(&entry).await? {
-        Appended::Done { balance } => Ok((
-            StatusCode::CREATED,
-            Json(json!({ "day": day.to_string(), "awarded": entry.delta, "balance": balance })),
-        )),
-        Appended::Duplicate => {
-            let balance = state
-                .store
-                .profile(&session.user)
-                .await?
-                .map(|p| p.coin_balance)
-                .unwrap_or(0);
-            Ok((
-                StatusCode::OK,
-                Json(
-                    json!({ "day": day.to_string(), "awarded": 0, "balance": balance, "already_checked_in": true }),
-                ),
-            ))
-        }
-        Appended::Insufficient { .. } => {
-            Err(AppError::Internal("a positive credit was refused".into()).into())
-        }
+    let c = xuancai_app::coins::check_in(&state, &session.user).await?;
+    let mut body = json!({ "day": c.day.to_string(), "awarded": c.awarded, "balance": c.balance });
+    if c.already_checked_in {
+        body["already_checked_in"] = json!(true);
+        return Ok((StatusCode::OK, Json(body)));
     }
+    Ok((StatusCode::CREATED, Json(body)))
 }

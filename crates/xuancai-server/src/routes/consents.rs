@@ -132,6 +132,8 @@ pub async fn decide<S: Store>(
             // CON-6: the user's own template use goes; recommendations fall
             // back to popularity from the next request.
             Purpose::Personalisation => state.store.delete_template_use(&session.user).await?,
+            // §11: the ledger and the balance go (the policy says so).
+            Purpose::Coins => xuancai_app::coins::forget(&state, &session.user).await?,
             // CON-4: face and portrait processing stops at once — queued and
             // running jobs that process faces, of every kind (face swaps,
             // portrait cutouts, stickers and packs, `auto` ones asked for with

@@ -63,7 +63,7 @@ async fn profile_json<S: Store>(state: &App<S>, user: &UserId) -> Result<Json<Va
         "birth_date": decrypt_text(&key, profile.birth_date_ciphertext.as_ref()),
         "avatar": profile.avatar_version.as_ref().map(|v| format!("/api/v1/me/avatar?v={v}")),
         "has_password": profile.password_hash.is_some(),
-        "coins": profile.coin_balance,
+        "coins": xuancai_app::coins::balance(state, &record.id).await?,
         "created_at": record.created_at,
     })))
 }

@@ -188,7 +188,7 @@ pub async fn user<S: Store>(
         "phone": phone,
         "nickname": text(profile.nickname_ciphertext.as_ref()),
         "birth_date": text(profile.birth_date_ciphertext.as_ref()),
-        "coins": profile.coin_balance,
+        "coins": xuancai_app::coins::balance(&state, &user).await.unwrap_or(0),
         "created_at": record.created_at,
         "cancelled_at": account.cancelled_at,
         "guardian_verified_at": account.guardian_verified_at,

@@ -159,18 +159,14 @@ pub async fn cancellation_preview<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
 ) -> Result<Json<Value>, ApiError> {
-    let profile = state
-        .store
-        .profile(&session.user)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let coins = xuancai_app::coins::balance(&state, &session.user).await?;
     let photos = state
         .store
         .list_photos(&session.user, PhotoFilter::Library, None, 200)
         .await?
         .len();
     Ok(Json(json!({
-        "coins_forfeited": profile.coin_balance,
+        "coins_forfeited": coins,
         "photos": photos,
         "photos_more": photos >= 200,
         "irreversible": true,

@@ -17,7 +17,7 @@ async fn login_story(app: &TestApp) {
     let r = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": "13800138000", "code": code, "agree": agree }),
+            &json!({ "phone": "13800138000", "code": code, "agree": agree, "sensitive": ["phone"] }),
         )
         .await;
     assert_eq!(r.status(), 200);

@@ -33,7 +33,7 @@ async fn guesses_race(app: Arc<TestApp>) {
                 wrong.to_string()
             };
             tasks.push(tokio::spawn(async move {
-                let body = json!({ "phone": phone, "code": code, "agree": agree });
+                let body = json!({ "phone": phone, "code": code, "agree": agree, "sensitive": ["phone"] });
                 barrier.wait().await;
                 let r = app.post("/api/v1/auth/login", &body).await;
                 let status = r.status().as_u16();
@@ -147,7 +147,7 @@ async fn min4_acc1_a_guardian_code_cannot_sign_the_guardian_in() {
     let v: Value = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": child.0, "code": code, "agree": agree,
+            &json!({ "phone": child.0, "code": code, "agree": agree, "sensitive": ["phone"],
                      "birth_date": format!("{}-01-01", today.year() - 9) }),
         )
         .await
@@ -175,7 +175,7 @@ async fn min4_acc1_a_guardian_code_cannot_sign_the_guardian_in() {
     let r = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": adult.0, "code": gcode, "agree": app.agreement().await }),
+            &json!({ "phone": adult.0, "code": gcode, "agree": app.agreement().await, "sensitive": ["phone"] }),
         )
         .await;
     assert_eq!(r.status(), 401, "a guardian code is no sign-in code");
@@ -212,7 +212,7 @@ async fn con1_sec4_the_number_leaves_only_after_agreement_and_ips_are_keyed() {
         let r = app
             .post(
                 "/api/v1/auth/code",
-                &json!({ "phone": "13800138000", "agree": agree }),
+                &json!({ "phone": "13800138000", "agree": agree, "sensitive": ["phone"] }),
             )
             .await;
         let status = r.status().as_u16();

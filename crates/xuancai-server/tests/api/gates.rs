@@ -44,7 +44,7 @@ async fn sec6_min2_every_route_passes_its_declared_gate() {
     let v: Value = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": "13800138000", "code": code, "agree": app.agreement().await,
+            &json!({ "phone": "13800138000", "code": code, "agree": app.agreement().await, "sensitive": ["phone"],
                      "birth_date": format!("{}-01-01", today.year() - 9) }),
         )
         .await

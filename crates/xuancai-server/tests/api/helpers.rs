@@ -178,7 +178,7 @@ impl TestApp {
         let agree = self.agreement().await;
         self.post(
             "/api/v1/auth/code",
-            &serde_json::json!({ "phone": phone, "agree": agree }),
+            &serde_json::json!({ "phone": phone, "agree": agree, "sensitive": ["phone"] }),
         )
         .await
     }
@@ -192,7 +192,7 @@ impl TestApp {
         let r = self
             .post(
                 "/api/v1/auth/login",
-                &serde_json::json!({ "phone": phone, "code": code, "agree": agree }),
+                &serde_json::json!({ "phone": phone, "code": code, "agree": agree, "sensitive": ["phone"] }),
             )
             .await;
         assert_eq!(r.status(), 200);
@@ -201,6 +201,18 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("token in {v}"))
             .to_string()
+    }
+
+    /// Grant (or withdraw) `purpose`'s own consent (CON-3, CON-4).
+    pub async fn consent(&self, token: &str, purpose: &str, granted: bool) -> Value {
+        self.json(
+            "PUT",
+            &format!("/api/v1/me/consents/{purpose}"),
+            token,
+            Some(&serde_json::json!({ "granted": granted })),
+            200,
+        )
+        .await
     }
 
     /// The first-use dialog's answer (CON-1): the versions in force of the

@@ -28,6 +28,7 @@ mod residency;
 mod retention;
 mod rights;
 mod sec6;
+mod sensitive;
 mod templates;
 mod web;
 mod works;

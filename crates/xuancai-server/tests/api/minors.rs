@@ -21,7 +21,7 @@ async fn sign_up_aged(app: &TestApp, who: (&str, &str), years: i32) -> String {
     let v: Value = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": who.0, "code": code, "agree": app.agreement().await,
+            &json!({ "phone": who.0, "code": code, "agree": app.agreement().await, "sensitive": ["phone"],
                      "birth_date": format!("{}-01-01", today.year() - years) }),
         )
         .await
@@ -203,7 +203,7 @@ async fn guardian_page_story(backend: Backend) {
     let r = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": GUARDIAN.0, "code": code, "agree": app.agreement().await }),
+            &json!({ "phone": GUARDIAN.0, "code": code, "agree": app.agreement().await, "sensitive": ["phone"] }),
         )
         .await;
     assert_eq!(r.status(), 401, "a guardian's page code signs no one in");
@@ -364,7 +364,7 @@ async fn waiting_story(backend: Backend) {
         let code = app.last_code(CHILD.1);
         app.post(
             "/api/v1/auth/login",
-            &json!({ "phone": CHILD.0, "code": code, "agree": app.agreement().await }),
+            &json!({ "phone": CHILD.0, "code": code, "agree": app.agreement().await, "sensitive": ["phone"] }),
         )
         .await
         .json()

@@ -78,7 +78,9 @@ async fn con1_nothing_is_stored_before_the_documents_are_agreed_to() {
     // The agreement is in the ledger with its version, time and channel.
     let v = app.json("GET", "/api/v1/me/consents", &token, None, 200).await;
     let history = v["history"].as_array().cloned().unwrap_or_default();
-    assert_eq!(history.len(), 2);
+    // The two documents and the separate tick for the number (§11).
+    assert_eq!(history.len(), 3);
+    assert!(history.iter().any(|h| h["topic"] == "sensitive:phone"), "{v}");
     assert!(
         history
             .iter()
@@ -302,8 +304,9 @@ async fn con3_con4_r4_data1_data2_telemetry_needs_consent_and_withdrawal_takes_e
         )
         .await;
     assert_eq!(r.status(), 400);
-    // The ledger is append-only: five decisions after the two agreements.
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM consents").await, 2 + 4);
+    // The ledger is append-only: four decisions after the two agreements
+    // and the tick for the phone number (§11).
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM consents").await, 3 + 4);
     let v = app.json("GET", "/api/v1/me/consents", &user, None, 200).await;
     let faces = v["purposes"]
         .as_array()
@@ -388,7 +391,7 @@ async fn min1_to_min4_children_and_minors_wait_for_a_guardian() {
         let v: Value = app
             .post(
                 "/api/v1/auth/login",
-                &json!({ "phone": phone, "code": code, "agree": agree, "birth_date": birth }),
+                &json!({ "phone": phone, "code": code, "agree": agree, "sensitive": ["phone"], "birth_date": birth }),
             )
             .await
             .json()
@@ -455,6 +458,7 @@ async fn min1_to_min4_children_and_minors_wait_for_a_guardian() {
                 "agree": { "children_policy": version("children_policy"), "children_rules": version("children_rules") } })), 200)
             .await;
         app.json("GET", "/api/v1/photos", &token, None, 200).await;
+        app.consent(&token, "coins", true).await;
         app.json("POST", "/api/v1/coins/check-in", &token, None, 201)
             .await;
     }
@@ -560,7 +564,7 @@ async fn min6_a_cancelled_childs_account_is_deleted_not_anonymised() {
     let v: Value = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": phone, "code": code, "agree": agree,
+            &json!({ "phone": phone, "code": code, "agree": agree, "sensitive": ["phone"],
                                              "birth_date": format!("{}-06-01", today.year() - 9) }),
         )
         .await

@@ -295,6 +295,7 @@ async fn acc3_hashes_made_with_old_parameters_are_upgraded_at_login() {
 async fn acc8_daily_check_in_once_a_day_on_an_append_only_ledger() {
     let app = spawn_app().await;
     let t = app.login("13800138000", "+8613800138000").await;
+    app.consent(&t, "coins", true).await;
     let v = app.json("POST", "/api/v1/coins/check-in", &t, None, 201).await;
     assert_eq!(
         (v["awarded"].as_i64(), v["balance"].as_i64()),
@@ -307,6 +308,7 @@ async fn acc8_daily_check_in_once_a_day_on_an_append_only_ledger() {
     );
     // Concurrent check-ins still award once.
     let other = app.login("13900139000", "+8613900139000").await;
+    app.consent(&other, "coins", true).await;
     let calls = (0..8).map(|_| app.call("POST", "/api/v1/coins/check-in", Some(&other), None));
     let statuses: Vec<u16> = futures_util::future::join_all(calls)
         .await

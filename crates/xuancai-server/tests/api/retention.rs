@@ -155,6 +155,7 @@ async fn ret2_story(backend: Backend) {
         201,
     )
     .await;
+    app.consent(&token, "coins", true).await;
     app.json("POST", "/api/v1/coins/check-in", &token, None, 201)
         .await;
     for p in ["analytics", "device_identifiers", "personalisation"] {
@@ -541,7 +542,7 @@ async fn ret3_a_shutdown_is_announced_stops_sign_ups_and_erases_everything_after
     let r = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": "13500135000", "code": code, "agree": agree }),
+            &json!({ "phone": "13500135000", "code": code, "agree": agree, "sensitive": ["phone"] }),
         )
         .await;
     assert_eq!(r.status(), 409);

@@ -339,7 +339,7 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
     let v: Value = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": "13800138000", "code": sent["code"], "agree": agree }),
+            &json!({ "phone": "13800138000", "code": sent["code"], "agree": agree, "sensitive": ["phone"] }),
         )
         .await
         .json()
@@ -379,7 +379,7 @@ async fn data6_disclosures_to_the_sms_gateway_are_logged() {
     let v: Value = app
         .post(
             "/api/v1/auth/login",
-            &json!({ "phone": "13900139000", "code": sent["code"], "agree": app.agreement().await,
+            &json!({ "phone": "13900139000", "code": sent["code"], "agree": app.agreement().await, "sensitive": ["phone"],
                      "birth_date": format!("{}-01-01", today.year() - 10) }),
         )
         .await

@@ -34,11 +34,11 @@ test('con1_first_use_dialog_links_the_documents_emphasises_key_clauses_and_block
   // Disagree: no sign-in form, nothing can be sent.
   await dlg.getByRole('button', { name: '不同意' }).click();
   await page.getByText('您需要同意《用户协议》和《隐私政策》后才能注册或登录').waitFor();
-  assert.equal(await page.getByLabel('手机号').count(), 0);
+  assert.equal(await page.getByLabel('手机号', { exact: true }).count(), 0);
   // Agree after all: the form appears.
   await page.getByRole('button', { name: '重新阅读并选择' }).click();
   await page.getByRole('dialog', { name: '欢迎使用炫彩' }).getByRole('button', { name: '同意', exact: true }).click();
-  await page.getByLabel('手机号').waitFor();
+  await page.getByLabel('手机号', { exact: true }).waitFor();
   await shot(page, 'acc1-login-360');
   await clean(page);
 });
@@ -58,7 +58,7 @@ test('cook1_the_cookie_choice_is_asked_recorded_and_not_asked_again', async () =
   assert.equal(state.decided, true);
   assert.equal(state.analytics, false);
   await page.reload();
-  await page.getByLabel('手机号').waitFor();
+  await page.getByLabel('手机号', { exact: true }).waitFor();
   assert.equal(await page.getByRole('region', { name: 'Cookie 设置' }).count(), 0);
   // Clearing cookies degrades gracefully: the banner asks again, the app still works.
   await page.context().clearCookies();
@@ -72,8 +72,15 @@ test('acc1_sign_in_by_sms_code_wrong_code_is_refused_and_the_session_survives_a_
   const phone = '13800138001';
   await page.goto(server.base + '/#/login');
   await page.getByRole('dialog').getByRole('button', { name: '同意', exact: true }).click();
-  await page.getByLabel('手机号').fill(phone);
+  await page.getByLabel('手机号', { exact: true }).fill(phone);
   const n = codesSent(server, '+86' + phone);
+  // §11: without the separate tick for the phone number nothing is sent.
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  await page.getByText('请先勾选同意收集手机号码').waitFor();
+  assert.equal(codesSent(server, '+86' + phone), n, 'no SMS without the tick');
+  const consent = page.locator('#phone-consent');
+  assert.match(await consent.innerText(), /为什么需要[\s\S]*对您的影响/, 'PIPL Art. 30: necessity and impact beside the tick');
+  await page.getByLabel(/单独同意收集我的手机号码/).check();
   await page.getByRole('button', { name: '获取验证码' }).click();
   const code = await waitForCode(server, '+86' + phone, n);
   await page.getByText(/验证码已发送/).waitFor();
@@ -92,7 +99,7 @@ test('acc1_sign_in_by_sms_code_wrong_code_is_refused_and_the_session_survives_a_
   // Sign out from "我的", and the app asks to sign in again.
   await page.getByRole('link', { name: '我的' }).click();
   await page.getByRole('button', { name: '退出登录' }).click();
-  await page.getByLabel('手机号').waitFor();
+  await page.getByLabel('手机号', { exact: true }).waitFor();
   await clean(page);
 });
 

@@ -95,3 +95,36 @@ test('acc6_r5_cancellation_spells_out_the_consequences_and_ends_the_account', as
   assert.equal(status, 401);
   await clean(page);
 });
+
+test('acc8_con3_coins_ask_their_own_consent_at_the_first_check_in_and_withdrawing_erases_them', async () => {
+  const page = await newPage(server);
+  await signIn(page, server, '13800138409');
+  await page.goto(server.base + '/#/me');
+  const balance = page.locator('#coin-balance');
+  await balance.waitFor();
+  assert.equal(await balance.innerText(), '0');
+  // §11: property information, so a separate consent at the moment of use.
+  await page.getByRole('button', { name: '每日签到' }).click();
+  let dlg = page.getByRole('dialog', { name: '开启金币功能' });
+  await dlg.getByText('属于财产信息（敏感个人信息）').waitFor();
+  await shot(page, 'acc8-coins-consent-360');
+  await dlg.getByRole('button', { name: '暂不开启' }).click();
+  await page.getByText('未开启金币功能').waitFor();
+  assert.equal(await balance.innerText(), '0', 'declined: nothing recorded');
+  await page.getByRole('button', { name: '每日签到' }).click();
+  dlg = page.getByRole('dialog', { name: '开启金币功能' });
+  await dlg.getByRole('button', { name: '同意并签到' }).click();
+  await page.getByText('签到成功，获得 10 金币').waitFor();
+  assert.equal(await balance.innerText(), '10');
+  // Withdrawn in the privacy center: the ledger and the balance go.
+  await page.goto(server.base + '/#/privacy');
+  await page.getByRole('switch', { name: '金币与奖励' }).uncheck();
+  const confirm = page.getByRole('dialog', { name: '撤回金币功能的授权？' });
+  await confirm.getByText('余额清零').waitFor();
+  await confirm.getByRole('button', { name: '撤回' }).click();
+  await page.getByText('已撤回：金币与奖励').waitFor();
+  await page.goto(server.base + '/#/me');
+  await balance.waitFor();
+  assert.equal(await balance.innerText(), '0');
+  await clean(page);
+});

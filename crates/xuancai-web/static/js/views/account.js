@@ -58,12 +58,25 @@ export async function loginView(_params, query) {
   const birth = h('input', { type: 'date', name: 'birth_date', max: new Date().toISOString().slice(0, 10) });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password' });
   const status = h('p', { class: 'hint', role: 'status' });
+  // §11: the phone number is sensitive personal information; it is sent
+  // (and an account made with it) only with this separate tick, shown with
+  // why it is needed and what it means for the user (PIPL Art. 30).
+  const phoneTick = h('input', { id: 'phone-tick', name: 'phone_tick' });
+  const tickRow = h('div', { class: 'stack', id: 'phone-consent' },
+    check(h('span', { class: 'key' }, t('login.phone_tick')), phoneTick),
+    h('p', { class: 'hint' }, t('login.phone_tick_why')));
+  const ticked = () => {
+    if (phoneTick.checked) return true;
+    phoneTick.focus();
+    toast(t('login.phone_tick_needed'), 'error');
+    return false;
+  };
   let usePassword = false;
   const send = h('button', { type: 'button', class: 'ghost' }, t('login.send_code'));
   send.addEventListener('click', () => busy(send, async () => {
-    if (!phone.reportValidity()) return;
+    if (!phone.reportValidity() || !ticked()) return;
     // CON-1: the number leaves only with the agreement of the first-use dialog.
-    const r = await post('/api/v1/auth/code', { phone: phone.value.trim(), agree: session.agreedOnDevice() || {} });
+    const r = await post('/api/v1/auth/code', { phone: phone.value.trim(), agree: session.agreedOnDevice() || {}, sensitive: ['phone'] });
     status.textContent = t('login.code_sent', { minutes: Math.round((r.expires_in || 300) / 60) });
     let left = 60;
     const tick = () => {
@@ -90,6 +103,7 @@ export async function loginView(_params, query) {
   const submit = h('button', { type: 'submit' }, t('login.submit'));
   const form = h('form', { class: 'card stack', 'aria-labelledby': 'login-title' },
     field(t('login.phone'), phone),
+    tickRow,
     codeRows, pwRows,
     h('div', { class: 'row' }, submit, toggle),
     h('p', { class: 'hint' }, t('login.agreed_note'), ' ', docLink('user_agreement'), ' ', docLink('privacy_policy'),
@@ -101,7 +115,8 @@ export async function loginView(_params, query) {
       if (usePassword) {
         r = await post('/api/v1/auth/password', { phone: phone.value.trim(), password: password.value });
       } else {
-        const body = { phone: phone.value.trim(), code: code.value.trim(), agree: session.agreedOnDevice() || {} };
+        if (!ticked()) return;
+        const body = { phone: phone.value.trim(), code: code.value.trim(), agree: session.agreedOnDevice() || {}, sensitive: ['phone'] };
         if (birth.value) body.birth_date = birth.value;
         r = await post('/api/v1/auth/login', body);
       }

@@ -3,7 +3,7 @@
 // announcements (ADS-3) and marketing with its unsubscribe (ADS-2).
 import { get, post, put, patch, del, upload } from '../api.js';
 import { t } from '../i18n.js';
-import { h, render, field, busy, toast, fmtTime } from '../ui.js';
+import { h, render, field, busy, toast, fmtTime, dialog } from '../ui.js';
 import * as session from '../session.js';
 import { go } from '../nav.js';
 
@@ -52,6 +52,7 @@ export async function meView() {
   const checkIn = h('button', { type: 'button', id: 'check-in' }, t('coins.check_in'));
   const balance = h('strong', { id: 'coin-balance' }, String(coins ? coins.balance : me.coins));
   checkIn.addEventListener('click', () => busy(checkIn, async () => {
+    if (!(await coinsConsent())) return toast(t('coins.declined'));
     const r = await post('/api/v1/coins/check-in');
     balance.textContent = String(r.balance);
     toast(r.already_checked_in ? t('coins.already') : t('coins.awarded', { n: r.awarded }));
@@ -92,4 +93,21 @@ export async function inboxView() {
     items.length ? h('ul', { class: 'list card', id: 'messages' }, items.map((m) => h('li', { dataset: { kind: m.kind } },
       h('div', { class: 'row', style: 'justify-content:space-between' }, h('strong', {}, m.title), h('span', { class: 'status' }, t('inbox.k_' + m.kind, null, null) || m.kind)),
       h('p', { style: 'white-space:pre-line' }, messageBody(m.body)), h('p', { class: 'hint' }, fmtTime(m.at))))) : h('p', { class: 'hint' }, t('inbox.empty')));
+}
+
+/** §11: coins are property information; the separate consent is asked at the first check-in. */
+async function coinsConsent() {
+  if (!session.consents()) await session.refreshConsents();
+  if (session.granted('coins')) return true;
+  const ok = await dialog({
+    title: t('coins.consent_title'),
+    body: h('div', { class: 'stack', id: 'coins-consent' },
+      h('p', {}, h('span', { class: 'key' }, t('coins.consent_sensitive'))),
+      h('ul', {}, ['coins.c1', 'coins.c2', 'coins.c3'].map((k) => h('li', {}, t(k))))),
+    actions: [{ label: t('coins.decline'), value: false, kind: 'ghost' }, { label: t('coins.accept'), value: true, submit: true }],
+  });
+  if (ok !== true) return false;
+  await put('/api/v1/me/consents/coins', { granted: true });
+  await session.refreshConsents();
+  return true;
 }

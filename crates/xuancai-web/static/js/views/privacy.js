@@ -25,7 +25,8 @@ function purposeRow(p) {
   const box = h('input', { type: 'checkbox', checked: p.granted, disabled: !p.optional, role: 'switch', 'aria-checked': String(p.granted), id: 'purpose-' + p.purpose });
   box.addEventListener('change', () => busy(box, async () => {
     const granted = box.checked;
-    if (!granted && p.purpose === 'faces' && !(await dialog({ title: t('privacy.withdraw_faces'), body: h('p', {}, t('privacy.withdraw_faces_q')),
+    // Withdrawals that cancel work (faces) or erase data (coins, §11) are confirmed first.
+    if (!granted && (p.purpose === 'faces' || p.purpose === 'coins') && !(await dialog({ title: t('privacy.withdraw_' + p.purpose), body: h('p', {}, t('privacy.withdraw_' + p.purpose + '_q')),
       actions: [{ label: t('common.cancel'), value: false, kind: 'ghost' }, { label: t('privacy.withdraw'), value: true, kind: 'danger' }] }))) {
       box.checked = true; return;
     }
