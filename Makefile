@@ -14,7 +14,7 @@ REQUIRED_IDS = SEC-5 IMG-4 IMG-5 IMG-6 DATA-3 R-8 CON-6 ADS-1 ACC-1 ACC-2 ACC-3 
   MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 MIN-6 R-1 R-2 R-3 R-4 R-5 R-6 R-7 RET-1 RET-2 RET-3 \
   SEC-1 SEC-2 SEC-3 SEC-4 SEC-6 DATA-1 DATA-2 DATA-4 DATA-5 DATA-6 ADS-2 ADS-3 IMG-1 IMG-2 IMG-3
 
-.PHONY: setup run test lint bench conformance attack
+.PHONY: setup run test lint bench conformance attack mutants
 
 conformance:
 	$(PYTHON) tools/conformance/report.py --require "$(REQUIRED_IDS)"
@@ -41,6 +41,17 @@ lint:
 attack: setup
 	cargo nextest run --workspace --cargo-profile ci --profile ci --no-capture \
 	  -E 'test(/^abuse::|^outbound::|appended_mpf|codes_race|^codes::|archive_ends|quotas_stop/)'
+
+# Deliberate breakages of the gate and the retention rules, and how many the
+# tests catch (issue 20; docs/MUTANTS.md). Manual: about an hour on 2 cores.
+mutants:
+	cargo install --locked cargo-mutants --version 27.1.0
+	cargo mutants -p xuancai-domain --file crates/xuancai-domain/src/privacy/consent.rs \
+	  --file crates/xuancai-domain/src/privacy/calendar.rs --file crates/xuancai-domain/src/profile.rs \
+	  --re 'consent.rs|calendar.rs|plus_months|days_in_month|years_until|plus_days|start_ms|from_unix_ms' \
+	  -o target/mutants-domain || true
+	cargo mutants -p xuancai-app --file crates/xuancai-app/src/privacy/gate.rs \
+	  --file crates/xuancai-app/src/maintenance.rs -o target/mutants-app -- --test app || true
 
 bench:
 	bash bench/cutout.sh

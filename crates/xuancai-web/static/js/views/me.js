@@ -3,7 +3,8 @@
 // announcements (ADS-3) and marketing with its unsubscribe (ADS-2).
 import { get, post, put, patch, del, upload } from '../api.js';
 import { t } from '../i18n.js';
-import { h, render, field, busy, toast, fmtTime, dialog } from '../ui.js';
+import { h, render, field, busy, toast, fmtTime } from '../ui.js';
+import { separateConsent } from '../consent.js';
 import * as session from '../session.js';
 import { go } from '../nav.js';
 
@@ -96,18 +97,4 @@ export async function inboxView() {
 }
 
 /** §11: coins are property information; the separate consent is asked at the first check-in. */
-async function coinsConsent() {
-  if (!session.consents()) await session.refreshConsents();
-  if (session.granted('coins')) return true;
-  const ok = await dialog({
-    title: t('coins.consent_title'),
-    body: h('div', { class: 'stack', id: 'coins-consent' },
-      h('p', {}, h('span', { class: 'key' }, t('coins.consent_sensitive'))),
-      h('ul', {}, ['coins.c1', 'coins.c2', 'coins.c3'].map((k) => h('li', {}, t(k))))),
-    actions: [{ label: t('coins.decline'), value: false, kind: 'ghost' }, { label: t('coins.accept'), value: true, submit: true }],
-  });
-  if (ok !== true) return false;
-  await put('/api/v1/me/consents/coins', { granted: true });
-  await session.refreshConsents();
-  return true;
-}
+const coinsConsent = () => separateConsent('coins', 'coins');

@@ -2,12 +2,13 @@
 // swap behind its own consent prompt and the subjects' affirmation (IMG-3,
 // CON-3), stickers with captions, outline, templates and platform presets,
 // and packs (IMG-4). Every edit is a job on the server, followed live.
-import { get, post, put, followJob } from '../api.js';
+import { get, post, followJob } from '../api.js';
 import { t } from '../i18n.js';
-import { h, render, dialog, field, check, busy, toast } from '../ui.js';
+import { h, render, field, check, busy, toast } from '../ui.js';
 import * as session from '../session.js';
 import { pickPhotos } from './photos.js';
 import { publishButton } from './works.js';
+import { separateConsent } from '../consent.js';
 
 const TABS = ['cutout', 'faceswap', 'sticker', 'pack'];
 const PLATFORMS = ['whatsapp', 'telegram', 'signal', 'wechat'];
@@ -117,20 +118,7 @@ function compare(before, after) {
 }
 
 /** CON-3: the separate consent for face information, asked when it is needed. */
-async function faceConsent() {
-  if (session.granted('faces')) return true;
-  const ok = await dialog({
-    title: t('faces.consent_title'),
-    body: h('div', { class: 'stack', id: 'face-consent' },
-      h('p', {}, h('span', { class: 'key' }, t('faces.consent_sensitive'))),
-      h('ul', {}, ['faces.c1', 'faces.c2', 'faces.c3'].map((k) => h('li', {}, t(k))))),
-    actions: [{ label: t('faces.decline'), value: false, kind: 'ghost' }, { label: t('faces.accept'), value: true, submit: true }],
-  });
-  if (ok !== true) return false;
-  await put('/api/v1/me/consents/faces', { granted: true });
-  await session.refreshConsents();
-  return true;
-}
+const faceConsent = () => separateConsent('faces', 'faces');
 
 async function faceswap(photo) {
   const source = photoSlot(t('faces.source'), null);
