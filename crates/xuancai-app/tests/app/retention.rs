@@ -4,6 +4,7 @@
 
 use xuancai_app::maintenance::{JobReport, apply_retention, apply_shutdown, collect_garbage, purge_trash};
 use xuancai_app::privacy::cookies::DEVICE_COOKIE_MAX_AGE_SECS;
+use xuancai_domain::privacy::ComplaintStatus;
 use xuancai_domain::{PhotoId, UserId};
 use xuancai_store::{
     AccountStore, BlobGc, ConsentRecord, HoldRecord, PhotoRecord, PhotoStore, PrivacyStore, Subject,
@@ -365,4 +366,53 @@ async fn r1_waiting_and_abandoned_exports_are_built_after_a_restart() {
         "still within its 10 minutes"
     );
     assert_eq!(status(&t, &received).await, "received", "not verified: not built");
+}
+
+/// One run of the jobs reports what it did (`xuancai jobs run-once`).
+#[tokio::test]
+async fn img1_a_run_of_the_jobs_reports_what_it_purged() {
+    let t = spawn(|c| c.trash_retention_secs = 60).await;
+    let owner = t.sign_up("13800138000", None).await;
+    trashed_photo(&t, &owner, t.app.now() - 61_000).await;
+    let report = xuancai_app::maintenance::run_once(&t.app).await;
+    assert_eq!(report.purged_photos, 1, "{report:?}");
+    assert_eq!(xuancai_app::maintenance::run_once(&t.app).await.purged_photos, 0);
+}
+
+/// R-7, RET-2: an answered complaint is erased after its retention (3
+/// years), counted with the other expired records.
+#[tokio::test]
+async fn r7_ret2_answered_complaints_are_erased_after_their_retention() {
+    let t = spawn(|_| {}).await;
+    let receipt = xuancai_app::contact::submit(
+        &t.app,
+        "192.0.2.7".parse().unwrap_or_else(|e| panic!("{e}")),
+        xuancai_app::contact::NewComplaint {
+            topic: "privacy".into(),
+            message: "请删除我孩子的照片".into(),
+            reply_to: "parent@example.cn".into(),
+            child: None,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    xuancai_app::contact::answer(&t.app, &receipt.id, "已删除")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let keep = i64::from(t.app.config.contact.complaint_retention_days) * DAY;
+    let answered = t.app.now();
+    let answered_ones = || xuancai_app::contact::queue(&t.app, ComplaintStatus::Answered);
+    let mut report = JobReport::default();
+    apply_retention(&t.app, answered + keep - DAY, &mut report).await;
+    // Only its two rate-limit counters (past their 180 days) went.
+    assert_eq!(report.expired_records, 2, "{report:?}");
+    assert_eq!(
+        answered_ones().await.map(|q| q.len()).ok(),
+        Some(1),
+        "kept for its whole retention"
+    );
+    let mut report = JobReport::default();
+    apply_retention(&t.app, answered + keep + DAY, &mut report).await;
+    assert_eq!(report.expired_records, 1, "{report:?}");
+    assert_eq!(answered_ones().await.map(|q| q.len()).ok(), Some(0));
 }
