@@ -8,6 +8,7 @@ mod calendar;
 mod complaints;
 mod consent;
 mod inventory;
+mod necessity;
 mod requests;
 
 pub use calendar::WorkingCalendar;
@@ -15,7 +16,8 @@ pub use complaints::{ComplaintStatus, ComplaintText, ComplaintTopic, ReplyTo};
 pub use consent::{AgeGroup, ConsentDecision, ConsentState, DocumentKind};
 pub use inventory::{
     CANCELLED_ACCOUNT_RETENTION_MONTHS, CATEGORIES, Category, CategorySpec, DEFAULT_REGION,
-    GUARDIAN_WAIT_DAYS, LegalBasis, NECESSITY, Necessity, PROCESSORS, PURPOSES, Processor, Purpose,
-    PurposeSpec, Retention, Sensitivity, processor,
+    GUARDIAN_WAIT_DAYS, LegalBasis, PROCESSORS, PURPOSES, Processor, Purpose, PurposeSpec, Retention,
+    Sensitivity, processor,
 };
+pub use necessity::{NECESSITY, Necessity};
 pub use requests::{RequestKind, RequestStatus};
