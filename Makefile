@@ -49,9 +49,9 @@ mutants:
 	cargo mutants -p xuancai-domain --file crates/xuancai-domain/src/privacy/consent.rs \
 	  --file crates/xuancai-domain/src/privacy/calendar.rs --file crates/xuancai-domain/src/profile.rs \
 	  --re 'consent.rs|calendar.rs|plus_months|days_in_month|years_until|plus_days|start_ms|from_unix_ms' \
-	  -o target/mutants-domain || true
+	  --profile mutants -o target/mutants-domain || true
 	cargo mutants -p xuancai-app --file crates/xuancai-app/src/privacy/gate.rs \
-	  --file crates/xuancai-app/src/maintenance.rs -o target/mutants-app -- --test app || true
+	  --file crates/xuancai-app/src/maintenance.rs --profile mutants -o target/mutants-app -- --test app || true
 
 bench:
 	bash bench/cutout.sh

@@ -71,7 +71,7 @@ pub async fn send_code<S: Store>(
     };
     // SEC-4, DATA-1: the rate-limit key is a keyed hash of the IP, never
     // the address itself (the published register says so).
-    let ip_key: String = state.keys.lookup_hash(&format!("ip\u{0}{ip}"))[..12]
+    let ip_key: String = state.keys.client_key("ip", ip)[..12]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

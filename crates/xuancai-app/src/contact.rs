@@ -171,7 +171,7 @@ pub async fn submit<S: Store>(
         }
     };
     let limits = &state.config.contact;
-    let ip_key = state.keys.lookup_hash(&format!("complaint-ip\u{0}{client}"));
+    let ip_key = state.keys.client_key("complaint-ip", &client.to_string());
     count_against(state, PER_IP_EVENT, &ip_key, limits.complaints_per_ip_day).await?;
     count_against(state, ALL_EVENT, b"all", limits.complaints_per_day).await?;
     let body = Body {

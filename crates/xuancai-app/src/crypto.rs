@@ -10,11 +10,53 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Secret;
 
+/// What a keyed hash is for (issue 19 item 16). Each use has its own HMAC
+/// key, derived from the master key with HKDF-SHA256 (RFC 5869, info
+/// `xuancai mac v1 <use>`), so a hash made for one use is worthless for
+/// another and one use's key can be replaced alone. The phone-number lookup
+/// keeps the key it always had ([`Keys::lookup_hash`]), which is now its
+/// own: re-keying it would need every stored number decrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacUse {
+    /// A photo's per-user de-duplication key.
+    PhotoDedupe,
+    /// A link-only work's share token.
+    WorkLink,
+    /// A shared blessing's link token, stored as this hash.
+    BlessingShare,
+    /// A push device's token, to store a device once.
+    PushDevice,
+    /// A client address as the rate limits and the cookie choices keep it.
+    ClientAddress,
+}
+
+impl MacUse {
+    pub const ALL: [Self; 5] = [
+        Self::PhotoDedupe,
+        Self::WorkLink,
+        Self::BlessingShare,
+        Self::PushDevice,
+        Self::ClientAddress,
+    ];
+
+    fn info(self) -> &'static [u8] {
+        match self {
+            Self::PhotoDedupe => b"xuancai mac v1 photo_dedupe",
+            Self::WorkLink => b"xuancai mac v1 work_link",
+            Self::BlessingShare => b"xuancai mac v1 blessing_share",
+            Self::PushDevice => b"xuancai mac v1 push_device",
+            Self::ClientAddress => b"xuancai mac v1 client_address",
+        }
+    }
+}
+
 /// Keys derived from the master key.
 #[derive(Clone)]
 pub struct Keys {
     wrap: Aes256Gcm,
     lookup: Secret,
+    /// One HMAC key per [`MacUse`], in `MacUse::ALL`'s order.
+    macs: [Secret; 5],
     ohttp: Secret,
     vapid: Secret,
     unsubscribe: Secret,
@@ -50,6 +92,13 @@ fn derive(master: &[u8], label: &[u8]) -> [u8; 32] {
         <Hmac<Sha256> as Mac>::new_from_slice(master).unwrap_or_else(|_| unreachable!("any key length"));
     mac.update(label);
     mac.finalize().into_bytes().into()
+}
+
+fn hmac_sha256(key: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("any key length"));
+    mac.update(value);
+    mac.finalize().into_bytes().to_vec()
 }
 
 fn seal(cipher: &Aes256Gcm, plaintext: &[u8]) -> Vec<u8> {
@@ -91,8 +140,18 @@ impl Keys {
         let wrap = derive(master.expose(), b"xuancai wrap v1");
         let guardian = derive(master.expose(), b"xuancai guardian page v1");
         let service = derive(master.expose(), b"xuancai service records v1");
+        // The master key is 32 random bytes, so it serves as HKDF's
+        // pseudorandom key directly (RFC 5869 §3.3: extraction may be skipped).
+        let hkdf = hkdf::Hkdf::<Sha256>::from_prk(master.expose()).map_err(|_| CryptoError::BadMasterKey)?;
+        let macs = MacUse::ALL.map(|u| {
+            let mut okm = [0u8; 32];
+            hkdf.expand(u.info(), &mut okm)
+                .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 length"));
+            Secret::new(okm.to_vec())
+        });
         Ok(Self {
             wrap: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
+            macs,
             lookup: Secret::new(derive(master.expose(), b"xuancai lookup v1").to_vec()),
             ohttp: Secret::new(derive(master.expose(), b"xuancai ohttp v1").to_vec()),
             vapid: Secret::new(derive(master.expose(), b"xuancai vapid v1").to_vec()),
@@ -154,12 +213,63 @@ impl Keys {
             .collect()
     }
 
-    /// HMAC-SHA256 of a value under the lookup key (e.g. a phone number).
+    fn mac_key(&self, use_: MacUse) -> &Secret {
+        let i = MacUse::ALL.iter().position(|u| *u == use_).unwrap_or(0);
+        &self.macs[i]
+    }
+
+    /// HMAC-SHA256 of `value` under `use_`'s own key.
+    pub fn mac(&self, use_: MacUse, value: &str) -> Vec<u8> {
+        hmac_sha256(self.mac_key(use_).expose(), value.as_bytes())
+    }
+
+    /// `value`'s hash under the key every use shared before per-use keys:
+    /// rows stored before then (a photo's de-duplication key, a blessing's
+    /// link) are still found by it.
+    pub fn legacy_mac(&self, value: &str) -> Vec<u8> {
+        self.lookup_hash(value)
+    }
+
+    /// A client address as it is kept for rate limits (`kind` names the
+    /// limit): a keyed hash, never the address.
+    pub fn client_key(&self, kind: &str, client: &str) -> Vec<u8> {
+        self.mac(MacUse::ClientAddress, &format!("{kind}\u{0}{client}"))
+    }
+
+    /// The share token of a link-only work at its link version: derived,
+    /// not stored (32 hex digits); a new link version ends the old links.
+    pub fn work_link_token(&self, work: &str, link_version: i64) -> String {
+        let mac = self.mac(MacUse::WorkLink, &format!("work-link:{work}:{link_version}"));
+        mac.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether `token` is the work's share token at this link version,
+    /// compared in constant time (issue 19 item 16). A token handed out
+    /// before per-use keys (under the shared key) still opens it.
+    pub fn work_link_matches(&self, work: &str, link_version: i64, token: &str) -> bool {
+        let Some(given) = from_hex(token) else {
+            return false;
+        };
+        if given.len() != 16 {
+            return false;
+        }
+        let input = format!("work-link:{work}:{link_version}");
+        let verify = |key: &Secret| {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
+                .unwrap_or_else(|_| unreachable!("any key length"));
+            mac.update(input.as_bytes());
+            mac.verify_truncated_left(&given).is_ok()
+        };
+        // Both are checked, so the time does not tell which key matched.
+        let current = verify(self.mac_key(MacUse::WorkLink));
+        let legacy = verify(&self.lookup);
+        current | legacy
+    }
+
+    /// HMAC-SHA256 of a phone number under the lookup key, to find its
+    /// account (and its codes and limits) without storing the number.
     pub fn lookup_hash(&self, value: &str) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.lookup.expose())
-            .unwrap_or_else(|_| unreachable!("any key length"));
-        mac.update(value.as_bytes());
-        mac.finalize().into_bytes().to_vec()
+        hmac_sha256(self.lookup.expose(), value.as_bytes())
     }
 
     /// MIN-2, MIN-5: the guardian's page token: the guardian's number (as
@@ -240,6 +350,42 @@ impl DataKey {
     pub fn decrypt_bound(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
         open_with(&self.0, sealed, aad)
     }
+
+    /// One chunk of a streamed blob (issue 19 item 9), sealed under the
+    /// STREAM construction's nonce: the blob's random 7-byte prefix, the
+    /// chunk's number and whether it is the last, so chunks cannot be
+    /// reordered, dropped or cut off at the end without detection.
+    pub fn seal_chunk(&self, nonce: &ChunkNonce, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
+        self.0
+            .encrypt(Nonce::from_slice(&nonce.bytes()), Payload { msg: plaintext, aad })
+            .unwrap_or_else(|_| unreachable!("AES-GCM encryption of a chunk"))
+    }
+
+    pub fn open_chunk(&self, nonce: &ChunkNonce, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.0
+            .decrypt(Nonce::from_slice(&nonce.bytes()), Payload { msg: sealed, aad })
+            .map_err(|_| CryptoError::Decrypt)
+    }
+}
+
+/// The nonce of chunk `counter` of a streamed blob: prefix ‖ counter (big
+/// endian) ‖ last flag (the STREAM construction of Hoang et al., as in the
+/// `aead` crate's `StreamBE32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkNonce {
+    pub prefix: [u8; 7],
+    pub counter: u32,
+    pub last: bool,
+}
+
+impl ChunkNonce {
+    fn bytes(&self) -> [u8; 12] {
+        let mut n = [0u8; 12];
+        n[..7].copy_from_slice(&self.prefix);
+        n[7..11].copy_from_slice(&self.counter.to_be_bytes());
+        n[11] = u8::from(self.last);
+        n
+    }
 }
 
 /// Bytes from hex digits (either case); `None` for anything else.
@@ -262,6 +408,10 @@ pub fn sha256(data: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// `mac(PhotoDedupe, "x")` under the master key `[7; 32]`.
+    /// Computed by hand with Python's `hmac` (HKDF-Expand = HMAC(PRK, info ‖ 0x01)).
+    const PINNED_PHOTO_DEDUPE_X: &str = "f33520355dd4ae97affba6e475f67d28bce1d2925da4343d9dc7827936af93e4";
+
     /// Issue 19 item 16, §11: a bound ciphertext opens only with its AAD
     /// (another user's or another row's does not), and unbound ones still open.
     #[test]
@@ -277,6 +427,63 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, keys.coin_reference(b"bob", "check_in:2026-12-03"));
         assert!(!a.contains("check_in"));
+        Ok(())
+    }
+
+    /// Issue 19 item 16: every use has its own key, none of them the phone
+    /// lookup's; the derivation is pinned (a known answer), since stored
+    /// hashes depend on it never changing.
+    #[test]
+    fn sec4_each_keyed_hash_use_has_its_own_key() -> Result<(), CryptoError> {
+        let keys = Keys::new(&Secret::new([7u8; 32].to_vec()))?;
+        let mut seen = vec![keys.lookup_hash("x")];
+        for u in MacUse::ALL {
+            let h = keys.mac(u, "x");
+            assert!(!seen.contains(&h), "{u:?} shares a key");
+            assert_eq!(h, keys.mac(u, "x"));
+            seen.push(h);
+        }
+        assert_eq!(keys.legacy_mac("x"), keys.lookup_hash("x"));
+        let hex: String = keys
+            .mac(MacUse::PhotoDedupe, "x")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, PINNED_PHOTO_DEDUPE_X);
+        assert_ne!(
+            keys.client_key("ip", "192.0.2.1"),
+            keys.client_key("password-ip", "192.0.2.1")
+        );
+        Ok(())
+    }
+
+    /// Issue 19 item 16: a work's share token matches only that work at
+    /// that link version, compared whole (no prefix, either case).
+    #[test]
+    fn sec_work_link_tokens_match_only_their_work_and_version() -> Result<(), CryptoError> {
+        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+        let t = keys.work_link_token("w_1", 3);
+        assert_eq!(t.len(), 32);
+        assert!(keys.work_link_matches("w_1", 3, &t));
+        assert!(keys.work_link_matches("w_1", 3, &t.to_ascii_uppercase()));
+        assert!(
+            !keys.work_link_matches("w_1", 4, &t),
+            "a new link version ends it"
+        );
+        assert!(!keys.work_link_matches("w_2", 3, &t));
+        assert!(!keys.work_link_matches("w_1", 3, &t[..30]));
+        assert!(!keys.work_link_matches("w_1", 3, &format!("{t}00")));
+        assert!(!keys.work_link_matches("w_1", 3, ""));
+        let legacy: String = keys.lookup_hash("work-link:w_1:3")[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_ne!(legacy, t, "new tokens use the work-link key");
+        assert!(
+            keys.work_link_matches("w_1", 3, &legacy),
+            "links shared before still open"
+        );
+        assert!(!keys.work_link_matches("w_1", 4, &legacy));
         Ok(())
     }
 

@@ -32,6 +32,7 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod broadcasts;
 pub mod clock;
 pub mod coins;
 pub mod config;

@@ -13,6 +13,9 @@
 //!   logs, send counters and counted events past their period are deleted
 //!   (DATA-1).
 //!
+//! - broadcasts (ADS-2, ADS-3): operators' messages not yet delivered to
+//!   the end, resumed after the last page recorded (`broadcasts`).
+//!
 //! Every step is idempotent; a crash part-way leaves the queue entry, and
 //! the next run finishes the work.
 
@@ -45,6 +48,8 @@ pub struct JobReport {
     pub unconfirmed_minors: usize,
     pub expired_records: u64,
     pub deleted_blob_prefixes: usize,
+    /// ADS-2, ADS-3: broadcasts delivered to the end by this run.
+    pub sent_broadcasts: usize,
 }
 
 /// Every job, once (the scheduler's tick; `xuancai jobs run-once` for cron).
@@ -57,6 +62,7 @@ pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
     apply_retention(state, now, &mut report).await;
     apply_shutdown(state, now, &mut report).await;
     resume_exports(state, now).await;
+    report.sent_broadcasts = crate::broadcasts::run_due(state, crate::broadcasts::Run::default()).await;
     report.deleted_blob_prefixes = collect_garbage(state, now).await;
     if report != JobReport::default() {
         tracing::info!(?report, "background jobs");

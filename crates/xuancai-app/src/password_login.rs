@@ -30,7 +30,7 @@ pub async fn password_login<S: Store>(
     client: &str,
 ) -> Result<UserId, AppError> {
     let hmac = state.keys.lookup_hash(phone.as_e164());
-    let ip_key = state.keys.lookup_hash(&format!("password-ip\u{0}{client}"));
+    let ip_key = state.keys.client_key("password-ip", client);
     let now = state.now();
     let since = now - HOUR_MS;
     let cfg = &state.config;

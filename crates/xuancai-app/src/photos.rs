@@ -187,9 +187,28 @@ fn process(bytes: Vec<u8>, file_name: Option<String>, limits: DecodeLimits) -> R
 
 /// The per-user de-duplication key: a keyed hash, so the database does not
 /// reveal which users hold a given well-known file.
-fn content_hash(state_keys: &crate::crypto::Keys, user: &UserId, sha: &[u8]) -> Vec<u8> {
+fn content_hash(keys: &crate::crypto::Keys, user: &UserId, sha: &[u8]) -> Vec<u8> {
+    keys.mac(crate::crypto::MacUse::PhotoDedupe, &content_input(user, sha))
+}
+
+fn content_input(user: &UserId, sha: &[u8]) -> String {
     let hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();
-    state_keys.lookup_hash(&format!("photo:{user}:{hex}"))
+    format!("photo:{user}:{hex}")
+}
+
+/// The user's photo with these bytes, by its de-duplication key — or by
+/// the key photos stored before per-use keys have (issue 19 item 16).
+async fn existing_photo<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    sha: &[u8],
+    hash: &[u8],
+) -> Result<Option<PhotoRecord>, AppError> {
+    if let Some(p) = state.store.photo_by_hash(user, hash).await? {
+        return Ok(Some(p));
+    }
+    let legacy = state.keys.legacy_mac(&content_input(user, sha));
+    Ok(state.store.photo_by_hash(user, &legacy).await?)
 }
 
 /// A photo in the library, and whether the same file was there already.
@@ -216,8 +235,9 @@ pub async fn add_photo<S: Store>(
         max_pixels: cfg.max_upload_pixels,
     };
     // A re-upload answers at once, before any decoding.
-    let hash = content_hash(&state.keys, &user, &sha256(&bytes));
-    if let Some(existing) = state.store.photo_by_hash(&user, &hash).await? {
+    let sha = sha256(&bytes);
+    let hash = content_hash(&state.keys, &user, &sha);
+    if let Some(existing) = existing_photo(state, &user, &sha, &hash).await? {
         return duplicate(state, existing).await;
     }
     crate::quotas::check_photo(state, &user, bytes.len() as u64).await?;

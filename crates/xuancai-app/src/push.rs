@@ -130,6 +130,13 @@ pub async fn register<S: xuancai_store::Store>(
     token: &str,
 ) -> Result<(), crate::AppError> {
     let key = state.data_key(user).await?;
+    // The same device stored before per-use keys (issue 19 item 16) has
+    // another hash: found by its token, it is replaced, not doubled.
+    for t in state.store.push_tokens(user).await? {
+        if key.decrypt(&t.token_ciphertext).ok().as_deref() == Some(token.as_bytes()) {
+            state.store.delete_push_token(&t.id).await?;
+        }
+    }
     state
         .store
         .put_push_token(
@@ -140,7 +147,7 @@ pub async fn register<S: xuancai_store::Store>(
                 token_ciphertext: key.encrypt(token.as_bytes()),
                 created_at: state.now(),
             },
-            &state.keys.lookup_hash(token),
+            &state.keys.mac(crate::crypto::MacUse::PushDevice, token),
         )
         .await?;
     state

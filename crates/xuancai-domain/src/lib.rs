@@ -13,12 +13,14 @@
 
 mod code;
 mod id;
+mod message;
 mod phone;
 pub mod privacy;
 mod profile;
 
 pub use code::{CodePurpose, OneTimeCode};
 pub use id::{AlbumId, BlessingId, CommentId, JobId, PhotoId, UserId, WorkId};
+pub use message::{Message, MessageKind};
 pub use phone::PhoneNumber;
 pub use profile::{BirthDate, Date, Nickname, Password};
 
@@ -61,6 +63,10 @@ pub enum DomainError {
     InvalidRequestStatus,
     #[error("not a valid complaint: {0}")]
     InvalidComplaint(&'static str),
+    #[error("a message's kind is service or marketing")]
+    InvalidMessageKind,
+    #[error("not a valid message: {0}")]
+    InvalidMessage(&'static str),
 }
 
 impl DomainError {
@@ -84,6 +90,8 @@ impl DomainError {
             Self::InvalidRequestKind => "invalid_request_kind",
             Self::InvalidRequestStatus => "invalid_request_status",
             Self::InvalidComplaint(_) => "invalid_complaint",
+            Self::InvalidMessageKind => "invalid_message_kind",
+            Self::InvalidMessage(_) => "invalid_message",
         }
     }
 }

@@ -77,3 +77,13 @@ async fn acc1_code_limits_hold_under_concurrency_on_postgres() {
     drop(store);
     drop_schema(&admin, &schema).await;
 }
+
+/// Issue 19 item 5 (ADS-2, ADS-3): the broadcast queue's leases and cursor,
+/// and nodes claiming at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ads3_broadcast_queue_on_postgres() {
+    let (store, admin, schema) = fresh().await;
+    xuancai_store::story_notify::broadcasts(store.clone(), 8).await;
+    drop(store);
+    drop_schema(&admin, &schema).await;
+}

@@ -35,9 +35,9 @@ pub use xuancai_store::{
 #[doc(hidden)]
 pub use xuancai_store::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 #[doc(hidden)]
-pub use xuancai_store::{ComplaintRecord, ComplaintStore};
+pub use xuancai_store::{BroadcastPage, BroadcastRecord, InboxItem, NotifyStore, PushToken};
 #[doc(hidden)]
-pub use xuancai_store::{InboxItem, NotifyStore, PushToken};
+pub use xuancai_store::{ComplaintRecord, ComplaintStore};
 #[doc(hidden)]
 pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob};
 

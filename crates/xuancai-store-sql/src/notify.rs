@@ -1,4 +1,55 @@
-//! Push tokens and the inbox (see `xuancai_store::NotifyStore`).
+//! Push tokens, the inbox and the broadcast queue (see
+//! `xuancai_store::NotifyStore`).
+
+use xuancai_store::{BroadcastRecord, Result, StoreError};
+
+/// The columns of a broadcast, in [`BroadcastRow`]'s order.
+pub const BROADCAST_COLUMNS: &str = "id, kind, title, body, created_by, created_at, cursor, delivered, pushed, skipped, lease_until, finished_at";
+
+/// A `broadcasts` row, mapped by column name.
+#[derive(Debug, sqlx::FromRow)]
+pub struct BroadcastRow {
+    id: Vec<u8>,
+    kind: String,
+    title: String,
+    body: String,
+    created_by: Option<Vec<u8>>,
+    created_at: i64,
+    cursor: Option<Vec<u8>>,
+    delivered: i64,
+    pushed: i64,
+    skipped: i64,
+    lease_until: i64,
+    finished_at: Option<i64>,
+}
+
+impl TryFrom<BroadcastRow> for BroadcastRecord {
+    type Error = StoreError;
+
+    fn try_from(r: BroadcastRow) -> Result<Self> {
+        let count =
+            |n: i64| u64::try_from(n).map_err(|_| StoreError::Corrupt("negative broadcast count".into()));
+        Ok(Self {
+            id: crate::privacy_rows::id16(r.id, "broadcast")?,
+            kind: r.kind,
+            title: r.title,
+            body: r.body,
+            created_by: r.created_by.map(crate::user_id).transpose()?,
+            created_at: r.created_at,
+            cursor: r.cursor.map(crate::user_id).transpose()?,
+            delivered: count(r.delivered)?,
+            pushed: count(r.pushed)?,
+            skipped: count(r.skipped)?,
+            lease_until: r.lease_until,
+            finished_at: r.finished_at,
+        })
+    }
+}
+
+/// A count as a database integer (counts never reach `i64::MAX`).
+pub fn db_count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 
 /// Implement `xuancai_store::NotifyStore` for a type with a `pool` field.
 #[macro_export]
@@ -104,7 +155,8 @@ impl $crate::NotifyStore for $store {
 
     async fn deliver(&self, i: &$crate::InboxItem) -> $crate::Result<()> {
         $crate::sqlx::query(
-            "INSERT INTO inbox (id, user_id, kind, title, body, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO inbox (id, user_id, kind, title, body, at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(i.id.as_slice())
         .bind(i.user.as_bytes().as_slice())
@@ -139,6 +191,88 @@ impl $crate::NotifyStore for $store {
                 })
             })
             .collect()
+    }
+
+    async fn create_broadcast(&self, b: &$crate::BroadcastRecord) -> $crate::Result<()> {
+        $crate::sqlx::query(
+            "INSERT INTO broadcasts (id, kind, title, body, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(b.id.as_slice())
+        .bind(&b.kind)
+        .bind(&b.title)
+        .bind(&b.body)
+        .bind(b.created_by.map(|u| u.as_bytes().to_vec()))
+        .bind(b.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(())
+    }
+
+    async fn broadcast(&self, id: &[u8; 16]) -> $crate::Result<Option<$crate::BroadcastRecord>> {
+        let sql = format!("SELECT {} FROM broadcasts WHERE id = $1", $crate::notify::BROADCAST_COLUMNS);
+        let row: Option<$crate::notify::BroadcastRow> = $crate::sqlx::query_as(&sql)
+            .bind(id.as_slice())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        row.map($crate::BroadcastRecord::try_from).transpose()
+    }
+
+    async fn claim_broadcast(
+        &self,
+        now: $crate::Millis,
+        until: $crate::Millis,
+    ) -> $crate::Result<Option<$crate::BroadcastRecord>> {
+        // The outer condition is checked again on the row itself, so of two
+        // nodes claiming at once only one update matches.
+        let sql = format!(
+            "UPDATE broadcasts SET lease_until = $1 \
+             WHERE id = ( \
+                 SELECT id FROM broadcasts WHERE finished_at IS NULL AND lease_until < $2 \
+                 ORDER BY created_at, id LIMIT 1 \
+             ) \
+               AND finished_at IS NULL AND lease_until < $2 \
+             RETURNING {}",
+            $crate::notify::BROADCAST_COLUMNS
+        );
+        let row: Option<$crate::notify::BroadcastRow> = $crate::sqlx::query_as(&sql)
+            .bind(until)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        row.map($crate::BroadcastRecord::try_from).transpose()
+    }
+
+    async fn advance_broadcast(
+        &self,
+        id: &[u8; 16],
+        held: $crate::Millis,
+        page: &$crate::BroadcastPage,
+        until: $crate::Millis,
+        finished_at: Option<$crate::Millis>,
+    ) -> $crate::Result<bool> {
+        let r = $crate::sqlx::query(
+            "UPDATE broadcasts \
+             SET cursor = CASE WHEN $8 IS NULL THEN COALESCE($3, cursor) END, \
+                 delivered = delivered + $4, pushed = pushed + $5, skipped = skipped + $6, \
+                 lease_until = $7, finished_at = $8 \
+             WHERE id = $1 AND lease_until = $2 AND finished_at IS NULL",
+        )
+        .bind(id.as_slice())
+        .bind(held)
+        .bind(page.cursor.map(|u| u.as_bytes().to_vec()))
+        .bind($crate::notify::db_count(page.delivered))
+        .bind($crate::notify::db_count(page.pushed))
+        .bind($crate::notify::db_count(page.skipped))
+        .bind(until)
+        .bind(finished_at)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(r.rows_affected() == 1)
     }
 }
     };

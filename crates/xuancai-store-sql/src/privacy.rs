@@ -533,6 +533,18 @@ impl $crate::PrivacyStore for $store {
             .execute(&mut *tx)
             .await
             .map_err($crate::backend)?;
+        // A broadcast paused right after this account moves its cursor back
+        // to the account before (resuming reaches the same next account),
+        // so no cursor names the erased one.
+        $crate::sqlx::query(
+            "UPDATE broadcasts \
+             SET cursor = (SELECT id FROM users WHERE id < $1 ORDER BY id DESC LIMIT 1) \
+             WHERE cursor = $1",
+        )
+        .bind(uid)
+        .execute(&mut *tx)
+        .await
+        .map_err($crate::backend)?;
         // Sessions, photos, albums, ledger, consents, audit lines, usage and
         // disclosures go with the row (ON DELETE CASCADE); requests lose their user.
         $crate::sqlx::query("DELETE FROM users WHERE id = $1")

@@ -50,3 +50,13 @@ async fn acc1_code_limits_hold_under_concurrency_on_sqlite() {
     let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story::codes_race(store, 40, 30).await;
 }
+
+/// Issue 19 item 5 (ADS-2, ADS-3): the broadcast queue's leases and cursor,
+/// and nodes claiming at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ads3_broadcast_queue_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
+    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    xuancai_store::story_notify::broadcasts(store, 8).await;
+}

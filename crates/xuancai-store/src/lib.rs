@@ -38,7 +38,7 @@ mod works;
 
 pub use complaints::{ComplaintRecord, ComplaintStore};
 pub use jobs::{JobFailure, JobRecord, JobState, JobStore, NewJob};
-pub use notify::{InboxItem, NotifyStore, PushToken};
+pub use notify::{BroadcastPage, BroadcastRecord, InboxItem, NotifyStore, PushToken};
 pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
 pub use privacy::{
     AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,

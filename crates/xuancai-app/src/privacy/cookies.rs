@@ -37,7 +37,7 @@ pub async fn record_choice<S: Store>(
     advertising: bool,
 ) -> Result<(), AppError> {
     let now = state.now();
-    let key = state.keys.lookup_hash(&format!("cookie-ip\u{0}{client}"));
+    let key = state.keys.client_key("cookie-ip", client);
     let limit = state.config.security.cookie_choices_per_ip_hour;
     if state
         .store

@@ -11,8 +11,6 @@
 //! [`discard_archives`]. Both go through the blob clean-up queue, so they
 //! survive restarts.
 
-use std::io::Write as _;
-
 use xuancai_domain::UserId;
 use xuancai_store::Store;
 
@@ -37,12 +35,14 @@ pub async fn discard_archives<S: Store>(state: &App<S>, user: &UserId) -> Result
     Ok(())
 }
 
-/// Build an export request's ZIP: `personal-data.json` with every
-/// record about the user, decrypted, and `photos/ID.EXT` originals. Moves
-/// the request verified → in progress → done; idempotent.
-/// The built export `id` of `user`: not found unless it is theirs;
-/// `export_not_ready` while it is being built.
-pub async fn download<S: Store>(state: &App<S>, user: &UserId, id: &[u8; 16]) -> Result<Vec<u8>, AppError> {
+/// The built export `id` of `user`, streamed from the store: not
+/// found unless it is theirs; `export_not_ready` while it is being built;
+/// `export_expired` after its window or a deletion.
+pub async fn download<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    id: &[u8; 16],
+) -> Result<crate::blobs::PlainStream, AppError> {
     let r = state
         .store
         .request(id)
@@ -56,7 +56,7 @@ pub async fn download<S: Store>(state: &App<S>, user: &UserId, id: &[u8; 16]) ->
         });
     }
     let key = state.data_key(user).await?;
-    match state.blobs.get(&export_key(user, id), &key).await {
+    match state.blobs.get_stream(&export_key(user, id), &key).await {
         Ok(zip) => Ok(zip),
         Err(crate::blobs::BlobError::NotFound) => Err(AppError::Conflict {
             code: "export_expired",
@@ -69,6 +69,9 @@ pub async fn download<S: Store>(state: &App<S>, user: &UserId, id: &[u8; 16]) ->
     }
 }
 
+/// Build an export request's ZIP: `personal-data.json` with every
+/// record about the user, decrypted, and `photos/ID.EXT` originals. Moves
+/// the request verified → in progress → done; idempotent.
 pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
     let now = state.now();
     match state
@@ -85,16 +88,13 @@ pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
     }
     let result = async {
         let r = state.store.request(id).await?.ok_or(AppError::NotFound)?;
-        let zip = export_zip(state, &r.user).await?;
-        let key = state.data_key(&r.user).await?;
         let blob = export_key(&r.user, id);
         // Queued before it exists: deleted when the window ends, whatever happens.
         state
             .store
             .schedule_gc(&blob, state.now() + DOWNLOAD_WINDOW_DAYS * 86_400_000)
             .await?;
-        state.blobs.put(&blob, &zip, &key).await?;
-        Ok::<_, AppError>(zip.len())
+        write_export(state, &r.user, &blob).await
     }
     .await;
     match result {
@@ -118,53 +118,171 @@ pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
     }
 }
 
-pub async fn export_zip<S: Store>(state: &App<S>, user: &UserId) -> Result<Vec<u8>, AppError> {
-    let g = super::export_sections::gather(state, user).await?;
-    let (data, index) = super::export_sections::documents(&g);
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("index.md".into(), index.into_bytes()),
-        (
-            "personal-data.json".into(),
-            serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?,
-        ),
-    ];
-    let key = &g.key;
-    for p in &g.photos {
-        let bytes = state
-            .blobs
-            .get(&crate::photos::Variant::Original.key(p), key)
-            .await?;
-        files.push((format!("photos/{}", photo_file(p)), bytes));
+/// The ZIP's bytes written so far, taken by the sealed upload after each
+/// step (the ZIP is written in stored mode, so a step costs a copy).
+#[derive(Debug, Default, Clone)]
+struct Spool(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Spool {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
-    for w in &g.works {
-        let bytes = state
-            .blobs
-            .get(&crate::keys::work_image(user, &w.id), key)
-            .await?;
-        files.push((
-            format!("works/{}.{}", w.id, super::export_sections::ext(&w.mime)),
-            bytes,
-        ));
+}
+
+impl std::io::Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A ZIP written straight into a sealed, streamed blob (issue 19 item 9):
+/// one source piece in memory at a time, never the archive.
+struct ExportWriter {
+    zip: zip::ZipWriter<zip::write::StreamWriter<Spool>>,
+    spool: Spool,
+    out: crate::blobs::SealedUpload,
+    written: u64,
+}
+
+fn zip_error(e: &dyn std::fmt::Display) -> AppError {
+    AppError::Internal(format!("zip: {e}"))
+}
+
+impl ExportWriter {
+    fn options() -> zip::write::SimpleFileOptions {
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(true)
+    }
+
+    async fn drain(&mut self) -> Result<(), AppError> {
+        let bytes = self.spool.take();
+        self.written += bytes.len() as u64;
+        self.out.write(&bytes).await?;
+        Ok(())
+    }
+
+    async fn file(&mut self, name: &str, bytes: &[u8]) -> Result<(), AppError> {
+        self.zip
+            .start_file(name, Self::options())
+            .map_err(|e| zip_error(&e))?;
+        std::io::Write::write_all(&mut self.zip, bytes).map_err(|e| zip_error(&e))?;
+        self.drain().await
+    }
+
+    /// A blob copied into the archive piece by piece; false when it is gone.
+    async fn blob<S: Store>(
+        &mut self,
+        state: &App<S>,
+        name: &str,
+        key: &str,
+        data_key: &crate::crypto::DataKey,
+    ) -> Result<bool, AppError> {
+        use futures_util::TryStreamExt as _;
+        let mut pieces = match state.blobs.get_stream(key, data_key).await {
+            Ok(p) => p,
+            Err(crate::blobs::BlobError::NotFound) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        self.zip
+            .start_file(name, Self::options())
+            .map_err(|e| zip_error(&e))?;
+        while let Some(piece) = pieces.try_next().await? {
+            std::io::Write::write_all(&mut self.zip, &piece).map_err(|e| zip_error(&e))?;
+            self.drain().await?;
+        }
+        Ok(true)
+    }
+
+    async fn finish(mut self) -> Result<u64, AppError> {
+        let zip = std::mem::replace(&mut self.zip, zip::ZipWriter::new_stream(Spool::default()));
+        zip.finish().map_err(|e| zip_error(&e))?;
+        self.drain().await?;
+        self.out.finish().await?;
+        Ok(self.written)
+    }
+}
+
+/// Write `user`'s export to the blob `blob`; returns the archive's size.
+/// On failure nothing is left under `blob`.
+pub async fn write_export<S: Store>(state: &App<S>, user: &UserId, blob: &str) -> Result<u64, AppError> {
+    let g = super::export_sections::gather(state, user).await?;
+    let spool = Spool::default();
+    let mut w = ExportWriter {
+        zip: zip::ZipWriter::new_stream(spool.clone()),
+        spool,
+        out: state.blobs.put_stream(blob, &g.key).await?,
+        written: 0,
+    };
+    match fill(state, &g, &mut w).await {
+        Ok(()) => w.finish().await,
+        Err(e) => {
+            w.out.abort().await;
+            Err(e)
+        }
+    }
+}
+
+async fn fill<S: Store>(
+    state: &App<S>,
+    g: &super::export_sections::Gathered,
+    w: &mut ExportWriter,
+) -> Result<(), AppError> {
+    let (data, index) = super::export_sections::documents(g);
+    w.file("index.md", index.as_bytes()).await?;
+    let json = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?;
+    w.file("personal-data.json", &json).await?;
+    let (user, key) = (&g.user, &g.key);
+    for p in &g.photos {
+        let name = format!("photos/{}", photo_file(p));
+        if !w
+            .blob(state, &name, &crate::photos::Variant::Original.key(p), key)
+            .await?
+        {
+            return Err(AppError::Internal(format!(
+                "export: the original of {} is missing",
+                p.id
+            )));
+        }
+    }
+    for work in &g.works {
+        let name = format!("works/{}.{}", work.id, super::export_sections::ext(&work.mime));
+        if !w
+            .blob(state, &name, &crate::keys::work_image(user, &work.id), key)
+            .await?
+        {
+            return Err(AppError::Internal(format!(
+                "export: the image of {} is missing",
+                work.id
+            )));
+        }
     }
     for j in g
         .jobs
         .iter()
         .filter(|j| j.kind == "pack" && j.state.as_str() == "done")
     {
-        match state.blobs.get(&crate::keys::pack(user, &j.id), key).await {
-            Ok(b) => files.push((format!("packs/{}.zip", j.id), b)),
-            Err(crate::blobs::BlobError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
+        w.blob(
+            state,
+            &format!("packs/{}.zip", j.id),
+            &crate::keys::pack(user, &j.id),
+            key,
+        )
+        .await?;
     }
-    if let Some(v) = &g.profile.avatar_version
-        && let Ok(b) = state.blobs.get(&crate::keys::avatar(user, v), key).await
-    {
-        files.push(("avatar.webp".into(), b));
+    if let Some(v) = &g.profile.avatar_version {
+        w.blob(state, "avatar.webp", &crate::keys::avatar(user, v), key)
+            .await?;
     }
-    tokio::task::spawn_blocking(move || zip_files(&files))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    Ok(())
 }
 
 pub fn photo_file(p: &xuancai_store::PhotoRecord) -> String {
@@ -176,17 +294,4 @@ pub fn photo_file(p: &xuancai_store::PhotoRecord) -> String {
         _ => "bin",
     };
     format!("{}.{ext}", p.id)
-}
-
-pub fn zip_files(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, AppError> {
-    let err = |e: &dyn std::fmt::Display| AppError::Internal(format!("zip: {e}"));
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .large_file(false);
-    for (name, bytes) in files {
-        w.start_file(name.as_str(), opts).map_err(|e| err(&e))?;
-        w.write_all(bytes).map_err(|e| err(&e))?;
-    }
-    Ok(w.finish().map_err(|e| err(&e))?.into_inner())
 }

@@ -363,7 +363,7 @@ pub async fn ward_export<S: Store>(
     guardian: &Guardian,
     child: &UserId,
     request: &[u8; 16],
-) -> Result<Vec<u8>, AppError> {
+) -> Result<crate::blobs::PlainStream, AppError> {
     ward(state, guardian, child).await?;
     super::export::download(state, child, request).await
 }

@@ -3,6 +3,9 @@
 //! local blobs, driven through `xuancai_app` alone. Fast to build, so
 //! `cargo mutants` can measure them (docs/CONFORMANCE.md).
 
+mod broadcasts;
 mod gate;
+mod keys;
 mod retention;
+mod streams;
 mod support;

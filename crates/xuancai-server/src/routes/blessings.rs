@@ -21,14 +21,16 @@ use crate::extract::Active;
 use crate::extract::AppJson;
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::crypto::random;
+use xuancai_app::crypto::{MacUse, random};
 use xuancai_app::privacy::permit;
 
 /// Longest blessing message, characters.
 pub const MAX_MESSAGE_CHARS: usize = 200;
 
 fn share_hash<S>(state: &App<S>, token: &str) -> Vec<u8> {
-    state.keys.lookup_hash(&format!("blessing-share:{token}"))
+    state
+        .keys
+        .mac(MacUse::BlessingShare, &format!("blessing-share:{token}"))
 }
 
 async fn blessing_json<S: Store>(
@@ -164,9 +166,14 @@ async fn shared_blessing<S: Store>(state: &App<S>, token: &str) -> Result<Blessi
     if token.len() != 32 || !token.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err(AppError::NotFound.into());
     }
+    if let Some(b) = state.store.blessing_by_share(&share_hash(state, token)).await? {
+        return Ok(b);
+    }
+    // A link made before per-use keys (issue 19 item 16) still opens.
+    let legacy = state.keys.legacy_mac(&format!("blessing-share:{token}"));
     state
         .store
-        .blessing_by_share(&share_hash(state, token))
+        .blessing_by_share(&legacy)
         .await?
         .ok_or(ApiError::NOT_FOUND)
 }

@@ -255,7 +255,7 @@ pub async fn ward_download<S: Store>(
     let child = ward_id(&id)?;
     let rid = parse_request_id(&rid)?;
     let zip = minors::ward_export(&state, &guardian, &child, &rid).await?;
-    let mut resp = Body::from(zip).into_response();
+    let mut resp = Body::from_stream(zip).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
     h.insert(

@@ -5,25 +5,23 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use xuancai_domain::UserId;
 use xuancai_domain::privacy::Purpose;
-use xuancai_store::{ConsentRecord, InboxItem, Store, Subject};
+use xuancai_domain::{Message, UserId};
+use xuancai_store::{BroadcastRecord, ConsentRecord, Store, Subject};
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
 use crate::extract::{Active, Operator};
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::crypto::random;
-use xuancai_app::privacy::gate::consent_state;
+use xuancai_app::broadcasts::{self, Progress};
 use xuancai_app::privacy::permit;
-use xuancai_app::privacy::requests::hex;
-use xuancai_app::push::Outgoing;
+use xuancai_app::privacy::requests::{hex, parse_request_id};
 
 /// `GET /api/v1/push/key`: the VAPID application server key.
 pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
@@ -105,14 +103,6 @@ pub async fn inbox<S: Store>(
     Ok(Json(json!({ "items": items })))
 }
 
-/// The unsubscribe link of a user's marketing messages (ADS-2).
-pub fn unsubscribe_path<S: Store>(state: &App<S>, user: &UserId) -> String {
-    format!(
-        "/api/v1/unsubscribe?u={user}&t={}",
-        hex(&state.keys.unsubscribe_tag(user.as_bytes()))
-    )
-}
-
 #[derive(Debug, Deserialize)]
 pub struct Unsubscribe {
     u: String,
@@ -166,113 +156,48 @@ pub async fn unsubscribe<S: Store>(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Message {
+pub struct MessageBody {
     kind: String,
     title: String,
     body: String,
 }
 
-/// `POST /api/v1/ops/messages`: a service announcement reaches everyone
-/// (ADS-3); a marketing message only those with the marketing consent, each
-/// with their own unsubscribe link (ADS-2). Both go to the inbox, and by
-/// push to devices whose owner keeps the push consent; each push is logged
-/// as a disclosure to the push service (DATA-6).
-pub async fn send<S: Store>(
+fn broadcast_json(b: &BroadcastRecord) -> Value {
+    json!({
+        "id": hex(&b.id),
+        "kind": b.kind,
+        "title": b.title,
+        "state": Progress::of(b).as_str(),
+        "delivered": b.delivered,
+        "pushed": b.pushed,
+        "skipped_without_consent": b.skipped,
+        "created_at": b.created_at,
+        "finished_at": b.finished_at,
+    })
+}
+
+/// `POST /api/v1/ops/messages`: queue a service announcement (reaches
+/// everyone, ADS-3) or a marketing message (only those with the marketing
+/// consent, each with their own unsubscribe link, ADS-2). Answers `202` at
+/// once; the queue delivers it to the inbox, and by push to devices whose
+/// owner keeps the push consent, each push logged as a disclosure (DATA-6).
+pub async fn send<S: Store + 'static>(
     State(state): State<Arc<App<S>>>,
     op: Operator,
-    AppJson(msg): AppJson<Message>,
+    AppJson(msg): AppJson<MessageBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let message = Message::parse(&msg.kind, &msg.title, &msg.body).map_err(AppError::from)?;
+    let queued = broadcasts::queue(&state, &op.user, &message).await?;
+    broadcasts::kick(state.clone());
+    Ok((StatusCode::ACCEPTED, Json(broadcast_json(&queued))))
+}
+
+/// `GET /api/v1/ops/messages/{id}`: how far a broadcast has got.
+pub async fn progress<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    _op: Operator,
+    Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let marketing = match msg.kind.as_str() {
-        "service" => false,
-        "marketing" => true,
-        _ => {
-            return Err(AppError::BadRequest {
-                code: "invalid_message_kind",
-                message: "kind is service or marketing".into(),
-            }
-            .into());
-        }
-    };
-    let title: String = msg.title.trim().chars().take(100).collect();
-    let text: String = msg.body.trim().chars().take(2000).collect();
-    if title.is_empty() {
-        return Err(AppError::BadRequest {
-            code: "invalid_message",
-            message: "a message has a title".into(),
-        }
-        .into());
-    }
-    let now = state.now();
-    let (mut delivered, mut pushed, mut skipped) = (0u64, 0u64, 0u64);
-    let mut batch = Vec::new();
-    let mut after = None;
-    loop {
-        let page = state.store.user_ids(after, 200).await?;
-        let Some(last) = page.last().copied() else { break };
-        for user in page {
-            let Some(account) = state.store.account_state(&user).await? else {
-                continue;
-            };
-            if account.cancelled_at.is_some() {
-                continue;
-            }
-            let consents = consent_state(&state, &user).await?;
-            if marketing && !consents.allows(Purpose::Marketing) {
-                skipped += 1;
-                continue;
-            }
-            let unsubscribe = marketing.then(|| unsubscribe_path(&state, &user));
-            let body = match &unsubscribe {
-                Some(link) => format!("{text}\n\n退订：{link}"),
-                None => text.clone(),
-            };
-            state
-                .store
-                .deliver(&InboxItem {
-                    id: random::<16>(),
-                    user,
-                    kind: msg.kind.clone(),
-                    title: title.clone(),
-                    body,
-                    at: now,
-                })
-                .await?;
-            delivered += 1;
-            if !consents.allows(Purpose::Push) {
-                continue;
-            }
-            let tokens = state.store.push_tokens(&user).await?;
-            if tokens.is_empty() {
-                continue;
-            }
-            let key = state.data_key(&user).await?;
-            let payload: Arc<str> =
-                json!({ "title": title, "body": text, "kind": msg.kind, "unsubscribe": unsubscribe })
-                    .to_string()
-                    .into();
-            for t in tokens {
-                let Some(token) = key
-                    .decrypt(&t.token_ciphertext)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                else {
-                    continue;
-                };
-                batch.push(Outgoing {
-                    user,
-                    device: t.id,
-                    provider: t.provider,
-                    token,
-                    payload: payload.clone(),
-                });
-            }
-        }
-        // The page's pushes go out at once, each within its timeout.
-        pushed += xuancai_app::push::send_all(&state, std::mem::take(&mut batch)).await?;
-        after = Some(last);
-    }
-    tracing::info!(operator = %op.user, kind = %msg.kind, delivered, pushed, skipped, "message sent");
-    Ok(Json(
-        json!({ "delivered": delivered, "pushed": pushed, "skipped_without_consent": skipped }),
-    ))
+    let id = parse_request_id(&id).map_err(|_| AppError::NotFound)?;
+    Ok(Json(broadcast_json(&broadcasts::status(&state, &id).await?)))
 }

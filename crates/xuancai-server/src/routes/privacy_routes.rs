@@ -323,11 +323,22 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "POST",
             "/api/v1/ops/messages",
             "ops",
-            "Send a service announcement or a marketing message (operators)",
+            "Queue a service announcement or a marketing message (operators)",
         )
         .json()
+        .ok(202)
         .keeps("ADS-2 ADS-3 DATA-6"),
         post(notify::send::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/ops/messages/{id}",
+            "ops",
+            "How far a queued message has been delivered (operators)",
+        )
+        .keeps("ADS-2 ADS-3"),
+        get(notify::progress::<S>),
     )
     .add(
         doc(

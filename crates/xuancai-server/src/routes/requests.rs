@@ -144,7 +144,7 @@ pub async fn download<S: Store>(
 ) -> Result<Response, ApiError> {
     let id = parse_request_id(&id)?;
     let zip = xuancai_app::privacy::export::download(&state, &session.user, &id).await?;
-    let mut resp = Body::from(zip).into_response();
+    let mut resp = Body::from_stream(zip).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
     h.insert(

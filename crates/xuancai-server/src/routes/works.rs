@@ -62,10 +62,7 @@ fn image_key(w: &WorkRecord) -> String {
 
 /// The current share token of a link-only work (derived, not stored).
 fn share_token<S>(state: &App<S>, w: &WorkRecord) -> String {
-    let mac = state
-        .keys
-        .lookup_hash(&format!("work-link:{}:{}", w.id, w.link_version));
-    mac.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    state.keys.work_link_token(&w.id.to_string(), w.link_version)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -85,7 +82,9 @@ pub async fn visible<S: Store>(
     let owner = viewer == Some(&w.owner);
     let ok = match w.visibility {
         Visibility::Public => true,
-        Visibility::Link => owner || share.is_some_and(|s| s == share_token(state, &w)),
+        Visibility::Link => {
+            owner || share.is_some_and(|s| state.keys.work_link_matches(&w.id.to_string(), w.link_version, s))
+        }
         Visibility::Private => owner,
     };
     if ok { Ok(w) } else { Err(AppError::NotFound.into()) }

@@ -100,12 +100,9 @@ async fn story(backend: Backend) {
         201,
     )
     .await;
-    app.json(
-        "POST",
-        "/api/v1/ops/messages",
+    app.broadcast(
         &op,
-        Some(&json!({ "kind": "service", "title": "服务公告", "body": "导出消息" })),
-        200,
+        &json!({ "kind": "service", "title": "服务公告", "body": "导出消息" }),
     )
     .await;
 

@@ -121,6 +121,34 @@ impl TestApp {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// Queue an operator's message (`202` at once, issue 19 item 5) and
+    /// wait until the queue has delivered it; the broadcast's final record.
+    pub async fn broadcast(&self, op: &str, message: &Value) -> Value {
+        let queued = self
+            .json("POST", "/api/v1/ops/messages", op, Some(message), 202)
+            .await;
+        assert_eq!(queued["state"], "queued", "{queued}");
+        self.wait_broadcast(op, queued["id"].as_str().unwrap_or_default())
+            .await
+    }
+
+    /// Poll a queued broadcast until it is done (at most a minute).
+    pub async fn wait_broadcast(&self, op: &str, id: &str) -> Value {
+        let path = format!("/api/v1/ops/messages/{id}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let b = self.json("GET", &path, op, None, 200).await;
+            if b["state"] == "done" {
+                return b;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the broadcast did not finish: {b}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// A JSON call without a token, asserting the status.
     pub async fn json_anon(&self, method: &str, path: &str, body: &Value, status: u16) -> Value {
         let r = self.call(method, path, None, Some(body)).await;

@@ -116,12 +116,9 @@ async fn data5_ads2_ads3_push_marketing_unsubscribe_and_announcements() {
 
     // ADS-2: marketing reaches only Alice (Bob and the operator did not agree).
     let sent = app
-        .json(
-            "POST",
-            "/api/v1/ops/messages",
+        .broadcast(
             &op,
-            Some(&json!({ "kind": "marketing", "title": "新模板上线", "body": "快来试试" })),
-            200,
+            &json!({ "kind": "marketing", "title": "新模板上线", "body": "快来试试" }),
         )
         .await;
     assert_eq!(
@@ -171,24 +168,18 @@ async fn data5_ads2_ads3_push_marketing_unsubscribe_and_announcements() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap_or_default().contains("已退订"));
     let sent = app
-        .json(
-            "POST",
-            "/api/v1/ops/messages",
+        .broadcast(
             &op,
-            Some(&json!({ "kind": "marketing", "title": "再来一次", "body": "" })),
-            200,
+            &json!({ "kind": "marketing", "title": "再来一次", "body": "" }),
         )
         .await;
     assert_eq!(sent["delivered"], 0, "unsubscribed");
 
     // ADS-3: a service announcement reaches everyone, marketing consent or not.
     let sent = app
-        .json(
-            "POST",
-            "/api/v1/ops/messages",
+        .broadcast(
             &op,
-            Some(&json!({ "kind": "service", "title": "系统维护通知", "body": "今晚 2:00–3:00" })),
-            200,
+            &json!({ "kind": "service", "title": "系统维护通知", "body": "今晚 2:00–3:00" }),
         )
         .await;
     assert_eq!(
@@ -210,12 +201,9 @@ async fn data5_ads2_ads3_push_marketing_unsubscribe_and_announcements() {
     .await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM push_tokens").await, 0);
     let sent = app
-        .json(
-            "POST",
-            "/api/v1/ops/messages",
+        .broadcast(
             &op,
-            Some(&json!({ "kind": "service", "title": "政策更新", "body": "" })),
-            200,
+            &json!({ "kind": "service", "title": "政策更新", "body": "" }),
         )
         .await;
     assert_eq!(sent["pushed"], 0);

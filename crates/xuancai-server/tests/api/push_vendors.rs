@@ -282,12 +282,9 @@ async fn data5_phone_vendor_channels_deliver_with_their_signatures() {
     assert_eq!(bad["code"], "invalid_subscription");
 
     let sent = app
-        .json(
-            "POST",
-            "/api/v1/ops/messages",
+        .broadcast(
             &op,
-            Some(&json!({ "kind": "service", "title": "系统维护通知", "body": "今晚两点" })),
-            200,
+            &json!({ "kind": "service", "title": "系统维护通知", "body": "今晚两点" }),
         )
         .await;
     assert_eq!(sent["pushed"], 5, "{sent}");
@@ -314,13 +311,7 @@ async fn data5_phone_vendor_channels_deliver_with_their_signatures() {
     }
     // A second message reuses the cached access tokens.
     let sent = app
-        .json(
-            "POST",
-            "/api/v1/ops/messages",
-            &op,
-            Some(&json!({ "kind": "service", "title": "第二条", "body": "" })),
-            200,
-        )
+        .broadcast(&op, &json!({ "kind": "service", "title": "第二条", "body": "" }))
         .await;
     assert_eq!(sent["pushed"], 5, "{sent}");
     // A vendor that is not configured is refused.
