@@ -11,6 +11,7 @@ mod deletion;
 mod export;
 mod faceswap;
 mod gates;
+mod guardians;
 mod helpers;
 mod jobs;
 mod minors;
