@@ -162,7 +162,10 @@ pub async fn page_open<S: Store>(
 ) -> Result<Response, ApiError> {
     let phone = PhoneNumber::parse(&req.phone)?;
     let page = minors::open_page(&state, &phone, &req.code).await?;
-    let max_age = ((page.expires_at - state.now()) / 1000).max(0);
+    // The page lives PAGE_TTL_MS from when it was opened; the cookie says
+    // the same (computing it from `now()` again loses a second whenever the
+    // clock ticks between the two reads).
+    let max_age = minors::PAGE_TTL_MS / 1000;
     let cookie = page_cookie(&state, &page.token, max_age);
     let mut resp = Json(json!({ "token": page.token, "expires_at": page.expires_at })).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie?);
