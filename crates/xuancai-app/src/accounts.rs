@@ -177,3 +177,27 @@ fn code_hash(phone_hmac: &[u8], what: CodeFor<'_>, code: &OneTimeCode) -> Vec<u8
     v.extend(code.expose().as_bytes());
     sha256(&v)
 }
+
+/// A session just opened: the token the caller keeps (only its hash is
+/// stored) and how long it lives.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub ttl_secs: i64,
+}
+
+/// Open a session for `user` (ACC-4): a random token whose SHA-256 is
+/// stored with its expiry (`session_ttl_secs` from now).
+pub async fn open_session<S: Store>(state: &App<S>, user: &UserId) -> Result<NewSession, AppError> {
+    let now = state.now();
+    let token: String = crate::crypto::random::<32>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let ttl_secs = state.config.session_ttl_secs;
+    state
+        .store
+        .create_session(&sha256(token.as_bytes()), user, now, now + ttl_secs * 1000)
+        .await?;
+    Ok(NewSession { token, ttl_secs })
+}

@@ -23,7 +23,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{Message, MessageKind, UserId};
-use xuancai_store::{BroadcastPage, BroadcastRecord, InboxItem, Store};
+use xuancai_store::{BroadcastPage, BroadcastRecord, ConsentRecord, InboxItem, Store, Subject};
 
 use crate::App;
 use crate::error::AppError;
@@ -177,6 +177,41 @@ pub fn unsubscribe_path<S>(state: &App<S>, user: &UserId) -> String {
         "/api/v1/unsubscribe?u={user}&t={}",
         crate::privacy::requests::hex(&state.keys.unsubscribe_tag(user.as_bytes()))
     )
+}
+
+/// What following an unsubscribe link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsubscribed {
+    /// The marketing consent is withdrawn (CON-4, channel `unsubscribe_link`).
+    Withdrawn,
+    /// The account no longer exists; nothing more will be sent to it.
+    NoAccount,
+}
+
+/// ADS-2: follow an unsubscribe link (`u` the user, `t` its keyed tag), no
+/// sign-in needed. A link this server did not make is `invalid_link`.
+pub async fn unsubscribe<S: Store>(state: &App<S>, u: &str, t: &str) -> Result<Unsubscribed, AppError> {
+    let invalid = || AppError::bad_request("invalid_link", "this unsubscribe link is not valid");
+    let user = UserId::parse(u).map_err(|_| invalid())?;
+    if !state.keys.unsubscribe_tag_matches(user.as_bytes(), t) {
+        return Err(invalid());
+    }
+    if state.store.user_by_id(&user).await?.is_none() {
+        return Ok(Unsubscribed::NoAccount);
+    }
+    state
+        .store
+        .append_consent(&ConsentRecord {
+            id: crate::privacy::agreements::ledger_id(state.now()),
+            subject: Subject::User(user),
+            topic: Purpose::Marketing.key().into(),
+            granted: false,
+            version: None,
+            channel: "unsubscribe_link".into(),
+            at: state.now(),
+        })
+        .await?;
+    Ok(Unsubscribed::Withdrawn)
 }
 
 async fn send_page<S: Store>(

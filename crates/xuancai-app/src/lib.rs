@@ -58,6 +58,7 @@ pub mod store;
 pub mod streams;
 pub mod studio;
 pub mod templates;
+pub mod works;
 
 pub use config::Config;
 pub use error::AppError;

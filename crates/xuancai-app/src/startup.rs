@@ -239,10 +239,7 @@ pub async fn start<S: Store>(app: App<S>) -> Result<Started<S>, StartupError> {
 /// Ctrl-C or SIGTERM. No listener is bound.
 pub async fn run_workers(config: &Config, connect: Connect) -> Result<(), StartupError> {
     let (backend, parts) = open(config, connect).await?;
-    let tasks = match backend {
-        Backend::Sqlite(s) => start(parts.with_store(s)).await?.tasks,
-        Backend::Postgres(s) => start(parts.with_store(s)).await?.tasks,
-    };
+    let tasks = start(parts.with_store(backend)).await?.tasks;
     tracing::info!(
         workers = tasks.len().saturating_sub(1),
         "working on the job queue"
@@ -260,10 +257,7 @@ pub async fn run_jobs_once(config: &Config, connect: Connect) -> Result<JobRepor
     let mut config = config.clone();
     config.studio.workers = 0;
     let (backend, parts) = open(&config, connect).await?;
-    let control = match backend {
-        Backend::Sqlite(s) => start(parts.with_store(s)).await?.control,
-        Backend::Postgres(s) => start(parts.with_store(s)).await?.control,
-    };
+    let control = start(parts.with_store(backend)).await?.control;
     Ok(control.run_jobs_once().await)
 }
 

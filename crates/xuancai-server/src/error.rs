@@ -137,6 +137,12 @@ impl From<axum::extract::multipart::MultipartError> for ApiError {
     }
 }
 
+impl From<axum::extract::multipart::MultipartRejection> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartRejection) -> Self {
+        Self::App(AppError::bad_request("invalid_multipart", e.body_text()))
+    }
+}
+
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(e: axum::extract::rejection::QueryRejection) -> Self {
         Self::App(AppError::bad_request("invalid_query", e.body_text()))

@@ -12,13 +12,14 @@
 //! - [`GuardianPage`] — a guardian on the guardian's page (MIN-2, MIN-5).
 //! - [`ClientIp`] — the caller's address: the peer, or behind a trusted
 //!   proxy the forwarded client (issue 19 item 10). Every per-IP limit uses it.
-//! - [`AppJson`], [`AppQuery`] — a body (a JSON object) and a query string
-//!   whose rejections are the typed error.
+//! - [`AppJson`], [`AppQuery`], [`AppMultipart`] — a body (a JSON object),
+//!   a query string and a multipart form whose rejections are the typed
+//!   error.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Query, Request};
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
@@ -210,4 +211,76 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
         let Query(q) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(Self(q))
     }
+}
+
+/// A `multipart/form-data` body; a request that is not one (no boundary, the
+/// wrong content type) gets the typed error (`invalid_multipart`), never
+/// axum's plain-text answer.
+#[derive(Debug)]
+pub struct AppMultipart(pub Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for AppMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(Self(Multipart::from_request(req, state).await?))
+    }
+}
+
+impl AppMultipart {
+    /// Read the field `file` into memory, refusing as soon as it passes
+    /// `limit` bytes (`payload_too_large`); `missing_file` without one.
+    pub async fn file(self, limit: u64) -> Result<(Vec<u8>, Option<String>), ApiError> {
+        let Self(mut form) = self;
+        let too_large = || ApiError::from(AppError::PayloadTooLarge { limit });
+        let map = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::from(e)
+            }
+        };
+        while let Some(mut field) = form.next_field().await.map_err(map)? {
+            if field.name() != Some("file") {
+                continue;
+            }
+            let name = field.file_name().map(|n| n.chars().take(255).collect::<String>());
+            let mut data = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(map)? {
+                if (data.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large());
+                }
+                data.extend_from_slice(&chunk);
+            }
+            return Ok((data, name));
+        }
+        Err(AppError::BadRequest {
+            code: "missing_file",
+            message: "send the image as the multipart field `file`".into(),
+        }
+        .into())
+    }
+}
+
+/// Whoever is asking: a signed-in user, or nobody (public reads).
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer(pub Option<UserId>);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<App<S>>) -> Result<Self, ApiError> {
+        Ok(Self(
+            Session::from_request_parts(parts, state)
+                .await
+                .ok()
+                .map(|s| s.user),
+        ))
+    }
+}
+
+/// `?share=…`: the share token of a link-only work.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ShareQuery {
+    pub share: Option<String>,
 }

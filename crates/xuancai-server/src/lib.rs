@@ -12,6 +12,7 @@
 pub mod error;
 pub mod extract;
 pub mod ohttp;
+pub mod respond;
 pub mod routes;
 pub mod startup;
 

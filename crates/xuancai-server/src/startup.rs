@@ -14,7 +14,6 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 use xuancai_app::crypto::random;
 use xuancai_app::startup::{Started, shutdown_signal};
-use xuancai_app::store::Backend;
 use xuancai_app::{App, Config, Control};
 use xuancai_store::Store;
 
@@ -85,10 +84,7 @@ async fn http<S: Store>(
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let (backend, parts) = xuancai_app::startup::open(&config, xuancai_outbound::connect).await?;
-        let (router, tasks, control) = match backend {
-            Backend::Sqlite(s) => http(parts.with_store(s)).await?,
-            Backend::Postgres(s) => http(parts.with_store(s)).await?,
-        };
+        let (router, tasks, control) = http(parts.with_store(backend)).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartupError::Bind {

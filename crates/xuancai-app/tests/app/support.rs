@@ -15,10 +15,9 @@ use xuancai_app::store::Backend;
 use xuancai_domain::privacy::{Category, DocumentKind};
 use xuancai_domain::{BirthDate, OneTimeCode, PhoneNumber, UserId};
 use xuancai_store::PrivacyStore;
-use xuancai_store_sqlite::SqliteStore;
 
 pub struct TestApp {
-    pub app: Arc<App<SqliteStore>>,
+    pub app: Arc<App<Backend>>,
     _dir: tempfile::TempDir,
 }
 
@@ -45,10 +44,8 @@ pub async fn spawn(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let (backend, parts) = open(&config, connect)
         .await
         .unwrap_or_else(|e| panic!("startup: {e}"));
-    let Backend::Sqlite(store) = backend else {
-        panic!("SQLite expected")
-    };
-    let app = parts.with_store(store);
+    assert!(matches!(backend, Backend::Sqlite(_)), "SQLite expected");
+    let app = parts.with_store(backend);
     ensure_published(&app.store, app.now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -60,7 +57,7 @@ pub async fn spawn(tweak: impl FnOnce(&mut Config)) -> TestApp {
 
 impl TestApp {
     /// The application, to hand to a task (the scheduler).
-    pub fn shared(&self) -> Arc<App<SqliteStore>> {
+    pub fn shared(&self) -> Arc<App<Backend>> {
         self.app.clone()
     }
 

@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 use xuancai_domain::{AlbumId, PhotoId};
 use xuancai_store::{AlbumRecord, Store};
 
-use super::photos::photos_page;
-use super::{Page, next_cursor};
+use super::{Page, next_cursor, photos_page};
 use crate::error::ApiError;
 use crate::extract::Active;
 use crate::extract::{AppJson, AppQuery};

@@ -13,16 +13,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use xuancai_domain::privacy::Category;
-use xuancai_domain::{OneTimeCode, PhoneNumber, UserId};
+use xuancai_domain::{OneTimeCode, PhoneNumber};
 use xuancai_store::Store;
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
-use crate::extract::{SESSION_COOKIE, Session};
+use crate::extract::Session;
+use crate::respond;
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::accounts::{CodeFor, send_code};
-use xuancai_app::crypto::{random, sha256};
 
 #[derive(Deserialize)]
 pub(crate) struct CodeRequest {
@@ -105,38 +105,7 @@ pub(crate) async fn login<S: Store>(
         },
     )
     .await?;
-    start_session(&state, &signed.user, signed.created).await
-}
-
-/// ACC-4: a new session (and token) at every sign-in; the token goes back
-/// in the body (for API and CLI clients) and in an HttpOnly cookie.
-pub(crate) async fn start_session<S: Store>(
-    state: &App<S>,
-    user: &UserId,
-    created: bool,
-) -> Result<Response, ApiError> {
-    let now = state.now();
-    let token: String = random::<32>().iter().map(|b| format!("{b:02x}")).collect();
-    let ttl = state.config.session_ttl_secs;
-    state
-        .store
-        .create_session(&sha256(token.as_bytes()), user, now, now + ttl * 1000)
-        .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{}",
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    let mut resp =
-        Json(json!({ "user_id": user.to_string(), "token": token, "new_account": created })).into_response();
-    resp.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
-    );
-    Ok(resp)
+    respond::session(&state, &signed.user, signed.created).await
 }
 
 #[derive(Deserialize)]
@@ -157,7 +126,7 @@ pub(crate) async fn password_login<S: Store>(
     let phone = PhoneNumber::parse(&req.phone)?;
     let user =
         xuancai_app::password_login::password_login(&state, &phone, req.password, &peer.to_string()).await?;
-    start_session(&state, &user, false).await
+    respond::session(&state, &user, false).await
 }
 
 pub async fn logout<S: Store>(

@@ -15,14 +15,15 @@ use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{BlessingId, UserId};
 use xuancai_store::{BlessingRecord, Store, WorkRecord};
 
-use super::works::{Authors, image_response, parse_work_id};
 use crate::error::ApiError;
 use crate::extract::Active;
 use crate::extract::AppJson;
+use crate::respond;
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::{MacUse, random};
 use xuancai_app::privacy::permit;
+use xuancai_app::works::{Authors, parse_id};
 
 /// Longest blessing message, characters.
 pub const MAX_MESSAGE_CHARS: usize = 200;
@@ -101,7 +102,7 @@ pub async fn send<S: Store>(
     // Only your own works, or a template, may be sent.
     let work = match (&b.work, &b.template) {
         (Some(w), None) => {
-            let id = parse_work_id(w).map_err(|_| AppError::Unprocessable {
+            let id = parse_id(w).map_err(|_| AppError::Unprocessable {
                 code: "work_not_found",
                 message: format!("no work {w} of yours"),
             })?;
@@ -206,7 +207,7 @@ async fn work_image<S: Store>(state: &App<S>, b: &BlessingRecord) -> Result<Resp
             &key,
         )
         .await?;
-    image_response(data, &w.mime, "private, no-cache")
+    respond::image(data, &w.mime, "private, no-cache")
 }
 
 pub async fn shared_image<S: Store>(

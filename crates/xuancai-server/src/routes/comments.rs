@@ -14,13 +14,14 @@ use xuancai_domain::CommentId;
 use xuancai_domain::privacy::Purpose;
 use xuancai_store::{CommentRecord, Store};
 
-use super::works::{Authors, ShareQuery, Viewer, visible};
 use crate::error::ApiError;
 use crate::extract::Active;
 use crate::extract::AppJson;
+use crate::extract::{ShareQuery, Viewer};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::privacy::permit;
+use xuancai_app::works::{Authors, parse_id, visible};
 
 /// Longest comment, characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -107,7 +108,7 @@ pub async fn remove<S: Store>(
     let w = visible(&state, Some(&user), &work, None)
         .await
         .or(Err(ApiError::NOT_FOUND));
-    let work_id = super::works::parse_work_id(&work)?;
+    let work_id = parse_id(&work)?;
     let c = state
         .store
         .comment(&work_id, &parse_comment_id(&id)?)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -18,10 +18,9 @@ use xuancai_imaging::resize::cover;
 use xuancai_imaging::thumbnail::encode_webp;
 use xuancai_store::{FieldValue, ProfileField, Store};
 
-use super::auth::start_session;
-use super::photos::read_file_field;
 use crate::error::ApiError;
-use crate::extract::{Active, AppJson, Session};
+use crate::extract::{Active, AppJson, AppMultipart, Session};
+use crate::respond;
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::random;
@@ -165,10 +164,10 @@ pub async fn avatar<S: Store>(
 pub async fn set_avatar<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    form: Multipart,
+    form: AppMultipart,
 ) -> Result<Json<Value>, ApiError> {
     let limit = state.config.max_upload_bytes;
-    let (bytes, _) = read_file_field(form, limit).await?;
+    let (bytes, _) = form.file(limit).await?;
     // An avatar is shown at 256×256: a lower pixel limit, and its decode
     // counts against the shared decoding budget (issue 19 item 6).
     let limits = DecodeLimits {
@@ -310,7 +309,7 @@ pub async fn set_password<S: Store>(
         .await?;
     state.store.delete_user_sessions(&session.user).await?;
     tracing::info!(user = %session.user, "password set; sessions revoked");
-    start_session(&state, &session.user, false).await
+    respond::session(&state, &session.user, false).await
 }
 
 pub async fn delete_password<S: Store>(

@@ -41,7 +41,7 @@ pub mod templates;
 pub mod web;
 pub mod works;
 
-pub use paging::{Page, encode_cursor, next_cursor};
+pub use paging::{Page, PhotosPage, encode_cursor, next_cursor, photos_page};
 
 /// One documented operation.
 #[derive(Debug, Clone, Copy)]
@@ -382,7 +382,7 @@ fn api<S: Store>(config: &Config) -> Api<S> {
 /// Every documented operation (what the router serves).
 pub fn route_docs(config: &Config) -> Vec<RouteDoc> {
     // The docs do not depend on the store type; any backend gives the same table.
-    api::<xuancai_store_sqlite::SqliteStore>(config).docs
+    api::<xuancai_app::store::Backend>(config).docs
 }
 
 pub fn router<S: Store>(state: Arc<App<S>>) -> Router {

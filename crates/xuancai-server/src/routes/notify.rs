@@ -6,20 +6,20 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use xuancai_domain::Message;
 use xuancai_domain::privacy::Purpose;
-use xuancai_domain::{Message, UserId};
-use xuancai_store::{BroadcastRecord, ConsentRecord, Store, Subject};
+use xuancai_store::{BroadcastRecord, Store};
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
 use crate::extract::{Active, Operator};
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::broadcasts::{self, Progress};
+use xuancai_app::broadcasts::{self, Progress, Unsubscribed};
 use xuancai_app::privacy::permit;
 use xuancai_app::privacy::requests::{hex, parse_request_id};
 
@@ -119,39 +119,40 @@ fn page(status: StatusCode, text: &str) -> Response {
 }
 
 /// `GET /api/v1/unsubscribe?u=…&t=…`: no sign-in needed; records the
-/// withdrawal of the marketing consent (CON-4) with the channel `unsubscribe_link`.
+/// withdrawal of the marketing consent (CON-4) with the channel
+/// `unsubscribe_link`. A browser (asking for `text/html`) gets a page in
+/// Chinese; any other client gets JSON, errors as the typed error
+/// (`invalid_link`, `invalid_query`).
 pub async fn unsubscribe<S: Store>(
     State(state): State<Arc<App<S>>>,
+    headers: HeaderMap,
     query: Result<Query<Unsubscribe>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Ok(Query(q)) = query else {
-        return Ok(page(StatusCode::BAD_REQUEST, "退订链接不完整。"));
+    let html = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"));
+    let done = match query {
+        Ok(Query(q)) => broadcasts::unsubscribe(&state, &q.u, &q.t).await,
+        Err(e) => Err(AppError::bad_request("invalid_query", e.body_text())),
     };
-    let Ok(user) = UserId::parse(&q.u) else {
-        return Ok(page(StatusCode::BAD_REQUEST, "退订链接无效。"));
-    };
-    if !state.keys.unsubscribe_tag_matches(user.as_bytes(), &q.t) {
-        return Ok(page(StatusCode::BAD_REQUEST, "退订链接无效。"));
+    match (done, html) {
+        (Ok(Unsubscribed::Withdrawn), true) => Ok(page(
+            StatusCode::OK,
+            "已退订：您将不再收到营销信息。服务通知不受影响。",
+        )),
+        (Ok(Unsubscribed::NoAccount), true) => {
+            Ok(page(StatusCode::OK, "该账号已不存在，不会再收到营销信息。"))
+        }
+        (Ok(u), false) => Ok(Json(json!({ "status": match u {
+            Unsubscribed::Withdrawn => "unsubscribed",
+            Unsubscribed::NoAccount => "no_account",
+        } }))
+        .into_response()),
+        (Err(AppError::BadRequest { .. }), true) => Ok(page(StatusCode::BAD_REQUEST, "退订链接无效。")),
+        (Err(e), _) => Err(e.into()),
     }
-    if state.store.user_by_id(&user).await?.is_none() {
-        return Ok(page(StatusCode::OK, "该账号已不存在，不会再收到营销信息。"));
-    }
-    state
-        .store
-        .append_consent(&ConsentRecord {
-            id: xuancai_app::privacy::agreements::ledger_id(state.now()),
-            subject: Subject::User(user),
-            topic: Purpose::Marketing.key().into(),
-            granted: false,
-            version: None,
-            channel: "unsubscribe_link".into(),
-            at: state.now(),
-        })
-        .await?;
-    Ok(page(
-        StatusCode::OK,
-        "已退订：您将不再收到营销信息。服务通知不受影响。",
-    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,8 +1,11 @@
 //! Cursor pagination shared by every listing: `?cursor=…&limit=…`, with
-//! cursors opaque to clients.
+//! cursors opaque to clients; and the page of photos that the library and
+//! an album both answer with.
 
-use serde::Deserialize;
-use xuancai_store::Cursor;
+use serde::{Deserialize, Serialize};
+use xuancai_app::crypto::DataKey;
+use xuancai_app::photos::{PhotoView, photo_view};
+use xuancai_store::{Cursor, PhotoRecord};
 
 use crate::error::ApiError;
 use xuancai_app::AppError;
@@ -60,6 +63,20 @@ pub fn next_cursor<T>(items: &[T], limit: u32, key: impl Fn(&T) -> (i64, [u8; 16
         let (at, id) = key(last);
         encode_cursor(at, &id)
     })
+}
+
+/// A page of photos, newest first.
+#[derive(Debug, Serialize)]
+pub struct PhotosPage<'a> {
+    items: Vec<PhotoView<'a>>,
+    next_cursor: Option<String>,
+}
+
+pub fn photos_page<'a>(items: &'a [PhotoRecord], limit: u32, key: &DataKey) -> PhotosPage<'a> {
+    PhotosPage {
+        items: items.iter().map(|p| photo_view(p, key)).collect(),
+        next_cursor: next_cursor(items, limit, |p| (p.created_at, *p.id.as_bytes())),
+    }
 }
 
 #[cfg(test)]

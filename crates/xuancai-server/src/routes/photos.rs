@@ -10,36 +10,21 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::PhotoId;
-use xuancai_store::{PhotoFilter, PhotoPatch, PhotoRecord, Store};
+use xuancai_store::{PhotoFilter, PhotoPatch, Store};
 
-use super::{Page, next_cursor};
+use super::{Page, photos_page};
 use crate::error::ApiError;
 use crate::extract::Active;
-use crate::extract::{AppJson, AppQuery};
+use crate::extract::{AppJson, AppMultipart, AppQuery};
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::crypto::DataKey;
-use xuancai_app::photos::{PhotoView, Variant, add_photo, owned, parse_photo_id, photo_json, photo_view};
-
-/// A page of photos, newest first.
-#[derive(Debug, Serialize)]
-pub struct PhotosPage<'a> {
-    items: Vec<PhotoView<'a>>,
-    next_cursor: Option<String>,
-}
-
-pub fn photos_page<'a>(items: &'a [PhotoRecord], limit: u32, key: &DataKey) -> PhotosPage<'a> {
-    PhotosPage {
-        items: items.iter().map(|p| photo_view(p, key)).collect(),
-        next_cursor: next_cursor(items, limit, |p| (p.created_at, *p.id.as_bytes())),
-    }
-}
+use xuancai_app::photos::{Variant, add_photo, owned, parse_photo_id, photo_json};
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -79,44 +64,12 @@ pub async fn list<S: Store>(
     Ok(Json(photos_page(&items, limit, &key)).into_response())
 }
 
-/// Read the multipart field `file` into memory, refusing as soon as it
-/// passes the limit.
-pub async fn read_file_field(mut form: Multipart, limit: u64) -> Result<(Vec<u8>, Option<String>), ApiError> {
-    let too_large = || ApiError::from(AppError::PayloadTooLarge { limit });
-    let map = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            ApiError::from(e)
-        }
-    };
-    while let Some(mut field) = form.next_field().await.map_err(map)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().map(|n| n.chars().take(255).collect::<String>());
-        let mut data = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(map)? {
-            if (data.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
-            }
-            data.extend_from_slice(&chunk);
-        }
-        return Ok((data, name));
-    }
-    Err(AppError::BadRequest {
-        code: "missing_file",
-        message: "send the image as the multipart field `file`".into(),
-    }
-    .into())
-}
-
 pub async fn upload<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-    form: Multipart,
+    form: AppMultipart,
 ) -> Result<Response, ApiError> {
-    let (bytes, file_name) = read_file_field(form, state.config.max_upload_bytes).await?;
+    let (bytes, file_name) = form.file(state.config.max_upload_bytes).await?;
     let key = state.data_key(&session.user).await?;
     let added = add_photo(&state, session.user, &key, bytes, file_name, PhotoId::generate()).await?;
     let status = if added.duplicate {
@@ -236,5 +189,5 @@ pub async fn bytes<S: Store>(
         Variant::Thumbnail => "image/webp",
     };
     // A photo id's bytes never change; only its owner may cache them.
-    super::works::image_response(data, mime, "private, max-age=31536000, immutable")
+    crate::respond::image(data, mime, "private, max-age=31536000, immutable")
 }

@@ -317,15 +317,23 @@ async fn bad_uploads_get_typed_errors_and_leave_nothing_behind() {
         .await
         .unwrap_or_default();
     assert_eq!(v["code"], "missing_file");
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/photos",
-            Some(&token),
-            Some(&json!({ "file": "x" })),
-        )
-        .await;
-    assert_eq!(r.status(), 400);
+    // A body that is not multipart gets the JSON error like any other bad
+    // input (issue 18 item 7), on both uploads, never axum's plain text.
+    for (method, path) in [("POST", "/api/v1/photos"), ("PUT", "/api/v1/me/avatar")] {
+        let r = app
+            .call(method, path, Some(&token), Some(&json!({ "file": "x" })))
+            .await;
+        assert_eq!(r.status(), 400, "{path}");
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(kind.starts_with("application/json"), "{path}: {kind}");
+        let v: Value = r.json().await.unwrap_or_default();
+        assert_eq!(v["code"], "invalid_multipart", "{path}: {v}");
+    }
     // Nothing was stored.
     let v = app
         .json("GET", "/api/v1/photos?filter=library", &token, None, 200)

@@ -149,24 +149,35 @@ async fn data5_ads2_ads3_push_marketing_unsubscribe_and_announcements() {
     let link = payload["unsubscribe"].as_str().unwrap_or_default().to_string();
     assert!(link.starts_with("/api/v1/unsubscribe?"), "{payload}");
 
-    // The link works without signing in; a forged one does not.
+    // The link works without signing in; a forged one does not. A browser
+    // gets a page; any other client gets JSON, errors as the typed error.
     let flip = if link.ends_with('0') { '1' } else { '0' };
     let forged = format!("{}{flip}", &link[..link.len() - 1]);
-    let r = app
-        .client
-        .get(app.url(&forged))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let get = |path: String, html: bool| {
+        let mut req = app.client.get(app.url(&path));
+        if html {
+            req = req.header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        }
+        req.send()
+    };
+    let r = get(forged.clone(), true).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 400);
-    let r = app
-        .client
-        .get(app.url(&link))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.text().await.unwrap_or_default().contains("退订链接无效"));
+    for path in [forged, "/api/v1/unsubscribe?u=nobody".to_string()] {
+        let r = get(path.clone(), false).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status(), 400, "{path}");
+        let v: Value = r.json().await.unwrap_or_default();
+        assert!(
+            matches!(v["code"].as_str(), Some("invalid_link" | "invalid_query")),
+            "{path}: {v}"
+        );
+    }
+    let r = get(link.clone(), true).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap_or_default().contains("已退订"));
+    let r = get(link.clone(), false).await.unwrap_or_else(|e| panic!("{e}"));
+    let v: Value = r.json().await.unwrap_or_default();
+    assert_eq!(v["status"], "unsubscribed", "{v}");
     let sent = app
         .broadcast(
             &op,
