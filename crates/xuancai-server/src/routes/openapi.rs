@@ -94,8 +94,13 @@ pub fn document(docs: &[RouteDoc]) -> Value {
                     "type": "object",
                     "required": ["code", "message", "request_id"],
                     "properties": {
-                        "code": { "type": "string", "description": "Stable, machine-readable" },
-                        "message": { "type": "string" },
+                        "code": {
+                            "type": "string",
+                            "description": "Stable, machine-readable; clients show their own text for it",
+                            "enum": xuancai_app::error::CODES,
+                        },
+                        "message": { "type": "string", "description": "For developers, in English; not for end users" },
+                        "details": { "type": "object" },
                         "request_id": { "type": "string" }
                     }
                 }

@@ -249,17 +249,21 @@ impl TestApp {
         self.agreement_to(&["user_agreement", "privacy_policy"]).await
     }
 
-    /// `{kind: current version}` for the published documents `kinds`.
-    pub async fn agreement_to(&self, kinds: &[&str]) -> Value {
-        let docs: Value = self
-            .client
-            .get(self.url("/api/v1/documents"))
+    /// `GET path` without signing in, as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.client
+            .get(self.url(path))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .json()
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `{kind: current version}` for the published documents `kinds`.
+    pub async fn agreement_to(&self, kinds: &[&str]) -> Value {
+        let docs = self.get_json("/api/v1/documents").await;
         let mut agree = serde_json::Map::new();
         for d in docs["documents"].as_array().into_iter().flatten() {
             let kind = d["kind"].as_str().unwrap_or_default();

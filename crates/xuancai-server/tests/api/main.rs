@@ -8,6 +8,7 @@ mod auth;
 mod codes;
 mod contact;
 mod deletion;
+mod error_codes;
 mod export;
 mod faceswap;
 mod gates;

@@ -37,6 +37,12 @@ test('img1_upload_albums_favourites_and_trash_in_the_browser', async () => {
   // A file that is not an image is refused with a clear message; nothing is added.
   await page.locator('#upload-input').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
   await page.locator('li[data-file="notes.png"] .error').waitFor();
+  // Issue 22 item 10: errors in the user's language, never the server's
+  // English message (an empty file had no text before: "the file is empty").
+  assert.equal(await page.locator('li[data-file="notes.png"] .error').textContent(), '不支持这种文件格式');
+  await page.locator('#upload-input').setInputFiles({ name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) });
+  await page.locator('li[data-file="empty.png"] .error').waitFor();
+  assert.equal(await page.locator('li[data-file="empty.png"] .error').textContent(), '文件是空的');
   await shot(page, 'img1-library-360');
   // Favourite one and find it under 收藏.
   await page.locator('.grid .cell').first().click();

@@ -4,7 +4,7 @@
 // that must be agreed to again (CON-2), the guardian lock (MIN-2, MIN-3).
 import { get, put, post, onError } from './api.js';
 import { t, lang, setLang, translatePage, docTitle } from './i18n.js';
-import { h, render, icon, showError } from './ui.js';
+import { h, render, icon, showError, errorText } from './ui.js';
 import * as session from './session.js';
 import { go } from './nav.js';
 import { loginView, guardianView, agreementDialog } from './views/account.js';
@@ -87,7 +87,7 @@ async function route() {
   } catch (e) {
     if (mine === routing) {
       showError(e);
-      if (!document.querySelector('#main h1')) render(h('h1', {}, t('err.title')), h('p', { class: 'error' }, e.message));
+      if (!document.querySelector('#main h1')) render(h('h1', {}, t('err.title')), h('p', { class: 'error' }, errorText(e)));
     }
   }
 }
@@ -207,5 +207,5 @@ async function boot() {
 }
 
 boot().catch((e) => {
-  render(h('h1', {}, t('err.title')), h('p', { class: 'error' }, String(e && e.message)));
+  render(h('h1', {}, t('err.title')), h('p', { class: 'error' }, errorText(e)));
 });

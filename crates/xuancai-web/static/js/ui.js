@@ -78,11 +78,20 @@ export function toast(message, kind) {
   setTimeout(() => el.remove(), kind === 'error' ? 6000 : 3500);
 }
 
-/** Show an API error in words (the code's translation, or the server's message). */
+/**
+ * An API error in the user's language: the text for its stable code. The
+ * server's `message` is for developers and never shown (issue 22 item 10);
+ * a code without a text (an HTTP status from a proxy, say) shows the
+ * general text with the code, so a user can still report it.
+ */
+export function errorText(err) {
+  const code = err && err.code;
+  return t('err.' + code, null, null) || t('err.unknown_code', { code: String(code || '?') });
+}
+
+/** Show an API error in words (see errorText). */
 export function showError(err) {
-  const key = 'err.' + (err && err.code);
-  const text = t(key, null, null) || (err && err.message) || t('err.unknown');
-  toast(text, 'error');
+  toast(errorText(err), 'error');
 }
 
 export function fmtTime(ms) {

@@ -2,7 +2,7 @@
 // drag and drop with progress, one photo's page, albums, the trash.
 import { get, post, patch, del, upload } from '../api.js';
 import { t } from '../i18n.js';
-import { h, render, dialog, field, busy, toast, fmtTime } from '../ui.js';
+import { h, render, dialog, field, busy, toast, fmtTime, errorText } from '../ui.js';
 import { go } from '../nav.js';
 import { publishButton } from './works.js';
 
@@ -57,7 +57,7 @@ function uploader(onDone) {
         state.className = 'ok';
         ok++;
       } catch (e) {
-        state.textContent = t('err.' + e.code, null, null) || e.message;
+        state.textContent = errorText(e);
         state.className = 'error';
       }
     }

@@ -5,7 +5,7 @@
 // status and deadline, and cancellation with its consequences (ACC-6).
 import { get, post, put } from '../api.js';
 import { t, docTitle } from '../i18n.js';
-import { h, render, dialog, field, check, busy, toast, fmtTime, fmtDate } from '../ui.js';
+import { h, render, dialog, field, check, busy, toast, fmtTime, fmtDate, errorText } from '../ui.js';
 import * as session from '../session.js';
 import { go } from '../nav.js';
 
@@ -50,7 +50,9 @@ function requestRow(r) {
     h('div', { class: 'row', style: 'justify-content:space-between' }, h('strong', {}, t('req.k_' + r.kind, null, null) || r.kind), status),
     h('p', { class: 'hint' }, t('req.received', { at: fmtTime(r.received_at) }), ' · ', t('req.deadline', { at: fmtDate(r.deadline_at) }), r.overdue ? ' · ' + t('req.overdue') : ''),
     r.detail ? h('p', {}, r.detail) : null,
-    r.resolution ? h('p', { class: r.status === 'refused' ? 'error' : 'ok' }, t('req.resolution'), ' ', r.resolution) : null,
+    // A finished export's note is the server's (English, for the record); the user reads ours.
+    r.resolution ? h('p', { class: r.status === 'refused' ? 'error' : 'ok' }, t('req.resolution'), ' ',
+      r.kind === 'export' && r.status === 'done' ? t('req.export_ready') : r.resolution) : null,
     r.download ? h('a', { class: 'button small', href: r.download, download: 'xuancai-export.zip', id: 'export-download' }, t('rights.download')) : null);
 }
 
@@ -141,7 +143,7 @@ async function cancelFlow() {
   if (!code) return;
   try {
     await post('/api/v1/me/cancellation', { code, confirm_exported: exported.checked, confirm_forfeit: forfeit.checked });
-  } catch (e) { toast(t('err.' + e.code, null, null) || e.message, 'error'); return; }
+  } catch (e) { toast(errorText(e), 'error'); return; }
   session.forget();
   render(h('h1', {}, t('cancel.done_title')), h('p', {}, t('cancel.done')), h('a', { href: '#/login' }, t('common.home')));
 }

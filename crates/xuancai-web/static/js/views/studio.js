@@ -4,7 +4,7 @@
 // and packs (IMG-4). Every edit is a job on the server, followed live.
 import { get, post, followJob } from '../api.js';
 import { t } from '../i18n.js';
-import { h, render, field, check, busy, toast } from '../ui.js';
+import { h, render, field, check, busy, toast, errorText } from '../ui.js';
 import * as session from '../session.js';
 import { pickPhotos } from './photos.js';
 import { publishButton } from './works.js';
@@ -53,7 +53,7 @@ async function runJob(body, out, showResult) {
     const done = await followJob(job.id, (p, s) => { bar.value = p; state.textContent = t('studio.' + s, null, null) || s; });
     out.replaceChildren(showResult(done));
   } catch (e) {
-    state.textContent = t('err.' + e.code, null, null) || e.message;
+    state.textContent = errorText(e);
     state.className = 'error';
     bar.remove();
     throw e;
