@@ -42,6 +42,16 @@ for (const [label, viewport] of [['360', MOBILE], ['desktop', DESKTOP]]) {
         assert.ok(width <= 360, `${hash} is ${width}px wide at 360`);
       }
     }
+    // Issue 22 item 12, on 我的 (the last screen above): its links sit one
+    // under another (they ran together: "隐私中心消息通知我的作品影集"), and
+    // checkboxes, radios, sliders and progress bars take the brand colour,
+    // not the browser's blue.
+    const links = page.getByRole('navigation', { name: '更多' }).getByRole('link');
+    const tops = await links.evaluateAll((as) => as.map((a) => Math.round(a.getBoundingClientRect().top)));
+    assert.ok(tops.length >= 4, `${tops.length} links`);
+    assert.equal(new Set(tops).size, tops.length, `links share a line: ${tops}`);
+    const accent = await page.evaluate(() => getComputedStyle(document.querySelector('#main input') || document.body).accentColor);
+    assert.equal(accent, 'rgb(176, 21, 79)');
     const { errors, missing } = await page.problems();
     assert.deepEqual(missing, []);
     assert.deepEqual(errors, []);

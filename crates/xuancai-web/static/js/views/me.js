@@ -65,7 +65,7 @@ export async function meView() {
       me.avatar ? h('img', { class: 'avatar', src: me.avatar, alt: t('me.avatar'), style: 'width:64px;height:64px' }) : h('span', { class: 'avatar', style: 'width:64px;height:64px' }),
       h('div', {}, h('strong', {}, me.nickname || t('me.no_nickname')), h('div', { class: 'hint' }, me.phone), h('div', { class: 'hint' }, t('bless.your_id'), ' ', h('code', {}, me.user_id))),
       h('label', { for: 'avatar-input', class: 'button ghost small' }, t('me.change_avatar')), avatarInput, removeAvatar),
-    h('nav', { class: 'card stack', 'aria-label': t('me.links') },
+    h('nav', { class: 'card stack links', 'aria-label': t('me.links') },
       h('a', { href: '#/privacy', id: 'privacy-link' }, t('privacy.title')),
       h('a', { href: '#/inbox' }, t('inbox.title')),
       h('a', { href: '#/mine' }, t('works.tab_mine')),
