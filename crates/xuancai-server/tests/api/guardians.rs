@@ -57,15 +57,7 @@ async fn min1_to_min4_children_and_minors_wait_for_a_guardian() {
         )
         .await;
         let gcode = app.last_code(guardian.1);
-        let docs: Value = app
-            .client
-            .get(app.url("/api/v1/documents"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .json()
-            .await
-            .unwrap_or_default();
+        let docs = app.get_json("/api/v1/documents").await;
         let version = |k: &str| {
             docs["documents"]
                 .as_array()

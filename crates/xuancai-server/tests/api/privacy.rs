@@ -357,15 +357,7 @@ async fn cook1_cookie_consent_before_sign_in() {
     assert_eq!(v["analytics"], true);
     assert_eq!(v["decided"], true);
     // Cleared cookies: a new browser starts from essential only.
-    let v: Value = app
-        .client
-        .get(app.url("/api/v1/consent-state"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let v = app.get_json("/api/v1/consent-state").await;
     assert_eq!(v["analytics"], false);
     assert_eq!(
         count(
@@ -380,15 +372,7 @@ async fn cook1_cookie_consent_before_sign_in() {
 #[tokio::test]
 async fn con5_data4_ret1_documents_are_rendered_from_the_inventory() {
     let app = spawn_privacy_app().await;
-    let docs: Value = app
-        .client
-        .get(app.url("/api/v1/documents"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let docs = app.get_json("/api/v1/documents").await;
     assert_eq!(docs["documents"].as_array().map(Vec::len), Some(5));
     assert!(
         docs["region"]

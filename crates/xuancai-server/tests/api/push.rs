@@ -59,15 +59,7 @@ async fn data5_ads2_ads3_push_marketing_unsubscribe_and_announcements() {
     let subscription = json!({ "endpoint": endpoint, "keys": {
         "p256dh": Base64UrlUnpadded::encode_string(ua_secret.public_key().to_encoded_point(false).as_bytes()),
         "auth": Base64UrlUnpadded::encode_string(&auth) } });
-    let key: Value = app
-        .client
-        .get(app.url("/api/v1/push/key"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let key = app.get_json("/api/v1/push/key").await;
     assert_eq!(
         Base64UrlUnpadded::decode_vec(key["web_push"].as_str().unwrap_or_default())
             .map(|k| k.len())

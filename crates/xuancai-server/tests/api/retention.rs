@@ -521,15 +521,7 @@ async fn ret3_a_shutdown_is_announced_stops_sign_ups_and_erases_everything_after
         c.shutdown_erase_days = 30;
     })
     .await;
-    let docs: Value = app
-        .client
-        .get(app.url("/api/v1/documents"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let docs = app.get_json("/api/v1/documents").await;
     assert_eq!(docs["shutdown"]["closes_on"], closes.to_string());
     assert_eq!(
         docs["shutdown"]["data_erased_on"],
