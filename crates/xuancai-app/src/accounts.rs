@@ -5,10 +5,10 @@
 
 use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_domain::{CodePurpose, OneTimeCode, PhoneNumber, UserId};
-use xuancai_store::{CodeCheck, SendLimits, Store};
+use xuancai_store::{CodeCheck, SendLimits, Store, StoreError};
 
 use crate::App;
-use crate::crypto::sha256;
+use crate::crypto::{Keys, LEGACY_WRAPPED_LEN, sha256};
 use crate::error::AppError;
 
 /// Who a code is for: its purpose, and the account that asked for it where
@@ -200,4 +200,43 @@ pub async fn open_session<S: Store>(state: &App<S>, user: &UserId) -> Result<New
         .create_session(&sha256(token.as_bytes()), user, now, now + ttl_secs * 1000)
         .await?;
     Ok(NewSession { token, ttl_secs })
+}
+
+/// Issue 19 item 16: re-wrap every data key still in the format written
+/// before keys were bound to their account (SEC-4), so that from then on a
+/// wrapped key opens only in its own account's row. Run at start-up, before
+/// anything is served; idempotent, and safe with several processes starting
+/// at once (each row is replaced by compare and swap). A key the master key
+/// does not open is left as it is and logged: that account's data was
+/// unreadable before too. Returns how many keys were re-wrapped.
+pub async fn bind_legacy_data_keys<S: Store>(store: &S, keys: &Keys) -> Result<usize, StoreError> {
+    const PAGE: u32 = 500;
+    let len = u32::try_from(LEGACY_WRAPPED_LEN).unwrap_or(u32::MAX);
+    let mut after = None;
+    let mut rewrapped = 0;
+    loop {
+        let page = store.wrapped_keys_of_len(len, after, PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = Some(*last);
+        for (user, wrapped) in &page {
+            match keys.rewrap_legacy(user, wrapped) {
+                Ok(Some(bound)) => {
+                    if store.rewrap_data_key(user, wrapped, &bound).await? {
+                        rewrapped += 1;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(%user, error = %e, "a stored data key does not open with the master key")
+                }
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+    }
+    if rewrapped > 0 {
+        tracing::info!(rewrapped, "data keys bound to their accounts");
+    }
+    Ok(rewrapped)
 }

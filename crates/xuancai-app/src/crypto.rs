@@ -8,6 +8,8 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use xuancai_domain::UserId;
+
 use crate::config::Secret;
 
 /// What a keyed hash is for (issue 19 item 16). Each use has its own HMAC
@@ -301,19 +303,65 @@ impl Keys {
         open(&self.service, sealed)
     }
 
-    /// A fresh data key for a new user: (the key, the key wrapped for storage).
-    pub fn new_data_key(&self) -> (DataKey, Vec<u8>) {
+    /// A fresh data key for the account `user`: (the key, the key wrapped
+    /// for storage in that account's row).
+    pub fn new_data_key(&self, user: &UserId) -> (DataKey, Vec<u8>) {
         let raw = random::<32>();
-        (DataKey::from_raw(&raw), seal(&self.wrap, &raw))
+        (DataKey::from_raw(&raw), self.wrap_bound(user, &raw))
     }
 
-    pub fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
-        let raw = open(&self.wrap, wrapped)?;
+    /// Issue 19 item 16: a wrapped key is [`WRAP_V2`] then AES-GCM under the
+    /// wrap key with the account's id as associated data, so a key moved to
+    /// another account's row (with that account's ciphertexts or not) does
+    /// not unwrap there.
+    fn wrap_bound(&self, user: &UserId, raw: &[u8]) -> Vec<u8> {
+        let mut out = vec![WRAP_V2];
+        out.extend(seal_with(&self.wrap, raw, &wrap_aad(user)));
+        out
+    }
+
+    /// The data key of `user`, from the wrapped key stored in that
+    /// account's row. Only the bound format opens: keys wrapped before it
+    /// are re-wrapped at start-up ([`Self::rewrap_legacy`]).
+    pub fn unwrap_data_key(&self, user: &UserId, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
+        let Some((&WRAP_V2, sealed)) = wrapped.split_first() else {
+            return Err(CryptoError::Decrypt);
+        };
+        let raw = open_with(&self.wrap, sealed, &wrap_aad(user))?;
         if raw.len() != 32 {
             return Err(CryptoError::Decrypt);
         }
         Ok(DataKey::from_raw(&raw))
     }
+
+    /// A key wrapped the way keys were before binding (no version byte, no
+    /// associated data: [`LEGACY_WRAPPED_LEN`] bytes) re-wrapped bound to
+    /// `user`; `Ok(None)` when `wrapped` is not in the old format.
+    pub fn rewrap_legacy(&self, user: &UserId, wrapped: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
+        if wrapped.len() != LEGACY_WRAPPED_LEN {
+            return Ok(None);
+        }
+        let raw = open(&self.wrap, wrapped)?;
+        Ok(Some(self.wrap_bound(user, &raw)))
+    }
+
+    /// A data key wrapped in the old, unbound format, as rows written before
+    /// issue 19 item 16 hold them: only for tests of the start-up re-wrap.
+    #[doc(hidden)]
+    pub fn legacy_data_key(&self) -> (DataKey, Vec<u8>) {
+        let raw = random::<32>();
+        (DataKey::from_raw(&raw), seal(&self.wrap, &raw))
+    }
+}
+
+/// The version byte of a wrapped data key bound to its account.
+const WRAP_V2: u8 = 2;
+
+/// The length of a data key wrapped before binding: nonce, 32-byte key, tag.
+pub const LEGACY_WRAPPED_LEN: usize = 12 + 32 + 16;
+
+fn wrap_aad(user: &UserId) -> Vec<u8> {
+    format!("xuancai data key/{user}").into_bytes()
 }
 
 /// A user's own data key.
@@ -405,144 +453,5 @@ pub fn sha256(data: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `mac(PhotoDedupe, "x")` under the master key `[7; 32]`.
-    /// Computed by hand with Python's `hmac` (HKDF-Expand = HMAC(PRK, info ‖ 0x01)).
-    const PINNED_PHOTO_DEDUPE_X: &str = "f33520355dd4ae97affba6e475f67d28bce1d2925da4343d9dc7827936af93e4";
-
-    /// Issue 19 item 16, §11: a bound ciphertext opens only with its AAD
-    /// (another user's or another row's does not), and unbound ones still open.
-    #[test]
-    fn sec4_bound_ciphertexts_open_only_where_they_were_sealed() -> Result<(), CryptoError> {
-        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
-        let (key, _) = keys.new_data_key();
-        let ct = key.encrypt_bound(b"42", b"coin_balance/alice");
-        assert_eq!(key.decrypt_bound(&ct, b"coin_balance/alice")?, b"42");
-        assert!(key.decrypt_bound(&ct, b"coin_balance/bob").is_err());
-        assert!(key.decrypt(&ct).is_err());
-        assert_eq!(key.decrypt_bound(&key.encrypt(b"x"), b"")?, b"x");
-        let a = keys.coin_reference(b"alice", "check_in:2026-12-03");
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, keys.coin_reference(b"bob", "check_in:2026-12-03"));
-        assert!(!a.contains("check_in"));
-        Ok(())
-    }
-
-    /// Issue 19 item 16: every use has its own key, none of them the phone
-    /// lookup's; the derivation is pinned (a known answer), since stored
-    /// hashes depend on it never changing.
-    #[test]
-    fn sec4_each_keyed_hash_use_has_its_own_key() -> Result<(), CryptoError> {
-        let keys = Keys::new(&Secret::new([7u8; 32].to_vec()))?;
-        let mut seen = vec![keys.lookup_hash("x")];
-        for u in MacUse::ALL {
-            let h = keys.mac(u, "x");
-            assert!(!seen.contains(&h), "{u:?} shares a key");
-            assert_eq!(h, keys.mac(u, "x"));
-            seen.push(h);
-        }
-        assert_eq!(keys.legacy_mac("x"), keys.lookup_hash("x"));
-        let hex: String = keys
-            .mac(MacUse::PhotoDedupe, "x")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(hex, PINNED_PHOTO_DEDUPE_X);
-        assert_ne!(
-            keys.client_key("ip", "192.0.2.1"),
-            keys.client_key("password-ip", "192.0.2.1")
-        );
-        Ok(())
-    }
-
-    /// Issue 19 item 16: a work's share token matches only that work at
-    /// that link version, compared whole (no prefix, either case).
-    #[test]
-    fn sec_work_link_tokens_match_only_their_work_and_version() -> Result<(), CryptoError> {
-        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
-        let t = keys.work_link_token("w_1", 3);
-        assert_eq!(t.len(), 32);
-        assert!(keys.work_link_matches("w_1", 3, &t));
-        assert!(keys.work_link_matches("w_1", 3, &t.to_ascii_uppercase()));
-        assert!(
-            !keys.work_link_matches("w_1", 4, &t),
-            "a new link version ends it"
-        );
-        assert!(!keys.work_link_matches("w_2", 3, &t));
-        assert!(!keys.work_link_matches("w_1", 3, &t[..30]));
-        assert!(!keys.work_link_matches("w_1", 3, &format!("{t}00")));
-        assert!(!keys.work_link_matches("w_1", 3, ""));
-        let legacy: String = keys.lookup_hash("work-link:w_1:3")[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_ne!(legacy, t, "new tokens use the work-link key");
-        assert!(
-            keys.work_link_matches("w_1", 3, &legacy),
-            "links shared before still open"
-        );
-        assert!(!keys.work_link_matches("w_1", 4, &legacy));
-        Ok(())
-    }
-
-    #[test]
-    fn ads2_unsubscribe_tags_match_only_their_user() -> Result<(), CryptoError> {
-        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
-        let tag: String = keys
-            .unsubscribe_tag(b"alice")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert!(keys.unsubscribe_tag_matches(b"alice", &tag));
-        assert!(keys.unsubscribe_tag_matches(b"alice", &tag.to_ascii_uppercase()));
-        assert!(!keys.unsubscribe_tag_matches(b"bob", &tag));
-        assert!(
-            !keys.unsubscribe_tag_matches(b"alice", &tag[..30]),
-            "a shorter prefix is no tag"
-        );
-        assert!(!keys.unsubscribe_tag_matches(b"alice", &format!("{tag}00")));
-        assert!(!keys.unsubscribe_tag_matches(b"alice", "zz"));
-        assert!(!keys.unsubscribe_tag_matches(b"alice", ""));
-        Ok(())
-    }
-
-    #[test]
-    fn sec4_data_keys_round_trip_and_need_the_master_key() -> Result<(), CryptoError> {
-        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
-        let (dk, wrapped) = keys.new_data_key();
-        let sealed = dk.encrypt(b"+8613800138000");
-        assert!(
-            !sealed.windows(5).any(|w| w == b"13800"),
-            "ciphertext hides the number"
-        );
-        let again = keys.unwrap_data_key(&wrapped)?;
-        assert_eq!(again.decrypt(&sealed)?, b"+8613800138000");
-        let other = Keys::new(&Secret::new(random::<32>().to_vec()))?;
-        assert!(
-            other.unwrap_data_key(&wrapped).is_err(),
-            "another master key cannot unwrap"
-        );
-        assert_eq!(keys.lookup_hash("a"), keys.lookup_hash("a"));
-        assert_ne!(keys.lookup_hash("a"), other.lookup_hash("a"));
-        Ok(())
-    }
-
-    #[test]
-    fn min5_guardian_tokens_open_only_with_our_key_and_in_time() -> Result<(), CryptoError> {
-        let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
-        let t = keys.seal_guardian_token(b"guardian-hmac", 1_000);
-        assert_eq!(keys.open_guardian_token(&t, 999), Some(b"guardian-hmac".to_vec()));
-        assert_eq!(keys.open_guardian_token(&t, 1_000), None, "expired");
-        let other = Keys::new(&Secret::new(random::<32>().to_vec()))?;
-        assert_eq!(other.open_guardian_token(&t, 0), None, "another key");
-        let mut forged = t.clone();
-        let flip = if t.ends_with('0') { "1" } else { "0" };
-        forged.replace_range(t.len() - 1.., flip);
-        assert_eq!(keys.open_guardian_token(&forged, 0), None, "tampered");
-        assert_eq!(keys.open_guardian_token("g1.zz", 0), None);
-        assert_eq!(keys.open_guardian_token("", 0), None);
-        Ok(())
-    }
-}
+#[path = "crypto_tests.rs"]
+mod tests;

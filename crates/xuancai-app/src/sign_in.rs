@@ -81,9 +81,10 @@ async fn find_or_create<S: Store>(
     phone: &PhoneNumber,
     hmac: &[u8],
 ) -> Result<(UserId, bool), AppError> {
-    let (data_key, wrapped) = state.keys.new_data_key();
+    let id = UserId::generate();
+    let (data_key, wrapped) = state.keys.new_data_key(&id);
     let record = UserRecord {
-        id: UserId::generate(),
+        id,
         phone_hmac: hmac.to_vec(),
         phone_ciphertext: data_key.encrypt(phone.as_e164().as_bytes()),
         wrapped_data_key: wrapped,

@@ -171,6 +171,7 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
         tracing::warn!(fault = %f, "XUANCAI_FAULT is set: this process will crash on purpose");
     }
     let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    crate::accounts::bind_legacy_data_keys(&backend, &keys).await?;
     let operators = config
         .operators
         .iter()

@@ -61,7 +61,7 @@ impl<S: Store> App<S> {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         self.keys
-            .unwrap_data_key(&record.wrapped_data_key)
+            .unwrap_data_key(user, &record.wrapped_data_key)
             .map_err(|e| AppError::Internal(format!("data key of {user}: {e}")))
     }
 

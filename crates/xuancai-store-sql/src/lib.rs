@@ -117,6 +117,40 @@ impl $crate::AccountStore for $store {
         row.map($crate::user_record).transpose()
     }
 
+    async fn wrapped_keys_of_len(
+        &self,
+        wrapped_len: u32,
+        after: Option<$crate::UserId>,
+        limit: u32,
+    ) -> $crate::Result<Vec<($crate::UserId, Vec<u8>)>> {
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = $crate::sqlx::query_as(
+            "SELECT id, wrapped_data_key FROM users \
+             WHERE length(wrapped_data_key) = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(i64::from(wrapped_len))
+        .bind(after.map_or_else(Vec::new, |u| u.as_bytes().to_vec()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter()
+            .map(|(id, key)| Ok(($crate::user_id(id)?, key)))
+            .collect()
+    }
+
+    async fn rewrap_data_key(&self, user: &$crate::UserId, old: &[u8], new: &[u8]) -> $crate::Result<bool> {
+        let done = $crate::sqlx::query(
+            "UPDATE users SET wrapped_data_key = $3 WHERE id = $1 AND wrapped_data_key = $2",
+        )
+        .bind(user.as_bytes().as_slice())
+        .bind(old)
+        .bind(new)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn put_code(
         &self,
         phone_hmac: &[u8],

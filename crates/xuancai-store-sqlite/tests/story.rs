@@ -20,7 +20,7 @@ async fn acc1_acc2_acc4_sec1_story_on_sqlite() {
         .fetch_one(again.pool())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(n.0, 6, "the users the stories made (one erased)");
+    assert_eq!(n.0, 8, "the users the stories made (one erased)");
 }
 
 #[tokio::test]

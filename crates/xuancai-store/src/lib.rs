@@ -117,6 +117,24 @@ pub trait AccountStore: Send + Sync {
     fn insert_user(&self, user: &UserRecord) -> impl Future<Output = Result<()>> + Send;
     fn user_by_phone(&self, phone_hmac: &[u8]) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
     fn user_by_id(&self, id: &UserId) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
+    /// Accounts after `after` (by id) whose wrapped data key is
+    /// `wrapped_len` bytes long, at most `limit`: the start-up re-wrap finds
+    /// keys still in an old format by their length.
+    fn wrapped_keys_of_len(
+        &self,
+        wrapped_len: u32,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(UserId, Vec<u8>)>>> + Send;
+    /// Replace `user`'s wrapped data key if it is still `old` (compare and
+    /// swap: two processes re-wrapping at once write one of them); whether
+    /// it was replaced.
+    fn rewrap_data_key(
+        &self,
+        user: &UserId,
+        old: &[u8],
+        new: &[u8],
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Store the pending code for a number and purpose, replacing any
     /// earlier one for the same purpose (and its try count). Codes of other

@@ -19,6 +19,19 @@ impl AccountStore for Backend {
         dispatch!(self, s => s.user_by_id(id))
     }
 
+    async fn wrapped_keys_of_len(
+        &self,
+        wrapped_len: u32,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<(UserId, Vec<u8>)>> {
+        dispatch!(self, s => s.wrapped_keys_of_len(wrapped_len, after, limit))
+    }
+
+    async fn rewrap_data_key(&self, user: &UserId, old: &[u8], new: &[u8]) -> Result<bool> {
+        dispatch!(self, s => s.rewrap_data_key(user, old, new))
+    }
+
     async fn put_code(
         &self,
         phone_hmac: &[u8],

@@ -19,9 +19,10 @@ const DAY: i64 = 86_400_000;
 async fn accounts(t: &TestApp, tag: &str, n: usize) -> Vec<UserId> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let (_, wrapped) = t.app.keys.new_data_key();
+        let id = UserId::generate();
+        let (_, wrapped) = t.app.keys.new_data_key(&id);
         let u = UserRecord {
-            id: UserId::generate(),
+            id,
             phone_hmac: t.app.keys.lookup_hash(&format!("{tag}-{i}")),
             phone_ciphertext: vec![1, 2, 3],
             wrapped_data_key: wrapped,

@@ -49,7 +49,7 @@ fn file(t: &TestApp, key: &str) -> std::path::PathBuf {
 #[tokio::test]
 async fn sec4_streamed_blobs_round_trip_and_refuse_cut_reordered_or_moved_ones() {
     let t = spawn(|_| {}).await;
-    let (key, _) = t.app.keys.new_data_key();
+    let (key, _) = t.app.keys.new_data_key(&xuancai_domain::UserId::generate());
     let blobs = &t.app.blobs;
     for (i, len) in [
         0,
@@ -108,7 +108,7 @@ async fn sec4_streamed_blobs_round_trip_and_refuse_cut_reordered_or_moved_ones()
         );
         assert!(blobs.get(&k, &key).await.is_err(), "{k} must not open whole");
     }
-    let (other, _) = t.app.keys.new_data_key();
+    let (other, _) = t.app.keys.new_data_key(&xuancai_domain::UserId::generate());
     assert!(
         read_streamed(blobs, k, &other).await.is_err(),
         "another user's key"
