@@ -127,9 +127,60 @@ async fn delete_work<S: Store>(state: &App<S>, w: &WorkRecord) -> Result<bool, A
         .await?)
 }
 
+/// What an approved deletion did (R-3), counted. Its text (`Display`) is
+/// the request's resolution; [`Deleted::parse`] reads it back, so the app
+/// can say it in the user's language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Deleted {
+    pub photos: u64,
+    pub works: u64,
+    pub comments: u64,
+    pub records: u64,
+    /// Named items that were not (or no longer) the user's.
+    pub missing: u64,
+}
+
+impl std::fmt::Display for Deleted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            photos,
+            works,
+            comments,
+            records,
+            missing,
+        } = self;
+        write!(
+            f,
+            "deleted: {photos} photo(s), {works} work(s), {comments} comment(s), {records} record(s); \
+             {missing} named item(s) not found"
+        )
+    }
+}
+
+impl Deleted {
+    /// The counts of a resolution [`Display`](std::fmt::Display) wrote.
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix("deleted: ")?;
+        let (counts, missing) = rest.split_once("; ")?;
+        let mut n = counts.split(", ").map(|part| {
+            let (num, unit) = part.split_once(' ')?;
+            Some((num.parse::<u64>().ok()?, unit))
+        });
+        let mut next = |unit: &str| n.next().flatten().filter(|(_, u)| *u == unit).map(|(v, _)| v);
+        let parsed = Self {
+            photos: next("photo(s)")?,
+            works: next("work(s)")?,
+            comments: next("comment(s)")?,
+            records: next("record(s)")?,
+            missing: missing.strip_suffix(" named item(s) not found")?.parse().ok()?,
+        };
+        n.next().is_none().then_some(parsed)
+    }
+}
+
 /// Delete exactly what the request names; returns what was done, for the
 /// resolution. Ids that are not (or no longer) the user's count as missing.
-pub async fn execute<S: Store>(state: &App<S>, user: &UserId, d: &Deletion) -> Result<String, AppError> {
+pub async fn execute<S: Store>(state: &App<S>, user: &UserId, d: &Deletion) -> Result<Deleted, AppError> {
     let now = state.now();
     let store = &state.store;
     let (mut photos, mut works, mut comments, mut records, mut missing) = (0u64, 0u64, 0u64, 0u64, 0u64);
@@ -199,7 +250,44 @@ pub async fn execute<S: Store>(state: &App<S>, user: &UserId, d: &Deletion) -> R
             missing += 1;
         }
     }
-    Ok(format!(
-        "deleted: {photos} photo(s), {works} work(s), {comments} comment(s), {records} record(s); {missing} named item(s) not found"
-    ))
+    Ok(Deleted {
+        photos,
+        works,
+        comments,
+        records,
+        missing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// R-3: the resolution's text reads back to the counts it was written
+    /// from; anything else is not taken for a deletion's counts.
+    #[test]
+    fn r3_a_deletions_counts_read_back_from_its_resolution() {
+        let d = Deleted {
+            photos: 3,
+            works: 0,
+            comments: 12,
+            records: 7,
+            missing: 1,
+        };
+        assert_eq!(Deleted::parse(&d.to_string()), Some(d));
+        assert_eq!(
+            Deleted::parse(&Deleted::default().to_string()),
+            Some(Deleted::default())
+        );
+        for text in [
+            "",
+            "deleted: 3 photo(s)",
+            "deleted: 3 work(s), 3 photo(s), 1 comment(s), 0 record(s); 0 named item(s) not found",
+            "deleted: x photo(s), 0 work(s), 0 comment(s), 0 record(s); 0 named item(s) not found",
+            "deleted: 1 photo(s), 0 work(s), 0 comment(s), 0 record(s), 9 more(s); 0 named item(s) not found",
+            "legal_retention: a law or regulation requires keeping it for now",
+        ] {
+            assert_eq!(Deleted::parse(text), None, "{text:?}");
+        }
+    }
 }

@@ -61,6 +61,7 @@ pub fn request_json(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Value
         "detail": key.and_then(|k| r.detail_ciphertext.as_ref().and_then(|c| k.decrypt(c).ok()))
             .and_then(|b| String::from_utf8(b).ok()),
         "resolution": r.resolution,
+        "outcome": outcome(r),
         "received_at": r.received_at,
         "deadline_at": r.deadline_at,
         "updated_at": r.updated_at,
@@ -86,4 +87,39 @@ pub fn parse_request_id(s: &str) -> Result<[u8; 16], AppError> {
         *b = u8::from_str_radix(s.get(i * 2..i * 2 + 2).ok_or_else(bad)?, 16).map_err(|_| bad())?;
     }
     Ok(id)
+}
+
+/// Where an operator's own note begins in a resolution.
+const NOTE: &str = " — ";
+
+/// A resolution: what the system did or recorded (`head`), then the
+/// operator's note as written, if any. [`outcome`] reads it back.
+pub fn resolution_text(head: &str, note: Option<&str>) -> String {
+    match note {
+        Some(n) => format!("{head}{NOTE}{n}"),
+        None => head.to_string(),
+    }
+}
+
+/// A finished request's outcome as data, so the app can say it in the
+/// user's language (issue 22): what an approved deletion deleted
+/// (`{"deleted": {...}}`), or the recorded ground of a refused one
+/// (`{"refused": "legal_retention"}`), with the operator's `note`.
+/// `None` where the resolution is an operator's free text only.
+pub fn outcome(r: &RequestRecord) -> Option<Value> {
+    let text = r.resolution.as_deref()?;
+    let (head, note) = text.split_once(NOTE).map_or((text, None), |(h, n)| (h, Some(n)));
+    if r.kind != RequestKind::Deletion.as_str() {
+        return None;
+    }
+    if r.status == RequestStatus::Done.as_str() {
+        let d = super::deletion::Deleted::parse(head)?;
+        return Some(json!({ "deleted": d, "note": note }));
+    }
+    if r.status == RequestStatus::Refused.as_str() {
+        let (code, _) = head.split_once(": ")?;
+        let (code, _) = super::deletion::refusal_ground(Some(code)).ok()?;
+        return Some(json!({ "refused": code, "note": note }));
+    }
+    None
 }

@@ -103,6 +103,7 @@ pub async fn process<S: Store>(
     // records its ground.
     if r.kind == RequestKind::Deletion.as_str() {
         use xuancai_app::privacy::deletion::{Deletion, execute, refusal_ground};
+        use xuancai_app::privacy::requests::resolution_text;
         match next {
             RequestStatus::Done => {
                 let key = state.data_key(&r.user).await?;
@@ -112,17 +113,11 @@ pub async fn process<S: Store>(
                         .into(),
                 })?;
                 let done = execute(&state, &r.user, &Deletion::open(sealed, &key)?).await?;
-                resolution = Some(match resolution {
-                    Some(note) => format!("{done} — {note}"),
-                    None => done,
-                });
+                resolution = Some(resolution_text(&done.to_string(), resolution.as_deref()));
             }
             RequestStatus::Refused => {
                 let (code, why) = refusal_ground(req.ground.as_deref())?;
-                resolution = Some(match resolution {
-                    Some(note) => format!("{code}: {why} — {note}"),
-                    None => format!("{code}: {why}"),
-                });
+                resolution = Some(resolution_text(&format!("{code}: {why}"), resolution.as_deref()));
             }
             _ => {}
         }

@@ -15,6 +15,16 @@ async fn request(app: &TestApp, token: &str, e164: &str, body: Value) -> Value {
         .await
 }
 
+/// The `outcome` of the request `req` as its user's list shows it.
+async fn outcome(app: &TestApp, token: &str, req: &Value) -> Value {
+    let list = app.json("GET", "/api/v1/me/requests", token, None, 200).await;
+    list["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|r| r["id"] == req["id"]))
+        .map(|r| r["outcome"].clone())
+        .unwrap_or_else(|| panic!("{} not in {list}", req["id"]))
+}
+
 async fn photo(app: &TestApp, token: &str, seed: u8) -> String {
     let v: Value = app
         .upload(token, "d.jpg", jpeg(64, 48, seed))
@@ -83,6 +93,11 @@ async fn story(backend: Backend) {
         resolution.contains("1 photo(s)") && resolution.contains("1 comment(s)"),
         "{resolution}"
     );
+    // The user reads the outcome as data, to be said in their language.
+    assert_eq!(
+        outcome(&app, &token, &del).await,
+        json!({ "deleted": { "photos": 1, "works": 0, "comments": 1, "records": 0, "missing": 0 }, "note": null })
+    );
     let r = app
         .call("GET", &format!("/api/v1/photos/{gone}"), Some(&token), None)
         .await;
@@ -137,6 +152,10 @@ async fn story(backend: Backend) {
             .unwrap_or_default()
             .starts_with("legal_retention:"),
         "{refused}"
+    );
+    assert_eq!(
+        outcome(&app, &token, &del).await,
+        json!({ "refused": "legal_retention", "note": "诉讼保全" })
     );
     app.json("GET", &format!("/api/v1/works/{work_id}"), &token, None, 200)
         .await;

@@ -128,3 +128,37 @@ async fn every_error_code_is_listed_published_and_translated() {
     }
     app.cleanup().await;
 }
+
+/// Issue 22: a deletion request's outcome is shown in the user's language —
+/// every refusal ground the operators can record, and the counts of an
+/// approved deletion, have a text in both dictionaries the server serves.
+#[tokio::test]
+async fn r3_every_deletion_outcome_has_a_text_in_both_languages() {
+    let app = spawn_app().await;
+    for lang in ["zh", "en"] {
+        let dict = app
+            .client
+            .get(app.url(&format!("/app/js/i18n-{lang}.js")))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default();
+        let grounds = xuancai_app::privacy::deletion::REFUSAL_GROUNDS
+            .iter()
+            .map(|(code, _)| format!("ground.{code}"));
+        let missing: Vec<String> = grounds
+            .chain(["req.deleted".to_string(), "req.deleted_missing".to_string()])
+            .filter(|k| !dict.contains(&format!("'{k}':")))
+            .collect();
+        assert!(missing.is_empty(), "i18n-{lang}.js has no text for {missing:?}");
+        for field in ["photos", "works", "comments", "records"] {
+            assert!(
+                dict.contains(&format!("{{{field}}}")),
+                "i18n-{lang}.js: req.deleted lacks {{{field}}}"
+            );
+        }
+    }
+    app.cleanup().await;
+}

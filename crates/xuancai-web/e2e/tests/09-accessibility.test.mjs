@@ -52,6 +52,27 @@ for (const [label, viewport] of [['360', MOBILE], ['desktop', DESKTOP]]) {
     assert.equal(new Set(tops).size, tops.length, `links share a line: ${tops}`);
     const accent = await page.evaluate(() => getComputedStyle(document.querySelector('#main input') || document.body).accentColor);
     assert.equal(accent, 'rgb(176, 21, 79)');
+    // Issue 22 item 12: the navigation sits under the header on a desktop
+    // (it floated after a short page's content), at the foot of the screen
+    // on a phone.
+    const nav = await page.locator('#tabs').boundingBox();
+    const head = await page.locator('header.top').boundingBox();
+    const content = await page.locator('#main').boundingBox();
+    if (viewport === DESKTOP) {
+      assert.ok(Math.abs(nav.y - (head.y + head.height)) <= 2 && nav.y < content.y,
+        `navigation at ${nav.y}, the header ends at ${head.y + head.height}, the page starts at ${content.y}`);
+    } else {
+      assert.equal(Math.round(nav.y + nav.height), viewport.height, `navigation ends at ${nav.y + nav.height}`);
+    }
+    // A long file name wraps in the photo's title instead of widening the page.
+    const long = 'IMG_20261203_' + 'a_very_long_name_from_a_chat_app_'.repeat(6) + '.png';
+    await page.goto(server.base + '/#/photos');
+    await page.locator('#upload-input').setInputFiles([{ name: long, mimeType: 'image/png', buffer: readFileSync(testdata('coffee.png')) }]);
+    await page.getByText('已上传 1 张照片').waitFor();
+    await page.getByRole('img', { name: long }).click();
+    await page.getByRole('heading', { name: long }).waitFor();
+    const wide = await page.evaluate(() => [document.documentElement.scrollWidth, document.querySelector('#main h1').scrollWidth, document.querySelector('#main h1').clientWidth]);
+    assert.ok(wide[0] <= viewport.width && wide[1] <= wide[2], `a long name overflows: page ${wide[0]}, title ${wide[1]} in ${wide[2]}`);
     const { errors, missing } = await page.problems();
     assert.deepEqual(missing, []);
     assert.deepEqual(errors, []);

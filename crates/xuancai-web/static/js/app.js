@@ -145,6 +145,10 @@ async function cookieBanner() {
   let s;
   try { s = await get('/api/v1/consent-state'); } catch { return; }
   if (s.decided) return;
+  // Issue 22 item 12: not over a dialog (the first-use agreement comes
+  // first); shown once none is open.
+  while (document.querySelector('dialog[open]')) await new Promise((r) => setTimeout(r, 200));
+  document.getElementById('cookie-banner')?.remove();
   const analytics = h('input', { type: 'checkbox', id: 'ck-analytics' });
   const ads = h('input', { type: 'checkbox', id: 'ck-ads' });
   const save = async (all) => {
@@ -189,7 +193,13 @@ async function boot() {
     setLang(lang() === 'zh-CN' ? 'en' : 'zh-CN');
     translatePage();
     renderBanners();
+    if (document.getElementById('cookie-banner')) cookieBanner();
     route();
+  });
+  // The first-use dialog's own switch: the page behind it follows.
+  document.addEventListener('xc:lang', () => {
+    renderBanners();
+    if (document.getElementById('cookie-banner')) cookieBanner();
   });
   translatePage();
   await session.load();
@@ -199,10 +209,11 @@ async function boot() {
     if (!ok) return;
     renderBanners();
   }
-  cookieBanner();
   window.addEventListener('hashchange', route);
   session.onChange(() => { renderBanners(); });
   await route();
+  // After the page's first-use dialog, if it had one (issue 22 item 12).
+  cookieBanner();
   document.documentElement.dataset.ready = '1';
 }
 

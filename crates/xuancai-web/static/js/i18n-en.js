@@ -1,6 +1,7 @@
 // English
 export const en = {
   'app.name': 'Xuancai', 'app.loading': 'Loading…', 'app.skip': 'Skip to main content',
+  'tpl.meme': 'Meme: the photo with top and bottom text', 'tpl.greeting': 'Greeting card for blessings', 'tpl.reaction': 'Reaction sticker: the subject shaking, with a caption', 'contact.officer_value': '{name} ({email})', 'agree.lang': '中文',
   'nav.label': 'Main', 'nav.photos': 'Photos', 'nav.studio': 'Studio', 'nav.works': 'Works', 'nav.inbox': 'Messages', 'nav.me': 'Me',
   'common.ok': 'OK', 'common.cancel': 'Cancel', 'common.confirm': 'Confirm', 'common.continue': 'Continue', 'common.delete': 'Delete',
   'common.dismiss': 'Got it', 'common.download': 'Download', 'common.home': 'Home', 'common.more': 'Load more', 'common.next': 'Next',
@@ -106,6 +107,7 @@ export const en = {
   'rights.submitted': 'Request submitted', 'rights.download': 'Download the export', 'rights.profile_hint': 'Change nickname, avatar and birth date:',
   'req.k_export': 'Export', 'req.k_correction': 'Correction', 'req.k_deletion': 'Deletion', 'req.k_withdrawal': 'Withdrawal', 'req.k_cancellation': 'Cancellation', 'req.k_complaint': 'Complaint',
   'req.s_received': 'Received', 'req.s_verified': 'Verified', 'req.s_in_progress': 'In progress', 'req.s_done': 'Done', 'req.s_refused': 'Refused',
+  'req.deleted': 'Deleted: {photos} photos, {works} works, {comments} comments and {records} other records.', 'req.deleted_missing': '{missing} of the items named no longer existed.', 'ground.no_ground': 'None of the cases for deletion in section 6.2 of the Privacy Policy applies.', 'ground.legal_retention': 'A law or regulation requires keeping it for now (Privacy Policy section 6.2, item 7).', 'ground.not_found': 'What the request names is not stored.',
   'req.received': 'Sent {at}', 'req.deadline': 'answered by {at}', 'req.overdue': 'overdue', 'req.export_ready': 'Your export is ready to download until the download period ends.', 'req.resolution': 'Outcome:',
   'cancel.title': 'Cancel account', 'cancel.intro': 'A cancelled account cannot be restored. Export what you want to keep first.', 'cancel.start': 'See what happens and cancel',
   'del.what': "What to delete", 'del.ground': "Ground (Privacy Policy §6.2)", 'del.none': "Choose at least one thing to delete", 'del.c_photos': "All photos", 'del.c_works': "All works", 'del.c_usage_logs': "Usage logs", 'del.c_device_identifiers': "Device identifiers", 'del.c_template_use': "Template use", 'del.c_push_token': "Push tokens", 'del.g1': "The processing breaks the law", 'del.g2': "My consent was not obtained", 'del.g3': "It breaks our agreement", 'del.g4': "I no longer use the service", 'del.g5': "The service is no longer provided to me", 'del.g6': "I withdrew my consent", 'del.g7': "Other cases the law provides",

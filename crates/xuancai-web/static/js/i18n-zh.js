@@ -1,6 +1,7 @@
 // 简体中文（默认）
 export const zh = {
   'app.name': '炫彩', 'app.loading': '加载中…', 'app.skip': '跳到主要内容',
+  'tpl.meme': '表情包：照片配上下两行字', 'tpl.greeting': '祝福卡', 'tpl.reaction': '反应贴纸：主体抖动并配字', 'contact.officer_value': '{name}（{email}）', 'agree.lang': 'English',
   'nav.label': '主导航', 'nav.photos': '相册', 'nav.studio': '创作', 'nav.works': '作品', 'nav.inbox': '消息', 'nav.me': '我的',
   'common.ok': '好的', 'common.cancel': '取消', 'common.confirm': '确认', 'common.continue': '继续', 'common.delete': '删除',
   'common.dismiss': '知道了', 'common.download': '下载', 'common.home': '返回首页', 'common.more': '加载更多', 'common.next': '下一步',
@@ -106,6 +107,7 @@ export const zh = {
   'rights.submitted': '请求已提交', 'rights.download': '下载导出文件', 'rights.profile_hint': '修改昵称、头像和出生日期：',
   'req.k_export': '导出数据', 'req.k_correction': '更正', 'req.k_deletion': '删除', 'req.k_withdrawal': '撤回同意', 'req.k_cancellation': '注销账号', 'req.k_complaint': '投诉',
   'req.s_received': '已收到', 'req.s_verified': '已验证', 'req.s_in_progress': '处理中', 'req.s_done': '已完成', 'req.s_refused': '已拒绝',
+  'req.deleted': '已删除：照片 {photos} 张，作品 {works} 个，评论 {comments} 条，其他记录 {records} 条。', 'req.deleted_missing': '另有 {missing} 项已不存在。', 'ground.no_ground': '不符合《隐私政策》第 6.2 条所列的删除情形。', 'ground.legal_retention': '法律法规要求暂时保存（《隐私政策》第 6.2 条第 7 项）。', 'ground.not_found': '申请所列的信息并未存储。',
   'req.received': '提交于 {at}', 'req.deadline': '最晚 {at} 前处理', 'req.overdue': '已超期', 'req.export_ready': '导出文件已生成，可在下载期限内下载。', 'req.resolution': '处理结果：',
   'cancel.title': '注销账号', 'cancel.intro': '注销后账号无法恢复，请先导出需要保留的数据。', 'cancel.start': '了解并注销账号',
   'del.what': "要删除的内容", 'del.ground': "删除理由（《隐私政策》第6.2条）", 'del.none': "请至少选择一项要删除的内容", 'del.c_photos': "全部照片", 'del.c_works': "全部作品", 'del.c_usage_logs': "使用日志", 'del.c_device_identifiers': "设备标识符", 'del.c_template_use': "模板使用记录", 'del.c_push_token': "推送标识", 'del.g1': "处理行为违反法律法规", 'del.g2': "未征得我的同意", 'del.g3': "违反了与我的约定", 'del.g4': "我不再使用产品或服务", 'del.g5': "不再为我提供产品或服务", 'del.g6': "我撤回了授权/同意", 'del.g7': "法律、行政法规规定的其他情形",

@@ -35,6 +35,37 @@ export function docTitle(kind, fallback) {
   return t('doc.' + kind, null, null) || fallback || kind;
 }
 
+// Punctuation belongs to the language (issue 22 item 11): Chinese quotes a
+// title with 《》 and lists with 、; English with “” and commas.
+
+/** A document's or work's title, quoted as the language quotes titles. */
+export function quoted(title) {
+  return current === 'en' ? `“${title}”` : `《${title}》`;
+}
+
+/** Items listed as the language lists them. */
+export function listOf(items) {
+  return items.join(current === 'en' ? ', ' : '、');
+}
+
+/** A label before its value ("标题：" / "Title: "). */
+export function labelled(label) {
+  return label + (current === 'en' ? ': ' : '：');
+}
+
+/** The other language's name, for a switch ("English" / "中文"). */
+export const otherLang = () => (current === 'en' ? '中文' : 'English');
+
+/** Switch to the other language. */
+export function toggleLang() {
+  setLang(current === 'en' ? 'zh-CN' : 'en');
+}
+
+/** A sticker template's title: the dictionary's, else the server's. */
+export function templateTitle(tp) {
+  return t('tpl.' + tp.name, null, null) || tp.title || tp.name;
+}
+
 /** The static page's own texts (data-t) and the html lang. */
 export function translatePage() {
   document.documentElement.lang = current;

@@ -1,14 +1,14 @@
 // Sign-in by SMS code (ACC-1) or password (ACC-3), the first-use agreement
 // (CON-1), the age question (MIN-1) and the guardian's consent (MIN-2..4).
 import { post } from '../api.js';
-import { t, docTitle } from '../i18n.js';
+import { t, docTitle, quoted, labelled, toggleLang, translatePage } from '../i18n.js';
 import { h, render, dialog, field, check, busy, toast } from '../ui.js';
 import * as session from '../session.js';
 import { go } from '../nav.js';
 
 const docLink = (kind, version) =>
   h('a', { href: `/api/v1/documents/${kind}${version ? '?version=' + encodeURIComponent(version) : ''}`, target: '_blank', rel: 'noopener' },
-    '《' + docTitle(kind) + '》');
+    quoted(docTitle(kind)));
 
 /**
  * The agreement dialog: the documents with links and the key clauses
@@ -16,20 +16,29 @@ const docLink = (kind, version) =>
  */
 export async function agreementDialog(docs, update) {
   const clauses = ['agree.k1', 'agree.k2', 'agree.k3', 'agree.k4', 'agree.k5'];
-  const body = h('div', { class: 'stack', id: 'agreement' },
-    h('p', {}, t(update ? 'agree.update_intro' : 'agree.intro'), ' ',
-      docs.map((d) => [docLink(d.kind, d.version), ' '])),
-    update ? docs.filter((d) => d.summary).map((d) => h('p', {}, h('strong', {}, docTitle(d.kind) + '：'), d.summary)) : null,
-    h('ul', {}, clauses.map((k) => h('li', {}, h('span', { class: 'key' }, t(k))))),
-    h('p', { class: 'hint' }, t('agree.outro')));
-  return (await dialog({
-    title: t(update ? 'agree.update_title' : 'agree.title'),
-    body,
-    actions: [
-      { label: t('agree.decline'), value: false, kind: 'ghost' },
-      { label: t('agree.accept'), value: true, submit: true },
-    ],
-  })) === true;
+  for (;;) {
+    const body = h('div', { class: 'stack', id: 'agreement' },
+      h('p', {}, t(update ? 'agree.update_intro' : 'agree.intro'), ' ',
+        docs.map((d) => [docLink(d.kind, d.version), ' '])),
+      update ? docs.filter((d) => d.summary).map((d) => h('p', {}, h('strong', {}, labelled(docTitle(d.kind))), d.summary)) : null,
+      h('ul', {}, clauses.map((k) => h('li', {}, h('span', { class: 'key' }, t(k))))),
+      h('p', { class: 'hint' }, t('agree.outro')));
+    const answer = await dialog({
+      title: t(update ? 'agree.update_title' : 'agree.title'),
+      body,
+      actions: [
+        // Issue 22 item 12: the documents can be read in either language
+        // before agreeing (the header's switch is behind the dialog).
+        { label: t('agree.lang'), value: 'lang', kind: 'ghost' },
+        { label: t('agree.decline'), value: false, kind: 'ghost' },
+        { label: t('agree.accept'), value: true, submit: true },
+      ],
+    });
+    if (answer !== 'lang') return answer === true;
+    toggleLang();
+    translatePage();
+    document.dispatchEvent(new CustomEvent('xc:lang'));
+  }
 }
 
 async function firstUse() {

@@ -16,7 +16,7 @@ export async function contactView(_params, query) {
       row('contact.email', c.email),
       row('contact.minors_email', c.minors_email),
       row('contact.address', c.address),
-      row('contact.officer', c.officer && `${c.officer}（${c.officer_email}）`),
+      row('contact.officer', c.officer && t('contact.officer_value', { name: c.officer, email: c.officer_email })),
       row('contact.phone', c.phone)));
 
   const topic = h('select', { name: 'topic' },

@@ -4,7 +4,7 @@
 // complaint (R-7) — each after a fresh SMS code (ACC-7), the requests with
 // status and deadline (R-6), and cancellation with its consequences (ACC-6).
 import { get, post, put } from '../api.js';
-import { t, docTitle } from '../i18n.js';
+import { t, docTitle, quoted, listOf } from '../i18n.js';
 import { h, render, dialog, field, check, busy, toast, fmtTime, fmtDate, errorText } from '../ui.js';
 import * as session from '../session.js';
 import { go } from '../nav.js';
@@ -39,9 +39,25 @@ function purposeRow(p) {
   }));
   return h('div', { class: 'switch', dataset: { purpose: p.purpose } },
     h('div', {}, h('label', { for: box.id, style: 'margin:0' }, t('purpose.' + p.purpose, null, null) || p.name),
-      h('div', { class: 'hint' }, t('basis.' + p.basis, null, null) || p.basis, p.categories.length ? ' · ' + p.categories.map((c) => t('cat.' + c, null, null) || c).join('、') : ''),
+      h('div', { class: 'hint' }, t('basis.' + p.basis, null, null) || p.basis, p.categories.length ? ' · ' + listOf(p.categories.map((c) => t('cat.' + c, null, null) || c)) : ''),
       p.decided_at ? h('div', { class: 'hint' }, t('privacy.decided', { at: fmtTime(p.decided_at) })) : null),
     box);
+}
+
+/**
+ * A finished request's outcome in the user's language: the server's
+ * resolution is a record for operators (English counts, a ground's code);
+ * `outcome` carries it as data. An operator's own note is shown as written.
+ */
+function outcomeText(r) {
+  if (r.kind === 'export' && r.status === 'done') return t('req.export_ready');
+  const o = r.outcome;
+  const note = o && o.note ? ' — ' + o.note : '';
+  if (o && o.deleted) {
+    return t('req.deleted', o.deleted) + (o.deleted.missing ? ' ' + t('req.deleted_missing', o.deleted) : '') + note;
+  }
+  if (o && o.refused) return (t('ground.' + o.refused, null, null) || o.refused) + note;
+  return r.resolution;
 }
 
 function requestRow(r) {
@@ -50,9 +66,7 @@ function requestRow(r) {
     h('div', { class: 'row', style: 'justify-content:space-between' }, h('strong', {}, t('req.k_' + r.kind, null, null) || r.kind), status),
     h('p', { class: 'hint' }, t('req.received', { at: fmtTime(r.received_at) }), ' · ', t('req.deadline', { at: fmtDate(r.deadline_at) }), r.overdue ? ' · ' + t('req.overdue') : ''),
     r.detail ? h('p', {}, r.detail) : null,
-    // A finished export's note is the server's (English, for the record); the user reads ours.
-    r.resolution ? h('p', { class: r.status === 'refused' ? 'error' : 'ok' }, t('req.resolution'), ' ',
-      r.kind === 'export' && r.status === 'done' ? t('req.export_ready') : r.resolution) : null,
+    r.resolution ? h('p', { class: r.status === 'refused' ? 'error' : 'ok', dataset: { outcome: '' } }, t('req.resolution'), ' ', outcomeText(r)) : null,
     r.download ? h('a', { class: 'button small', href: r.download, download: 'xuancai-export.zip', id: 'export-download' }, t('rights.download')) : null);
 }
 
@@ -116,7 +130,7 @@ export async function privacyView(_p, _q, ctx) {
       requests.items.length ? h('ul', { class: 'list', id: 'requests' }, requests.items.map(requestRow)) : h('p', { class: 'hint' }, t('privacy.no_requests'))),
     h('section', { class: 'card', 'aria-labelledby': 'h-docs' }, h('h2', { id: 'h-docs' }, t('privacy.documents')),
       h('ul', { class: 'list' }, consents.documents.map((d) => h('li', {},
-        h('a', { href: `/api/v1/documents/${d.kind}`, target: '_blank', rel: 'noopener' }, '《' + docTitle(d.kind, d.title) + '》'), ' ',
+        h('a', { href: `/api/v1/documents/${d.kind}`, target: '_blank', rel: 'noopener' }, quoted(docTitle(d.kind, d.title))), ' ',
         h('span', { class: 'hint' }, d.agreed_version ? t('privacy.agreed_version', { v: d.agreed_version }) : t('privacy.not_agreed')))))),
     h('section', { class: 'card', 'aria-labelledby': 'h-cancel' }, h('h2', { id: 'h-cancel' }, t('cancel.title')),
       h('p', {}, t('cancel.intro')), h('a', { class: 'button danger', href: '#/privacy?cancel=1', id: 'start-cancel',

@@ -3,7 +3,7 @@
 // CON-3), stickers with captions, outline, templates and platform presets,
 // and packs (IMG-4). Every edit is a job on the server, followed live.
 import { get, post, followJob } from '../api.js';
-import { t } from '../i18n.js';
+import { t, templateTitle } from '../i18n.js';
 import { h, render, field, check, busy, toast, errorText } from '../ui.js';
 import * as session from '../session.js';
 import { pickPhotos } from './photos.js';
@@ -148,7 +148,7 @@ async function faceswap(photo) {
 
 async function templatesSelect() {
   const rec = await get('/api/v1/templates/recommended?limit=10').catch(() => ({ items: [], personalised: false }));
-  const sel = h('select', {}, rec.items.map((tp) => h('option', { value: tp.name }, tp.name === 'sticker' ? t('sticker.plain') : (tp.title || tp.name))));
+  const sel = h('select', {}, rec.items.map((tp) => h('option', { value: tp.name }, tp.name === 'sticker' ? t('sticker.plain') : templateTitle(tp))));
   const note = h('p', { class: 'hint', id: 'rec-basis' }, t(rec.personalised ? 'sticker.rec_personal' : 'sticker.rec_popular'));
   return { sel, note };
 }
