@@ -82,6 +82,18 @@ fn literals_after(text: &str, prefix: &str) -> Vec<String> {
     out
 }
 
+/// The dictionary the server hands the browser for `lang` ("zh", "en").
+async fn dictionary(app: &crate::helpers::TestApp, lang: &str) -> String {
+    let r = app
+        .client
+        .get(app.url(&format!("/app/js/i18n-{lang}.js")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 200, "i18n-{lang}.js");
+    r.text().await.unwrap_or_default()
+}
+
 #[tokio::test]
 async fn every_error_code_is_listed_published_and_translated() {
     let listed: BTreeSet<String> = xuancai_app::error::CODES.iter().map(|c| c.to_string()).collect();
@@ -112,14 +124,7 @@ async fn every_error_code_is_listed_published_and_translated() {
 
     // 3. Both dictionaries the server hands the browser have a text for each.
     for lang in ["zh", "en"] {
-        let r = app
-            .client
-            .get(app.url(&format!("/app/js/i18n-{lang}.js")))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.status(), 200, "i18n-{lang}.js");
-        let dict = r.text().await.unwrap_or_default();
+        let dict = dictionary(&app, lang).await;
         let missing: Vec<_> = published
             .iter()
             .filter(|c| !dict.contains(&format!("'err.{c}':")))
@@ -136,15 +141,7 @@ async fn every_error_code_is_listed_published_and_translated() {
 async fn r3_every_deletion_outcome_has_a_text_in_both_languages() {
     let app = spawn_app().await;
     for lang in ["zh", "en"] {
-        let dict = app
-            .client
-            .get(app.url(&format!("/app/js/i18n-{lang}.js")))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .text()
-            .await
-            .unwrap_or_default();
+        let dict = dictionary(&app, lang).await;
         let grounds = xuancai_app::privacy::deletion::REFUSAL_GROUNDS
             .iter()
             .map(|(code, _)| format!("ground.{code}"));

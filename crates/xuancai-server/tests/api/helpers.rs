@@ -29,6 +29,32 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// Evaluate `$body` with `$db` a fresh pool on the test's own database (the
+/// SQLite file, or the PostgreSQL database), closed after: the body is
+/// written once and compiled for both drivers.
+macro_rules! on_db {
+    ($app:expr, |$db:ident| $body:expr) => {
+        match &$app.config.database_url {
+            Some(url) => {
+                let $db = sqlx::PgPool::connect(url).await.unwrap_or_else(|e| panic!("{e}"));
+                let r = $body;
+                $db.close().await;
+                r
+            }
+            None => {
+                let path = $app.data_dir.join("xuancai.db");
+                let $db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let r = $body;
+                $db.close().await;
+                r
+            }
+        }
+    };
+}
+pub(crate) use on_db;
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(Backend::SqliteLocal, |_| {}).await
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use xuancai_app::config::Secret;
 use xuancai_app::crypto::Keys;
 
-use crate::helpers::{Backend, TestApp, spawn_with};
+use crate::helpers::{Backend, TestApp, on_db, spawn_with};
 
 const ALICE: (&str, &str) = ("13700137001", "+8613700137001");
 const BOB: (&str, &str) = ("13900139002", "+8613900139002");
@@ -16,57 +16,23 @@ const MASTER: [u8; 32] = [42; 32];
 
 /// Run `sql` with two byte-string parameters on the test's database.
 async fn exec(app: &TestApp, sql: &str, a: &[u8], b: &[u8]) {
-    let done = match &app.config.database_url {
-        Some(url) => {
-            let db = sqlx::PgPool::connect(url).await.unwrap_or_else(|e| panic!("{e}"));
-            let r = sqlx::query(sql)
-                .bind(a)
-                .bind(b)
-                .execute(&db)
-                .await
-                .map(|r| r.rows_affected());
-            db.close().await;
-            r
-        }
-        None => {
-            let path = app.data_dir.join("xuancai.db");
-            let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let r = sqlx::query(sql)
-                .bind(a)
-                .bind(b)
-                .execute(&db)
-                .await
-                .map(|r| r.rows_affected());
-            db.close().await;
-            r
-        }
-    };
+    let done = on_db!(app, |db| sqlx::query(sql)
+        .bind(a)
+        .bind(b)
+        .execute(&db)
+        .await
+        .map(|r| r.rows_affected()));
     assert_eq!(done.unwrap_or_else(|e| panic!("{sql}: {e}")), 1, "{sql}");
 }
 
 /// `(id, wrapped_data_key, phone_ciphertext)` of the account of `phone_hmac`.
 async fn row(app: &TestApp, phone_hmac: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let sql = "SELECT id, wrapped_data_key, phone_ciphertext FROM users WHERE phone_hmac = $1";
-    let r = match &app.config.database_url {
-        Some(url) => {
-            let db = sqlx::PgPool::connect(url).await.unwrap_or_else(|e| panic!("{e}"));
-            let r = sqlx::query_as(sql).bind(phone_hmac).fetch_one(&db).await;
-            db.close().await;
-            r
-        }
-        None => {
-            let path = app.data_dir.join("xuancai.db");
-            let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let r = sqlx::query_as(sql).bind(phone_hmac).fetch_one(&db).await;
-            db.close().await;
-            r
-        }
-    };
-    r.unwrap_or_else(|e| panic!("{e}"))
+    on_db!(app, |db| sqlx::query_as(sql)
+        .bind(phone_hmac)
+        .fetch_one(&db)
+        .await)
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn me(app: &TestApp, token: &str) -> (u16, Value) {

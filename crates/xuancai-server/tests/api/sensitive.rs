@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, spawn_with};
+use crate::helpers::{Backend, TestApp, on_db, spawn_with};
 
 const PHONE: (&str, &str) = ("13700137000", "+8613700137000");
 
@@ -18,31 +18,14 @@ async fn raw_coins(app: &TestApp) -> Rows {
     let ledger =
         "SELECT delta, reason, reference, entry_ciphertext IS NOT NULL FROM coin_ledger ORDER BY created_at";
     let users = "SELECT coin_balance, coin_balance_ciphertext IS NOT NULL FROM users ORDER BY created_at";
-    match &app.config.database_url {
-        Some(url) => {
-            let db = sqlx::PgPool::connect(url).await.unwrap_or_else(|e| panic!("{e}"));
-            let l = sqlx::query_as(ledger).fetch_all(&db).await;
-            let u = sqlx::query_as(users).fetch_all(&db).await;
-            db.close().await;
-            (
-                l.unwrap_or_else(|e| panic!("{e}")),
-                u.unwrap_or_else(|e| panic!("{e}")),
-            )
-        }
-        None => {
-            let path = app.data_dir.join("xuancai.db");
-            let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let l = sqlx::query_as(ledger).fetch_all(&db).await;
-            let u = sqlx::query_as(users).fetch_all(&db).await;
-            db.close().await;
-            (
-                l.unwrap_or_else(|e| panic!("{e}")),
-                u.unwrap_or_else(|e| panic!("{e}")),
-            )
-        }
-    }
+    on_db!(app, |db| {
+        let l = sqlx::query_as(ledger).fetch_all(&db).await;
+        let u = sqlx::query_as(users).fetch_all(&db).await;
+        (
+            l.unwrap_or_else(|e| panic!("{e}")),
+            u.unwrap_or_else(|e| panic!("{e}")),
+        )
+    })
 }
 
 async fn phone_tick_story(backend: Backend) {
