@@ -33,6 +33,7 @@ for (const [label, viewport] of [['360', MOBILE], ['desktop', DESKTOP]]) {
     assert.equal(await page.getByRole('region', { name: 'Cookie 设置' }).count(), 0,
       'no cookie banner over the first-use dialog');
 
+    assert.ok((await zh.innerText()).includes('《用户协议》和《隐私政策》'), 'the documents listed as Chinese lists them');
     // The switch is in the dialog itself; the dialog comes back in English.
     await zh.getByRole('button', { name: 'English', exact: true }).click();
     const dlg = page.getByRole('dialog', { name: 'Welcome to Xuancai' });
@@ -41,6 +42,7 @@ for (const [label, viewport] of [['360', MOBILE], ['desktop', DESKTOP]]) {
       assert.match(await dlg.getByRole('link', { name }).getAttribute('href'), new RegExp(`/api/v1/documents/${kind}`));
     }
     assert.equal(await chineseIn(dlg), '', 'the English dialog has no Chinese');
+    assert.ok((await dlg.innerText()).includes('our “User Agreement” and “Privacy Policy”'), await dlg.innerText());
     await shot(page, `i22-english-first-use-${label}`);
     await dlg.getByRole('button', { name: 'Agree', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in / sign up' }).waitFor();

@@ -9,7 +9,7 @@ export const en = {
   'doc.user_agreement': 'User Agreement', 'doc.privacy_policy': 'Privacy Policy', 'doc.children_policy': "Children's Privacy Policy",
   'doc.children_rules': "Children's Personal Information Protection Rules", 'doc.sdk_register': 'Third-party sharing list',
   'agree.title': 'Welcome to Xuancai', 'agree.update_title': 'Our policies changed: please read and agree again',
-  'agree.intro': 'Before you use Xuancai, please read carefully', 'agree.update_intro': 'These documents changed in ways that may affect your rights. Please read them and decide:',
+  'agree.intro': 'Before you use Xuancai, please read carefully our', 'agree.update_intro': 'These documents changed in ways that may affect your rights. Please read them and decide:',
   'agree.k1': 'We collect your phone number, photos and other personal information only as the features need them, and we never sell it.',
   'agree.k2': 'Face information is sensitive personal information: it is used for face swap only with your separate consent, which you can withdraw at any time.',
   'agree.k3': "Children under 14 may use the service only with a guardian's consent; minors aged 14 to 17 need it to register.",

@@ -48,6 +48,15 @@ export function listOf(items) {
   return items.join(current === 'en' ? ', ' : '、');
 }
 
+/**
+ * Nodes (links, say) listed as a sentence lists them: "A、B和C" in
+ * Chinese, "A, B and C" in English.
+ */
+export function listNodes(nodes) {
+  const [sep, last] = current === 'en' ? [', ', ' and '] : ['、', '和'];
+  return nodes.flatMap((n, i) => (i === 0 ? [n] : [i === nodes.length - 1 ? last : sep, n]));
+}
+
 /** A label before its value ("标题：" / "Title: "). */
 export function labelled(label) {
   return label + (current === 'en' ? ': ' : '：');

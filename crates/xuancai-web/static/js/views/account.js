@@ -1,7 +1,7 @@
 // Sign-in by SMS code (ACC-1) or password (ACC-3), the first-use agreement
 // (CON-1), the age question (MIN-1) and the guardian's consent (MIN-2..4).
 import { post } from '../api.js';
-import { t, docTitle, quoted, labelled, toggleLang, translatePage } from '../i18n.js';
+import { t, docTitle, quoted, labelled, listNodes, toggleLang, translatePage } from '../i18n.js';
 import { h, render, dialog, field, check, busy, toast } from '../ui.js';
 import * as session from '../session.js';
 import { go } from '../nav.js';
@@ -19,7 +19,7 @@ export async function agreementDialog(docs, update) {
   for (;;) {
     const body = h('div', { class: 'stack', id: 'agreement' },
       h('p', {}, t(update ? 'agree.update_intro' : 'agree.intro'), ' ',
-        docs.map((d) => [docLink(d.kind, d.version), ' '])),
+        listNodes(docs.map((d) => docLink(d.kind, d.version)))),
       update ? docs.filter((d) => d.summary).map((d) => h('p', {}, h('strong', {}, labelled(docTitle(d.kind))), d.summary)) : null,
       h('ul', {}, clauses.map((k) => h('li', {}, h('span', { class: 'key' }, t(k))))),
       h('p', { class: 'hint' }, t('agree.outro')));
