@@ -417,3 +417,47 @@ async fn r7_ret2_answered_complaints_are_erased_after_their_retention() {
     assert_eq!(report.expired_records, 1, "{report:?}");
     assert_eq!(answered_ones().await.map(|q| q.len()).ok(), Some(0));
 }
+
+/// RET-2: when erasure fails for a whole page of due accounts (the
+/// database refuses the deletes), the run ends — it does not fetch the same
+/// page for ever — and erases nothing; the next run, with the database
+/// writable again, erases them all.
+#[tokio::test]
+async fn ret2_a_page_whose_erasure_fails_ends_the_run_and_is_retried_by_the_next() {
+    let t = spawn(|_| {}).await;
+    let now = t.app.now() + 8 * DAY;
+    let due = accounts(&t, "refused", 100).await;
+    for u in &due {
+        cancel(&t, u, now - 1).await;
+    }
+    let xuancai_app::store::Backend::Sqlite(db) = &t.app.store else {
+        panic!("SQLite expected")
+    };
+    let refuse = "CREATE TRIGGER refuse_erasure BEFORE DELETE ON users \
+                  BEGIN SELECT RAISE(ABORT, 'refused by the test'); END";
+    sqlx::query(refuse)
+        .execute(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let mut report = JobReport::default();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        apply_retention(&t.app, now, &mut report),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("a run whose erasures all fail must end"));
+    assert_eq!(report.erased_accounts, 0);
+    assert!(exists(&t, &due[0]).await && exists(&t, &due[99]).await);
+
+    sqlx::query("DROP TRIGGER refuse_erasure")
+        .execute(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut report = JobReport::default();
+    apply_retention(&t.app, now, &mut report).await;
+    assert_eq!(report.erased_accounts, 100);
+    for u in &due {
+        assert!(!exists(&t, u).await, "{u} erased by the next run");
+    }
+}
