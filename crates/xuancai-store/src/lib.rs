@@ -28,6 +28,8 @@ pub mod story;
 #[cfg(feature = "story")]
 pub mod story_jobs;
 #[cfg(feature = "story")]
+mod story_keys;
+#[cfg(feature = "story")]
 pub mod story_notify;
 #[cfg(feature = "story")]
 pub mod story_privacy;

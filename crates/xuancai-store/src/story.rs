@@ -55,52 +55,7 @@ pub async fn accounts<S: AccountStore>(store: &S) {
     );
     assert_eq!(store.user_by_phone(b"nobody").await.ok().flatten(), None);
 
-    // SEC-4 (issue 19 item 16): keys still in an old format are found by
-    // their length, page by page, and replaced by compare and swap only.
-    let mut old_format = [user(b"hmac-old-1"), user(b"hmac-old-2")];
-    for (i, u) in old_format.iter_mut().enumerate() {
-        u.wrapped_data_key = vec![u8::try_from(i).unwrap_or(0); 60];
-        store.insert_user(u).await.unwrap_or_else(fail);
-    }
-    old_format.sort_by_key(|u| *u.id.as_bytes());
-    let first = store.wrapped_keys_of_len(60, None, 1).await.unwrap_or_else(fail);
-    assert_eq!(
-        first,
-        vec![(old_format[0].id, old_format[0].wrapped_data_key.clone())]
-    );
-    let rest = store
-        .wrapped_keys_of_len(60, Some(old_format[0].id), 10)
-        .await
-        .unwrap_or_else(fail);
-    assert_eq!(
-        rest,
-        vec![(old_format[1].id, old_format[1].wrapped_data_key.clone())]
-    );
-    let o = &old_format[0];
-    assert!(
-        !store
-            .rewrap_data_key(&o.id, b"not the stored key", &[2; 61])
-            .await
-            .unwrap_or_else(fail),
-        "a stale key is not replaced"
-    );
-    assert!(
-        store
-            .rewrap_data_key(&o.id, &o.wrapped_data_key, &[2; 61])
-            .await
-            .unwrap_or_else(fail)
-    );
-    let stored = store
-        .user_by_id(&o.id)
-        .await
-        .unwrap_or_else(fail)
-        .map(|u| u.wrapped_data_key);
-    assert_eq!(stored, Some(vec![2; 61]));
-    assert_eq!(
-        store.wrapped_keys_of_len(60, None, 10).await.unwrap_or_else(fail),
-        vec![(old_format[1].id, old_format[1].wrapped_data_key.clone())],
-        "the re-wrapped key is no longer in the old format"
-    );
+    crate::story_keys::legacy_data_keys(store).await;
 
     // ACC-1: codes are single use, expire, and allow a limited number of tries.
     let p = b"hmac-alice";
