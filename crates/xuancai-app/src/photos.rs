@@ -233,6 +233,7 @@ pub async fn add_photo<S: Store>(
     let limits = DecodeLimits {
         max_bytes: cfg.max_upload_bytes,
         max_pixels: cfg.max_upload_pixels,
+        ..DecodeLimits::default()
     };
     // A re-upload answers at once, before any decoding.
     let sha = sha256(&bytes);

@@ -161,6 +161,11 @@ pub struct CutoutArgs {
     /// Refuse files larger than this many bytes.
     #[arg(long, default_value_t = 200 * 1024 * 1024, env = "XUANCAI_MAX_BYTES")]
     pub max_bytes: u64,
+    /// Cut out a file that ends before its image does (cut short in a copy or a
+    /// download), with the missing part as the decoder fills it. Off by default:
+    /// such a file is refused with `image_truncated`.
+    #[arg(long)]
+    pub accept_truncated: bool,
 }
 
 #[derive(Debug, Args)]

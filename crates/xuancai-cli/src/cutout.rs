@@ -125,6 +125,7 @@ pub fn run(args: CutoutArgs) -> anyhow::Result<ExitCode> {
     let limits = DecodeLimits {
         max_bytes: args.max_bytes,
         max_pixels: args.max_pixels,
+        accept_truncated: args.accept_truncated,
     };
     let format = output_format(&args)?;
     let opts = options(&args, &limits)?;

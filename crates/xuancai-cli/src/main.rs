@@ -26,7 +26,17 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("xuancai: error: {e:#}");
+            // The engines' typed errors carry a stable code; print it as the
+            // per-file answers do.
+            let code = e.chain().find_map(|c| {
+                c.downcast_ref::<xuancai_imaging::ImagingError>()
+                    .map(xuancai_imaging::ImagingError::code)
+                    .or_else(|| c.downcast_ref::<xuancai_vision::VisionError>().map(|v| v.code()))
+            });
+            match code {
+                Some(code) => eprintln!("xuancai: error: {e:#} [{code}]"),
+                None => eprintln!("xuancai: error: {e:#}"),
+            }
             ExitCode::from(2)
         }
     }

@@ -76,15 +76,11 @@ pub fn run(args: SwapArgs) -> anyhow::Result<ExitCode> {
     } else {
         Selector::Largest
     };
-    let mut opts = SwapOptions {
+    let opts = SwapOptions {
         source_face: args.source_face,
         target,
         ..SwapOptions::default()
     };
-    if args.all {
-        // Every face means the small ones too.
-        opts.detect.tile_levels = 1;
-    }
     let started = Instant::now();
     let mut result = match studio.swap(&source, &target_img, &opts) {
         Ok(r) => r,

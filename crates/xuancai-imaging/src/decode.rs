@@ -8,21 +8,27 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
 
 use crate::error::{ImagingError, Result};
 
-/// Limits applied before decoding (the decompression-bomb guard).
+/// Limits applied before decoding (the decompression-bomb guard), and how
+/// strict decoding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
     /// Largest accepted file, in bytes.
     pub max_bytes: u64,
     /// Largest accepted width × height, read from the header before decoding.
     pub max_pixels: u64,
+    /// Decode a file that ends before its image does, with the missing part
+    /// filled by the decoder. Off by default: a truncated file is refused
+    /// with `image_truncated` by every entry point.
+    pub accept_truncated: bool,
 }
 
 impl Default for DecodeLimits {
-    /// 50 megapixels and 200 MiB.
+    /// 50 megapixels and 200 MiB; truncated files refused.
     fn default() -> Self {
         Self {
             max_bytes: 200 * 1024 * 1024,
             max_pixels: 50_000_000,
+            accept_truncated: false,
         }
     }
 }
@@ -127,7 +133,13 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<(Box<dyn ImageDeco
         SourceFormat::Bmp => ImageFormat::Bmp,
         SourceFormat::Tiff => ImageFormat::Tiff,
     });
-    let mut decoder: Box<dyn ImageDecoder + 'a> = Box::new(reader.into_decoder().map_err(map_err)?);
+    let whole = limits.accept_truncated || crate::completeness::is_complete(bytes, format);
+    // A file cut short in its headers fails here; say why.
+    let decoder = reader.into_decoder().map_err(|e| match whole {
+        true => map_err(e),
+        false => ImagingError::Truncated(format.as_str()),
+    })?;
+    let mut decoder: Box<dyn ImageDecoder + 'a> = Box::new(decoder);
     let (w, h) = decoder.dimensions();
     if w == 0 || h == 0 {
         return Err(ImagingError::ZeroSize { width: w, height: h });
@@ -148,10 +160,16 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<(Box<dyn ImageDeco
     img_limits.max_image_height = Some(h);
     img_limits.max_alloc = Some(pixels.saturating_mul(8).saturating_add(64 << 20));
     decoder.set_limits(img_limits).map_err(map_err)?;
+    // Every entry point (probe, decode, decode_to_fit, decode_rgb_to_fit)
+    // opens through here, so none decodes a file with its end missing.
+    if !whole {
+        return Err(ImagingError::Truncated(format.as_str()));
+    }
     Ok((decoder, format))
 }
 
-/// Decode an image from memory: limits first, then pixels, then EXIF
+/// Decode an image from memory: limits first (and the file's completeness),
+/// then pixels, then EXIF
 /// orientation. Greyscale, 16-bit, palette and float inputs become 8-bit RGBA;
 /// animated GIF and WebP give their first frame.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {

@@ -27,8 +27,11 @@ pub enum ImagingError {
     /// The image declares a zero width or height.
     #[error("the image has no pixels ({width}x{height})")]
     ZeroSize { width: u32, height: u32 },
-    /// The file is truncated or its data is corrupt.
-    #[error("the image data is corrupt or truncated: {0}")]
+    /// The file ends before its image does (cut short in transfer).
+    #[error("the image file is truncated: it ends before its {0} image data does")]
+    Truncated(&'static str),
+    /// The image data is corrupt.
+    #[error("the image data is corrupt: {0}")]
     Corrupt(String),
     /// The format is known but this particular variant is not supported.
     #[error("unsupported image variant: {0}")]
@@ -56,6 +59,7 @@ impl ImagingError {
             Self::FileTooLarge { .. } => "image_file_too_large",
             Self::TooManyPixels { .. } => "image_too_many_pixels",
             Self::ZeroSize { .. } => "image_zero_size",
+            Self::Truncated(_) => "image_truncated",
             Self::Corrupt(_) => "image_corrupt",
             Self::UnsupportedVariant(_) => "image_unsupported_variant",
             Self::InvalidParameter(_) => "invalid_parameter",

@@ -18,6 +18,7 @@
 //! make it panic.
 
 pub mod blend;
+mod completeness;
 pub mod compose;
 pub mod decode;
 pub mod draw;

@@ -20,7 +20,12 @@
 //!    colours differ, alpha is also solved from the compositing equation
 //!    `I = α F̄ + (1 − α) B̄` (the pixel projected onto the line from B̄ to F̄)
 //!    and blended in: this recovers detail finer than the model's
-//!    resolution, such as strands of hair.
+//!    resolution, such as strands of hair. It acts only in a thin band
+//!    around the model's edge (its 50 % contour, [`EDGE_BAND`] of the
+//!    model's pixels either side): elsewhere an unsure model's alpha would follow the
+//!    photo's texture (faces and clothes showing through, issue 21 item 2).
+//! 5. Where the model calls a pixel foreground with confidence
+//!    ([`CONFIDENT_FOREGROUND`]), alpha never drops below full.
 
 use image::RgbaImage;
 use rayon::prelude::*;
@@ -49,6 +54,17 @@ pub struct MatteOptions {
 /// Squared RGB distance (colours in 0..1) between the local foreground and
 /// background estimates at which the projection is fully trusted.
 const PROJECTION_CONTRAST: f32 = 0.04;
+
+/// Half-width of the band around the model's 50 % contour where the colour
+/// projection may act, in the model's own pixels: how far its edge can be
+/// off scales with its resolution (8 model pixels are 32 px at a 1024 px
+/// working size for the 256² portrait model, 8 px for the 1024² general
+/// model) — and never less than two guided-filter radii.
+pub const EDGE_BAND: f32 = 8.0;
+
+/// The model's probability above which a pixel is foreground for certain:
+/// its alpha is full. Between 0.8 and this value the floor rises from 0.
+pub const CONFIDENT_FOREGROUND: f32 = 0.9;
 
 impl Default for MatteOptions {
     fn default() -> Self {
@@ -220,6 +236,16 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
     let guide = rgb_planes(work);
     let p = coarse.resize_bilinear(ww, wh);
     let coeffs = guided_coefficients(&guide, &p, r, opts.eps);
+    // The band around the model's edge: pixels with both sides of its 50 %
+    // contour within the band's half-width.
+    let model_px = (ww as f32 / coarse.width as f32).max(wh as f32 / coarse.height as f32);
+    let half_width = ((EDGE_BAND * model_px) as usize).max(2 * r);
+    let near_edge = Plane {
+        width: ww,
+        height: wh,
+        data: p.data.iter().map(|&v| if v >= 0.5 { 1.0 } else { 0.0 }).collect(),
+    }
+    .box_mean(half_width);
 
     // Foreground / background colour estimates at the working resolution,
     // and the weight of the colour-projection alpha (step 4 of the module doc).
@@ -250,7 +276,7 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
     let bf2 = [up(&bf2[0]), up(&bf2[1]), up(&bf2[2])];
     let bb2 = [up(&bb2[0]), up(&bb2[1]), up(&bb2[2])];
     // One table of everything the full-resolution pass interpolates:
-    // guided coefficients (a_r, a_g, a_b, b), projection weight, F̄, B̄.
+    // guided coefficients (a_r, a_g, a_b, b), projection weight, F̄, B̄, p.
     let table: Vec<[f32; 12]> = (0..ww * wh)
         .into_par_iter()
         .map(|j| {
@@ -258,17 +284,23 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
             let b = [bb2[0].data[j], bb2[1].data[j], bb2[2].data[j]];
             // Where the model was unsure (p far from 0 and 1) and the local
             // foreground and background colours differ, trust the projection.
-            let band = ((1.0 - (2.0 * p.data[j] - 1.0).abs()) * 4.0).clamp(0.0, 1.0);
+            let side_share = near_edge.data[j];
+            let at_edge = side_share > 1e-4 && side_share < 1.0 - 1e-4;
+            let band = if at_edge {
+                ((1.0 - (2.0 * p.data[j] - 1.0).abs()) * 4.0).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             let dist2: f32 = (0..3).map(|c| (f[c] - b[c]).powi(2)).sum();
             let confidence = (dist2 / PROJECTION_CONTRAST).clamp(0.0, 1.0);
             let c = coeffs[j];
             let weight = band * confidence * opts.projection;
             [
-                c[0], c[1], c[2], c[3], weight, f[0], f[1], f[2], b[0], b[1], b[2], 0.0,
+                c[0], c[1], c[2], c[3], weight, f[0], f[1], f[2], b[0], b[1], b[2], p.data[j],
             ]
         })
         .collect();
-    drop(coeffs);
+    drop((coeffs, near_edge));
 
     let (fw, fh) = (image.width() as usize, image.height() as usize);
     let xs = Taps::new(ww, fw);
@@ -287,7 +319,7 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
                 let (y0, y1, wy) = ys.at(y);
                 let (t0, t1) = (&table[y0 * ww..(y0 + 1) * ww], &table[y1 * ww..(y1 + 1) * ww]);
                 for ((l, a), b) in line.iter_mut().zip(t0).zip(t1) {
-                    for k in 0..11 {
+                    for k in 0..12 {
                         l[k] = a[k] + (b[k] - a[k]) * wy;
                     }
                 }
@@ -321,7 +353,9 @@ pub fn refine(image: &RgbaImage, work: &RgbaImage, coarse: &Plane, opts: &MatteO
                         q = weight * projected + (1.0 - weight) * q;
                         fbb = Some((bf, bb));
                     }
-                    let a = stretch(q, lo, hi);
+                    // Confident foreground keeps full alpha (step 5).
+                    let floor = stretch(lerp(11), CONFIDENT_FOREGROUND - 0.1, CONFIDENT_FOREGROUND);
+                    let a = stretch(q, lo, hi).max(floor);
                     if a <= 0.0 {
                         o.copy_from_slice(&[0, 0, 0, 0]);
                     } else if a >= 1.0 || !despill {

@@ -27,7 +27,8 @@ use crate::faces::{DetectOptions, Face, Selector};
 pub struct SwapOptions {
     /// Which face of the source photo, left to right from 0.
     pub source_face: usize,
-    /// Which faces of the target photo.
+    /// Which faces of the target photo, numbered as [`Studio::faces`]
+    /// numbers them with `detect`.
     pub target: Selector,
     /// Feather width as a share of the inter-ocular distance.
     pub feather: f32,
@@ -40,12 +41,9 @@ impl Default for SwapOptions {
             source_face: 0,
             target: Selector::Largest,
             feather: 0.35,
-            // The whole image first (faces worth swapping are rarely tiny);
-            // tiles only when that does not find the face asked for.
-            detect: DetectOptions {
-                tile_levels: 0,
-                ..DetectOptions::default()
-            },
+            // The same detection as `Studio::faces` and `xuancai faces`, so
+            // face N is the same person everywhere (issue 21 item 5).
+            detect: DetectOptions::default(),
         }
     }
 }
@@ -186,16 +184,7 @@ impl Studio {
         t.detect_source_ms = ms(start);
 
         let start = Instant::now();
-        let mut targets = self.faces(target_img, &opts.detect)?;
-        // Small faces: look again with tiles when the whole-image pass did
-        // not find the face asked for.
-        if opts.detect.tile_levels == 0 && opts.target.pick(&targets).is_err() {
-            let deeper = DetectOptions {
-                tile_levels: 1,
-                ..opts.detect
-            };
-            targets = self.faces(target_img, &deeper)?;
-        }
+        let targets = self.faces(target_img, &opts.detect)?;
         let chosen: Vec<usize> = opts
             .target
             .pick(&targets)?

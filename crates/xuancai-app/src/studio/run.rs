@@ -91,6 +91,7 @@ pub async fn execute<S: Store>(
     let limits = DecodeLimits {
         max_bytes: state.config.max_upload_bytes,
         max_pixels: state.config.max_upload_pixels,
+        ..DecodeLimits::default()
     };
     let (source, made) = match parsed {
         Job::Cutout {
@@ -413,7 +414,7 @@ fn face_swap(
     let labeller: std::sync::Arc<Labeller> = engines.labeller()?;
     let source = decode::decode(src, limits)?.image;
     let target = decode::decode(tgt, limits)?.image;
-    let mut opts = SwapOptions {
+    let opts = SwapOptions {
         source_face,
         target: match faces {
             TargetFaces::Largest => Selector::Largest,
@@ -422,10 +423,6 @@ fn face_swap(
         },
         ..SwapOptions::default()
     };
-    if faces == TargetFaces::All {
-        // Every face means the small ones too.
-        opts.detect.tile_levels = 1;
-    }
     let mut swapped = studio.swap(&source, &target, &opts)?;
     drop((source, target));
     labeller.mark(&mut swapped.image)?;

@@ -41,7 +41,8 @@ fn img2_batch_with_a_bad_input_processes_the_others_and_fails() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["ok"], true);
     assert_eq!(lines[1]["ok"], false);
-    assert_eq!(lines[1]["error"]["code"], "image_corrupt");
+    // Its APP0 segment declares 8 KB and the file ends after 34 bytes.
+    assert_eq!(lines[1]["error"]["code"], "image_truncated");
     assert_eq!(lines[2]["ok"], true);
     assert_eq!(lines[2]["model"], "portrait");
     for key in ["decode_ms", "mask_ms", "refine_ms", "encode_ms"] {
@@ -224,4 +225,74 @@ fn ret2_jobs_run_once_reports_as_json() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Issue 21 item 6: a JPEG cut to half its bytes is refused by every
+/// command with `image_truncated` and nothing is written — the server's
+/// upload refuses it the same way; `--accept-truncated` is the way to take
+/// it anyway.
+#[test]
+fn img2_a_truncated_photo_is_refused_everywhere_unless_asked() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let whole = std::fs::read(testdata("faceapi-sample3.jpg")).unwrap_or_else(|e| panic!("{e}"));
+    let cut = dir.path().join("cut.jpg");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap_or_else(|e| panic!("{e}"));
+    let out_dir = dir.path().join("out");
+
+    let out = xuancai(&[
+        "cutout",
+        s(&cut),
+        "--model",
+        "portrait",
+        "--out-dir",
+        s(&out_dir),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["ok"], false);
+    assert_eq!(lines[0]["error"]["code"], "image_truncated");
+    assert!(!out_dir.join("cut.cutout.png").exists(), "no output");
+
+    let out = xuancai(&["faces", s(&cut), "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"image_truncated\""));
+
+    let swapped = dir.path().join("swapped.jpg");
+    let out = xuancai(&[
+        "swap",
+        "--source",
+        s(&testdata("astronaut.png")),
+        "--target",
+        s(&cut),
+        "-o",
+        s(&swapped),
+        "--subject-consent",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("image_truncated"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!swapped.exists());
+
+    let out = xuancai(&[
+        "cutout",
+        s(&cut),
+        "--model",
+        "portrait",
+        "--out-dir",
+        s(&out_dir),
+        "--json",
+        "--accept-truncated",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_lines(&out)[0]["ok"], true);
+    assert!(out_dir.join("cut.cutout.png").is_file());
 }

@@ -7,7 +7,9 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageFormat, Rgba, RgbaImage};
 use proptest::prelude::*;
 use xuancai_imaging::ImagingError;
-use xuancai_imaging::decode::{DecodeLimits, SourceFormat, decode, probe, sniff};
+use xuancai_imaging::decode::{
+    DecodeLimits, SourceFormat, decode, decode_rgb_to_fit, decode_to_fit, probe, sniff,
+};
 
 fn sample() -> RgbaImage {
     RgbaImage::from_fn(37, 23, |x, y| {
@@ -136,17 +138,59 @@ fn oversized_files_are_refused() {
     ));
 }
 
+/// Issue 21 item 6: a file that ends before its image does is refused by
+/// every entry point — never decoded with its missing part filled in grey.
 #[test]
-fn truncated_files_never_panic() {
+fn truncated_files_are_refused_by_every_entry_point() {
+    let limits = DecodeLimits::default();
     for f in FORMATS {
         let bytes = encoded(f);
-        for cut in (0..bytes.len()).step_by((bytes.len() / 60).max(1)) {
-            // Ok (some formats tolerate a short tail) or a typed error; never a panic.
-            if let Err(e) = decode(&bytes[..cut], &DecodeLimits::default()) {
-                assert!(!e.code().is_empty());
+        let mut cuts: Vec<usize> = (16..bytes.len()).step_by((bytes.len() / 60).max(1)).collect();
+        cuts.push(bytes.len() - 1);
+        for cut in cuts {
+            let short = &bytes[..cut];
+            let answers = [
+                probe(short, &limits).map(|_| ()),
+                decode(short, &limits).map(|_| ()),
+                decode_to_fit(short, &limits, 16).map(|_| ()),
+                decode_rgb_to_fit(short, &limits, 16).map(|_| ()),
+            ];
+            for (entry, answer) in ["probe", "decode", "decode_to_fit", "decode_rgb_to_fit"]
+                .iter()
+                .zip(answers)
+            {
+                let Err(e) = answer else {
+                    panic!("{f:?} cut at {cut} of {}: {entry} accepted it", bytes.len())
+                };
+                // TIFF's strips are found by offset: its decoder reports the
+                // missing one as corrupt data.
+                if f != ImageFormat::Tiff {
+                    assert_eq!(e.code(), "image_truncated", "{f:?} cut at {cut}: {entry}: {e}");
+                }
             }
         }
+        // The whole file, and the whole file with bytes after its end, decode.
+        decode(&bytes, &limits).unwrap_or_else(|e| panic!("{f:?}: {e}"));
+        let padded = [bytes.as_slice(), &[0u8; 5]].concat();
+        decode(&padded, &limits).unwrap_or_else(|e| panic!("{f:?} with trailing bytes: {e}"));
     }
+}
+
+#[test]
+fn a_truncated_jpeg_decodes_only_when_asked_to() {
+    let bytes = big_jpeg(640, 480);
+    let half = &bytes[..bytes.len() / 2];
+    let strict = DecodeLimits::default();
+    assert_eq!(
+        decode(half, &strict).map(|_| ()).expect_err("strict").code(),
+        "image_truncated"
+    );
+    let lenient = DecodeLimits {
+        accept_truncated: true,
+        ..strict
+    };
+    let img = decode(half, &lenient).unwrap_or_else(|e| panic!("{e}")).image;
+    assert_eq!(img.dimensions(), (640, 480));
 }
 
 /// A JPEG with an EXIF APP1 segment carrying `orientation`.

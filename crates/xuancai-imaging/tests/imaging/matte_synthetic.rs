@@ -145,3 +145,66 @@ fn img2_refinement_beats_a_plain_bilinear_upscale() {
         "refined {refined:.4} vs bilinear {bilinear:.4}"
     );
 }
+
+/// A textured, high-contrast foreground (a red and black checkerboard) over
+/// a plain grey background, and the model's mask: `inside` over the
+/// rectangle, soft at its edge, as a model gives it at a quarter of the
+/// resolution. Returns the refined alpha and whether a pixel is at least
+/// `margin` pixels inside the rectangle.
+fn textured_cutout(inside: f32, margin: usize) -> (Vec<u8>, impl Fn(usize, usize) -> bool) {
+    let (x0, x1, y0, y1) = (120usize, 360usize, 90usize, 270usize);
+    let in_rect = move |x: usize, y: usize| (x0..x1).contains(&x) && (y0..y1).contains(&y);
+    let image = RgbaImage::from_fn(W as u32, H as u32, |x, y| {
+        let (x, y) = (x as usize, y as usize);
+        if !in_rect(x, y) {
+            Rgba([216, 216, 216, 255])
+        } else if (x / 6 + y / 6) % 2 == 0 {
+            Rgba([230, 25, 25, 255])
+        } else {
+            Rgba([12, 12, 12, 255])
+        }
+    });
+    let full = Plane {
+        width: W,
+        height: H,
+        data: (0..W * H)
+            .map(|i| if in_rect(i % W, i / W) { inside } else { 0.0 })
+            .collect(),
+    };
+    let coarse = full.resize_bilinear(W / 4, H / 4).box_mean(2);
+    let out = refine(&image, &image, &coarse, &MatteOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let alpha = out.pixels().map(|p| p.0[3]).collect();
+    let deep = move |x: usize, y: usize| {
+        (x0 + margin..x1 - margin).contains(&x) && (y0 + margin..y1 - margin).contains(&y)
+    };
+    (alpha, deep)
+}
+
+/// Issue 21 item 2: where the model calls the subject foreground with
+/// confidence, alpha is full — the photo's texture does not show through.
+#[test]
+fn img2_confident_foreground_keeps_full_alpha_over_any_texture() {
+    let (alpha, deep) = textured_cutout(0.97, 48);
+    let lowest = (0..W * H).filter(|&i| deep(i % W, i / W)).map(|i| alpha[i]).min();
+    assert_eq!(lowest, Some(255), "alpha dropped inside the confident foreground");
+}
+
+/// Issue 21 item 2: where the model is unsure but its mask is flat (no edge
+/// near), the colour projection must not turn the photo's texture into
+/// alpha: alpha is as even as the model's answer.
+#[test]
+fn img2_an_unsure_model_does_not_write_texture_into_alpha() {
+    let (alpha, deep) = textured_cutout(0.7, 48);
+    let inner: Vec<u8> = (0..W * H)
+        .filter(|&i| deep(i % W, i / W))
+        .map(|i| alpha[i])
+        .collect();
+    let (lo, hi) = (
+        inner.iter().copied().min().unwrap_or(0),
+        inner.iter().copied().max().unwrap_or(0),
+    );
+    assert!(
+        hi - lo <= 3,
+        "alpha follows the texture inside the subject: {lo}..{hi}"
+    );
+}

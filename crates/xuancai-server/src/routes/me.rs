@@ -177,6 +177,7 @@ pub async fn set_avatar<S: Store>(
             .security
             .avatar_max_pixels
             .min(state.config.max_upload_pixels),
+        ..DecodeLimits::default()
     };
     let _permit = xuancai_app::photos::reserve_decode(&state, &bytes, &limits).await?;
     let webp = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {

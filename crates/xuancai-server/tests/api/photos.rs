@@ -292,7 +292,7 @@ async fn bad_uploads_get_typed_errors_and_leave_nothing_behind() {
             "image_unsupported_format",
         ),
         ("bomb.png", png_bomb(), 422, "image_too_many_pixels"),
-        ("cut.jpg", truncated, 422, "image_corrupt"),
+        ("cut.jpg", truncated, 422, "image_truncated"),
         ("huge.jpg", vec![0xFF; 2 * 1024 * 1024], 413, "payload_too_large"),
     ];
     for (name, bytes, status, code) in cases {

@@ -87,14 +87,21 @@ impl Detection {
         [self.x + self.width / 2.0, self.y + self.height / 2.0]
     }
 
-    fn iou(&self, o: &Detection) -> f32 {
+    fn intersection(&self, o: &Detection) -> f32 {
         let ix = (self.x + self.width).min(o.x + o.width) - self.x.max(o.x);
         let iy = (self.y + self.height).min(o.y + o.height) - self.y.max(o.y);
-        if ix <= 0.0 || iy <= 0.0 {
-            return 0.0;
-        }
-        let inter = ix * iy;
+        if ix <= 0.0 || iy <= 0.0 { 0.0 } else { ix * iy }
+    }
+
+    fn iou(&self, o: &Detection) -> f32 {
+        let inter = self.intersection(o);
         inter / (self.area() + o.area() - inter).max(f32::EPSILON)
+    }
+
+    /// The share of the smaller box that lies inside the other: near 1 when
+    /// one box nests in the other, whatever their sizes.
+    pub fn nesting(&self, o: &Detection) -> f32 {
+        self.intersection(o) / self.area().min(o.area()).max(f32::EPSILON)
     }
 }
 
@@ -176,11 +183,6 @@ fn input(img: &RgbaImage, region: [u32; 4], side: u32) -> Result<(Tensor, Letter
             extent: side as f32 * px,
         },
     ))
-}
-
-/// The letterboxed full-range input of the whole image (for the `auto` rule).
-pub fn full_range_input(img: &RgbaImage) -> Result<Tensor> {
-    Ok(input(img, [0, 0, img.width(), img.height()], Range::Full.side())?.0)
 }
 
 /// Raw detections of one model pass over `region`, in image pixels.
@@ -270,6 +272,32 @@ pub fn weighted_nms(mut dets: Vec<Detection>, iou: f32) -> Vec<Detection> {
     out
 }
 
+/// Boxes that nest: the share of the smaller box inside the larger above
+/// which the larger may be a loose second box of the same face. Two
+/// people's faces never overlap this much; a loose box from the whole image
+/// around a tight box from a tile does (issue 21 item 4), and its IoU can be
+/// far below the NMS threshold.
+pub const NESTED: f32 = 0.6;
+
+/// Drop every box that is larger than a better-scoring box nested in it: a
+/// loose, doubtful second box around a face already found tightly. A smaller
+/// box inside a better-scoring large one is kept — the large one may span
+/// two small faces — and the landmark stage merges what is one face.
+pub fn drop_nested(dets: Vec<Detection>) -> Vec<Detection> {
+    let mut kept: Vec<Detection> = Vec::with_capacity(dets.len());
+    let mut sorted = dets;
+    sorted.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for d in sorted {
+        let loose = kept
+            .iter()
+            .any(|k| k.nesting(&d) >= NESTED && d.area() > k.area());
+        if !loose {
+            kept.push(d);
+        }
+    }
+    kept
+}
+
 /// The overlapping square tiles of level `k` (side = short side / 2^k,
 /// stride half a side, the last row and column flush with the border).
 fn tiles(w: u32, h: u32, k: u32) -> Vec<[u32; 4]> {
@@ -352,17 +380,7 @@ pub fn detect(models: Detectors<'_>, img: &RgbaImage, opts: &DetectOptions) -> R
             all.extend(found.into_iter().filter(|d| !cut_by_tile(d, t, w, h)));
         }
     }
-    Ok(weighted_nms(all, opts.nms_iou))
-}
-
-/// The highest face score in the image (0..1), whole image, full range.
-pub fn max_face_score(model: &dyn Model, img: &RgbaImage) -> Result<f32> {
-    let outputs = model.run(&full_range_input(img)?)?;
-    let scores = outputs.get(1).ok_or(VisionError::BadModelOutput {
-        model: "face_detection_full",
-        detail: "no classifier output".into(),
-    })?;
-    Ok(scores.data.iter().map(|&v| sigmoid(v)).fold(0.0, f32::max))
+    Ok(drop_nested(weighted_nms(all, opts.nms_iou)))
 }
 
 #[cfg(test)]
@@ -405,5 +423,29 @@ mod tests {
         assert_eq!(out[0].score, 0.9);
         assert!(out[0].x > 0.0 && out[0].x < 0.5);
         assert_eq!(out[1].x, 50.0);
+    }
+
+    #[test]
+    fn a_loose_box_around_a_tight_one_is_one_face() {
+        let tight = det(10.0, 0.9);
+        // Twice the size, around the tight box: IoU 0.25, below the NMS threshold.
+        let loose = Detection {
+            x: 5.0,
+            y: -5.0,
+            width: 20.0,
+            height: 20.0,
+            score: 0.52,
+            ..tight
+        };
+        assert!(tight.iou(&loose) < 0.3);
+        assert_eq!(weighted_nms(vec![tight, loose], 0.3).len(), 2);
+        let out = drop_nested(weighted_nms(vec![tight, loose], 0.3));
+        assert_eq!(out, vec![tight]);
+        // Side by side, touching: two faces.
+        let next = det(19.0, 0.8);
+        assert_eq!(drop_nested(vec![tight, next]).len(), 2);
+        // A better-scoring large box may span small faces: they stay.
+        let wide = Detection { score: 0.95, ..loose };
+        assert_eq!(drop_nested(vec![tight, wide]).len(), 2);
     }
 }

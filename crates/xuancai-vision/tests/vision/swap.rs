@@ -226,3 +226,45 @@ fn a_missing_face_is_refused_clearly() {
         .expect_err("a cat has no face to swap");
     assert_eq!(err.code(), "face_not_found");
 }
+
+/// Issue 21 item 5: `swap --target-face N` replaces the face `xuancai faces`
+/// numbers N — the same detection, the same order — on every photo with
+/// more than one face, for the leftmost, a middle and the rightmost face.
+#[test]
+fn face_n_of_a_swap_is_face_n_of_faces_on_every_group_photo() {
+    let source = photo("astronaut.png");
+    for (name, count) in crate::faces::COUNTS.iter().filter(|(_, n)| *n > 1) {
+        let target = photo(name);
+        let listed = studio().faces(&target, &DetectOptions::default()).expect("faces");
+        assert_eq!(listed.len(), *count, "{name}");
+        for n in [0, count / 2, count - 1] {
+            let r = swap(&source, &target, Selector::Index(n));
+            let boxes = |f: &[xuancai_vision::Face]| f.iter().map(|f| f.detection).collect::<Vec<_>>();
+            assert_eq!(
+                boxes(&r.targets),
+                boxes(&listed),
+                "{name}: the swap saw other faces"
+            );
+            assert_eq!(r.swapped.len(), 1);
+            assert_eq!(r.swapped[0].index, n, "{name}");
+            // The replaced pixels are those of face n: the mask's centre of
+            // mass lies in face n's box.
+            let m = &r.swapped[0].mask;
+            let (mut sx, mut sy, mut sw) = (0.0f64, 0.0f64, 0.0f64);
+            for y in 0..m.region.height {
+                for x in 0..m.region.width {
+                    let v = f64::from(m.data[(y * m.region.width + x) as usize]);
+                    sx += v * f64::from(m.region.x + x);
+                    sy += v * f64::from(m.region.y + y);
+                    sw += v;
+                }
+            }
+            let (cx, cy) = ((sx / sw) as f32, (sy / sw) as f32);
+            let d = listed[n].detection;
+            assert!(
+                (d.x..d.x + d.width).contains(&cx) && (d.y..d.y + d.height).contains(&cy),
+                "{name}: face {n} asked, the mask is centred at ({cx:.0}, {cy:.0}), face {n} is {d:?}"
+            );
+        }
+    }
+}

@@ -131,7 +131,7 @@ export const zh = {
   'err.invalid_code': '验证码是6位数字', 'err.code_invalid': '验证码不正确', 'err.code_expired': '验证码已过期，请重新获取', 'err.code_attempts_exhausted': '错误次数过多，请重新获取验证码',
   'err.invalid_credentials': '手机号或密码不正确', 'err.password_failed': '手机号或密码不正确', 'err.agreement_required': '请先同意用户协议和隐私政策', 'err.guardian_required': '需要监护人同意',
   'err.consent_required': '需要您的授权', 'err.payload_too_large': '文件太大', 'err.image_unsupported_format': '不支持这种文件格式',
-  'err.image_corrupt': '图片已损坏，无法读取', 'err.image_too_many_pixels': '图片尺寸太大', 'err.image_file_too_large': '文件太大',
+  'err.image_truncated': '文件不完整（复制或上传时被截断），请重新发送完整的文件', 'err.image_corrupt': '图片已损坏，无法读取', 'err.image_too_many_pixels': '图片尺寸太大', 'err.image_file_too_large': '文件太大',
   'err.subject_consent_required': '请确认照片中的人已同意', 'err.consent_withdrawn': '授权已撤回，任务已取消', 'err.too_many_jobs': '正在处理的任务太多，请稍后再试',
   'err.service_closing': '服务即将停止运营，不再接受新注册', 'err.guardian_phone_is_own': '请填写监护人本人的手机号', 'err.invalid_birth_date': '出生日期不正确',
   'err.weak_password': '密码太简单', 'err.invalid_comment': '评论需要1到500个字', 'err.recipient_not_found': '找不到这个用户', 'err.work_not_found': '只能发送自己的作品',
