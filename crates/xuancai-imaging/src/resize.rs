@@ -3,8 +3,9 @@
 
 use std::cell::RefCell;
 
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::{U8x3, U8x4};
+use fast_image_resize::{FilterType, PixelTrait, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbaImage;
 
 use crate::error::{ImagingError, Result};
@@ -39,19 +40,14 @@ pub fn resize_rgba(
     if (width, height) == src.dimensions() {
         return Ok(src.clone());
     }
-    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x4)
-        .map_err(|e| ImagingError::InvalidParameter(e.to_string()))?;
-    let mut dst = Image::new(width, height, PixelType::U8x4);
     let alg = ResizeAlg::Convolution(match filter {
         Filter::Bilinear => FilterType::Bilinear,
         Filter::Lanczos3 => FilterType::Lanczos3,
     });
     let opts = ResizeOptions::new().resize_alg(alg).use_alpha(premultiply);
-    RESIZER
-        .with(|r| r.borrow_mut().resize(&src_view, &mut dst, &opts))
-        .map_err(|e| ImagingError::InvalidParameter(e.to_string()))?;
-    RgbaImage::from_raw(width, height, dst.into_vec())
-        .ok_or_else(|| ImagingError::InvalidParameter("resize buffer".into()))
+    let mut dst = RgbaImage::new(width, height);
+    resize_typed::<U8x4>(src.dimensions(), src.as_raw(), (width, height), &mut dst, &opts)?;
+    Ok(dst)
 }
 
 /// Resize opaque RGB with Lanczos3 (photo thumbnails and previews).
@@ -64,15 +60,31 @@ pub fn resize_rgb(src: &image::RgbImage, width: u32, height: u32) -> Result<imag
     if (width, height) == src.dimensions() {
         return Ok(src.clone());
     }
-    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
-        .map_err(|e| ImagingError::InvalidParameter(e.to_string()))?;
-    let mut dst = Image::new(width, height, PixelType::U8x3);
     let opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let mut dst = image::RgbImage::new(width, height);
+    resize_typed::<U8x3>(src.dimensions(), src.as_raw(), (width, height), &mut dst, &opts)?;
+    Ok(dst)
+}
+
+/// Resize interleaved 8-bit pixels of type `P` from `src` into `dst`.
+///
+/// Typed on purpose: `Resizer::resize` dispatches over all thirteen pixel
+/// types at run time, which compiled the SIMD convolutions of every one of
+/// them into this crate (and again into its tests), about 60% of its machine
+/// code and a minute and a half of each CI build.
+fn resize_typed<P: PixelTrait>(
+    (sw, sh): (u32, u32),
+    src: &[u8],
+    (dw, dh): (u32, u32),
+    dst: &mut [u8],
+    opts: &ResizeOptions,
+) -> Result<()> {
+    let bad = |e: &dyn std::fmt::Display| ImagingError::InvalidParameter(format!("resize buffer: {e}"));
+    let src = TypedImageRef::<P>::from_buffer(sw, sh, src).map_err(|e| bad(&e))?;
+    let mut dst = TypedImage::<P>::from_buffer(dw, dh, dst).map_err(|e| bad(&e))?;
     RESIZER
-        .with(|r| r.borrow_mut().resize(&src_view, &mut dst, &opts))
-        .map_err(|e| ImagingError::InvalidParameter(e.to_string()))?;
-    image::RgbImage::from_raw(width, height, dst.into_vec())
-        .ok_or_else(|| ImagingError::InvalidParameter("resize buffer".into()))
+        .with(|r| r.borrow_mut().resize_typed(&src, &mut dst, opts))
+        .map_err(|e| ImagingError::InvalidParameter(e.to_string()))
 }
 
 /// The size that fits `(w, h)` inside a `max_side` square, keeping the aspect

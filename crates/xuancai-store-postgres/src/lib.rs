@@ -9,6 +9,55 @@ use xuancai_store::{Result, StoreError};
 
 mod accounts;
 
+/// Every file of `migrations/`, compiled in (the story test checks the list
+/// against the folder).
+pub const MIGRATIONS: &[xuancai_store_sql::migrations::MigrationFile] = &[
+    (
+        "0001_accounts.sql",
+        include_str!("../migrations/0001_accounts.sql"),
+    ),
+    (
+        "0002_photos_profiles.sql",
+        include_str!("../migrations/0002_photos_profiles.sql"),
+    ),
+    ("0003_privacy.sql", include_str!("../migrations/0003_privacy.sql")),
+    ("0004_notify.sql", include_str!("../migrations/0004_notify.sql")),
+    ("0005_jobs.sql", include_str!("../migrations/0005_jobs.sql")),
+    ("0006_works.sql", include_str!("../migrations/0006_works.sql")),
+    (
+        "0007_code_purposes.sql",
+        include_str!("../migrations/0007_code_purposes.sql"),
+    ),
+    (
+        "0008_minors_and_erasure.sql",
+        include_str!("../migrations/0008_minors_and_erasure.sql"),
+    ),
+    (
+        "0009_portrait_jobs.sql",
+        include_str!("../migrations/0009_portrait_jobs.sql"),
+    ),
+    (
+        "0010_deletion_scope.sql",
+        include_str!("../migrations/0010_deletion_scope.sql"),
+    ),
+    (
+        "0011_push_failures.sql",
+        include_str!("../migrations/0011_push_failures.sql"),
+    ),
+    (
+        "0012_complaints.sql",
+        include_str!("../migrations/0012_complaints.sql"),
+    ),
+    (
+        "0013_sealed_coins.sql",
+        include_str!("../migrations/0013_sealed_coins.sql"),
+    ),
+    (
+        "0014_broadcasts.sql",
+        include_str!("../migrations/0014_broadcasts.sql"),
+    ),
+];
+
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
@@ -31,7 +80,8 @@ impl PostgresStore {
             .connect_with(opts)
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        sqlx::migrate!("./migrations")
+        xuancai_store_sql::migrations::migrator(MIGRATIONS)
+            .await?
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;

@@ -87,3 +87,21 @@ async fn ads3_broadcast_queue_on_postgres() {
     drop(store);
     drop_schema(&admin, &schema).await;
 }
+
+/// The migrations compiled into the binary are every file of `migrations/`,
+/// and opening a database records for each the checksum sqlx's `migrate!`
+/// macro recorded before (databases made then still open).
+#[tokio::test]
+async fn the_compiled_in_migrations_are_the_folder_on_postgres() {
+    let (store, admin, schema) = fresh().await;
+    let recorded: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let expected = xuancai_store_sql::migrations::folder_records(&folder).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(expected.len(), xuancai_store_postgres::MIGRATIONS.len());
+    assert_eq!(recorded, expected);
+    drop_schema(&admin, &schema).await;
+}

@@ -7,6 +7,7 @@
 
 pub mod complaints;
 pub mod jobs;
+pub mod migrations;
 pub mod notify;
 pub mod photos;
 pub mod privacy;

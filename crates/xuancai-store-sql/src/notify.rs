@@ -7,7 +7,7 @@ use xuancai_store::{BroadcastRecord, Result, StoreError};
 pub const BROADCAST_COLUMNS: &str = "id, kind, title, body, created_by, created_at, cursor, delivered, pushed, skipped, lease_until, finished_at";
 
 /// A `broadcasts` row, mapped by column name.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct BroadcastRow {
     id: Vec<u8>,
     kind: String,
@@ -21,6 +21,34 @@ pub struct BroadcastRow {
     skipped: i64,
     lease_until: i64,
     finished_at: Option<i64>,
+}
+
+// By hand rather than `#[derive(sqlx::FromRow)]`: the derive needs sqlx's
+// `macros` feature, which compiles both database drivers and SQLite's C
+// source a second time for the compiler (about 45 s of every CI build).
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for BroadcastRow
+where
+    &'r str: sqlx::ColumnIndex<R>,
+    Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            kind: row.try_get("kind")?,
+            title: row.try_get("title")?,
+            body: row.try_get("body")?,
+            created_by: row.try_get("created_by")?,
+            created_at: row.try_get("created_at")?,
+            cursor: row.try_get("cursor")?,
+            delivered: row.try_get("delivered")?,
+            pushed: row.try_get("pushed")?,
+            skipped: row.try_get("skipped")?,
+            lease_until: row.try_get("lease_until")?,
+            finished_at: row.try_get("finished_at")?,
+        })
+    }
 }
 
 impl TryFrom<BroadcastRow> for BroadcastRecord {
