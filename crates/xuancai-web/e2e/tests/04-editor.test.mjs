@@ -27,9 +27,37 @@ async function pick(button, n) {
   await dlg.getByRole('button', { name: '选好了' }).click();
 }
 
+/** Click `trigger`; the downloaded file's bytes and suggested name. */
 async function downloaded(trigger) {
   const [download] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
-  return readFileSync(await download.path());
+  return { bytes: readFileSync(await download.path()), name: download.suggestedFilename() };
+}
+
+/** The format the bytes really are, as a file extension. */
+function realExtension(bytes) {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpg';
+  if (bytes.subarray(1, 4).toString() === 'PNG') return 'png';
+  if (bytes.subarray(8, 12).toString() === 'WEBP') return 'webp';
+  if (bytes.subarray(0, 3).toString() === 'GIF') return 'gif';
+  return 'unknown';
+}
+
+/**
+ * Issue 22 item 5: a result downloads under the source photo's name, what
+ * was made, and the extension of the format it really is. The source is the
+ * photo of the newest job of `kind`, as the server recorded it.
+ */
+async function assertNamed({ bytes, name }, kind, what) {
+  const source = await page.evaluate(async (k) => {
+    const jobs = await fetch('/api/v1/jobs').then((r) => r.json());
+    const job = jobs.items.filter((j) => j.kind === k).sort((a, b) => b.created_at - a.created_at)[0];
+    const photo = await fetch(`/api/v1/photos/${job.request.photo}`).then((r) => r.json());
+    return photo.file_name;
+  }, kind);
+  const stem = source.replace(/\.[^.]*$/, '');
+  const ext = realExtension(bytes);
+  assert.notEqual(ext, 'unknown', name);
+  assert.equal(name, `${stem}-${what}.${ext}`, `the source photo's name (${source}), what was made, the real format`);
 }
 
 test('img2_cutout_with_a_white_background_shows_before_and_after_and_downloads', async () => {
@@ -46,8 +74,11 @@ test('img2_cutout_with_a_white_background_shows_before_and_after_and_downloads',
   await page.keyboard.press('ArrowRight');
   assert.equal(await page.locator('#compare').evaluate((el) => el.style.getPropertyValue('--cut')), '51%');
   await shot(page, 'img2-cutout-before-after-360');
-  const bytes = await downloaded(page.locator('#download-result'));
-  assert.ok(bytes.length > 1000);
+  const file = await downloaded(page.locator('#download-result'));
+  assert.ok(file.bytes.length > 1000);
+  // A white background makes an opaque result: a JPEG, so `.jpg`.
+  await assertNamed(file, 'cutout', 'cutout');
+  assert.equal(realExtension(file.bytes), 'jpg');
   await clean(page);
 });
 
@@ -91,7 +122,9 @@ test('img4_a_captioned_whatsapp_sticker_is_made_and_downloads_as_webp', async ()
   await page.getByRole('button', { name: '制作贴纸' }).click();
   await page.getByRole('img', { name: '贴纸' }).waitFor({ timeout: 120_000 });
   await shot(page, 'img4-sticker-360');
-  const bytes = await downloaded(page.locator('#download-result'));
+  const file = await downloaded(page.locator('#download-result'));
+  const bytes = file.bytes;
+  await assertNamed(file, 'sticker', 'sticker-whatsapp');
   assert.equal(bytes.subarray(0, 4).toString(), 'RIFF');
   assert.equal(bytes.subarray(8, 12).toString(), 'WEBP');
   assert.ok(bytes.length <= 100 * 1024, 'WhatsApp: at most 100 KiB');
@@ -109,7 +142,8 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   await page.getByRole('button', { name: '制作表情包' }).click();
   const link = page.getByRole('link', { name: '下载表情包（ZIP）' });
   await link.waitFor({ timeout: 180_000 });
-  const bytes = await downloaded(link);
+  const { bytes, name } = await downloaded(link);
   assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+  assert.match(name, /\.zip$/);
   await clean(page);
 });

@@ -51,7 +51,7 @@ async function runJob(body, out, showResult) {
   out.dataset.job = job.id;
   try {
     const done = await followJob(job.id, (p, s) => { bar.value = p; state.textContent = t('studio.' + s, null, null) || s; });
-    out.replaceChildren(showResult(done));
+    out.replaceChildren(await showResult(done));
   } catch (e) {
     state.textContent = errorText(e);
     state.className = 'error';
@@ -60,8 +60,30 @@ async function runJob(body, out, showResult) {
   }
 }
 
-function resultActions(job, name) {
+/** File extensions of the formats a job's result can have. */
+const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', zip: 'zip' };
+
+/**
+ * A result's download name (issue 22 item 5): the source photo's name, what
+ * was made, and the extension of the format the server actually wrote (an
+ * opaque cutout is a JPEG, not `cutout.png`).
+ */
+export function resultName(sourceName, what, format) {
+  const stem = String(sourceName || '').replace(/\.[^./\\]*$/, '')
+    .replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').trim().slice(0, 80);
+  return `${stem || 'xuancai'}-${what}.${EXTENSIONS[format] || 'bin'}`;
+}
+
+/** The file name of a photo of the library ('' when it cannot be read). */
+async function photoName(id) {
+  if (!id) return '';
+  const p = await get(`/api/v1/photos/${id}`).catch(() => null);
+  return (p && p.file_name) || '';
+}
+
+async function resultActions(job, sourceId, what) {
   const r = job.result;
+  const name = resultName(await photoName(sourceId), what, r.format);
   return h('div', { class: 'row' },
     h('a', { class: 'button', href: r.urls.original, download: name, id: 'download-result' }, t('common.download')),
     publishButton(r.photo),
@@ -101,7 +123,7 @@ async function cutout(photo) {
     if (v === 'color') body.background = { color: color.value };
     if (v === 'blur') body.background = { blur: Number(blur.value) };
     if (v === 'photo') { if (!bgPhoto) return toast(t('cutout.bg_pick'), 'error'); body.background = { photo: bgPhoto }; }
-    await runJob(body, out, (job) => h('div', { class: 'stack' }, compare(`/api/v1/photos/${photoId}/preview`, job.result.urls.original), resultActions(job, 'cutout.png')));
+    await runJob(body, out, async (job) => h('div', { class: 'stack' }, compare(`/api/v1/photos/${photoId}/preview`, job.result.urls.original), await resultActions(job, photoId, 'cutout')));
   }));
   return h('div', { class: 'editor' }, h('div', {}, src.box),
     h('div', {}, bgChoice, h('div', { class: 'card' }, check(t('cutout.crop'), crop), check(t('cutout.shadow'), shadow), field(t('cutout.model'), model)), start), out);
@@ -132,9 +154,9 @@ async function faceswap(photo) {
     if (!subjects.checked) { subjects.focus(); return toast(t('faces.need_affirmation'), 'error'); }
     if (!(await faceConsent())) return toast(t('faces.declined'));
     const body = { kind: 'face_swap', source: source.get(), target: target.get(), subject_consent: true, all: all.checked };
-    await runJob(body, out, (job) => h('div', { class: 'stack' },
+    await runJob(body, out, async (job) => h('div', { class: 'stack' },
       h('img', { src: job.result.urls.original, alt: t('faces.result'), style: 'max-width:100%;border-radius:8px' }),
-      h('p', { class: 'pill-note' }, t('faces.labelled')), resultActions(job, 'face-swap.jpg')));
+      h('p', { class: 'pill-note' }, t('faces.labelled')), await resultActions(job, body.target, 'face-swap')));
   }));
   return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'row', style: 'align-items:stretch' }, source.box, target.box)),
     h('div', {},
@@ -172,10 +194,10 @@ async function sticker(photo) {
     if (sel.value && sel.value !== 'sticker') body.template = sel.value;
     if (caption.value.trim()) body.caption = caption.value.trim();
     if (animate.value) body.animate = animate.value;
-    await runJob(body, out, (job) => h('div', { class: 'stack' },
+    await runJob(body, out, async (job) => h('div', { class: 'stack' },
       h('div', { class: 'checker', style: 'display:inline-block;padding:8px' }, h('img', { src: job.result.urls.original, alt: t('sticker.result'), width: 256, height: 256 })),
       h('p', { class: 'hint' }, t('sticker.made_for', { platform: t('sticker.p_' + platform.value) })),
-      resultActions(job, `sticker-${platform.value}.webp`)));
+      await resultActions(job, body.photo, `sticker-${platform.value}`)));
   }));
   return h('div', { class: 'editor' }, h('div', {}, src.box),
     h('div', {}, h('div', { class: 'card' },
