@@ -34,7 +34,14 @@ import onnxruntime as ort
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-XUANCAI = ROOT / "target" / "release" / "xuancai"
+# `BENCH_BIN_DIR`: where the binaries are (target/release; the smoke run in
+# `make test` points it at the `ci` build). `BENCH_OUT`: where results go.
+BIN_DIR = Path(os.environ.get("BENCH_BIN_DIR") or ROOT / "target" / "release")
+OUT_DIR = Path(os.environ.get("BENCH_OUT") or ROOT / "bench-out")
+# The photo size in megapixels (12; the smoke run makes them small); the
+# memory run uses twice it.
+MEGAPIXELS = float(os.environ.get("BENCH_MP", "12"))
+XUANCAI = BIN_DIR / "xuancai"
 
 
 def assets() -> Path:
@@ -150,8 +157,8 @@ def main() -> int:
     model_files = {"portrait": a / "models/selfie_segmentation.onnx", "general": a / "models/isnet_general_fp32.onnx"}
     work = Path(tempfile.mkdtemp(prefix="xuancai-bench-"))
     src = a / "testdata/faceapi-sample3.jpg"
-    img12 = make_photo(src, 12, work / "photo-12mp.jpg")
-    img24 = make_photo(src, 24, work / "photo-24mp.jpg")
+    img12 = make_photo(src, MEGAPIXELS, work / "photo-12mp.jpg")
+    img24 = make_photo(src, 2 * MEGAPIXELS, work / "photo-24mp.jpg")
     results = {"machine": {"cpus": os.cpu_count(), "onnxruntime": ort.__version__},
                "image": f"{src.name} upscaled to {Image.open(img12).size} JPEG q92", "rows": []}
     for model in models:
@@ -165,11 +172,11 @@ def main() -> int:
                    "speedup_vs_decontaminate": theirs_dc["total_ms"] / ours["total_ms"]}
             results["rows"].append(row)
             print(json.dumps(row), flush=True)
-        peaks = [xuancai_peak_rss_mb(img24, model, 1) for _ in range(5)]
+        peaks = [xuancai_peak_rss_mb(img24, model, 1) for _ in range(int(os.environ.get("BENCH_RSS_RUNS", "5")))]
         results.setdefault("peak_rss_24mp_mb", {})[model] = {"min": min(peaks), "max": max(peaks), "runs": peaks}
-        print(f"peak RSS 24 MP {model} over 5 runs: {min(peaks):.0f}-{max(peaks):.0f} MiB", flush=True)
-    out = ROOT / "bench-out"
-    out.mkdir(exist_ok=True)
+        print(f"peak RSS 24 MP {model} over {len(peaks)} runs: {min(peaks):.0f}-{max(peaks):.0f} MiB", flush=True)
+    out = OUT_DIR
+    out.mkdir(parents=True, exist_ok=True)
     # Keep earlier results for models not run this time.
     previous = out / "cutout.json"
     if previous.exists():

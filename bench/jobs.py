@@ -27,7 +27,11 @@ import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ASSETS = pathlib.Path(sys.argv[1])
-BIN = ROOT / "target/release/xuancai"
+# `BENCH_BIN_DIR`: where the binaries are (target/release; the smoke run in
+# `make test` points it at the `ci` build). `BENCH_OUT`: where results go.
+BIN_DIR = pathlib.Path(os.environ.get("BENCH_BIN_DIR") or ROOT / "target" / "release")
+OUT_DIR = pathlib.Path(os.environ.get("BENCH_OUT") or ROOT / "bench-out")
+BIN = BIN_DIR / "xuancai"
 PHOTOS = sorted((ASSETS / "testdata").iterdir())
 JOBS = int(os.environ.get("JOBS", "120"))
 WORKERS = [int(w) for w in os.environ.get("WORKERS", "1 2").split()]
@@ -190,8 +194,8 @@ def main():
     rows = [run_server(w) for w in WORKERS]
     if os.environ.get("SKIP_PEER") != "1":
         rows.append(run_rembg())
-    out = ROOT / "bench-out"
-    out.mkdir(exist_ok=True)
+    out = OUT_DIR
+    out.mkdir(parents=True, exist_ok=True)
     (out / "jobs.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False))
     print(json.dumps(rows, indent=2, ensure_ascii=False))
 

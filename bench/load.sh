@@ -8,10 +8,12 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 PYTHON=${PYTHON:-python3}
 $PYTHON tools/assets/fetch.py
 ASSETS=$($PYTHON tools/assets/fetch.py --print-dir)
-cargo build --release -p xuancai-cli
+BIN_DIR=${BENCH_BIN_DIR:-target/release}
+OUT_DIR=${BENCH_OUT:-bench-out}
+[ -n "${BENCH_BIN_DIR:-}" ] || cargo build --release -p xuancai-cli
 DATA=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
-./target/release/xuancai serve --dev --listen 127.0.0.1:0 --data-dir "$DATA/data" 2> "$DATA/log" &
+"$BIN_DIR/xuancai" serve --dev --listen 127.0.0.1:0 --data-dir "$DATA/data" 2> "$DATA/log" &
 PID=$!
 for _ in $(seq 100); do grep -q "listening on" "$DATA/log" 2>/dev/null && break; sleep 0.1; done
 BASE=$(grep -o "http://127.0.0.1:[0-9]*" "$DATA/log" | head -n1)
@@ -25,7 +27,7 @@ AUTH="Authorization: Bearer $TOKEN"
 ALBUM=$(curl -sf -X POST "$BASE/api/v1/albums" -H "$AUTH" -H 'content-type: application/json' -d '{"name":"bench"}' | json "['id']")
 IDS=()
 for f in "$ASSETS"/testdata/*; do
-  for i in 1 2 3 4 5; do
+  for i in $(seq "${BENCH_COPIES:-5}"); do
     # Distinct content per copy: append bytes after the image data (decoders ignore them).
     cp "$f" "$DATA/upload"; printf 'copy %s' "$i" >> "$DATA/upload"
     IDS+=("$(curl -sf -X POST "$BASE/api/v1/photos" -H "$AUTH" -F "file=@$DATA/upload;filename=$(basename "$f")" | json "['photo']['id']")")
@@ -35,7 +37,7 @@ LIST=$(printf '"%s",' "${IDS[@]}"); LIST="[${LIST%,}]"
 curl -sf -X POST "$BASE/api/v1/albums/$ALBUM/photos" -H "$AUTH" -H 'content-type: application/json' \
   -d "{\"photo_ids\":$LIST}" >/dev/null
 echo "== ${#IDS[@]} photos in album $ALBUM"
-mkdir -p bench-out
+mkdir -p "$OUT_DIR"
 RESULTS="[]"
 for path in "/api/v1/albums/$ALBUM/photos?limit=50" "/api/v1/albums" "/api/v1/me"; do
   OUT=$(wrk -t2 -c32 -d${BENCH_SECONDS:-15}s --latency -H "$AUTH" "$BASE$path")
@@ -46,4 +48,4 @@ for path in "/api/v1/albums/$ALBUM/photos?limit=50" "/api/v1/albums" "/api/v1/me
   RESULTS=$($PYTHON -c "import json,sys; r=json.loads(sys.argv[1]); r.append({'path': sys.argv[2], 'rps': float(sys.argv[3]), 'p99': sys.argv[4], 'non_2xx': sys.argv[5] or '0'}); print(json.dumps(r))" \
     "$RESULTS" "$path" "$RPS" "$P99" "${ERRS:-}")
 done
-echo "$RESULTS" | $PYTHON -m json.tool | tee bench-out/load.json
+echo "$RESULTS" | $PYTHON -m json.tool | tee "$OUT_DIR/load.json"

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import onnxruntime as ort  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cutout import ROOT, XUANCAI, SelfieSession, assets, make_photo  # noqa: E402
+from cutout import MEGAPIXELS, OUT_DIR, ROOT, XUANCAI, SelfieSession, assets, make_photo  # noqa: E402
 
 LIMIT = 100 * 1024
 
@@ -107,7 +107,7 @@ def main() -> int:
     model = a / "models/selfie_segmentation.onnx"
     work = Path(tempfile.mkdtemp(prefix="xuancai-bench-"))
     src = a / "testdata/faceapi-sample3.jpg"
-    img12 = make_photo(src, 12, work / "photo-12mp.jpg")
+    img12 = make_photo(src, MEGAPIXELS, work / "photo-12mp.jpg")
     results = {"machine": {"cpus": os.cpu_count(), "onnxruntime": ort.__version__},
                "image": f"{src.name} upscaled to {Image.open(img12).size} JPEG q92", "rows": []}
     for threads in thread_counts:
@@ -122,8 +122,8 @@ def main() -> int:
         row["speedup_vs_shrunk"] = row["rembg_pillow_shrunk"]["total_ms"] / row["xuancai"]["total_ms"]
         results["rows"].append(row)
         print(json.dumps(row), flush=True)
-    out = ROOT / "bench-out"
-    out.mkdir(exist_ok=True)
+    out = OUT_DIR
+    out.mkdir(parents=True, exist_ok=True)
     (out / "sticker.json").write_text(json.dumps(results, indent=2))
     print(f"results in {out / 'sticker.json'}")
     shutil.rmtree(work)

@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/venv.sh
-cargo build --release -p xuancai-cli
+# BENCH_BIN_DIR set (the smoke run): use those binaries, build nothing.
+[ -n "${BENCH_BIN_DIR:-}" ] || cargo build --release -p xuancai-cli
 "$VENV/bin/python" bench/sticker.py

@@ -3,4 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 tools/assets/fetch.py
-cargo run --release -p xuancai-vision --example swap_bench -- "${1:-15}"
+if [ -n "${BENCH_BIN_DIR:-}" ]; then
+  "$BENCH_BIN_DIR/examples/swap_bench" "${1:-15}"
+else
+  cargo run --release -p xuancai-vision --example swap_bench -- "${1:-15}"
+fi

@@ -27,7 +27,11 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = Path(subprocess.check_output([sys.executable, str(ROOT / "tools/assets/fetch.py"), "--print-dir"], text=True).strip())
-OUT = ROOT / "bench-out"
+# `BENCH_BIN_DIR`: where the binaries are (target/release; the smoke run in
+# `make test` points it at the `ci` build). `BENCH_OUT`: where results go.
+BIN_DIR = Path(os.environ.get("BENCH_BIN_DIR") or ROOT / "target" / "release")
+OUT_DIR = Path(os.environ.get("BENCH_OUT") or ROOT / "bench-out")
+OUT = OUT_DIR
 SOURCES = ["astronaut.png", "coffee.png", "chelsea.png", "faceapi-sample1.jpg", "faceapi-sample2.jpg", "faceapi-sample3.jpg"]
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
 
@@ -101,7 +105,7 @@ def vipsthumbnail_cli(files: list[Path]) -> dict:
 
 
 def ours(files: list[Path], threads: str) -> dict:
-    exe = ROOT / "target/release/examples/thumbnail_bench"
+    exe = BIN_DIR / "examples/thumbnail_bench"
     r = subprocess.run([str(exe), "--repeat", str(REPEAT), *map(str, files)], check=True, capture_output=True,
                        text=True, env={**os.environ, "RAYON_NUM_THREADS": threads})
     return {json.loads(l)["file"]: json.loads(l) for l in r.stdout.splitlines()}
@@ -143,7 +147,7 @@ def run_set(label: str, files: list[Path]) -> dict:
     summary = {k: mean(k) for k in rows[0] if k != "file"}
     summary["ratio_xuancai_over_vips_1thread"] = summary["xuancai_thumb512_ms"] / summary["vips_1thread_ms"]
     summary["ratio_xuancai_over_vips_default"] = summary["xuancai_thumb512_ms"] / summary["vips_default_threads_ms"]
-    exe = str(ROOT / "target/release/examples/thumbnail_bench")
+    exe = str(BIN_DIR / "examples/thumbnail_bench")
     summary["xuancai_peak_rss_kib"] = peak_rss_kib([exe, "--repeat", "1", str(files[0])], {"RAYON_NUM_THREADS": "1"})
     if shutil.which("vipsthumbnail"):
         summary["vipsthumbnail_peak_rss_kib"] = peak_rss_kib(
@@ -169,7 +173,7 @@ def main() -> int:
             "smooth": run_set("smooth (upscaled as is)", make_inputs(0, "12mp-smooth")),
         },
     }
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "thumbs.json").write_text(json.dumps(result, indent=2))
     return 0
 

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/venv.sh
 command -v vipsthumbnail >/dev/null || echo "note: vipsthumbnail not found (apt-get install libvips-tools); its column is skipped" >&2
-cargo build --release -p xuancai-imaging --example thumbnail_bench
+[ -n "${BENCH_BIN_DIR:-}" ] || cargo build --release -p xuancai-imaging --example thumbnail_bench
 "$VENV/bin/python" bench/thumbs.py

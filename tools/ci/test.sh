@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test, as `make test` runs it (issue 18): set-up, one build of every
 # test binary with the `ci` profile (optimised, no LTO), one S3 server for the
-# run, the Rust tests, the browser tests against the binary built here, the
-# converter's tests, and the conformance report. Prints the time of each phase.
+# run, the Rust tests, the browser tests against the binary built here, a
+# smoke run of every benchmark, the converter's tests, and the conformance
+# report. Prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON="${PYTHON:-python3}"
@@ -59,6 +60,11 @@ cargo nextest run --workspace --cargo-profile "$PROFILE" --profile ci
 
 phase "browser tests"
 bash tools/e2e/run.sh
+
+phase "benchmarks (smoke)"
+# Every benchmark once, small and short, on the binaries built here, beside
+# its peer tool (issue 23 item 9): a benchmark that breaks fails CI.
+BENCH_BIN_DIR="target/$PROFILE" PYTHON=$PYTHON bash bench/smoke.sh
 
 phase "converter tests (pytest)"
 "$ASSETS/venv/bin/python" -m pytest -q tools/assets tools/conformance
