@@ -235,7 +235,7 @@ impl Blobs {
 
     /// Encrypt and store. The write is atomic: readers see the whole blob or none.
     pub async fn put(&self, key: &str, plaintext: &[u8], data_key: &DataKey) -> Result<(), BlobError> {
-        let sealed = data_key.encrypt(plaintext);
+        let sealed = data_key.seal_blob(plaintext);
         self.store
             .put(&ObjectPath::from(key), PutPayload::from(Bytes::from(sealed)))
             .await?;
@@ -250,7 +250,7 @@ impl Blobs {
         {
             return Ok(plain);
         }
-        data_key.decrypt(&sealed).map_err(|_| BlobError::Decrypt)
+        data_key.open_blob(&sealed).map_err(|_| BlobError::Decrypt)
     }
 
     /// Start a streamed, encrypted write of `key` (issue 19 item 9): the
@@ -294,7 +294,7 @@ impl Blobs {
             while let Some(b) = source.try_next().await? {
                 whole.extend_from_slice(&b);
             }
-            let plain = data_key.decrypt(&whole).map_err(|_| BlobError::Decrypt)?;
+            let plain = data_key.open_blob(&whole).map_err(|_| BlobError::Decrypt)?;
             return Ok(Box::pin(futures_util::stream::once(async move {
                 Ok(Bytes::from(plain))
             })));

@@ -29,6 +29,7 @@ use crate::App;
 use crate::error::AppError;
 use crate::privacy::consent_state;
 use crate::push::Outgoing;
+use xuancai_store::SealedColumn;
 
 /// Accounts per page: a page's pushes (at most 10 devices each) go out
 /// within a few timeouts, well inside the lease.
@@ -267,11 +268,7 @@ async fn send_page<S: Store>(
                 .to_string()
                 .into();
         for t in tokens {
-            let Some(token) = key
-                .decrypt(&t.token_ciphertext)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-            else {
+            let Some(token) = key.open_text(SealedColumn::PushToken, &t.id, &t.token_ciphertext) else {
                 continue;
             };
             batch.push(Outgoing {

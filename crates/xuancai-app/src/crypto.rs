@@ -9,6 +9,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use xuancai_domain::UserId;
+use xuancai_store::SealedColumn;
 
 use crate::config::Secret;
 
@@ -307,7 +308,7 @@ impl Keys {
     /// for storage in that account's row).
     pub fn new_data_key(&self, user: &UserId) -> (DataKey, Vec<u8>) {
         let raw = random::<32>();
-        (DataKey::from_raw(&raw), self.wrap_bound(user, &raw))
+        (DataKey::from_raw(&raw, *user), self.wrap_bound(user, &raw))
     }
 
     /// Issue 19 item 16: a wrapped key is [`WRAP_V2`] then AES-GCM under the
@@ -331,7 +332,7 @@ impl Keys {
         if raw.len() != 32 {
             return Err(CryptoError::Decrypt);
         }
-        Ok(DataKey::from_raw(&raw))
+        Ok(DataKey::from_raw(&raw, *user))
     }
 
     /// A key wrapped the way keys were before binding (no version byte, no
@@ -348,9 +349,9 @@ impl Keys {
     /// A data key wrapped in the old, unbound format, as rows written before
     /// issue 19 item 16 hold them: only for tests of the start-up re-wrap.
     #[doc(hidden)]
-    pub fn legacy_data_key(&self) -> (DataKey, Vec<u8>) {
+    pub fn legacy_data_key(&self, user: &UserId) -> (DataKey, Vec<u8>) {
         let raw = random::<32>();
-        (DataKey::from_raw(&raw), seal(&self.wrap, &raw))
+        (DataKey::from_raw(&raw, *user), seal(&self.wrap, &raw))
     }
 }
 
@@ -364,39 +365,89 @@ fn wrap_aad(user: &UserId) -> Vec<u8> {
     format!("xuancai data key/{user}").into_bytes()
 }
 
-/// A user's own data key.
+/// A user's own data key, knowing whose it is: every value it seals is
+/// bound to that owner (issue 19 item 16).
 #[derive(Clone)]
-pub struct DataKey(Aes256Gcm);
+pub struct DataKey {
+    cipher: Aes256Gcm,
+    owner: UserId,
+}
 
 impl std::fmt::Debug for DataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DataKey(<redacted>)")
+        write!(f, "DataKey({}, <redacted>)", self.owner)
     }
 }
 
+/// The associated data of a sealed cell: the column, the owner, the row.
+fn cell_aad(column: SealedColumn, owner: &UserId, row: &[u8]) -> Vec<u8> {
+    let mut aad = format!("xuancai sealed v2/{}/{owner}/", column.name()).into_bytes();
+    aad.extend_from_slice(row);
+    aad
+}
+
 impl DataKey {
-    fn from_raw(raw: &[u8]) -> Self {
-        Self(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(raw)))
+    fn from_raw(raw: &[u8], owner: UserId) -> Self {
+        Self { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(raw)), owner }
     }
 
-    pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
-        seal(&self.0, plaintext)
+    /// The account this key belongs to.
+    pub fn owner(&self) -> &UserId {
+        &self.owner
     }
 
-    pub fn decrypt(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        open(&self.0, sealed)
+    /// Seal `plaintext` for `column` of the row `row` (its id; the owner's
+    /// id for the `users` columns), bound to the three (issue 19 item 16):
+    /// moved to another row, column or account, it does not open.
+    pub fn seal(&self, column: SealedColumn, row: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        seal_with(&self.cipher, plaintext, &cell_aad(column, &self.owner, row))
+    }
+
+    /// Open what [`Self::seal`] sealed for the same column and row.
+    pub fn open(&self, column: SealedColumn, row: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open_with(&self.cipher, sealed, &cell_aad(column, &self.owner, row))
+    }
+
+    /// [`Self::open`] as text; `None` if it does not open or is not UTF-8.
+    pub fn open_text(&self, column: SealedColumn, row: &[u8], sealed: &[u8]) -> Option<String> {
+        self.open(column, row, sealed)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    }
+
+    /// Open a value sealed before binding (no associated data): only for
+    /// the start-up pass that re-seals such rows.
+    pub(crate) fn open_unbound(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open(&self.cipher, sealed)
+    }
+
+    /// Seal the way values were sealed before binding, as old rows hold
+    /// them: only for tests of the start-up pass.
+    #[doc(hidden)]
+    pub fn seal_unbound(&self, plaintext: &[u8]) -> Vec<u8> {
+        seal(&self.cipher, plaintext)
+    }
+
+    /// A whole blob (its key binds the streamed format only; see
+    /// `blobs::Blobs::put`).
+    pub(crate) fn seal_blob(&self, plaintext: &[u8]) -> Vec<u8> {
+        seal(&self.cipher, plaintext)
+    }
+
+    pub(crate) fn open_blob(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open(&self.cipher, sealed)
     }
 
     /// Seal `plaintext` bound to `aad` (issue 19 item 16): the owner and the
     /// place it is stored, e.g. `coin_balance/{user}`. A ciphertext moved to
     /// another row or another user does not open there.
     pub fn encrypt_bound(&self, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
-        seal_with(&self.0, plaintext, aad)
+        seal_with(&self.cipher, plaintext, aad)
     }
 
     /// Open what [`Self::encrypt_bound`] sealed with the same `aad`.
     pub fn decrypt_bound(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        open_with(&self.0, sealed, aad)
+        open_with(&self.cipher, sealed, aad)
     }
 
     /// One chunk of a streamed blob (issue 19 item 9), sealed under the
@@ -404,13 +455,13 @@ impl DataKey {
     /// chunk's number and whether it is the last, so chunks cannot be
     /// reordered, dropped or cut off at the end without detection.
     pub fn seal_chunk(&self, nonce: &ChunkNonce, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
-        self.0
+        self.cipher
             .encrypt(Nonce::from_slice(&nonce.bytes()), Payload { msg: plaintext, aad })
             .unwrap_or_else(|_| unreachable!("AES-GCM encryption of a chunk"))
     }
 
     pub fn open_chunk(&self, nonce: &ChunkNonce, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.0
+        self.cipher
             .decrypt(Nonce::from_slice(&nonce.bytes()), Payload { msg: sealed, aad })
             .map_err(|_| CryptoError::Decrypt)
     }

@@ -1,6 +1,7 @@
 //! Tests of `crypto` (a file of their own to keep `crypto.rs` short).
 
 use super::*;
+use xuancai_store::SealedColumn;
 
 /// `mac(PhotoDedupe, "x")` under the master key `[7; 32]`.
 /// Computed by hand with Python's `hmac` (HKDF-Expand = HMAC(PRK, info ‖ 0x01)).
@@ -15,8 +16,8 @@ fn sec4_bound_ciphertexts_open_only_where_they_were_sealed() -> Result<(), Crypt
     let ct = key.encrypt_bound(b"42", b"coin_balance/alice");
     assert_eq!(key.decrypt_bound(&ct, b"coin_balance/alice")?, b"42");
     assert!(key.decrypt_bound(&ct, b"coin_balance/bob").is_err());
-    assert!(key.decrypt(&ct).is_err());
-    assert_eq!(key.decrypt_bound(&key.encrypt(b"x"), b"")?, b"x");
+    assert!(key.open_unbound(&ct).is_err());
+    assert_eq!(key.decrypt_bound(&key.seal_unbound(b"x"), b"")?, b"x");
     let a = keys.coin_reference(b"alice", "check_in:2026-12-03");
     assert_eq!(a.len(), 32);
     assert_ne!(a, keys.coin_reference(b"bob", "check_in:2026-12-03"));
@@ -107,13 +108,13 @@ fn sec4_data_keys_round_trip_and_need_the_master_key() -> Result<(), CryptoError
     let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
     let user = UserId::generate();
     let (dk, wrapped) = keys.new_data_key(&user);
-    let sealed = dk.encrypt(b"+8613800138000");
+    let sealed = dk.seal(SealedColumn::UserPhone, user.as_bytes(), b"+8613800138000");
     assert!(
         !sealed.windows(5).any(|w| w == b"13800"),
         "ciphertext hides the number"
     );
     let again = keys.unwrap_data_key(&user, &wrapped)?;
-    assert_eq!(again.decrypt(&sealed)?, b"+8613800138000");
+    assert_eq!(again.open(SealedColumn::UserPhone, user.as_bytes(), &sealed)?, b"+8613800138000");
     let other = Keys::new(&Secret::new(random::<32>().to_vec()))?;
     assert!(
         other.unwrap_data_key(&user, &wrapped).is_err(),
@@ -131,9 +132,9 @@ fn sec4_a_wrapped_data_key_opens_only_for_its_account() -> Result<(), CryptoErro
     let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
     let (alice, bob) = (UserId::generate(), UserId::generate());
     let (dk, wrapped) = keys.new_data_key(&alice);
-    let sealed = dk.encrypt(b"alice's number");
+    let sealed = dk.seal_unbound(b"alice's number");
     assert_eq!(
-        keys.unwrap_data_key(&alice, &wrapped)?.decrypt(&sealed)?,
+        keys.unwrap_data_key(&alice, &wrapped)?.open_unbound(&sealed)?,
         b"alice's number"
     );
     assert!(
@@ -146,16 +147,16 @@ fn sec4_a_wrapped_data_key_opens_only_for_its_account() -> Result<(), CryptoErro
     );
     assert_eq!(keys.rewrap_legacy(&alice, &wrapped)?, None, "already bound");
 
-    let (old_key, legacy) = keys.legacy_data_key();
+    let (old_key, legacy) = keys.legacy_data_key(&alice);
     assert_eq!(legacy.len(), LEGACY_WRAPPED_LEN);
-    let old_sealed = old_key.encrypt(b"written before");
+    let old_sealed = old_key.seal_unbound(b"written before");
     assert!(
         keys.unwrap_data_key(&alice, &legacy).is_err(),
         "the old format is refused"
     );
     let rewrapped = keys.rewrap_legacy(&alice, &legacy)?.ok_or(CryptoError::Decrypt)?;
     assert_eq!(
-        keys.unwrap_data_key(&alice, &rewrapped)?.decrypt(&old_sealed)?,
+        keys.unwrap_data_key(&alice, &rewrapped)?.open_unbound(&old_sealed)?,
         b"written before",
         "the same key, now bound"
     );
@@ -177,5 +178,29 @@ fn min5_guardian_tokens_open_only_with_our_key_and_in_time() -> Result<(), Crypt
     assert_eq!(keys.open_guardian_token(&forged, 0), None, "tampered");
     assert_eq!(keys.open_guardian_token("g1.zz", 0), None);
     assert_eq!(keys.open_guardian_token("", 0), None);
+    Ok(())
+}
+
+/// Issue 19 item 16: a sealed cell opens only at its column, row and owner:
+/// moved to another row, another column or another account (even one with
+/// the same data key), or unbound, it does not open.
+#[test]
+fn sec4_a_sealed_cell_opens_only_at_its_column_row_and_owner() -> Result<(), CryptoError> {
+    let keys = Keys::new(&Secret::new(random::<32>().to_vec()))?;
+    let (alice, bob) = (UserId::generate(), UserId::generate());
+    let (key, wrapped) = keys.new_data_key(&alice);
+    let (row, other_row) = ([1u8; 16], [2u8; 16]);
+    let sealed = key.seal(SealedColumn::AlbumName, &row, "家人".as_bytes());
+    assert_eq!(key.open_text(SealedColumn::AlbumName, &row, &sealed).as_deref(), Some("家人"));
+    assert!(key.open(SealedColumn::AlbumName, &other_row, &sealed).is_err(), "another row");
+    assert!(key.open(SealedColumn::WorkTitle, &row, &sealed).is_err(), "another column");
+    assert!(key.open_unbound(&sealed).is_err(), "without its place");
+    // The same raw key, believed to be Bob's: the owner is part of the place.
+    let as_bob = keys.unwrap_data_key(&alice, &wrapped).map(|k| DataKey { owner: bob, ..k })?;
+    assert!(as_bob.open(SealedColumn::AlbumName, &row, &sealed).is_err(), "another owner");
+    let mut names: Vec<&str> = SealedColumn::ALL.iter().map(|c| c.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), SealedColumn::ALL.len(), "every column has its own name");
     Ok(())
 }

@@ -50,6 +50,7 @@ pub mod profile;
 pub mod push;
 pub mod quotas;
 pub mod residency;
+pub mod sealing;
 pub mod sign_in;
 pub mod sms;
 pub mod startup;

@@ -13,6 +13,7 @@ use xuancai_store::{PhotoRecord, Store, StoreError};
 use crate::App;
 use crate::crypto::{DataKey, sha256};
 use crate::error::AppError;
+use xuancai_store::SealedColumn;
 
 /// The stored renditions of a photo, by name in its blob prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +80,7 @@ struct PhotoUrls {
 
 pub fn photo_view<'a>(p: &'a PhotoRecord, key: &DataKey) -> PhotoView<'a> {
     let meta: PhotoMeta = key
-        .decrypt(&p.meta_ciphertext)
+        .open(SealedColumn::PhotoMeta, p.id.as_bytes(), &p.meta_ciphertext)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
@@ -256,8 +257,11 @@ pub async fn add_photo<S: Store>(
         width: p.width,
         height: p.height,
         bytes: i64::try_from(p.original.len()).unwrap_or(i64::MAX),
-        meta_ciphertext: key
-            .encrypt(&serde_json::to_vec(&p.meta).map_err(|e| AppError::Internal(e.to_string()))?),
+        meta_ciphertext: key.seal(
+            SealedColumn::PhotoMeta,
+            id.as_bytes(),
+            &serde_json::to_vec(&p.meta).map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
         created_at: now,
         favourite: false,
         archived: false,

@@ -3,9 +3,14 @@
 
 use crate::passwords::HashParams;
 
-pub fn decrypt_text(key: &crate::crypto::DataKey, ct: Option<&Vec<u8>>) -> Option<String> {
-    ct.and_then(|c| key.decrypt(c).ok())
-        .and_then(|b| String::from_utf8(b).ok())
+/// One of the account's own text fields (`column` of the `users` row of the
+/// key's owner), opened; `None` if unset or it does not open.
+pub fn decrypt_text(
+    key: &crate::crypto::DataKey,
+    column: xuancai_store::SealedColumn,
+    ct: Option<&Vec<u8>>,
+) -> Option<String> {
+    ct.and_then(|c| key.open_text(column, key.owner().as_bytes(), c))
 }
 
 pub fn hash_params(config: &crate::config::Config) -> HashParams {

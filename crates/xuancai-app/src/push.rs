@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use xuancai_store::SealedColumn;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
@@ -133,18 +134,19 @@ pub async fn register<S: xuancai_store::Store>(
     // The same device stored before per-use keys (issue 19 item 16) has
     // another hash: found by its token, it is replaced, not doubled.
     for t in state.store.push_tokens(user).await? {
-        if key.decrypt(&t.token_ciphertext).ok().as_deref() == Some(token.as_bytes()) {
+        if key.open(SealedColumn::PushToken, &t.id, &t.token_ciphertext).ok().as_deref() == Some(token.as_bytes()) {
             state.store.delete_push_token(&t.id).await?;
         }
     }
+    let id = crate::crypto::random::<16>();
     state
         .store
         .put_push_token(
             &xuancai_store::PushToken {
-                id: crate::crypto::random::<16>(),
+                id,
                 user: *user,
                 provider: provider.to_string(),
-                token_ciphertext: key.encrypt(token.as_bytes()),
+                token_ciphertext: key.seal(SealedColumn::PushToken, &id, token.as_bytes()),
                 created_at: state.now(),
             },
             &state.keys.mac(crate::crypto::MacUse::PushDevice, token),

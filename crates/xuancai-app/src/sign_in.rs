@@ -12,6 +12,7 @@ use crate::App;
 use crate::accounts::{CodeFor, check_code, disclose_sign_in_code};
 use crate::error::AppError;
 use crate::privacy::agreements::{missing_for_sign_up, record_agreements, record_ticks, require_tick};
+use xuancai_store::SealedColumn;
 
 /// What a code sign-in carries, parsed.
 #[derive(Debug, Clone, Copy)]
@@ -86,7 +87,7 @@ async fn find_or_create<S: Store>(
     let record = UserRecord {
         id,
         phone_hmac: hmac.to_vec(),
-        phone_ciphertext: data_key.encrypt(phone.as_e164().as_bytes()),
+        phone_ciphertext: data_key.seal(SealedColumn::UserPhone, id.as_bytes(), phone.as_e164().as_bytes()),
         wrapped_data_key: wrapped,
         created_at: state.now(),
     };

@@ -172,6 +172,7 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
     }
     let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
     crate::accounts::bind_legacy_data_keys(&backend, &keys).await?;
+    crate::sealing::reseal_legacy_rows(&backend, &keys).await?;
     let operators = config
         .operators
         .iter()

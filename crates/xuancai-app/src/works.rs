@@ -12,9 +12,10 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{UserId, WorkId};
-use xuancai_store::{Authored, Store, Visibility, WorkRecord};
+use xuancai_store::{Authored, SealedColumn, Store, Visibility, WorkRecord};
 
 use crate::App;
+use crate::crypto::DataKey;
 use crate::error::AppError;
 use crate::photos::{Variant, owned};
 use crate::privacy::permit;
@@ -59,19 +60,53 @@ pub async fn visible<S: Store>(
     if ok { Ok(w) } else { Err(AppError::NotFound) }
 }
 
-/// DATA-3: authors as shown beside their content, each looked up once per
-/// request (a feed page names the same few people many times).
+/// DATA-3: authors as shown beside their content, and their data keys to
+/// open what they wrote (titles, comments, messages: issue 19 item 16),
+/// each looked up once per request (a feed page names the same few people
+/// many times).
 #[derive(Debug, Default)]
-pub struct Authors(HashMap<UserId, Value>);
+pub struct Authors {
+    shown: HashMap<UserId, Value>,
+    keys: HashMap<UserId, Option<DataKey>>,
+}
 
 impl Authors {
     pub async fn get<S: Store>(&mut self, state: &App<S>, user: &UserId) -> Value {
-        if let Some(v) = self.0.get(user) {
+        if let Some(v) = self.shown.get(user) {
             return v.clone();
         }
         let v = author(state, user).await;
-        self.0.insert(*user, v.clone());
+        self.shown.insert(*user, v.clone());
         v
+    }
+
+    /// What `owner` wrote in `column` of row `row`, opened with their key;
+    /// `None` if it does not open (logged: a bound ciphertext that does not
+    /// open was moved or damaged).
+    pub async fn text<S: Store>(
+        &mut self,
+        state: &App<S>,
+        owner: &UserId,
+        column: SealedColumn,
+        row: &[u8],
+        sealed: &[u8],
+    ) -> Option<String> {
+        if !self.keys.contains_key(owner) {
+            let key = state.data_key(owner).await.ok();
+            self.keys.insert(*owner, key);
+        }
+        let text = self.keys.get(owner)?.as_ref()?.open_text(column, row, sealed);
+        if text.is_none() {
+            tracing::error!(%owner, column = column.name(), "a sealed value does not open");
+        }
+        text
+    }
+
+    /// The work's title, opened.
+    pub async fn title<S: Store>(&mut self, state: &App<S>, w: &WorkRecord) -> String {
+        self.text(state, &w.owner, SealedColumn::WorkTitle, w.id.as_bytes(), &w.title_ciphertext)
+            .await
+            .unwrap_or_default()
     }
 }
 
@@ -80,7 +115,7 @@ impl Authors {
 async fn author<S: Store>(state: &App<S>, user: &UserId) -> Value {
     let profile = state.store.profile(user).await.ok().flatten();
     let nickname = match (&profile, state.data_key(user).await) {
-        (Some(p), Ok(key)) => crate::profile::decrypt_text(&key, p.nickname_ciphertext.as_ref()),
+        (Some(p), Ok(key)) => crate::profile::decrypt_text(&key, SealedColumn::UserNickname, p.nickname_ciphertext.as_ref()),
         _ => None,
     };
     let avatar = profile
@@ -139,10 +174,11 @@ pub async fn create<S: Store>(
     let key = state.data_key(user).await?;
     let bytes = state.blobs.get(&Variant::Original.key(&photo), &key).await?;
     let now = state.now();
+    let id = WorkId::generate();
     let work = WorkRecord {
-        id: WorkId::generate(),
+        id,
         owner: *user,
-        title,
+        title_ciphertext: key.seal(SealedColumn::WorkTitle, id.as_bytes(), title.as_bytes()),
         visibility,
         link_version: 0,
         mime: photo.mime.clone(),
@@ -186,8 +222,11 @@ pub async fn update<S: Store>(
         .filter(|w| w.owner == *user)
         .ok_or(AppError::NotFound)?;
     let title = match patch.title {
-        Some(t) => title(Some(t))?,
-        None => w.title.clone(),
+        Some(t) => {
+            let key = state.data_key(user).await?;
+            key.seal(SealedColumn::WorkTitle, id.as_bytes(), title(Some(t))?.as_bytes())
+        }
+        None => w.title_ciphertext.clone(),
     };
     let visibility = match patch.visibility {
         Some(v) => visibility(Some(v))?,

@@ -13,6 +13,7 @@ pub mod photos;
 pub mod privacy;
 pub mod privacy_rows;
 pub mod profile;
+pub mod sealing;
 pub mod templates;
 pub mod works;
 
@@ -39,6 +40,8 @@ pub use xuancai_store::{Authored, BlessingRecord, CommentRecord, Visibility, Wor
 pub use xuancai_store::{BroadcastPage, BroadcastRecord, InboxItem, NotifyStore, PushToken};
 #[doc(hidden)]
 pub use xuancai_store::{ComplaintRecord, ComplaintStore};
+#[doc(hidden)]
+pub use xuancai_store::{SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
 #[doc(hidden)]
 pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob};
 

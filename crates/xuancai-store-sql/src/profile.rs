@@ -225,5 +225,6 @@ macro_rules! impl_store {
         $crate::impl_template_store!($store);
         $crate::impl_works_store!($store);
         $crate::impl_complaint_store!($store);
+        $crate::impl_sealing_store!($store);
     };
 }

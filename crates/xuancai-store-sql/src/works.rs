@@ -4,11 +4,11 @@ use xuancai_domain::{BlessingId, CommentId, WorkId};
 use xuancai_store::{BlessingRecord, CommentRecord, Result, StoreError, Visibility, WorkRecord};
 
 #[doc(hidden)]
-pub type WorkRow = (Vec<u8>, Vec<u8>, String, String, i64, String, i64, i64, i64, i64);
+pub type WorkRow = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, String, i64, String, i64, i64, i64, i64);
 
 #[doc(hidden)]
 pub const WORK_COLUMNS: &str =
-    "id, owner_id, title, visibility, link_version, mime, width, height, created_at, updated_at";
+    "id, owner_id, title_ciphertext, visibility, link_version, mime, width, height, created_at, updated_at";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("work {what}"))
@@ -19,7 +19,7 @@ pub fn work_record(r: WorkRow) -> Result<WorkRecord> {
     Ok(WorkRecord {
         id: WorkId::from_bytes(crate::privacy::id16(r.0, "work")?),
         owner: crate::user_id(r.1)?,
-        title: r.2,
+        title_ciphertext: r.2.ok_or_else(|| corrupt("title not sealed"))?,
         visibility: Visibility::parse(&r.3).ok_or_else(|| corrupt("visibility"))?,
         link_version: r.4,
         mime: r.5,
@@ -31,7 +31,7 @@ pub fn work_record(r: WorkRow) -> Result<WorkRecord> {
 }
 
 #[doc(hidden)]
-pub type CommentRow = (Vec<u8>, Vec<u8>, Vec<u8>, String, i64);
+pub type CommentRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>, i64);
 
 #[doc(hidden)]
 pub fn comment_record(r: CommentRow) -> Result<CommentRecord> {
@@ -39,7 +39,7 @@ pub fn comment_record(r: CommentRow) -> Result<CommentRecord> {
         id: CommentId::from_bytes(crate::privacy::id16(r.0, "comment")?),
         work: WorkId::from_bytes(crate::privacy::id16(r.1, "work")?),
         author: crate::user_id(r.2)?,
-        text: r.3,
+        text_ciphertext: r.3.ok_or_else(|| StoreError::Corrupt("comment text not sealed".into()))?,
         created_at: r.4,
     })
 }
@@ -51,7 +51,7 @@ pub type BlessingRow = (
     Vec<u8>,
     Option<Vec<u8>>,
     Option<String>,
-    String,
+    Option<Vec<u8>>,
     Vec<u8>,
     i64,
 );
@@ -66,7 +66,7 @@ pub const LIVE_AUTHOR: &str = "author_id IN (SELECT id FROM users WHERE cancelle
 pub const LIVE_SENDER: &str = "sender_id IN (SELECT id FROM users WHERE cancelled_at IS NULL)";
 
 pub const BLESSING_COLUMNS: &str =
-    "id, sender_id, recipient_id, work_id, template, message, share_hash, created_at";
+    "id, sender_id, recipient_id, work_id, template, message_ciphertext, share_hash, created_at";
 
 #[doc(hidden)]
 pub fn blessing_record(r: BlessingRow) -> Result<BlessingRecord> {
@@ -79,7 +79,7 @@ pub fn blessing_record(r: BlessingRow) -> Result<BlessingRecord> {
             .map(|w| crate::privacy::id16(w, "work").map(WorkId::from_bytes))
             .transpose()?,
         template: r.4,
-        message: r.5,
+        message_ciphertext: r.5.ok_or_else(|| StoreError::Corrupt("blessing message not sealed".into()))?,
         share_hash: r.6,
         created_at: r.7,
     })
@@ -117,12 +117,12 @@ impl $crate::WorksStore for $store {
     async fn insert_work(&self, w: &$crate::WorkRecord, blob_prefix: &str) -> $crate::Result<()> {
         let mut tx = self.pool.begin().await.map_err($crate::backend)?;
         $crate::sqlx::query(
-            "INSERT INTO works (id, owner_id, title, visibility, link_version, mime, width, height, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO works (id, owner_id, title_ciphertext, visibility, link_version, mime, width, height, created_at, updated_at, title) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '')",
         )
         .bind(w.id.as_bytes().as_slice())
         .bind(w.owner.as_bytes().as_slice())
-        .bind(&w.title)
+        .bind(&w.title_ciphertext)
         .bind(w.visibility.as_str())
         .bind(w.link_version)
         .bind(&w.mime)
@@ -159,17 +159,17 @@ impl $crate::WorksStore for $store {
         &self,
         owner: &$crate::UserId,
         id: &$crate::WorkId,
-        title: &str,
+        title_ciphertext: &[u8],
         visibility: $crate::Visibility,
         link_version: i64,
         now: $crate::Millis,
     ) -> $crate::Result<Option<$crate::WorkRecord>> {
         let row: Option<$crate::works::WorkRow> = $crate::sqlx::query_as(&format!(
-            "UPDATE works SET title = $1, visibility = $2, link_version = $3, updated_at = $4 \
+            "UPDATE works SET title_ciphertext = $1, visibility = $2, link_version = $3, updated_at = $4 \
              WHERE id = $5 AND owner_id = $6 RETURNING {}",
             $crate::works::WORK_COLUMNS
         ))
-        .bind(title)
+        .bind(title_ciphertext)
         .bind(visibility.as_str())
         .bind(link_version)
         .bind(now)
@@ -244,11 +244,11 @@ impl $crate::WorksStore for $store {
     }
 
     async fn add_comment(&self, c: &$crate::CommentRecord) -> $crate::Result<()> {
-        $crate::sqlx::query("INSERT INTO comments (id, work_id, author_id, text, created_at) VALUES ($1, $2, $3, $4, $5)")
+        $crate::sqlx::query("INSERT INTO comments (id, work_id, author_id, text_ciphertext, created_at, text) VALUES ($1, $2, $3, $4, $5, '')")
             .bind(c.id.as_bytes().as_slice())
             .bind(c.work.as_bytes().as_slice())
             .bind(c.author.as_bytes().as_slice())
-            .bind(&c.text)
+            .bind(&c.text_ciphertext)
             .bind(c.created_at)
             .execute(&self.pool)
             .await
@@ -258,7 +258,7 @@ impl $crate::WorksStore for $store {
 
     async fn comments(&self, work: &$crate::WorkId, limit: u32) -> $crate::Result<Vec<$crate::CommentRecord>> {
         let rows: Vec<$crate::works::CommentRow> = $crate::sqlx::query_as(&format!(
-            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE work_id = $1 AND {} \
+            "SELECT id, work_id, author_id, text_ciphertext, created_at FROM comments WHERE work_id = $1 AND {} \
              ORDER BY created_at, id LIMIT $2",
             $crate::works::LIVE_AUTHOR
         ))
@@ -272,7 +272,7 @@ impl $crate::WorksStore for $store {
 
     async fn comment(&self, work: &$crate::WorkId, id: &$crate::CommentId) -> $crate::Result<Option<$crate::CommentRecord>> {
         let row: Option<$crate::works::CommentRow> = $crate::sqlx::query_as(
-            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE work_id = $1 AND id = $2",
+            "SELECT id, work_id, author_id, text_ciphertext, created_at FROM comments WHERE work_id = $1 AND id = $2",
         )
         .bind(work.as_bytes().as_slice())
         .bind(id.as_bytes().as_slice())
@@ -324,7 +324,7 @@ impl $crate::WorksStore for $store {
 
     async fn add_blessing(&self, b: &$crate::BlessingRecord) -> $crate::Result<()> {
         $crate::sqlx::query(&format!(
-            "INSERT INTO blessings ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO blessings ({}, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '')",
             $crate::works::BLESSING_COLUMNS
         ))
         .bind(b.id.as_bytes().as_slice())
@@ -332,7 +332,7 @@ impl $crate::WorksStore for $store {
         .bind(b.recipient.as_bytes().as_slice())
         .bind(b.work.as_ref().map(|w| w.as_bytes().to_vec()))
         .bind(&b.template)
-        .bind(&b.message)
+        .bind(&b.message_ciphertext)
         .bind(&b.share_hash)
         .bind(b.created_at)
         .execute(&self.pool)
@@ -370,7 +370,7 @@ impl $crate::WorksStore for $store {
 
     async fn comments_by(&self, author: &$crate::UserId, limit: u32) -> $crate::Result<Vec<$crate::CommentRecord>> {
         let rows: Vec<$crate::works::CommentRow> = $crate::sqlx::query_as(
-            "SELECT id, work_id, author_id, text, created_at FROM comments WHERE author_id = $1 \
+            "SELECT id, work_id, author_id, text_ciphertext, created_at FROM comments WHERE author_id = $1 \
              ORDER BY created_at DESC, id DESC LIMIT $2",
         )
         .bind(author.as_bytes().as_slice())

@@ -59,6 +59,10 @@ pub const MIGRATIONS: &[xuancai_store_sql::migrations::MigrationFile] = &[
         "0014_broadcasts.sql",
         include_str!("../migrations/0014_broadcasts.sql"),
     ),
+    (
+        "0015_bound_ciphertexts.sql",
+        include_str!("../migrations/0015_bound_ciphertexts.sql"),
+    ),
 ];
 
 /// A SQLite database (WAL mode, foreign keys on, a busy timeout so that

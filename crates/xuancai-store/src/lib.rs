@@ -23,6 +23,7 @@ mod notify;
 mod photos;
 mod privacy;
 mod profile;
+pub mod sealing;
 #[cfg(feature = "story")]
 pub mod story;
 #[cfg(feature = "story")]
@@ -49,6 +50,7 @@ pub use privacy::{
 pub use profile::{
     Appended, BalanceSwap, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore,
 };
+pub use sealing::{SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
 pub use templates::TemplateStore;
 pub use works::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 
@@ -204,6 +206,7 @@ pub trait Store:
     + TemplateStore
     + WorksStore
     + ComplaintStore
+    + SealingStore
     + Clone
     + 'static
 {
@@ -220,6 +223,7 @@ impl<
         + TemplateStore
         + WorksStore
         + ComplaintStore
+        + SealingStore
         + Clone
         + 'static,
 > Store for T

@@ -319,7 +319,7 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
     let work = |title: &str, visibility, at| WorkRecord {
         id: WorkId::generate(),
         owner,
-        title: title.into(),
+        title_ciphertext: title.as_bytes().to_vec(),
         visibility,
         link_version: 0,
         mime: "image/png".into(),
@@ -357,7 +357,7 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
         "paged by time"
     );
     let changed = ok(store
-        .update_work(&owner, &private.id, "链接", Visibility::Link, 1, 2_000)
+        .update_work(&owner, &private.id, "链接".as_bytes(), Visibility::Link, 1, 2_000)
         .await);
     assert_eq!(
         changed.map(|w| (w.visibility, w.link_version)),
@@ -365,7 +365,7 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
     );
     assert_eq!(
         ok(store
-            .update_work(&fan, &private.id, "x", Visibility::Public, 1, 2_000)
+            .update_work(&fan, &private.id, b"x", Visibility::Public, 1, 2_000)
             .await),
         None,
         "only the owner changes a work"
@@ -375,7 +375,7 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
         id: CommentId::generate(),
         work: public.id,
         author: fan,
-        text: "好看".into(),
+        text_ciphertext: "好看".as_bytes().to_vec(),
         created_at: 3_000,
     };
     ok(store.add_comment(&comment).await);
@@ -408,7 +408,7 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
         recipient: fan,
         work: Some(public.id),
         template: None,
-        message: "新年快乐".into(),
+        message_ciphertext: "新年快乐".as_bytes().to_vec(),
         share_hash: b"share-hash".to_vec(),
         created_at: 4_000,
     };
@@ -445,8 +445,8 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
     assert!(ok(store.due_gc(5_000, 100).await).contains(&prefix));
     let kept = ok(store.blessings_received(&fan, 10).await);
     assert_eq!(
-        (kept.len(), kept[0].work, kept[0].message.as_str()),
-        (1, None, "新年快乐")
+        (kept.len(), kept[0].work, kept[0].message_ciphertext.as_slice()),
+        (1, None, "新年快乐".as_bytes())
     );
 
     // RET-2: the owner's account goes with its works and blessings sent.

@@ -45,7 +45,8 @@ impl Visibility {
 pub struct WorkRecord {
     pub id: WorkId,
     pub owner: UserId,
-    pub title: String,
+    /// The title, sealed under the owner's data key (`SealedColumn::WorkTitle`).
+    pub title_ciphertext: Vec<u8>,
     pub visibility: Visibility,
     pub link_version: i64,
     pub mime: String,
@@ -68,7 +69,8 @@ pub struct CommentRecord {
     pub id: CommentId,
     pub work: WorkId,
     pub author: UserId,
-    pub text: String,
+    /// Sealed under the author's data key (`SealedColumn::CommentText`).
+    pub text_ciphertext: Vec<u8>,
     pub created_at: Millis,
 }
 
@@ -80,7 +82,8 @@ pub struct BlessingRecord {
     /// The work sent; `None` once it was deleted (or when a template was sent).
     pub work: Option<WorkId>,
     pub template: Option<String>,
-    pub message: String,
+    /// Sealed under the sender's data key (`SealedColumn::BlessingMessage`).
+    pub message_ciphertext: Vec<u8>,
     /// Keyed hash of the share link's token.
     pub share_hash: Vec<u8>,
     pub created_at: Millis,
@@ -112,7 +115,7 @@ pub trait WorksStore: Send + Sync {
         &self,
         owner: &UserId,
         id: &WorkId,
-        title: &str,
+        title_ciphertext: &[u8],
         visibility: Visibility,
         link_version: i64,
         now: Millis,

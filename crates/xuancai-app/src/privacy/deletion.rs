@@ -11,6 +11,7 @@ use xuancai_store::{PhotoFilter, Store, WorkRecord};
 use crate::App;
 use crate::crypto::DataKey;
 use crate::error::AppError;
+use xuancai_store::SealedColumn;
 
 /// The categories a deletion request may name whole (the others are the
 /// account itself — cancel it — or records the law requires, like the
@@ -86,13 +87,14 @@ impl Deletion {
         Ok(Self { ground, scope })
     }
 
-    pub fn seal(&self, key: &DataKey) -> Result<Vec<u8>, AppError> {
+    /// Sealed for the rights request `request` (its id) of the key's owner.
+    pub fn seal(&self, key: &DataKey, request: &[u8]) -> Result<Vec<u8>, AppError> {
         let json = serde_json::to_vec(self).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(key.encrypt(&json))
+        Ok(key.seal(SealedColumn::RequestScope, request, &json))
     }
 
-    pub fn open(sealed: &[u8], key: &DataKey) -> Result<Self, AppError> {
-        key.decrypt(sealed)
+    pub fn open(sealed: &[u8], key: &DataKey, request: &[u8]) -> Result<Self, AppError> {
+        key.open(SealedColumn::RequestScope, request, sealed)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| AppError::Internal("a deletion request's scope does not decrypt".into()))

@@ -17,6 +17,7 @@ use xuancai_store::{
 use super::requests::request_json;
 use crate::App;
 use crate::crypto::DataKey;
+use xuancai_store::SealedColumn;
 use crate::error::AppError;
 
 /// Everything stored about one user, read once.
@@ -42,6 +43,9 @@ pub struct Gathered {
     pub comments: Vec<CommentRecord>,
     pub blessings_sent: Vec<BlessingRecord>,
     pub blessings_received: Vec<BlessingRecord>,
+    /// The data keys of the people whose blessings were received (each
+    /// message is sealed under its sender's key).
+    pub senders: std::collections::HashMap<UserId, DataKey>,
     pub jobs: Vec<JobRecord>,
     pub push: Vec<PushToken>,
     pub inbox: Vec<InboxItem>,
@@ -92,6 +96,16 @@ async fn all_albums<S: Store>(state: &App<S>, user: &UserId) -> Result<Vec<Album
 
 pub async fn gather<S: Store>(state: &App<S>, user: &UserId) -> Result<Gathered, AppError> {
     let store = &state.store;
+    let blessings_received = store.blessings_received(user, MAX_ROWS).await?;
+    let mut senders = std::collections::HashMap::new();
+    for b in &blessings_received {
+        // A sender whose account is gone has no key: the message is shown as null.
+        if !senders.contains_key(&b.sender)
+            && let Ok(key) = state.data_key(&b.sender).await
+        {
+            senders.insert(b.sender, key);
+        }
+    }
     Ok(Gathered {
         user: *user,
         key: state.data_key(user).await?,
@@ -111,7 +125,8 @@ pub async fn gather<S: Store>(state: &App<S>, user: &UserId) -> Result<Gathered,
         works: store.user_works(user, true, MAX_ROWS).await?,
         comments: store.comments_by(user, MAX_ROWS).await?,
         blessings_sent: store.blessings_sent(user, MAX_ROWS).await?,
-        blessings_received: store.blessings_received(user, MAX_ROWS).await?,
+        blessings_received,
+        senders,
         jobs: store.user_jobs(user, MAX_ROWS).await?,
         push: store.push_tokens(user).await?,
         inbox: store.inbox(user, MAX_ROWS).await?,
@@ -121,17 +136,25 @@ pub async fn gather<S: Store>(state: &App<S>, user: &UserId) -> Result<Gathered,
 }
 
 impl Gathered {
-    fn text(&self, ct: Option<&Vec<u8>>) -> Option<String> {
-        ct.and_then(|c| self.key.decrypt(c).ok())
-            .and_then(|b| String::from_utf8(b).ok())
+    /// The user's own sealed text in `column` of row `row`.
+    fn text(&self, column: SealedColumn, row: &[u8], ct: Option<&Vec<u8>>) -> Option<String> {
+        ct.and_then(|c| self.key.open_text(column, row, c))
     }
-}
 
-fn blessing_json(b: &BlessingRecord) -> Value {
-    json!({
-        "id": b.id.to_string(), "from": b.sender.to_string(), "to": b.recipient.to_string(),
-        "work": b.work.map(|w| w.to_string()), "template": b.template, "message": b.message, "at": b.created_at,
-    })
+    /// One of the account's own columns of `users`.
+    fn own(&self, column: SealedColumn, ct: Option<&Vec<u8>>) -> Option<String> {
+        self.text(column, self.user.as_bytes(), ct)
+    }
+
+    fn blessing_json(&self, b: &BlessingRecord) -> Value {
+        let key = if b.sender == self.user { Some(&self.key) } else { self.senders.get(&b.sender) };
+        let message =
+            key.and_then(|k| k.open_text(SealedColumn::BlessingMessage, b.id.as_bytes(), &b.message_ciphertext));
+        json!({
+            "id": b.id.to_string(), "from": b.sender.to_string(), "to": b.recipient.to_string(),
+            "work": b.work.map(|w| w.to_string()), "template": b.template, "message": message, "at": b.created_at,
+        })
+    }
 }
 
 fn job_json(j: &JobRecord, key: &DataKey) -> Value {
@@ -153,10 +176,10 @@ fn job_json(j: &JobRecord, key: &DataKey) -> Value {
 pub fn section(c: Category, g: &Gathered) -> Value {
     let key = &g.key;
     match c {
-        Category::Phone => json!(g.text(Some(&g.account.phone_ciphertext))),
-        Category::Nickname => json!(g.text(g.profile.nickname_ciphertext.as_ref())),
+        Category::Phone => json!(g.own(SealedColumn::UserPhone, Some(&g.account.phone_ciphertext))),
+        Category::Nickname => json!(g.own(SealedColumn::UserNickname, g.profile.nickname_ciphertext.as_ref())),
         Category::Avatar => json!(g.profile.avatar_version.as_ref().map(|_| "avatar.webp")),
-        Category::BirthDate => json!(g.text(g.profile.birth_date_ciphertext.as_ref())),
+        Category::BirthDate => json!(g.own(SealedColumn::UserBirthDate, g.profile.birth_date_ciphertext.as_ref())),
         // The hash itself would help no one and is a secret: whether one is set.
         Category::PasswordHash => json!({ "password_set": g.profile.password_hash.is_some() }),
         Category::Photos => json!({
@@ -166,7 +189,7 @@ pub fn section(c: Category, g: &Gathered) -> Value {
                 v
             }).collect::<Vec<_>>(),
             "albums": g.albums.iter().map(|a| json!({
-                "id": a.id.to_string(), "name": g.text(Some(&a.name_ciphertext)), "created_at": a.created_at,
+                "id": a.id.to_string(), "name": g.text(SealedColumn::AlbumName, a.id.as_bytes(), Some(&a.name_ciphertext)), "created_at": a.created_at,
             })).collect::<Vec<_>>(),
         }),
         Category::FaceData => json!({ "stored": false,
@@ -183,24 +206,24 @@ pub fn section(c: Category, g: &Gathered) -> Value {
             g.usage
                 .iter()
                 .filter_map(|u| {
-                    g.text(u.device_ciphertext.as_ref())
+                    g.text(SealedColumn::UsageDevice, &u.id, u.device_ciphertext.as_ref())
                         .map(|ids| json!({ "ids": ids, "at": u.at }))
                 })
                 .collect::<Vec<_>>()
         ),
         Category::PushToken => json!(g.push.iter().map(|t| json!({
-            "provider": t.provider, "token": g.text(Some(&t.token_ciphertext)), "created_at": t.created_at,
+            "provider": t.provider, "token": g.text(SealedColumn::PushToken, &t.id, Some(&t.token_ciphertext)), "created_at": t.created_at,
         })).collect::<Vec<_>>()),
         Category::Works => json!({
             "works": g.works.iter().map(|w| json!({
-                "id": w.id.to_string(), "title": w.title, "visibility": w.visibility.as_str(),
+                "id": w.id.to_string(), "title": g.text(SealedColumn::WorkTitle, w.id.as_bytes(), Some(&w.title_ciphertext)), "visibility": w.visibility.as_str(),
                 "created_at": w.created_at, "updated_at": w.updated_at, "file": format!("works/{}.{}", w.id, ext(&w.mime)),
             })).collect::<Vec<_>>(),
             "comments": g.comments.iter().map(|c| json!({
-                "id": c.id.to_string(), "work": c.work.to_string(), "text": c.text, "at": c.created_at,
+                "id": c.id.to_string(), "work": c.work.to_string(), "text": g.text(SealedColumn::CommentText, c.id.as_bytes(), Some(&c.text_ciphertext)), "at": c.created_at,
             })).collect::<Vec<_>>(),
-            "blessings_sent": g.blessings_sent.iter().map(blessing_json).collect::<Vec<_>>(),
-            "blessings_received": g.blessings_received.iter().map(blessing_json).collect::<Vec<_>>(),
+            "blessings_sent": g.blessings_sent.iter().map(|b| g.blessing_json(b)).collect::<Vec<_>>(),
+            "blessings_received": g.blessings_received.iter().map(|b| g.blessing_json(b)).collect::<Vec<_>>(),
         }),
         Category::CoinLedger => json!({
             "balance": g.coin_balance,
@@ -219,7 +242,7 @@ pub fn section(c: Category, g: &Gathered) -> Value {
             "access_log": g.audit.iter().map(|a| json!({ "action": a.action, "at": a.at })).collect::<Vec<_>>(),
         }),
         Category::GuardianPhone => json!({
-            "phone": g.text(g.state.guardian_phone_ciphertext.as_ref()),
+            "phone": g.own(SealedColumn::UserGuardianPhone, g.state.guardian_phone_ciphertext.as_ref()),
             "verified_at": g.state.guardian_verified_at,
         }),
         Category::StudioJobs => json!(g.jobs.iter().map(|j| job_json(j, key)).collect::<Vec<_>>()),

@@ -18,6 +18,7 @@ use xuancai_store::{ConsentRecord, Store, Subject};
 use super::documents;
 use crate::App;
 use crate::error::AppError;
+use xuancai_store::SealedColumn;
 
 /// Fold a ledger into decisions.
 pub fn decisions(records: &[ConsentRecord]) -> ConsentState {
@@ -80,9 +81,7 @@ pub async fn age_group<S: Store>(state: &App<S>, user: &UserId) -> Result<AgeGro
     let key = state.data_key(user).await?;
     let today = state.today();
     let birth = key
-        .decrypt(&ct)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
+        .open_text(SealedColumn::UserBirthDate, user.as_bytes(), &ct)
         .and_then(|s| BirthDate::parse(&s, today).ok())
         .ok_or_else(|| AppError::Internal(format!("stored birth date of {user} does not decrypt")))?;
     Ok(AgeGroup::of(Some(birth), today))

@@ -27,6 +27,7 @@ use crate::App;
 use crate::accounts::{CodeFor, check_code, send_code};
 use crate::crypto::random;
 use crate::error::AppError;
+use xuancai_store::SealedColumn;
 
 /// How long a guardian's page stays open after the code (30 minutes).
 pub const PAGE_TTL_MS: i64 = 30 * 60 * 1000;
@@ -39,7 +40,7 @@ async fn write_birth_date<S: Store>(
     birth: Option<BirthDate>,
 ) -> Result<AgeGroup, AppError> {
     let key = state.data_key(user).await?;
-    let value = birth.map(|b| FieldValue::Bytes(key.encrypt(b.date().to_string().as_bytes())));
+    let value = birth.map(|b| FieldValue::Bytes(key.seal(SealedColumn::UserBirthDate, user.as_bytes(), b.date().to_string().as_bytes())));
     state
         .store
         .set_profile_field(user, ProfileField::BirthDate, value)
@@ -239,8 +240,7 @@ pub async fn wards<S: Store>(state: &App<S>, guardian: &Guardian) -> Result<Vec<
         let key = state.data_key(&user).await?;
         let nickname = profile
             .and_then(|p| p.nickname_ciphertext)
-            .and_then(|c| key.decrypt(&c).ok())
-            .and_then(|b| String::from_utf8(b).ok());
+            .and_then(|c| key.open_text(SealedColumn::UserNickname, user.as_bytes(), &c));
         let phone = super::requests::own_phone(state, &user).await?.masked();
         out.push(Ward {
             user_id: user.to_string(),
@@ -318,13 +318,14 @@ pub async fn request_for<S: Store>(
     let now = state.now();
     let key = state.data_key(child).await?;
     let text = format!("[监护人提出] {}", detail.trim());
+    let id = random::<16>();
     let mut record = RequestRecord {
         scope_ciphertext: None,
-        id: random::<16>(),
+        id,
         user: *child,
         kind: kind.as_str().into(),
         status: RequestStatus::Received.as_str().into(),
-        detail_ciphertext: Some(key.encrypt(text.trim().as_bytes())),
+        detail_ciphertext: Some(key.seal(SealedColumn::RequestDetail, &id, text.trim().as_bytes())),
         resolution: None,
         received_at: now,
         deadline_at: deadline(state, kind, now),

@@ -10,6 +10,7 @@ use crate::App;
 use crate::accounts::check_code;
 use crate::crypto::DataKey;
 use crate::error::AppError;
+use xuancai_store::SealedColumn;
 
 /// The signed-in user's phone number (decrypted).
 pub async fn own_phone<S: Store>(state: &App<S>, user: &UserId) -> Result<PhoneNumber, AppError> {
@@ -19,9 +20,7 @@ pub async fn own_phone<S: Store>(state: &App<S>, user: &UserId) -> Result<PhoneN
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let key = state.data_key(user).await?;
-    key.decrypt(&record.phone_ciphertext)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
+    key.open_text(SealedColumn::UserPhone, user.as_bytes(), &record.phone_ciphertext)
         .and_then(|s| PhoneNumber::parse(&s).ok())
         .ok_or_else(|| AppError::Internal(format!("stored phone of {user} does not decrypt")))
 }
@@ -58,8 +57,7 @@ pub fn request_json(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Value
         "id": id,
         "kind": r.kind,
         "status": r.status,
-        "detail": key.and_then(|k| r.detail_ciphertext.as_ref().and_then(|c| k.decrypt(c).ok()))
-            .and_then(|b| String::from_utf8(b).ok()),
+        "detail": key.and_then(|k| r.detail_ciphertext.as_ref().and_then(|c| k.open_text(SealedColumn::RequestDetail, &r.id, c))),
         "resolution": r.resolution,
         "outcome": outcome(r),
         "received_at": r.received_at,

@@ -132,3 +132,17 @@ impl ProfileStore for Backend {
         dispatch!(self, s => s.clear_events(kind, key))
     }
 }
+
+impl SealingStore for Backend {
+    async fn accounts_to_reseal(&self, after: Option<UserId>, limit: u32) -> Result<Vec<UserId>> {
+        dispatch!(self, s => s.accounts_to_reseal(after, limit))
+    }
+
+    async fn legacy_cells(&self, user: &UserId) -> Result<Vec<SealedCell>> {
+        dispatch!(self, s => s.legacy_cells(user))
+    }
+
+    async fn reseal(&self, user: &UserId, cells: &[(SealedCell, Vec<u8>)]) -> Result<bool> {
+        dispatch!(self, s => s.reseal(user, cells))
+    }
+}

@@ -23,12 +23,12 @@ impl WorksStore for Backend {
         &self,
         owner: &UserId,
         id: &WorkId,
-        title: &str,
+        title_ciphertext: &[u8],
         visibility: Visibility,
         link_version: i64,
         now: Millis,
     ) -> Result<Option<WorkRecord>> {
-        dispatch!(self, s => s.update_work(owner, id, title, visibility, link_version, now))
+        dispatch!(self, s => s.update_work(owner, id, title_ciphertext, visibility, link_version, now))
     }
 
     async fn delete_work(&self, owner: &UserId, id: &WorkId, blob_prefix: &str, now: Millis) -> Result<bool> {

@@ -20,6 +20,7 @@ use super::spec::JobRequest;
 use crate::App;
 use crate::crypto::DataKey;
 use crate::error::AppError;
+use xuancai_store::SealedColumn;
 
 /// Why a job failed, with a stable code; `retry` when another attempt may
 /// succeed (storage or engine trouble), not when the input is at fault.
@@ -263,7 +264,7 @@ async fn work_in_span<S: Store>(
 /// The stored request of a job, opened and parsed.
 pub fn open_request(job: &JobRecord, key: &DataKey) -> Result<JobRequest, JobError> {
     let plain = key
-        .decrypt(&job.params)
+        .open(SealedColumn::JobParams, job.id.as_bytes(), &job.params)
         .map_err(|_| JobError::permanent("job_corrupt", "the job's parameters do not decrypt"))?;
     serde_json::from_slice(&plain).map_err(|e| JobError::permanent("job_corrupt", e.to_string()))
 }

@@ -211,7 +211,7 @@ async fn trashed_photo(t: &TestApp, owner: &UserId, at: i64) -> PhotoId {
         width: 1,
         height: 1,
         bytes: 10,
-        meta_ciphertext: key.encrypt(b"{}"),
+        meta_ciphertext: key.seal(xuancai_store::SealedColumn::PhotoMeta, id.as_bytes(), b"{}"),
         created_at: at,
         favourite: false,
         archived: false,

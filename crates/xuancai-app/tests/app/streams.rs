@@ -133,7 +133,7 @@ async fn photos(t: &TestApp, owner: &UserId, n: usize, size: usize) -> Vec<(Phot
             width: 4000,
             height: 3000,
             bytes: size as i64,
-            meta_ciphertext: key.encrypt(b"{}"),
+            meta_ciphertext: key.seal(xuancai_store::SealedColumn::PhotoMeta, id.as_bytes(), b"{}"),
             created_at: t.app.now() + i as i64,
             favourite: false,
             archived: false,

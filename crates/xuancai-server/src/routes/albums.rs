@@ -20,6 +20,7 @@ use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::DataKey;
 use xuancai_app::photos::parse_photo_id;
+use xuancai_store::SealedColumn;
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_BATCH: usize = 500;
@@ -43,9 +44,7 @@ fn album_name(s: &str) -> Result<String, ApiError> {
 
 fn album_json(a: &AlbumRecord, key: &DataKey) -> Value {
     let name = key
-        .decrypt(&a.name_ciphertext)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
+        .open_text(SealedColumn::AlbumName, a.id.as_bytes(), &a.name_ciphertext)
         .unwrap_or_default();
     json!({
         "id": a.id.to_string(),
@@ -88,10 +87,11 @@ pub async fn create<S: Store>(
     let name = album_name(&b.name)?;
     let key = state.data_key(&session.user).await?;
     let now = state.now();
+    let id = AlbumId::generate();
     let album = AlbumRecord {
-        id: AlbumId::generate(),
+        id,
         owner: session.user,
-        name_ciphertext: key.encrypt(name.as_bytes()),
+        name_ciphertext: key.seal(SealedColumn::AlbumName, id.as_bytes(), name.as_bytes()),
         created_at: now,
         updated_at: now,
         photo_count: 0,
@@ -134,7 +134,7 @@ pub async fn rename<S: Store>(
         .rename_album(
             &session.user,
             &album_id,
-            &key.encrypt(name.as_bytes()),
+            &key.seal(SealedColumn::AlbumName, album_id.as_bytes(), name.as_bytes()),
             state.now(),
         )
         .await?

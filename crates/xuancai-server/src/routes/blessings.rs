@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{BlessingId, UserId};
-use xuancai_store::{BlessingRecord, Store, WorkRecord};
+use xuancai_store::{BlessingRecord, SealedColumn, Store, WorkRecord};
 
 use crate::error::ApiError;
 use crate::extract::Active;
@@ -49,12 +49,19 @@ async fn blessing_json<S: Store>(
         (Some(w), None) => Some(format!("/api/v1/blessings/{}/image", b.id)).filter(|_| w.owner == b.sender),
         _ => None,
     };
+    let message = authors
+        .text(state, &b.sender, SealedColumn::BlessingMessage, b.id.as_bytes(), &b.message_ciphertext)
+        .await;
+    let work = match &work {
+        Some(w) => Some(json!({ "title": authors.title(state, w).await, "image": image })),
+        None => None,
+    };
     json!({
         "id": b.id.to_string(),
         "from": authors.get(state, &b.sender).await,
-        "message": b.message,
+        "message": message,
         "template": b.template,
-        "work": work.as_ref().map(|w| json!({ "title": w.title, "image": image })),
+        "work": work,
         "work_deleted": b.work.is_none() && b.template.is_none(),
         "created_at": b.created_at,
     })
@@ -134,13 +141,15 @@ pub async fn send<S: Store>(
     };
     xuancai_app::quotas::check_authored(&state, &user, xuancai_store::Authored::Blessings).await?;
     let token: String = random::<16>().iter().map(|x| format!("{x:02x}")).collect();
+    let id = BlessingId::generate();
+    let key = state.data_key(&user).await?;
     let blessing = BlessingRecord {
-        id: BlessingId::generate(),
+        id,
         sender: user,
         recipient,
         work,
         template: b.template.clone(),
-        message,
+        message_ciphertext: key.seal(SealedColumn::BlessingMessage, id.as_bytes(), message.as_bytes()),
         share_hash: share_hash(&state, &token),
         created_at: state.now(),
     };

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::CommentId;
 use xuancai_domain::privacy::Purpose;
-use xuancai_store::{CommentRecord, Store};
+use xuancai_store::{CommentRecord, SealedColumn, Store};
 
 use crate::error::ApiError;
 use crate::extract::Active;
@@ -31,10 +31,13 @@ fn parse_comment_id(s: &str) -> Result<CommentId, ApiError> {
 }
 
 async fn comment_json<S: Store>(state: &App<S>, c: &CommentRecord, authors: &mut Authors) -> Value {
+    let text = authors
+        .text(state, &c.author, SealedColumn::CommentText, c.id.as_bytes(), &c.text_ciphertext)
+        .await;
     json!({
         "id": c.id.to_string(),
         "work": c.work.to_string(),
-        "text": c.text,
+        "text": text,
         "created_at": c.created_at,
         "author": authors.get(state, &c.author).await,
     })
@@ -83,11 +86,13 @@ pub async fn create<S: Store>(
     }
     let now = state.now();
     xuancai_app::quotas::check_authored(&state, &user, xuancai_store::Authored::Comments).await?;
+    let id = CommentId::generate();
+    let key = state.data_key(&user).await?;
     let c = CommentRecord {
-        id: CommentId::generate(),
+        id,
         work: w.id,
         author: user,
-        text: text.to_string(),
+        text_ciphertext: key.seal(SealedColumn::CommentText, id.as_bytes(), text.as_bytes()),
         created_at: now,
     };
     state.store.add_comment(&c).await?;

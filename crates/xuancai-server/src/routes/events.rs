@@ -23,6 +23,7 @@ use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::random;
 use xuancai_app::privacy::consent_state;
+use xuancai_store::SealedColumn;
 
 const KINDS: [&str; 5] = ["app_open", "app_close", "page_view", "crash", "system"];
 
@@ -90,10 +91,10 @@ pub async fn record<S: Store>(
     }
     // DATA-2: identifiers only with their own consent; otherwise dropped here.
     let keep_ids = !batch.device_ids.is_empty() && consents.allows(Purpose::DeviceIdentifiers);
-    let device_ciphertext = if keep_ids {
+    let device_ids = if keep_ids {
         let key = state.data_key(&session.user).await?;
         let text = serde_json::to_string(&batch.device_ids).map_err(|e| AppError::Internal(e.to_string()))?;
-        Some(key.encrypt(text.as_bytes()))
+        Some((key, text))
     } else {
         None
     };
@@ -106,15 +107,18 @@ pub async fn record<S: Store>(
             "duration_ms": e.duration_ms,
             "message": clip(&e.message, 1000),
         });
+        let id = random::<16>();
         state
             .store
             .record_usage(&UsageEvent {
-                id: random::<16>(),
+                id,
                 user: Some(session.user),
                 kind: e.kind.clone(),
                 detail: detail.to_string(),
                 ip_prefix: Some(ip.clone()),
-                device_ciphertext: device_ciphertext.clone(),
+                device_ciphertext: device_ids
+                    .as_ref()
+                    .map(|(key, text)| key.seal(SealedColumn::UsageDevice, &id, text.as_bytes())),
                 at: now,
             })
             .await?;

@@ -31,6 +31,7 @@ use xuancai_app::privacy::export::build_export;
 use xuancai_app::privacy::gate::age_group;
 use xuancai_app::privacy::minors;
 use xuancai_app::privacy::requests::{hex, own_phone, parse_request_id, request_json};
+use xuancai_store::SealedColumn;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,7 +122,7 @@ pub async fn consent<S: Store>(
         .store
         .set_guardian(
             &session.user,
-            &key.encrypt(phone.as_e164().as_bytes()),
+            &key.seal(SealedColumn::UserGuardianPhone, session.user.as_bytes(), phone.as_e164().as_bytes()),
             &state.keys.lookup_hash(phone.as_e164()),
             state.now(),
         )

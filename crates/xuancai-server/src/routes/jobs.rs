@@ -31,6 +31,7 @@ use xuancai_app::privacy::consent_state;
 use xuancai_app::studio::JobRequest;
 use xuancai_app::studio::run::pack_key;
 use xuancai_app::studio::worker::{JobResult, open_request};
+use xuancai_store::SealedColumn;
 
 /// How often an event stream looks at its job.
 const EVENT_POLL: Duration = Duration::from_millis(500);
@@ -122,11 +123,12 @@ pub async fn create<S: Store>(
     }
     let key = state.data_key(&user).await?;
     let params = serde_json::to_vec(&request).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = JobId::generate();
     let job = NewJob {
-        id: JobId::generate(),
+        id,
         user,
         kind: request.kind().into(),
-        params: key.encrypt(&params),
+        params: key.seal(SealedColumn::JobParams, id.as_bytes(), &params),
         max_attempts: cfg.max_attempts.max(1),
         created_at: state.now(),
         // CON-4: marked, so a withdrawal of the face consent cancels it.

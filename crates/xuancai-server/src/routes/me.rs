@@ -26,6 +26,7 @@ use xuancai_app::AppError;
 use xuancai_app::crypto::random;
 use xuancai_app::passwords::{self, Verdict};
 use xuancai_app::profile::{decrypt_text, hash_params};
+use xuancai_store::SealedColumn;
 
 const AVATAR_SIDE: u32 = 256;
 
@@ -50,16 +51,14 @@ async fn profile_json<S: Store>(state: &App<S>, user: &UserId) -> Result<Json<Va
         .ok_or(AppError::Unauthenticated)?;
     let key = state.data_key(user).await?;
     let phone = key
-        .decrypt(&record.phone_ciphertext)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
+        .open_text(SealedColumn::UserPhone, user.as_bytes(), &record.phone_ciphertext)
         .and_then(|s| PhoneNumber::parse(&s).ok())
         .ok_or_else(|| AppError::Internal("stored phone number does not decrypt".into()))?;
     Ok(Json(json!({
         "user_id": record.id.to_string(),
         "phone": phone.masked(),
-        "nickname": decrypt_text(&key, profile.nickname_ciphertext.as_ref()),
-        "birth_date": decrypt_text(&key, profile.birth_date_ciphertext.as_ref()),
+        "nickname": decrypt_text(&key, SealedColumn::UserNickname, profile.nickname_ciphertext.as_ref()),
+        "birth_date": decrypt_text(&key, SealedColumn::UserBirthDate, profile.birth_date_ciphertext.as_ref()),
         "avatar": profile.avatar_version.as_ref().map(|v| format!("/api/v1/me/avatar?v={v}")),
         "has_password": profile.password_hash.is_some(),
         "coins": xuancai_app::coins::balance(state, &record.id).await?,
@@ -123,7 +122,7 @@ pub async fn update<S: Store>(
         })
         .transpose()?;
     if let Some(n) = nickname {
-        let value = n.map(|n| FieldValue::Bytes(key.encrypt(n.as_str().as_bytes())));
+        let value = n.map(|n| FieldValue::Bytes(key.seal(SealedColumn::UserNickname, session.user.as_bytes(), n.as_str().as_bytes())));
         state
             .store
             .set_profile_field(&session.user, ProfileField::Nickname, value)

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use xuancai_domain::UserId;
 use xuancai_domain::privacy::{RequestKind, RequestStatus};
-use xuancai_store::{AuditRecord, HoldRecord, Store, Subject};
+use xuancai_store::{AuditRecord, HoldRecord, SealedColumn, Store, Subject};
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
@@ -112,7 +112,7 @@ pub async fn process<S: Store>(
                     message: "this deletion request names nothing to delete; refuse it or ask the user"
                         .into(),
                 })?;
-                let done = execute(&state, &r.user, &Deletion::open(sealed, &key)?).await?;
+                let done = execute(&state, &r.user, &Deletion::open(sealed, &key, &r.id)?).await?;
                 resolution = Some(resolution_text(&done.to_string(), resolution.as_deref()));
             }
             RequestStatus::Refused => {
@@ -168,21 +168,18 @@ pub async fn user<S: Store>(
     let record = state.store.user_by_id(&user).await?.ok_or(AppError::NotFound)?;
     audit(&state, &op, &user, "read:personal_data").await?;
     let key = state.data_key(&user).await?;
-    let text = |ct: Option<&Vec<u8>>| {
-        ct.and_then(|c| key.decrypt(c).ok())
-            .and_then(|b| String::from_utf8(b).ok())
-    };
+    let text = |column: SealedColumn, ct: Option<&Vec<u8>>| ct.and_then(|c| key.open_text(column, user.as_bytes(), c));
     let profile = state.store.profile(&user).await?.unwrap_or_default();
     let account = state.store.account_state(&user).await?.unwrap_or_default();
     let consents = decisions(&state.store.consents(&Subject::User(user)).await?);
-    let phone = text(Some(&record.phone_ciphertext))
+    let phone = text(SealedColumn::UserPhone, Some(&record.phone_ciphertext))
         .and_then(|p| xuancai_domain::PhoneNumber::parse(&p).ok())
         .map(|p| p.masked());
     Ok(Json(json!({
         "user_id": user.to_string(),
         "phone": phone,
-        "nickname": text(profile.nickname_ciphertext.as_ref()),
-        "birth_date": text(profile.birth_date_ciphertext.as_ref()),
+        "nickname": text(SealedColumn::UserNickname, profile.nickname_ciphertext.as_ref()),
+        "birth_date": text(SealedColumn::UserBirthDate, profile.birth_date_ciphertext.as_ref()),
         "coins": xuancai_app::coins::balance(&state, &user).await.unwrap_or(0),
         "created_at": record.created_at,
         "cancelled_at": account.cancelled_at,

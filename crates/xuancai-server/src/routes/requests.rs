@@ -25,6 +25,7 @@ use xuancai_app::accounts::{CodeFor, send_code};
 use xuancai_app::crypto::random;
 use xuancai_app::privacy::export::build_export;
 use xuancai_app::privacy::requests::{deadline, own_phone, parse_request_id, request_json, verified};
+use xuancai_store::SealedColumn;
 
 /// `POST /api/v1/me/verify`: send a code to the account's own number (ACC-7).
 pub async fn verify<S: Store>(
@@ -91,13 +92,14 @@ pub async fn create<S: Store>(
     };
     let now = state.now();
     let key = state.data_key(&session.user).await?;
+    let id = random::<16>();
     let mut record = RequestRecord {
-        scope_ciphertext: deletion.as_ref().map(|d| d.seal(&key)).transpose()?,
-        id: random::<16>(),
+        scope_ciphertext: deletion.as_ref().map(|d| d.seal(&key, &id)).transpose()?,
+        id,
         user: session.user,
         kind: kind.as_str().into(),
         status: RequestStatus::Received.as_str().into(),
-        detail_ciphertext: (!req.detail.trim().is_empty()).then(|| key.encrypt(req.detail.trim().as_bytes())),
+        detail_ciphertext: (!req.detail.trim().is_empty()).then(|| key.seal(SealedColumn::RequestDetail, &id, req.detail.trim().as_bytes())),
         resolution: None,
         received_at: now,
         deadline_at: deadline(&state, kind, now),

@@ -42,7 +42,7 @@ pub async fn work_json<S: Store>(
     };
     json!({
         "id": id,
-        "title": w.title,
+        "title": authors.title(state, w).await,
         "visibility": w.visibility.as_str(),
         "mime": w.mime,
         "width": w.width,

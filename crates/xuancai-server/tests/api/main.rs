@@ -29,6 +29,7 @@ mod push_vendors;
 mod residency;
 mod retention;
 mod rights;
+mod bound_cells;
 mod sealing;
 mod sec6;
 mod sensitive;

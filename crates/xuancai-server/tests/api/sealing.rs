@@ -104,8 +104,9 @@ async fn moved_key_story(backend: Backend) {
     // A key in the format written before binding (as every row made by an
     // earlier version holds it): refused while serving, re-wrapped to the
     // same key at the next start, and Bob reads his number with it.
-    let (legacy_key, legacy) = keys.legacy_data_key();
-    let sealed = legacy_key.encrypt(BOB.1.as_bytes());
+    let bob_user = xuancai_domain::UserId::from_bytes(bob_id.clone().try_into().unwrap_or_default());
+    let (legacy_key, legacy) = keys.legacy_data_key(&bob_user);
+    let sealed = legacy_key.seal_unbound(BOB.1.as_bytes());
     exec(
         &app,
         "UPDATE users SET wrapped_data_key = $1 WHERE id = $2",
@@ -115,7 +116,7 @@ async fn moved_key_story(backend: Backend) {
     .await;
     exec(
         &app,
-        "UPDATE users SET phone_ciphertext = $1 WHERE id = $2",
+        "UPDATE users SET phone_ciphertext = $1, seal_version = 1 WHERE id = $2",
         &sealed,
         &bob_id,
     )
