@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Load benchmark (docs/BENCHMARKS.md): authenticated listings under wrk on
-# loopback, against `xuancai serve` on its embedded default (SQLite file +
-# local blobs). wrk and the server share the machine's cores.
+# Load benchmark (docs/BENCHMARKS.md): authenticated listings and the public
+# feed under wrk on loopback, against `xuancai serve` on its embedded default
+# (SQLite file + local blobs). wrk and the server share the machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
@@ -36,10 +36,16 @@ done
 LIST=$(printf '"%s",' "${IDS[@]}"); LIST="[${LIST%,}]"
 curl -sf -X POST "$BASE/api/v1/albums/$ALBUM/photos" -H "$AUTH" -H 'content-type: application/json' \
   -d "{\"photo_ids\":$LIST}" >/dev/null
-echo "== ${#IDS[@]} photos in album $ALBUM"
+# Twenty of them published as works with titles: the public feed opens each
+# title with its owner's data key (issue 19 item 16).
+for id in "${IDS[@]:0:20}"; do
+  curl -sf -X POST "$BASE/api/v1/works" -H "$AUTH" -H 'content-type: application/json' \
+    -d "{\"photo\":\"$id\",\"title\":\"咖啡时光 $id\",\"visibility\":\"public\"}" >/dev/null
+done
+echo "== ${#IDS[@]} photos in album $ALBUM, $(( ${#IDS[@]} < 20 ? ${#IDS[@]} : 20 )) public works"
 mkdir -p "$OUT_DIR"
 RESULTS="[]"
-for path in "/api/v1/albums/$ALBUM/photos?limit=50" "/api/v1/albums" "/api/v1/me"; do
+for path in "/api/v1/albums/$ALBUM/photos?limit=50" "/api/v1/albums" "/api/v1/me" "/api/v1/works/feed?limit=20"; do
   OUT=$(wrk -t2 -c32 -d${BENCH_SECONDS:-15}s --latency -H "$AUTH" "$BASE$path")
   echo "$OUT"
   RPS=$(echo "$OUT" | awk '/Requests\/sec/ {print $2}')

@@ -41,6 +41,6 @@ assert all(s["summary"]["xuancai_thumb512_ms"] > 0 for s in thumbs["sets"].value
 jobs = json.loads((out / "jobs.json").read_text())
 assert jobs and all(r["jobs_per_s"] > 0 for r in jobs), jobs
 load = json.loads((out / "load.json").read_text())
-assert len(load) == 3 and all(r["rps"] > 0 and r["non_2xx"] == "0" for r in load), load
+assert len(load) == 4 and all(r["rps"] > 0 and r["non_2xx"] == "0" for r in load), load
 print("bench smoke: every benchmark ran and wrote its figures")
 PY

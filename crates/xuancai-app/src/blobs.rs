@@ -38,6 +38,22 @@ impl From<object_store::Error> for BlobError {
 /// The first bytes of a blob written by [`Blobs::put_stream`].
 const STREAM_MAGIC: &[u8; 4] = b"XCS1";
 
+/// The first bytes of a whole blob sealed bound to its key (issue 19 item
+/// 16): moved to another key, it does not open. Blobs written before it
+/// (no magic, no associated data) still open.
+const BOUND_MAGIC: &[u8; 4] = b"XCB1";
+
+/// Open a whole blob stored under `key`: bound if it says so, else in the
+/// format written before binding.
+fn open_whole(data_key: &DataKey, key: &str, sealed: &[u8]) -> Result<Vec<u8>, BlobError> {
+    if let Some(body) = sealed.strip_prefix(BOUND_MAGIC.as_slice())
+        && let Ok(plain) = data_key.decrypt_bound(body, key.as_bytes())
+    {
+        return Ok(plain);
+    }
+    data_key.open_blob(sealed).map_err(|_| BlobError::Decrypt)
+}
+
 /// Plaintext bytes per sealed chunk of a streamed blob.
 pub const STREAM_CHUNK: usize = 64 * 1024;
 
@@ -235,7 +251,8 @@ impl Blobs {
 
     /// Encrypt and store. The write is atomic: readers see the whole blob or none.
     pub async fn put(&self, key: &str, plaintext: &[u8], data_key: &DataKey) -> Result<(), BlobError> {
-        let sealed = data_key.seal_blob(plaintext);
+        let mut sealed = BOUND_MAGIC.to_vec();
+        sealed.extend(data_key.encrypt_bound(plaintext, key.as_bytes()));
         self.store
             .put(&ObjectPath::from(key), PutPayload::from(Bytes::from(sealed)))
             .await?;
@@ -250,7 +267,7 @@ impl Blobs {
         {
             return Ok(plain);
         }
-        data_key.open_blob(&sealed).map_err(|_| BlobError::Decrypt)
+        open_whole(data_key, key, &sealed)
     }
 
     /// Start a streamed, encrypted write of `key` (issue 19 item 9): the
@@ -294,7 +311,7 @@ impl Blobs {
             while let Some(b) = source.try_next().await? {
                 whole.extend_from_slice(&b);
             }
-            let plain = data_key.open_blob(&whole).map_err(|_| BlobError::Decrypt)?;
+            let plain = open_whole(data_key, key, &whole)?;
             return Ok(Box::pin(futures_util::stream::once(async move {
                 Ok(Bytes::from(plain))
             })));

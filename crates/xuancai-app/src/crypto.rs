@@ -388,7 +388,10 @@ fn cell_aad(column: SealedColumn, owner: &UserId, row: &[u8]) -> Vec<u8> {
 
 impl DataKey {
     fn from_raw(raw: &[u8], owner: UserId) -> Self {
-        Self { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(raw)), owner }
+        Self {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(raw)),
+            owner,
+        }
     }
 
     /// The account this key belongs to.
@@ -428,12 +431,7 @@ impl DataKey {
         seal(&self.cipher, plaintext)
     }
 
-    /// A whole blob (its key binds the streamed format only; see
-    /// `blobs::Blobs::put`).
-    pub(crate) fn seal_blob(&self, plaintext: &[u8]) -> Vec<u8> {
-        seal(&self.cipher, plaintext)
-    }
-
+    /// A whole blob written before blobs were bound to their key.
     pub(crate) fn open_blob(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
         open(&self.cipher, sealed)
     }

@@ -114,7 +114,10 @@ fn sec4_data_keys_round_trip_and_need_the_master_key() -> Result<(), CryptoError
         "ciphertext hides the number"
     );
     let again = keys.unwrap_data_key(&user, &wrapped)?;
-    assert_eq!(again.open(SealedColumn::UserPhone, user.as_bytes(), &sealed)?, b"+8613800138000");
+    assert_eq!(
+        again.open(SealedColumn::UserPhone, user.as_bytes(), &sealed)?,
+        b"+8613800138000"
+    );
     let other = Keys::new(&Secret::new(random::<32>().to_vec()))?;
     assert!(
         other.unwrap_data_key(&user, &wrapped).is_err(),
@@ -156,7 +159,8 @@ fn sec4_a_wrapped_data_key_opens_only_for_its_account() -> Result<(), CryptoErro
     );
     let rewrapped = keys.rewrap_legacy(&alice, &legacy)?.ok_or(CryptoError::Decrypt)?;
     assert_eq!(
-        keys.unwrap_data_key(&alice, &rewrapped)?.open_unbound(&old_sealed)?,
+        keys.unwrap_data_key(&alice, &rewrapped)?
+            .open_unbound(&old_sealed)?,
         b"written before",
         "the same key, now bound"
     );
@@ -191,16 +195,34 @@ fn sec4_a_sealed_cell_opens_only_at_its_column_row_and_owner() -> Result<(), Cry
     let (key, wrapped) = keys.new_data_key(&alice);
     let (row, other_row) = ([1u8; 16], [2u8; 16]);
     let sealed = key.seal(SealedColumn::AlbumName, &row, "家人".as_bytes());
-    assert_eq!(key.open_text(SealedColumn::AlbumName, &row, &sealed).as_deref(), Some("家人"));
-    assert!(key.open(SealedColumn::AlbumName, &other_row, &sealed).is_err(), "another row");
-    assert!(key.open(SealedColumn::WorkTitle, &row, &sealed).is_err(), "another column");
+    assert_eq!(
+        key.open_text(SealedColumn::AlbumName, &row, &sealed).as_deref(),
+        Some("家人")
+    );
+    assert!(
+        key.open(SealedColumn::AlbumName, &other_row, &sealed).is_err(),
+        "another row"
+    );
+    assert!(
+        key.open(SealedColumn::WorkTitle, &row, &sealed).is_err(),
+        "another column"
+    );
     assert!(key.open_unbound(&sealed).is_err(), "without its place");
     // The same raw key, believed to be Bob's: the owner is part of the place.
-    let as_bob = keys.unwrap_data_key(&alice, &wrapped).map(|k| DataKey { owner: bob, ..k })?;
-    assert!(as_bob.open(SealedColumn::AlbumName, &row, &sealed).is_err(), "another owner");
+    let as_bob = keys
+        .unwrap_data_key(&alice, &wrapped)
+        .map(|k| DataKey { owner: bob, ..k })?;
+    assert!(
+        as_bob.open(SealedColumn::AlbumName, &row, &sealed).is_err(),
+        "another owner"
+    );
     let mut names: Vec<&str> = SealedColumn::ALL.iter().map(|c| c.name()).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), SealedColumn::ALL.len(), "every column has its own name");
+    assert_eq!(
+        names.len(),
+        SealedColumn::ALL.len(),
+        "every column has its own name"
+    );
     Ok(())
 }

@@ -134,7 +134,12 @@ pub async fn register<S: xuancai_store::Store>(
     // The same device stored before per-use keys (issue 19 item 16) has
     // another hash: found by its token, it is replaced, not doubled.
     for t in state.store.push_tokens(user).await? {
-        if key.open(SealedColumn::PushToken, &t.id, &t.token_ciphertext).ok().as_deref() == Some(token.as_bytes()) {
+        if key
+            .open(SealedColumn::PushToken, &t.id, &t.token_ciphertext)
+            .ok()
+            .as_deref()
+            == Some(token.as_bytes())
+        {
             state.store.delete_push_token(&t.id).await?;
         }
     }

@@ -104,9 +104,15 @@ impl Authors {
 
     /// The work's title, opened.
     pub async fn title<S: Store>(&mut self, state: &App<S>, w: &WorkRecord) -> String {
-        self.text(state, &w.owner, SealedColumn::WorkTitle, w.id.as_bytes(), &w.title_ciphertext)
-            .await
-            .unwrap_or_default()
+        self.text(
+            state,
+            &w.owner,
+            SealedColumn::WorkTitle,
+            w.id.as_bytes(),
+            &w.title_ciphertext,
+        )
+        .await
+        .unwrap_or_default()
     }
 }
 
@@ -115,7 +121,9 @@ impl Authors {
 async fn author<S: Store>(state: &App<S>, user: &UserId) -> Value {
     let profile = state.store.profile(user).await.ok().flatten();
     let nickname = match (&profile, state.data_key(user).await) {
-        (Some(p), Ok(key)) => crate::profile::decrypt_text(&key, SealedColumn::UserNickname, p.nickname_ciphertext.as_ref()),
+        (Some(p), Ok(key)) => {
+            crate::profile::decrypt_text(&key, SealedColumn::UserNickname, p.nickname_ciphertext.as_ref())
+        }
         _ => None,
     };
     let avatar = profile

@@ -41,9 +41,9 @@ pub use xuancai_store::{BroadcastPage, BroadcastRecord, InboxItem, NotifyStore, 
 #[doc(hidden)]
 pub use xuancai_store::{ComplaintRecord, ComplaintStore};
 #[doc(hidden)]
-pub use xuancai_store::{SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
-#[doc(hidden)]
 pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob};
+#[doc(hidden)]
+pub use xuancai_store::{SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
 
 #[doc(hidden)]
 pub use xuancai_domain::CodePurpose;

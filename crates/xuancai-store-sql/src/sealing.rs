@@ -22,7 +22,13 @@ pub struct Place {
 #[doc(hidden)]
 pub const fn place(column: SealedColumn) -> Place {
     const fn sealed(table: &'static str, owner: &'static str, sealed: &'static str) -> Place {
-        Place { table, id: "id", owner, sealed, plaintext: None }
+        Place {
+            table,
+            id: "id",
+            owner,
+            sealed,
+            plaintext: None,
+        }
     }
     match column {
         SealedColumn::UserPhone => sealed("users", "id", "phone_ciphertext"),
@@ -56,7 +62,13 @@ impl Place {
     /// ciphertext, or of every plaintext not sealed yet.
     #[doc(hidden)]
     pub fn select_legacy(&self) -> String {
-        let Place { table, id, owner, sealed, plaintext } = *self;
+        let Place {
+            table,
+            id,
+            owner,
+            sealed,
+            plaintext,
+        } = *self;
         match plaintext {
             Some(plain) => format!(
                 "SELECT {id}, {plain} FROM {table} WHERE {owner} = $1 AND {sealed} IS NULL ORDER BY {id}"
@@ -71,15 +83,21 @@ impl Place {
     /// the row id, $3 the old value, $4 the owner).
     #[doc(hidden)]
     pub fn update_if_unchanged(&self) -> String {
-        let Place { table, id, owner, sealed, plaintext } = *self;
+        let Place {
+            table,
+            id,
+            owner,
+            sealed,
+            plaintext,
+        } = *self;
         match plaintext {
             Some(plain) => format!(
                 "UPDATE {table} SET {sealed} = $1, {plain} = '' \
                  WHERE {id} = $2 AND {plain} = $3 AND {owner} = $4 AND {sealed} IS NULL"
             ),
-            None => format!(
-                "UPDATE {table} SET {sealed} = $1 WHERE {id} = $2 AND {sealed} = $3 AND {owner} = $4"
-            ),
+            None => {
+                format!("UPDATE {table} SET {sealed} = $1 WHERE {id} = $2 AND {sealed} = $3 AND {owner} = $4")
+            }
         }
     }
 }
@@ -88,86 +106,97 @@ impl Place {
 #[macro_export]
 macro_rules! impl_sealing_store {
     ($store:ty) => {
-impl $crate::SealingStore for $store {
-    async fn accounts_to_reseal(
-        &self,
-        after: Option<$crate::UserId>,
-        limit: u32,
-    ) -> $crate::Result<Vec<$crate::UserId>> {
-        let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as(
-            "SELECT id FROM users WHERE seal_version < $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind($crate::SEAL_VERSION)
-        .bind(after.map_or_else(Vec::new, |u| u.as_bytes().to_vec()))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        rows.into_iter().map(|(id,)| $crate::user_id(id)).collect()
-    }
+        impl $crate::SealingStore for $store {
+            async fn accounts_to_reseal(
+                &self,
+                after: Option<$crate::UserId>,
+                limit: u32,
+            ) -> $crate::Result<Vec<$crate::UserId>> {
+                let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as(
+                    "SELECT id FROM users WHERE seal_version < $1 AND id > $2 ORDER BY id LIMIT $3",
+                )
+                .bind($crate::SEAL_VERSION)
+                .bind(after.map_or_else(Vec::new, |u| u.as_bytes().to_vec()))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::backend)?;
+                rows.into_iter().map(|(id,)| $crate::user_id(id)).collect()
+            }
 
-    async fn legacy_cells(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::SealedCell>> {
-        let mut cells = Vec::new();
-        for column in $crate::SealedColumn::ALL {
-            let place = $crate::sealing::place(column);
-            let query = place.select_legacy();
-            let rows: Vec<(Vec<u8>, Vec<u8>)> = if place.plaintext.is_some() {
-                let rows: Vec<(Vec<u8>, String)> = $crate::sqlx::query_as(&query)
-                    .bind(user.as_bytes().as_slice())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::backend)?;
-                rows.into_iter().map(|(id, text)| (id, text.into_bytes())).collect()
-            } else {
-                $crate::sqlx::query_as(&query)
-                    .bind(user.as_bytes().as_slice())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::backend)?
-            };
-            cells.extend(rows.into_iter().map(|(row, bytes)| $crate::SealedCell { column, row, bytes }));
-        }
-        Ok(cells)
-    }
+            async fn legacy_cells(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::SealedCell>> {
+                let mut cells = Vec::new();
+                for column in $crate::SealedColumn::ALL {
+                    let place = $crate::sealing::place(column);
+                    let query = place.select_legacy();
+                    let rows: Vec<(Vec<u8>, Vec<u8>)> = if place.plaintext.is_some() {
+                        let rows: Vec<(Vec<u8>, String)> = $crate::sqlx::query_as(&query)
+                            .bind(user.as_bytes().as_slice())
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err($crate::backend)?;
+                        rows.into_iter()
+                            .map(|(id, text)| (id, text.into_bytes()))
+                            .collect()
+                    } else {
+                        $crate::sqlx::query_as(&query)
+                            .bind(user.as_bytes().as_slice())
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err($crate::backend)?
+                    };
+                    cells.extend(rows.into_iter().map(|(row, bytes)| $crate::SealedCell {
+                        column,
+                        row,
+                        bytes,
+                    }));
+                }
+                Ok(cells)
+            }
 
-    async fn reseal(
-        &self,
-        user: &$crate::UserId,
-        cells: &[($crate::SealedCell, Vec<u8>)],
-    ) -> $crate::Result<bool> {
-        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
-        let marked = $crate::sqlx::query("UPDATE users SET seal_version = $2 WHERE id = $1 AND seal_version < $2")
-            .bind(user.as_bytes().as_slice())
-            .bind($crate::SEAL_VERSION)
-            .execute(&mut *tx)
-            .await
-            .map_err($crate::backend)?;
-        if marked.rows_affected() != 1 {
-            return Ok(false);
-        }
-        for (cell, new) in cells {
-            let place = $crate::sealing::place(cell.column);
-            let query = place.update_if_unchanged();
-            let update = $crate::sqlx::query(&query).bind(new.as_slice()).bind(cell.row.as_slice());
-            let update = if place.plaintext.is_some() {
-                let text = String::from_utf8(cell.bytes.clone())
-                    .map_err(|_| $crate::StoreError::Corrupt(format!("{} is not text", cell.column.name())))?;
-                update.bind(text)
-            } else {
-                update.bind(cell.bytes.as_slice())
-            };
-            let done = update
+            async fn reseal(
+                &self,
+                user: &$crate::UserId,
+                cells: &[($crate::SealedCell, Vec<u8>)],
+            ) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
+                let marked = $crate::sqlx::query(
+                    "UPDATE users SET seal_version = $2 WHERE id = $1 AND seal_version < $2",
+                )
                 .bind(user.as_bytes().as_slice())
+                .bind($crate::SEAL_VERSION)
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::backend)?;
-            if done.rows_affected() != 1 {
-                return Ok(false);
+                if marked.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for (cell, new) in cells {
+                    let place = $crate::sealing::place(cell.column);
+                    let query = place.update_if_unchanged();
+                    let update = $crate::sqlx::query(&query)
+                        .bind(new.as_slice())
+                        .bind(cell.row.as_slice());
+                    let update = if place.plaintext.is_some() {
+                        let text = String::from_utf8(cell.bytes.clone()).map_err(|_| {
+                            $crate::StoreError::Corrupt(format!("{} is not text", cell.column.name()))
+                        })?;
+                        update.bind(text)
+                    } else {
+                        update.bind(cell.bytes.as_slice())
+                    };
+                    let done = update
+                        .bind(user.as_bytes().as_slice())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::backend)?;
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                }
+                tx.commit().await.map_err($crate::backend)?;
+                Ok(true)
             }
         }
-        tx.commit().await.map_err($crate::backend)?;
-        Ok(true)
-    }
-}
     };
 }

@@ -4,7 +4,18 @@ use xuancai_domain::{BlessingId, CommentId, WorkId};
 use xuancai_store::{BlessingRecord, CommentRecord, Result, StoreError, Visibility, WorkRecord};
 
 #[doc(hidden)]
-pub type WorkRow = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, String, i64, String, i64, i64, i64, i64);
+pub type WorkRow = (
+    Vec<u8>,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+);
 
 #[doc(hidden)]
 pub const WORK_COLUMNS: &str =
@@ -39,7 +50,9 @@ pub fn comment_record(r: CommentRow) -> Result<CommentRecord> {
         id: CommentId::from_bytes(crate::privacy::id16(r.0, "comment")?),
         work: WorkId::from_bytes(crate::privacy::id16(r.1, "work")?),
         author: crate::user_id(r.2)?,
-        text_ciphertext: r.3.ok_or_else(|| StoreError::Corrupt("comment text not sealed".into()))?,
+        text_ciphertext: r
+            .3
+            .ok_or_else(|| StoreError::Corrupt("comment text not sealed".into()))?,
         created_at: r.4,
     })
 }
@@ -79,7 +92,9 @@ pub fn blessing_record(r: BlessingRow) -> Result<BlessingRecord> {
             .map(|w| crate::privacy::id16(w, "work").map(WorkId::from_bytes))
             .transpose()?,
         template: r.4,
-        message_ciphertext: r.5.ok_or_else(|| StoreError::Corrupt("blessing message not sealed".into()))?,
+        message_ciphertext: r
+            .5
+            .ok_or_else(|| StoreError::Corrupt("blessing message not sealed".into()))?,
         share_hash: r.6,
         created_at: r.7,
     })

@@ -17,8 +17,8 @@ use xuancai_store::{
 use super::requests::request_json;
 use crate::App;
 use crate::crypto::DataKey;
-use xuancai_store::SealedColumn;
 use crate::error::AppError;
+use xuancai_store::SealedColumn;
 
 /// Everything stored about one user, read once.
 #[derive(Debug)]
@@ -147,9 +147,18 @@ impl Gathered {
     }
 
     fn blessing_json(&self, b: &BlessingRecord) -> Value {
-        let key = if b.sender == self.user { Some(&self.key) } else { self.senders.get(&b.sender) };
-        let message =
-            key.and_then(|k| k.open_text(SealedColumn::BlessingMessage, b.id.as_bytes(), &b.message_ciphertext));
+        let key = if b.sender == self.user {
+            Some(&self.key)
+        } else {
+            self.senders.get(&b.sender)
+        };
+        let message = key.and_then(|k| {
+            k.open_text(
+                SealedColumn::BlessingMessage,
+                b.id.as_bytes(),
+                &b.message_ciphertext,
+            )
+        });
         json!({
             "id": b.id.to_string(), "from": b.sender.to_string(), "to": b.recipient.to_string(),
             "work": b.work.map(|w| w.to_string()), "template": b.template, "message": message, "at": b.created_at,

@@ -40,7 +40,13 @@ async fn write_birth_date<S: Store>(
     birth: Option<BirthDate>,
 ) -> Result<AgeGroup, AppError> {
     let key = state.data_key(user).await?;
-    let value = birth.map(|b| FieldValue::Bytes(key.seal(SealedColumn::UserBirthDate, user.as_bytes(), b.date().to_string().as_bytes())));
+    let value = birth.map(|b| {
+        FieldValue::Bytes(key.seal(
+            SealedColumn::UserBirthDate,
+            user.as_bytes(),
+            b.date().to_string().as_bytes(),
+        ))
+    });
     state
         .store
         .set_profile_field(user, ProfileField::BirthDate, value)

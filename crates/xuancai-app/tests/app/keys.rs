@@ -91,7 +91,11 @@ async fn sec4_a_push_device_stored_under_the_old_key_is_replaced_not_doubled() {
                 id: [9; 16],
                 user,
                 provider: "web_push".into(),
-                token_ciphertext: key.seal(xuancai_store::SealedColumn::PushToken, &[9; 16], token.as_bytes()),
+                token_ciphertext: key.seal(
+                    xuancai_store::SealedColumn::PushToken,
+                    &[9; 16],
+                    token.as_bytes(),
+                ),
                 created_at: 1,
             },
             &t.app.keys.legacy_mac(token),

@@ -47,7 +47,7 @@ fn file(t: &TestApp, key: &str) -> std::path::PathBuf {
 }
 
 #[tokio::test]
-async fn sec4_streamed_blobs_round_trip_and_refuse_cut_reordered_or_moved_ones() {
+async fn sec4_streamed_blobs_round_trip_and_refuse_cut_reordered_or_moved_ones_whole_blobs_too() {
     let t = spawn(|_| {}).await;
     let (key, _) = t.app.keys.new_data_key(&xuancai_domain::UserId::generate());
     let blobs = &t.app.blobs;
@@ -80,6 +80,33 @@ async fn sec4_streamed_blobs_round_trip_and_refuse_cut_reordered_or_moved_ones()
     assert_eq!(
         read_streamed(blobs, "u/test/whole", &key).await.ok(),
         Some(b"whole".to_vec())
+    );
+    // Issue 19 item 16: a whole blob is bound to its key too. Two photos'
+    // originals swapped in storage do not open; one written before binding
+    // (no associated data) still does.
+    for (k, data) in [
+        ("u/test/p/1/original", b"photo one"),
+        ("u/test/p/2/original", b"photo two"),
+    ] {
+        blobs.put(k, data, &key).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (one, two) = (file(&t, "u/test/p/1/original"), file(&t, "u/test/p/2/original"));
+    let first = std::fs::read(&one).unwrap_or_else(|e| panic!("{e}"));
+    let second = std::fs::read(&two).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!first.windows(9).any(|w| w == b"photo one"), "sealed at rest");
+    std::fs::write(&one, &second).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&two, &first).unwrap_or_else(|e| panic!("{e}"));
+    for k in ["u/test/p/1/original", "u/test/p/2/original"] {
+        assert!(
+            matches!(blobs.get(k, &key).await, Err(BlobError::Decrypt)),
+            "{k} holds the other photo's blob and must not open"
+        );
+        assert!(read_streamed(blobs, k, &key).await.is_err(), "{k} streamed");
+    }
+    std::fs::write(&one, key.seal_unbound(b"written before")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        blobs.get("u/test/p/1/original", &key).await.ok(),
+        Some(b"written before".to_vec())
     );
 
     let k = "u/test/streams/5";

@@ -50,7 +50,13 @@ async fn blessing_json<S: Store>(
         _ => None,
     };
     let message = authors
-        .text(state, &b.sender, SealedColumn::BlessingMessage, b.id.as_bytes(), &b.message_ciphertext)
+        .text(
+            state,
+            &b.sender,
+            SealedColumn::BlessingMessage,
+            b.id.as_bytes(),
+            &b.message_ciphertext,
+        )
         .await;
     let work = match &work {
         Some(w) => Some(json!({ "title": authors.title(state, w).await, "image": image })),

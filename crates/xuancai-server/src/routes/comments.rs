@@ -32,7 +32,13 @@ fn parse_comment_id(s: &str) -> Result<CommentId, ApiError> {
 
 async fn comment_json<S: Store>(state: &App<S>, c: &CommentRecord, authors: &mut Authors) -> Value {
     let text = authors
-        .text(state, &c.author, SealedColumn::CommentText, c.id.as_bytes(), &c.text_ciphertext)
+        .text(
+            state,
+            &c.author,
+            SealedColumn::CommentText,
+            c.id.as_bytes(),
+            &c.text_ciphertext,
+        )
         .await;
     json!({
         "id": c.id.to_string(),

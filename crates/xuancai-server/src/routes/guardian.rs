@@ -122,7 +122,11 @@ pub async fn consent<S: Store>(
         .store
         .set_guardian(
             &session.user,
-            &key.seal(SealedColumn::UserGuardianPhone, session.user.as_bytes(), phone.as_e164().as_bytes()),
+            &key.seal(
+                SealedColumn::UserGuardianPhone,
+                session.user.as_bytes(),
+                phone.as_e164().as_bytes(),
+            ),
             &state.keys.lookup_hash(phone.as_e164()),
             state.now(),
         )

@@ -122,7 +122,13 @@ pub async fn update<S: Store>(
         })
         .transpose()?;
     if let Some(n) = nickname {
-        let value = n.map(|n| FieldValue::Bytes(key.seal(SealedColumn::UserNickname, session.user.as_bytes(), n.as_str().as_bytes())));
+        let value = n.map(|n| {
+            FieldValue::Bytes(key.seal(
+                SealedColumn::UserNickname,
+                session.user.as_bytes(),
+                n.as_str().as_bytes(),
+            ))
+        });
         state
             .store
             .set_profile_field(&session.user, ProfileField::Nickname, value)

@@ -168,7 +168,9 @@ pub async fn user<S: Store>(
     let record = state.store.user_by_id(&user).await?.ok_or(AppError::NotFound)?;
     audit(&state, &op, &user, "read:personal_data").await?;
     let key = state.data_key(&user).await?;
-    let text = |column: SealedColumn, ct: Option<&Vec<u8>>| ct.and_then(|c| key.open_text(column, user.as_bytes(), c));
+    let text = |column: SealedColumn, ct: Option<&Vec<u8>>| {
+        ct.and_then(|c| key.open_text(column, user.as_bytes(), c))
+    };
     let profile = state.store.profile(&user).await?.unwrap_or_default();
     let account = state.store.account_state(&user).await?.unwrap_or_default();
     let consents = decisions(&state.store.consents(&Subject::User(user)).await?);

@@ -99,7 +99,8 @@ pub async fn create<S: Store>(
         user: session.user,
         kind: kind.as_str().into(),
         status: RequestStatus::Received.as_str().into(),
-        detail_ciphertext: (!req.detail.trim().is_empty()).then(|| key.seal(SealedColumn::RequestDetail, &id, req.detail.trim().as_bytes())),
+        detail_ciphertext: (!req.detail.trim().is_empty())
+            .then(|| key.seal(SealedColumn::RequestDetail, &id, req.detail.trim().as_bytes())),
         resolution: None,
         received_at: now,
         deadline_at: deadline(&state, kind, now),

@@ -51,13 +51,24 @@ async fn rows(app: &TestApp, sql: &str, params: &[&[u8]]) -> Vec<(Vec<u8>, Vec<u
 
 async fn user_id(app: &TestApp, keys: &Keys, e164: &str) -> Vec<u8> {
     let hmac = keys.lookup_hash(e164);
-    let found = rows(app, "SELECT id, phone_hmac FROM users WHERE phone_hmac = $1", &[&hmac]).await;
+    let found = rows(
+        app,
+        "SELECT id, phone_hmac FROM users WHERE phone_hmac = $1",
+        &[&hmac],
+    )
+    .await;
     found.into_iter().next().map(|r| r.0).unwrap_or_default()
 }
 
 async fn album(app: &TestApp, token: &str, name: &str) -> String {
     let v = app
-        .json("POST", "/api/v1/albums", token, Some(&json!({ "name": name })), 201)
+        .json(
+            "POST",
+            "/api/v1/albums",
+            token,
+            Some(&json!({ "name": name })),
+            201,
+        )
         .await;
     v["id"].as_str().unwrap_or_default().to_string()
 }
@@ -146,14 +157,23 @@ async fn bound_story(backend: Backend) {
     for (sql, what) in [
         ("SELECT id, CAST(title AS BLOB) FROM works", "a work title"),
         ("SELECT id, CAST(text AS BLOB) FROM comments", "a comment"),
-        ("SELECT id, CAST(message AS BLOB) FROM blessings", "a blessing message"),
+        (
+            "SELECT id, CAST(message AS BLOB) FROM blessings",
+            "a blessing message",
+        ),
     ] {
         let sql = match backend {
             Backend::SqliteLocal => sql.to_string(),
-            Backend::PostgresS3 => sql.replace("CAST(", "convert_to(").replace(" AS BLOB)", ", 'UTF8')"),
+            Backend::PostgresS3 => sql
+                .replace("CAST(", "convert_to(")
+                .replace(" AS BLOB)", ", 'UTF8')"),
         };
         for (_, plain) in rows(&app, &sql, &[]).await {
-            assert!(plain.is_empty(), "{what} is stored in plaintext: {:?}", String::from_utf8_lossy(&plain));
+            assert!(
+                plain.is_empty(),
+                "{what} is stored in plaintext: {:?}",
+                String::from_utf8_lossy(&plain)
+            );
         }
     }
     if backend == Backend::SqliteLocal {
@@ -170,7 +190,11 @@ async fn bound_story(backend: Backend) {
     let bob_id = user_id(&app, &keys, BOB.1).await;
     let before = album_names(&app, &alice).await;
     assert_eq!(
-        before.iter().map(|a| a.1.as_str()).filter(|n| [FAMILY, TRIP].contains(n)).count(),
+        before
+            .iter()
+            .map(|a| a.1.as_str())
+            .filter(|n| [FAMILY, TRIP].contains(n))
+            .count(),
         2,
         "{before:?}"
     );
@@ -181,8 +205,18 @@ async fn bound_story(backend: Backend) {
     )
     .await;
     assert_eq!(albums.len(), 2);
-    exec(&app, "UPDATE albums SET name_ciphertext = $1 WHERE id = $2", &[&albums[1].1, &albums[0].0]).await;
-    exec(&app, "UPDATE albums SET name_ciphertext = $1 WHERE id = $2", &[&albums[0].1, &albums[1].0]).await;
+    exec(
+        &app,
+        "UPDATE albums SET name_ciphertext = $1 WHERE id = $2",
+        &[&albums[1].1, &albums[0].0],
+    )
+    .await;
+    exec(
+        &app,
+        "UPDATE albums SET name_ciphertext = $1 WHERE id = $2",
+        &[&albums[0].1, &albums[1].0],
+    )
+    .await;
     let after = album_names(&app, &alice).await;
     for ((id, name), (_, was)) in after.iter().zip(&before) {
         assert!(
@@ -194,7 +228,12 @@ async fn bound_story(backend: Backend) {
     // Across columns: the work's title put where an album's name goes.
     let titles = rows(&app, "SELECT id, title_ciphertext FROM works", &[]).await;
     assert_eq!(titles.len(), 1);
-    exec(&app, "UPDATE albums SET name_ciphertext = $1 WHERE id = $2", &[&titles[0].1, &albums[0].0]).await;
+    exec(
+        &app,
+        "UPDATE albums SET name_ciphertext = $1 WHERE id = $2",
+        &[&titles[0].1, &albums[0].0],
+    )
+    .await;
     let shown = album_names(&app, &alice).await;
     assert!(
         shown.iter().all(|a| a.1 != TITLE),
@@ -202,8 +241,18 @@ async fn bound_story(backend: Backend) {
     );
 
     // Across accounts: Alice's comment text moved into Bob's comment.
-    let alice_comment = rows(&app, "SELECT id, text_ciphertext FROM comments WHERE author_id = $1", &[&alice_id]).await;
-    let bob_comment = rows(&app, "SELECT id, text_ciphertext FROM comments WHERE author_id = $1", &[&bob_id]).await;
+    let alice_comment = rows(
+        &app,
+        "SELECT id, text_ciphertext FROM comments WHERE author_id = $1",
+        &[&alice_id],
+    )
+    .await;
+    let bob_comment = rows(
+        &app,
+        "SELECT id, text_ciphertext FROM comments WHERE author_id = $1",
+        &[&bob_id],
+    )
+    .await;
     exec(
         &app,
         "UPDATE comments SET text_ciphertext = $1 WHERE id = $2",
@@ -218,8 +267,15 @@ async fn bound_story(backend: Backend) {
     );
     // And the blessing's message moved into the work's title.
     let messages = rows(&app, "SELECT id, message_ciphertext FROM blessings", &[]).await;
-    exec(&app, "UPDATE works SET title_ciphertext = $1 WHERE id = $2", &[&messages[0].1, &titles[0].0]).await;
-    let w = app.json("GET", &format!("/api/v1/works/{work}"), &alice, None, 200).await;
+    exec(
+        &app,
+        "UPDATE works SET title_ciphertext = $1 WHERE id = $2",
+        &[&messages[0].1, &titles[0].0],
+    )
+    .await;
+    let w = app
+        .json("GET", &format!("/api/v1/works/{work}"), &alice, None, 200)
+        .await;
     assert_ne!(w["title"], MESSAGE, "a blessing's message shows as a title: {w}");
     app.cleanup().await;
 }
@@ -252,12 +308,22 @@ async fn legacy_story(backend: Backend) {
     let (alice, bob, work) = content(&app).await;
     let alice_id = user_id(&app, &keys, ALICE.1).await;
     let bob_id = user_id(&app, &keys, BOB.1).await;
-    let wrapped = rows(&app, "SELECT id, wrapped_data_key FROM users WHERE id = $1", &[&alice_id]).await;
+    let wrapped = rows(
+        &app,
+        "SELECT id, wrapped_data_key FROM users WHERE id = $1",
+        &[&alice_id],
+    )
+    .await;
     let owner = xuancai_domain::UserId::from_bytes(alice_id.clone().try_into().unwrap_or_default());
     let key = keys
         .unwrap_data_key(&owner, &wrapped[0].1)
         .unwrap_or_else(|e| panic!("{e}"));
-    let bob_rows_before = rows(&app, "SELECT id, phone_ciphertext FROM users WHERE id = $1", &[&bob_id]).await;
+    let bob_rows_before = rows(
+        &app,
+        "SELECT id, phone_ciphertext FROM users WHERE id = $1",
+        &[&bob_id],
+    )
+    .await;
 
     let unbound_phone = key.seal_unbound(ALICE.1.as_bytes());
     exec(
@@ -266,12 +332,23 @@ async fn legacy_story(backend: Backend) {
         &[&unbound_phone, &alice_id],
     )
     .await;
-    for (id, sealed) in rows(&app, "SELECT id, name_ciphertext FROM albums WHERE user_id = $1", &[&alice_id]).await {
+    for (id, sealed) in rows(
+        &app,
+        "SELECT id, name_ciphertext FROM albums WHERE user_id = $1",
+        &[&alice_id],
+    )
+    .await
+    {
         let name = key
             .open(SealedColumn::AlbumName, &id, &sealed)
             .unwrap_or_else(|e| panic!("{e}"));
         let unbound = key.seal_unbound(&name);
-        exec(&app, "UPDATE albums SET name_ciphertext = $1 WHERE id = $2", &[&unbound, &id]).await;
+        exec(
+            &app,
+            "UPDATE albums SET name_ciphertext = $1 WHERE id = $2",
+            &[&unbound, &id],
+        )
+        .await;
     }
     let set_plain = |table: &str, column: &str| {
         text_param(
@@ -281,11 +358,26 @@ async fn legacy_story(backend: Backend) {
     };
     let ids = |table: &str, owner: &str| format!("SELECT id, id FROM {table} WHERE {owner} = $1");
     let work_id = rows(&app, &ids("works", "owner_id"), &[&alice_id]).await;
-    exec(&app, &set_plain("works", "title"), &[TITLE.as_bytes(), &work_id[0].0]).await;
+    exec(
+        &app,
+        &set_plain("works", "title"),
+        &[TITLE.as_bytes(), &work_id[0].0],
+    )
+    .await;
     let comment_id = rows(&app, &ids("comments", "author_id"), &[&alice_id]).await;
-    exec(&app, &set_plain("comments", "text"), &[ALICE_COMMENT.as_bytes(), &comment_id[0].0]).await;
+    exec(
+        &app,
+        &set_plain("comments", "text"),
+        &[ALICE_COMMENT.as_bytes(), &comment_id[0].0],
+    )
+    .await;
     let blessing_id = rows(&app, &ids("blessings", "sender_id"), &[&alice_id]).await;
-    exec(&app, &set_plain("blessings", "message"), &[MESSAGE.as_bytes(), &blessing_id[0].0]).await;
+    exec(
+        &app,
+        &set_plain("blessings", "message"),
+        &[MESSAGE.as_bytes(), &blessing_id[0].0],
+    )
+    .await;
     assert_eq!(
         app.call("GET", "/api/v1/me", Some(&alice), None).await.status(),
         500,
@@ -303,9 +395,18 @@ async fn legacy_story(backend: Backend) {
     let again = restart().await;
     let me = again.json("GET", "/api/v1/me", &alice, None, 200).await;
     assert!(me["phone"].as_str().unwrap_or_default().ends_with("7011"), "{me}");
-    let names: Vec<String> = album_names(&again, &alice).await.into_iter().map(|a| a.1).collect();
-    assert!(names.contains(&FAMILY.to_string()) && names.contains(&TRIP.to_string()), "{names:?}");
-    let w = again.json("GET", &format!("/api/v1/works/{work}"), &alice, None, 200).await;
+    let names: Vec<String> = album_names(&again, &alice)
+        .await
+        .into_iter()
+        .map(|a| a.1)
+        .collect();
+    assert!(
+        names.contains(&FAMILY.to_string()) && names.contains(&TRIP.to_string()),
+        "{names:?}"
+    );
+    let w = again
+        .json("GET", &format!("/api/v1/works/{work}"), &alice, None, 200)
+        .await;
     assert_eq!(w["title"], TITLE, "{w}");
     let listed = again
         .json("GET", &format!("/api/v1/works/{work}/comments"), &bob, None, 200)
@@ -318,28 +419,56 @@ async fn legacy_story(backend: Backend) {
     assert_eq!(texts(&inbox, "message"), vec![Some(MESSAGE.into())]);
 
     // At rest: bound, no plaintext left, the account marked; Bob untouched.
-    let marked = rows(&again, "SELECT id, id FROM users WHERE id = $1 AND seal_version = 2", &[&alice_id]).await;
+    let marked = rows(
+        &again,
+        "SELECT id, id FROM users WHERE id = $1 AND seal_version = 2",
+        &[&alice_id],
+    )
+    .await;
     assert_eq!(marked.len(), 1, "the account is marked bound");
-    let phone = rows(&again, "SELECT id, phone_ciphertext FROM users WHERE id = $1", &[&alice_id]).await;
+    let phone = rows(
+        &again,
+        "SELECT id, phone_ciphertext FROM users WHERE id = $1",
+        &[&alice_id],
+    )
+    .await;
     assert_eq!(
-        key.open(SealedColumn::UserPhone, &alice_id, &phone[0].1).ok().as_deref(),
+        key.open(SealedColumn::UserPhone, &alice_id, &phone[0].1)
+            .ok()
+            .as_deref(),
         Some(ALICE.1.as_bytes()),
         "the phone is sealed bound to its column and row"
     );
-    let titles = rows(&again, "SELECT id, title_ciphertext FROM works WHERE owner_id = $1", &[&alice_id]).await;
+    let titles = rows(
+        &again,
+        "SELECT id, title_ciphertext FROM works WHERE owner_id = $1",
+        &[&alice_id],
+    )
+    .await;
     assert_eq!(
-        key.open(SealedColumn::WorkTitle, &titles[0].0, &titles[0].1).ok().as_deref(),
+        key.open(SealedColumn::WorkTitle, &titles[0].0, &titles[0].1)
+            .ok()
+            .as_deref(),
         Some(TITLE.as_bytes())
     );
     let plain = rows(
         &again,
-        &text_param(backend, "SELECT id, id FROM works WHERE owner_id = $2 AND title <> ''").replace("$2", "$1"),
+        &text_param(
+            backend,
+            "SELECT id, id FROM works WHERE owner_id = $2 AND title <> ''",
+        )
+        .replace("$2", "$1"),
         &[&alice_id],
     )
     .await;
     assert!(plain.is_empty(), "the plaintext title is emptied");
     assert_eq!(
-        rows(&again, "SELECT id, phone_ciphertext FROM users WHERE id = $1", &[&bob_id]).await,
+        rows(
+            &again,
+            "SELECT id, phone_ciphertext FROM users WHERE id = $1",
+            &[&bob_id]
+        )
+        .await,
         bob_rows_before,
         "an account already bound is left as it is"
     );

@@ -5,6 +5,7 @@
 mod abuse;
 mod albums;
 mod auth;
+mod bound_cells;
 mod codes;
 mod contact;
 mod deletion;
@@ -29,7 +30,6 @@ mod push_vendors;
 mod residency;
 mod retention;
 mod rights;
-mod bound_cells;
 mod sealing;
 mod sec6;
 mod sensitive;
