@@ -69,6 +69,10 @@ pub struct Config {
     pub session_ttl_secs: i64,
     /// Mark cookies `Secure` (set when serving TLS or behind an HTTPS proxy).
     pub secure_cookies: bool,
+    /// TLS in the binary (issue 23 item 3): the certificate chain (PEM) and
+    /// its private key (PEM); both or neither. Reloaded on SIGHUP.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// `file:///PATH` or `s3://BUCKET`; default: `DATA_DIR/blobs`.
     pub blob_url: Option<String>,
     /// Largest accepted upload, bytes.
@@ -293,6 +297,8 @@ impl Default for Config {
             sends_per_ip_day: 50,
             session_ttl_secs: 30 * 24 * 3600,
             secure_cookies: false,
+            tls_cert: None,
+            tls_key: None,
             blob_url: None,
             max_upload_bytes: 50 * 1024 * 1024,
             max_upload_pixels: 100_000_000,
@@ -339,6 +345,8 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     dev: Option<bool>,
     secure_cookies: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     max_upload_bytes: Option<u64>,
     max_upload_pixels: Option<u64>,
     trash_retention_days: Option<u32>,
@@ -422,6 +430,12 @@ impl Config {
         }
         if let Some(v) = f.secure_cookies {
             self.secure_cookies = v;
+        }
+        if f.tls_cert.is_some() {
+            self.tls_cert = f.tls_cert;
+        }
+        if f.tls_key.is_some() {
+            self.tls_key = f.tls_key;
         }
         if let Some(v) = f.max_upload_bytes {
             self.max_upload_bytes = v;

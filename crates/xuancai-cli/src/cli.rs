@@ -88,6 +88,13 @@ pub struct ServeArgs {
     /// Mark cookies Secure (behind an HTTPS reverse proxy).
     #[arg(long, env = "XUANCAI_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate chain (PEM);
+    /// needs --tls-key. Cookies become Secure. SIGHUP reloads both files.
+    #[arg(long, env = "XUANCAI_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "XUANCAI_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// Largest upload, in MiB [default: 50].
     #[arg(long, env = "XUANCAI_MAX_UPLOAD_MB", value_name = "MIB")]
     pub max_upload_mb: Option<u64>,

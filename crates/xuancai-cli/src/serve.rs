@@ -33,6 +33,10 @@ pub fn config(args: &ServeArgs) -> anyhow::Result<Config> {
     }
     config.dev_mode |= args.dev;
     config.secure_cookies |= args.secure_cookies;
+    if args.tls_cert.is_some() {
+        config.tls_cert = args.tls_cert.clone();
+        config.tls_key = args.tls_key.clone();
+    }
     if let Some(mb) = args.max_upload_mb {
         config.max_upload_bytes = mb.saturating_mul(1024 * 1024);
     }
@@ -61,7 +65,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listen = config.listen;
     runtime.block_on(async {
         let app = Application::build(config).await?;
-        eprintln!("xuancai: listening on http://{}:{}", listen.ip(), app.port());
+        eprintln!(
+            "xuancai: listening on {}://{}:{}",
+            app.scheme(),
+            listen.ip(),
+            app.port()
+        );
         app.run_until_stopped().await?;
         Ok::<_, anyhow::Error>(())
     })?;

@@ -15,6 +15,7 @@ pub mod ohttp;
 pub mod respond;
 pub mod routes;
 pub mod startup;
+pub mod tls;
 
 pub use startup::Application;
 pub use xuancai_app::Config;

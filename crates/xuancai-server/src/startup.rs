@@ -4,6 +4,7 @@
 //! tests bind port 0 and read the port back.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,6 +12,7 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use xuancai_app::crypto::random;
 use xuancai_app::startup::{Started, shutdown_signal};
@@ -34,10 +36,11 @@ pub enum StartupError {
 }
 
 /// A bound, ready-to-run server.
-#[derive(Debug)]
 pub struct Application {
     port: u16,
     listener: TcpListener,
+    /// TLS, when the configuration names a certificate and key.
+    tls: Option<(Arc<rustls::ServerConfig>, Arc<crate::tls::Reloadable>)>,
     router: Router,
     /// The background jobs and the studio's workers.
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -82,7 +85,28 @@ async fn http<S: Store>(
 }
 
 impl Application {
-    pub async fn build(config: Config) -> Result<Self, StartupError> {
+    pub async fn build(mut config: Config) -> Result<Self, StartupError> {
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                let files = crate::tls::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                };
+                let certs =
+                    crate::tls::Reloadable::new(files).map_err(|e| StartupError::Config(e.to_string()))?;
+                let server = crate::tls::server_config(certs.clone())
+                    .map_err(|e| StartupError::Config(format!("TLS: {e}")))?;
+                // Cookies only over TLS once the server speaks it.
+                config.secure_cookies = true;
+                Some((server, certs))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(StartupError::Config(
+                    "TLS needs both a certificate (tls_cert) and its key (tls_key)".into(),
+                ));
+            }
+        };
         let (backend, parts) = xuancai_app::startup::open(&config, xuancai_outbound::connect).await?;
         let (router, tasks, control) = http(parts.with_store(backend)).await?;
         let listener = TcpListener::bind(config.listen)
@@ -101,6 +125,7 @@ impl Application {
         Ok(Self {
             port,
             listener,
+            tls,
             router,
             tasks,
             control,
@@ -111,6 +136,11 @@ impl Application {
         self.port
     }
 
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
     /// The clock and the background jobs of this server.
     pub fn control(&self) -> Control {
         self.control.clone()
@@ -118,20 +148,39 @@ impl Application {
 
     /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        tracing::info!(port = self.port, "listening");
-        let served = axum::serve(
-            self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        tracing::info!(port = self.port, scheme = self.scheme(), "listening");
+        let stopped = async {
             shutdown_signal().await;
             // Let in-flight requests finish.
             tokio::time::sleep(Duration::from_millis(10)).await;
-        })
-        .await;
+        };
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = match self.tls {
+            Some((server, certs)) => {
+                crate::tls::reload_on_hangup(certs);
+                let listener = crate::tls::TlsListener::new(self.listener, server)?.tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+            None => {
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+        };
         for t in &self.tasks {
             t.abort();
         }
         served
+    }
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
     }
 }

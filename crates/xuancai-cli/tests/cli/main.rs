@@ -9,3 +9,4 @@ mod crash;
 mod faces_cli;
 mod stickers_cli;
 mod supply_chain;
+mod tls;
