@@ -94,11 +94,14 @@ pub async fn send_code<S: Store>(
         .sms_text()
         .replace("{code}", code.expose())
         .replace("{minutes}", &minutes.to_string());
-    state
-        .sms
-        .send(phone, &code, what.purpose, &text)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let sent = state.sms.send(phone, &code, what.purpose, &text).await;
+    let outcome = if sent.is_ok() { "sent" } else { "failed" };
+    crate::metrics::global().count(
+        "xuancai_sms_sent_total",
+        &[("purpose", what.purpose.key()), ("outcome", outcome)],
+        1,
+    );
+    sent.map_err(|e| AppError::Internal(e.to_string()))?;
     tracing::info!(to = %phone.masked(), purpose = what.purpose.key(), "one-time code sent");
     // DATA-6: the number went to a third party; log it against the account
     // it serves: the child's for a guardian's code, else the number's own.

@@ -73,6 +73,9 @@ pub struct Config {
     /// its private key (PEM); both or neither. Reloaded on SIGHUP.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `GET /metrics` answers only with `Authorization: Bearer` this token
+    /// (issue 23 item 4); without one the page does not exist.
+    pub metrics_token: Option<Secret>,
     /// `file:///PATH` or `s3://BUCKET`; default: `DATA_DIR/blobs`.
     pub blob_url: Option<String>,
     /// Largest accepted upload, bytes.
@@ -299,6 +302,7 @@ impl Default for Config {
             secure_cookies: false,
             tls_cert: None,
             tls_key: None,
+            metrics_token: None,
             blob_url: None,
             max_upload_bytes: 50 * 1024 * 1024,
             max_upload_pixels: 100_000_000,
@@ -347,6 +351,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    metrics_token: Option<String>,
     max_upload_bytes: Option<u64>,
     max_upload_pixels: Option<u64>,
     trash_retention_days: Option<u32>,
@@ -436,6 +441,9 @@ impl Config {
         }
         if f.tls_key.is_some() {
             self.tls_key = f.tls_key;
+        }
+        if let Some(t) = f.metrics_token.filter(|t| !t.is_empty()) {
+            self.metrics_token = Some(Secret::new(t.into_bytes()));
         }
         if let Some(v) = f.max_upload_bytes {
             self.max_upload_bytes = v;

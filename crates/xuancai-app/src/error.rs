@@ -252,13 +252,17 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::NotFound,
-            other => Self::Internal(other.to_string()),
+            other => {
+                crate::metrics::global().count("xuancai_store_errors_total", &[], 1);
+                Self::Internal(other.to_string())
+            }
         }
     }
 }
 
 impl From<crate::blobs::BlobError> for AppError {
     fn from(e: crate::blobs::BlobError) -> Self {
+        crate::metrics::global().count("xuancai_blob_errors_total", &[], 1);
         Self::Internal(e.to_string())
     }
 }

@@ -41,6 +41,7 @@ pub mod crypto;
 pub mod error;
 pub mod keys;
 pub mod maintenance;
+pub mod metrics;
 pub mod net;
 pub mod password_login;
 pub mod passwords;

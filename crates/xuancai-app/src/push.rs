@@ -95,6 +95,13 @@ pub async fn send_all<S: xuancai_store::Store>(
             .await;
     let mut delivered = 0;
     for (push, channel, sent) in results {
+        let outcome = match (&sent, &channel) {
+            (Ok(()), Some(_)) => "delivered",
+            (Err(PushError::Gone), _) => "gone",
+            (_, None) => "channel_off",
+            (Err(_), Some(_)) => "failed",
+        };
+        crate::metrics::global().count("xuancai_push_sent_total", &[("outcome", outcome)], 1);
         match (sent, channel) {
             (Ok(()), Some(channel)) => {
                 delivered += 1;

@@ -92,6 +92,15 @@ pub struct ServeArgs {
     /// needs --tls-key. Cookies become Secure. SIGHUP reloads both files.
     #[arg(long, env = "XUANCAI_TLS_CERT", value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<std::path::PathBuf>,
+    /// Serve `GET /metrics` (Prometheus) to requests with `Authorization:
+    /// Bearer TOKEN`; without a token there is no metrics page.
+    #[arg(
+        long,
+        env = "XUANCAI_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// The private key (PEM) of --tls-cert.
     #[arg(long, env = "XUANCAI_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,

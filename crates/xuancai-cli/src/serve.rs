@@ -33,6 +33,9 @@ pub fn config(args: &ServeArgs) -> anyhow::Result<Config> {
     }
     config.dev_mode |= args.dev;
     config.secure_cookies |= args.secure_cookies;
+    if let Some(t) = args.metrics_token.as_ref().filter(|t| !t.is_empty()) {
+        config.metrics_token = Some(Secret::new(t.clone().into_bytes()));
+    }
     if args.tls_cert.is_some() {
         config.tls_cert = args.tls_cert.clone();
         config.tls_key = args.tls_key.clone();

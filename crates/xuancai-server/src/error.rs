@@ -16,6 +16,11 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
+/// The stable code of an error answer, left in the response's extensions
+/// for the metrics middleware.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
+
 /// Every error a handler can return: the application's, or one of HTTP's own.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -93,6 +98,7 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        response.extensions_mut().insert(ErrorCode(code));
         if status == StatusCode::SERVICE_UNAVAILABLE {
             // Busy workers free up within a second or two.
             response.headers_mut().insert(

@@ -79,7 +79,7 @@ async fn http<S: Store>(
         .unwrap_or(usize::MAX)
         .saturating_add(1024 * 1024);
     let Started { app, tasks, control } = xuancai_app::startup::start(app).await?;
-    let api = router(app);
+    let api = router(app).layer(middleware::from_fn(crate::routes::metrics::track));
     let router = crate::ohttp::with_gateway(api, gateway, max_body).layer(middleware::from_fn(request_id));
     Ok((router, tasks, control))
 }

@@ -230,6 +230,27 @@ impl $crate::JobStore for $store {
             .map_err($crate::backend)?;
         Ok(u64::try_from(n.0).unwrap_or(0))
     }
+
+    async fn queue_stats(&self) -> $crate::Result<Vec<$crate::QueueStat>> {
+        let rows: Vec<(String, String, i64, i64)> = $crate::sqlx::query_as(
+            "SELECT kind, state, COUNT(*), MIN(created_at) FROM jobs \
+             WHERE state IN ('queued', 'running') GROUP BY kind, state ORDER BY kind, state",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        rows.into_iter()
+            .map(|(kind, state, count, oldest)| {
+                Ok($crate::QueueStat {
+                    kind,
+                    state: $crate::JobState::parse(&state)
+                        .ok_or_else(|| $crate::StoreError::Corrupt(format!("job state {state:?}")))?,
+                    count: u64::try_from(count).unwrap_or(0),
+                    oldest_created_at: oldest,
+                })
+            })
+            .collect()
+    }
 }
     };
 }

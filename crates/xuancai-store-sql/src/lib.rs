@@ -41,7 +41,7 @@ pub use xuancai_store::{BroadcastPage, BroadcastRecord, InboxItem, NotifyStore, 
 #[doc(hidden)]
 pub use xuancai_store::{ComplaintRecord, ComplaintStore};
 #[doc(hidden)]
-pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob};
+pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob, QueueStat};
 #[doc(hidden)]
 pub use xuancai_store::{SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
 

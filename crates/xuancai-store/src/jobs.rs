@@ -170,4 +170,17 @@ pub trait JobStore: Send + Sync {
 
     /// How many jobs are in a state (metrics, tests).
     fn count_jobs(&self, state: JobState) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Queued and running jobs by kind and state, with the oldest one's
+    /// creation time (the operator's metrics, issue 23 item 4).
+    fn queue_stats(&self) -> impl Future<Output = Result<Vec<QueueStat>>> + Send;
+}
+
+/// Jobs of one kind in one state; see [`JobStore::queue_stats`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStat {
+    pub kind: String,
+    pub state: JobState,
+    pub count: u64,
+    pub oldest_created_at: Millis,
 }

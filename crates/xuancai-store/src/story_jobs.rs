@@ -184,6 +184,22 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
     ok(store.enqueue(&fourth).await);
     assert_eq!(ok(store.pending_jobs(&owner).await), 1);
     assert!(ok(store.count_jobs(JobState::Failed).await) >= 2);
+    // Issue 23 item 4: the queue by kind and state, with its oldest job.
+    let stats = ok(store.queue_stats().await);
+    let sticker = stats
+        .iter()
+        .find(|s| s.kind == "sticker" && s.state == JobState::Queued)
+        .unwrap_or_else(|| panic!("the queued sticker job in {stats:?}"));
+    assert!(
+        sticker.count >= 1 && sticker.oldest_created_at <= 16_000,
+        "{stats:?}"
+    );
+    assert!(
+        stats
+            .iter()
+            .all(|s| matches!(s.state, JobState::Queued | JobState::Running)),
+        "only waiting and running jobs: {stats:?}"
+    );
 
     // CON-4: a withdrawn face consent cancels the user's jobs that process
     // faces, of every kind, queued or running; the running one's worker can

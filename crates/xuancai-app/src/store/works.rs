@@ -206,4 +206,8 @@ impl JobStore for Backend {
     async fn count_jobs(&self, state: JobState) -> Result<u64> {
         dispatch!(self, s => s.count_jobs(state))
     }
+
+    async fn queue_stats(&self) -> Result<Vec<QueueStat>> {
+        dispatch!(self, s => s.queue_stats())
+    }
 }

@@ -230,6 +230,7 @@ async fn work_in_span<S: Store>(
             }
         }
     };
+    let started = std::time::Instant::now();
     let outcome = tokio::select! {
         r = super::run::execute(state, &job, &progress) => r,
         () = heartbeat => {
@@ -238,6 +239,22 @@ async fn work_in_span<S: Store>(
         }
     };
     let now = state.now();
+    let metrics = crate::metrics::global();
+    let result = match &outcome {
+        Ok(_) => "done",
+        Err(e) if e.retry => "retry",
+        Err(_) => "failed",
+    };
+    metrics.count(
+        "xuancai_jobs_finished_total",
+        &[("kind", &job.kind), ("outcome", result)],
+        1,
+    );
+    metrics.observe(
+        "xuancai_job_duration_seconds",
+        &[("kind", &job.kind)],
+        started.elapsed().as_secs_f64(),
+    );
     match outcome {
         Ok(result) => {
             let json =

@@ -89,11 +89,7 @@ fn url(s: &Server, path: &str) -> String {
 
 /// The certificate the server presented on a new connection.
 async fn served_certificate(s: &Server, roots: &[&Path]) -> Option<Vec<u8>> {
-    let r = client(s, roots, false)
-        .get(url(s, "/health"))
-        .send()
-        .await
-        .ok()?;
+    let r = client(s, roots, false).get(url(s, "/health")).send().await.ok()?;
     r.extensions()
         .get::<reqwest::tls::TlsInfo>()
         .and_then(|i| i.peer_certificate())

@@ -28,6 +28,7 @@ pub mod guardian;
 pub mod health;
 pub mod jobs;
 pub mod me;
+pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod ops;
@@ -131,6 +132,16 @@ fn api<S: Store>(config: &Config) -> Api<S> {
     .add(
         doc("GET", "/ready", "ops", "The database and blob store answer").public(),
         get(health::ready::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/metrics",
+            "ops",
+            "Prometheus metrics, with the operator's metrics token (404 without one configured)",
+        )
+        .public(),
+        get(metrics::serve::<S>),
     )
     .add(
         doc("GET", "/api/v1/openapi.json", "ops", "This document").public(),

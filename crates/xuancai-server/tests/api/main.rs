@@ -16,6 +16,7 @@ mod gates;
 mod guardians;
 mod helpers;
 mod jobs;
+mod metrics;
 mod minors;
 mod ohttp;
 mod outbound;
