@@ -18,6 +18,11 @@
 //!
 //! Every step is idempotent; a crash part-way leaves the queue entry, and
 //! the next run finishes the work.
+//!
+//! Several nodes may share the database (issue 23 item 2): a run is done by
+//! the node holding the [`LEASE`], one at a time; the others skip their tick.
+//! The lease is renewed between steps and given back at the end; a node
+//! that dies holding it loses it after [`LEASE_MS`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +32,12 @@ use xuancai_store::Store;
 use crate::App;
 
 const BATCH: u32 = 100;
+
+/// The lease a maintenance run is done under.
+pub const LEASE: &str = "maintenance";
+
+/// How long a run may hold the lease without renewing it.
+pub const LEASE_MS: i64 = 10 * 60 * 1000;
 
 /// Run the jobs every `job_interval_secs` until the task is dropped.
 pub async fn run<S: Store>(state: Arc<App<S>>) {
@@ -50,20 +61,63 @@ pub struct JobReport {
     pub deleted_blob_prefixes: usize,
     /// ADS-2, ADS-3: broadcasts delivered to the end by this run.
     pub sent_broadcasts: usize,
+    /// Another node held the maintenance lease: this run did nothing.
+    pub skipped: bool,
+}
+
+/// Take (or renew) the maintenance lease for this node.
+async fn hold<S: Store>(state: &App<S>) -> bool {
+    let now = state.now();
+    match state
+        .store
+        .take_lease(LEASE, &state.node, now, now + LEASE_MS)
+        .await
+    {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::error!(error = %e, "maintenance: taking the lease failed");
+            false
+        }
+    }
 }
 
 /// Every job, once (the scheduler's tick; `xuancai jobs run-once` for cron).
 pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
+    if !hold(state).await {
+        tracing::debug!("maintenance: another node is at it");
+        return JobReport {
+            skipped: true,
+            ..JobReport::default()
+        };
+    }
     let now = state.now();
     let mut report = JobReport {
         purged_photos: purge_trash(state, now).await,
         ..JobReport::default()
     };
-    apply_retention(state, now, &mut report).await;
-    apply_shutdown(state, now, &mut report).await;
-    resume_exports(state, now).await;
-    report.sent_broadcasts = crate::broadcasts::run_due(state, crate::broadcasts::Run::default()).await;
-    report.deleted_blob_prefixes = collect_garbage(state, now).await;
+    // Renewed between steps: a long step does not let another node in.
+    let mut held = hold(state).await;
+    if held {
+        apply_retention(state, now, &mut report).await;
+        held = hold(state).await;
+    }
+    if held {
+        apply_shutdown(state, now, &mut report).await;
+        held = hold(state).await;
+    }
+    if held {
+        resume_exports(state, now).await;
+        report.sent_broadcasts = crate::broadcasts::run_due(state, crate::broadcasts::Run::default()).await;
+        held = hold(state).await;
+    }
+    if held {
+        report.deleted_blob_prefixes = collect_garbage(state, now).await;
+    } else {
+        tracing::warn!("maintenance: lost the lease part-way; the next run finishes");
+    }
+    if let Err(e) = state.store.release_lease(LEASE, &state.node).await {
+        tracing::warn!(error = %e, "maintenance: giving the lease back failed; it expires");
+    }
     if report != JobReport::default() {
         tracing::info!(?report, "background jobs");
     }

@@ -107,8 +107,13 @@ impl Parts {
             self.config.security.password_workers(),
             self.config.security.password_queue,
         ));
+        let tag: String = crate::crypto::random::<4>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         App {
             store,
+            node: format!("{}-{tag}", std::process::id()),
             keys: self.keys,
             blobs: self.blobs,
             sms: self.sms,

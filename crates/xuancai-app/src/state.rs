@@ -14,6 +14,8 @@ use crate::sms::SmsSender;
 #[derive(Debug)]
 pub struct App<S> {
     pub store: S,
+    /// This process's name among the nodes sharing the database (leases).
+    pub node: String,
     pub keys: Keys,
     pub blobs: Blobs,
     pub sms: Arc<dyn SmsSender>,

@@ -60,6 +60,7 @@ pub const MIGRATIONS: &[xuancai_store_sql::migrations::MigrationFile] = &[
         "0015_bound_ciphertexts.sql",
         include_str!("../migrations/0015_bound_ciphertexts.sql"),
     ),
+    ("0016_leases.sql", include_str!("../migrations/0016_leases.sql")),
 ];
 
 #[derive(Debug, Clone)]

@@ -251,6 +251,40 @@ impl $crate::JobStore for $store {
             })
             .collect()
     }
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: $crate::Millis,
+        until: $crate::Millis,
+    ) -> $crate::Result<bool> {
+        // The update's condition is checked on the row itself, under its
+        // lock, so of two nodes asking at once only one matches.
+        let done = $crate::sqlx::query(
+            "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $4) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+             WHERE leases.until < $3 OR leases.holder = excluded.holder",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(now)
+        .bind(until)
+        .execute(&self.pool)
+        .await
+        .map_err($crate::backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> $crate::Result<()> {
+        $crate::sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await
+            .map_err($crate::backend)?;
+        Ok(())
+    }
 }
     };
 }

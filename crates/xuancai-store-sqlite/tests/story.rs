@@ -79,3 +79,12 @@ async fn the_compiled_in_migrations_are_the_folder_on_sqlite() {
     assert_eq!(expected.len(), xuancai_store_sqlite::MIGRATIONS.len());
     assert_eq!(recorded, expected);
 }
+
+/// Issue 23 item 2: one maintenance lease, many nodes asking at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ops_a_lease_is_held_by_one_node_at_a_time_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
+    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    xuancai_store::story::lease_race(store, 16).await;
+}

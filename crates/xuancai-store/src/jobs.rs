@@ -174,6 +174,21 @@ pub trait JobStore: Send + Sync {
     /// Queued and running jobs by kind and state, with the oldest one's
     /// creation time (the operator's metrics, issue 23 item 4).
     fn queue_stats(&self) -> impl Future<Output = Result<Vec<QueueStat>>> + Send;
+
+    /// Take the lease `name` for `holder` until `until` if it is free or
+    /// expired at `now`, or renew it if `holder` has it (issue 23 item 2);
+    /// whether `holder` holds it now. Of any number of nodes asking at
+    /// once, one gets it.
+    fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Millis,
+        until: Millis,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Give the lease back, if `holder` has it.
+    fn release_lease(&self, name: &str, holder: &str) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Jobs of one kind in one state; see [`JobStore::queue_stats`].

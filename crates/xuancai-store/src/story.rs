@@ -13,7 +13,7 @@ const SIGN_IN: CodePurpose = CodePurpose::SignIn;
 
 pub use crate::story_notify::notify;
 pub use crate::story_privacy::privacy;
-pub use crate::story_races::codes_race;
+pub use crate::story_races::{codes_race, lease_race};
 
 pub(crate) fn fail<T>(e: StoreError) -> T {
     panic!("{e}")

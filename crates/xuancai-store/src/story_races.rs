@@ -83,3 +83,66 @@ pub async fn codes_race<S: AccountStore + Clone + 'static>(store: S, guesses: us
         "{sends} simultaneous sends to one number: one a minute may go out"
     );
 }
+
+/// Issue 23 item 2: `nodes` nodes asking for one lease at once: exactly one
+/// gets it; it renews its own; nobody else gets it before it expires or is
+/// given back; a release by another node does nothing.
+pub async fn lease_race<S: crate::JobStore + Clone + 'static>(store: S, nodes: usize) {
+    for round in 0..3 {
+        let name = format!("race-{round}");
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(nodes));
+        let mut tasks = Vec::new();
+        for i in 0..nodes {
+            let (store, barrier, name) = (store.clone(), barrier.clone(), name.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let held = store.take_lease(&name, &format!("node-{i}"), 1_000, 61_000).await;
+                (i, held)
+            }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            let (i, held) = t.await.unwrap_or_else(|e| panic!("{e}"));
+            if held.unwrap_or_else(fail) {
+                winners.push(i);
+            }
+        }
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: {nodes} nodes at once, winners {winners:?}"
+        );
+        let (winner, other) = (
+            format!("node-{}", winners[0]),
+            format!("node-{}", (winners[0] + 1) % nodes),
+        );
+        let take = |holder: String, now: i64| {
+            let (store, name) = (store.clone(), name.clone());
+            async move {
+                store
+                    .take_lease(&name, &holder, now, now + 60_000)
+                    .await
+                    .unwrap_or_else(fail)
+            }
+        };
+        assert!(take(winner.clone(), 30_000).await, "the holder renews");
+        assert!(!take(other.clone(), 60_000).await, "renewed: still held at 60 s");
+        store.release_lease(&name, &other).await.unwrap_or_else(fail);
+        assert!(
+            !take(other.clone(), 60_000).await,
+            "another node cannot give it back"
+        );
+        if round == 0 {
+            assert!(
+                take(other.clone(), 90_001).await,
+                "expired: another node takes it"
+            );
+        } else {
+            store.release_lease(&name, &winner).await.unwrap_or_else(fail);
+            assert!(
+                take(other.clone(), 60_000).await,
+                "given back: another node takes it"
+            );
+        }
+    }
+}

@@ -210,4 +210,12 @@ impl JobStore for Backend {
     async fn queue_stats(&self) -> Result<Vec<QueueStat>> {
         dispatch!(self, s => s.queue_stats())
     }
+
+    async fn take_lease(&self, name: &str, holder: &str, now: Millis, until: Millis) -> Result<bool> {
+        dispatch!(self, s => s.take_lease(name, holder, now, until))
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        dispatch!(self, s => s.release_lease(name, holder))
+    }
 }

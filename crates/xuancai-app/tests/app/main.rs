@@ -6,6 +6,7 @@
 mod broadcasts;
 mod gate;
 mod keys;
+mod leases;
 mod retention;
 mod streams;
 mod support;

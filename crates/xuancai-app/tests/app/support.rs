@@ -56,6 +56,15 @@ pub async fn spawn(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// Another node on the same database and blobs (a second process of a
+    /// cluster): its own `App`, pool and node name.
+    pub async fn node(&self) -> Arc<App<Backend>> {
+        let (backend, parts) = open(&self.app.config, connect)
+            .await
+            .unwrap_or_else(|e| panic!("startup: {e}"));
+        Arc::new(parts.with_store(backend))
+    }
+
     /// The application, to hand to a task (the scheduler).
     pub fn shared(&self) -> Arc<App<Backend>> {
         self.app.clone()
