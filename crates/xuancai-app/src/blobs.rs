@@ -340,6 +340,18 @@ impl Blobs {
             .to_vec())
     }
 
+    /// Store bytes as they are (already sealed, or not personal: a restore,
+    /// the erasure log). Atomic like [`Self::put`].
+    pub async fn put_raw(&self, key: &str, bytes: &[u8]) -> Result<(), BlobError> {
+        self.store
+            .put(
+                &ObjectPath::from(key),
+                PutPayload::from(Bytes::copy_from_slice(bytes)),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Delete every blob under a prefix; returns how many. Idempotent.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, BlobError> {
         // `object_store` lists by whole path segments: a prefix that names

@@ -31,15 +31,18 @@ pub enum MacUse {
     PushDevice,
     /// A client address as the rate limits and the cookie choices keep it.
     ClientAddress,
+    /// An erased account, as the erasure log names it (issue 23 item 6).
+    ErasureLog,
 }
 
 impl MacUse {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::PhotoDedupe,
         Self::WorkLink,
         Self::BlessingShare,
         Self::PushDevice,
         Self::ClientAddress,
+        Self::ErasureLog,
     ];
 
     fn info(self) -> &'static [u8] {
@@ -49,6 +52,7 @@ impl MacUse {
             Self::BlessingShare => b"xuancai mac v1 blessing_share",
             Self::PushDevice => b"xuancai mac v1 push_device",
             Self::ClientAddress => b"xuancai mac v1 client_address",
+            Self::ErasureLog => b"xuancai mac v1 erasure_log",
         }
     }
 }
@@ -59,7 +63,7 @@ pub struct Keys {
     wrap: Aes256Gcm,
     lookup: Secret,
     /// One HMAC key per [`MacUse`], in `MacUse::ALL`'s order.
-    macs: [Secret; 5],
+    macs: [Secret; 6],
     ohttp: Secret,
     vapid: Secret,
     unsubscribe: Secret,

@@ -31,6 +31,7 @@
 //!   `xuancai-outbound` and are handed in at start-up.
 
 pub mod accounts;
+pub mod backup;
 pub mod blobs;
 pub mod broadcasts;
 pub mod clock;

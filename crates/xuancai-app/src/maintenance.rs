@@ -181,7 +181,10 @@ pub async fn apply_shutdown<S: Store>(state: &App<S>, now: i64, report: &mut Job
                 .erase_account(&user, &crate::keys::user_root(&user), now)
                 .await
             {
-                Ok(true) => report.erased_accounts += 1,
+                Ok(true) => {
+                    crate::backup::log_erasure(state, &user, now).await;
+                    report.erased_accounts += 1;
+                }
                 Ok(false) => {}
                 Err(e) => tracing::error!(error = %e, "shutdown: erasure failed; will retry"),
             }
@@ -215,7 +218,10 @@ pub async fn apply_retention<S: Store>(state: &App<S>, now: i64, report: &mut Jo
                 .erase_account(user, &crate::keys::user_root(user), now)
                 .await
             {
-                Ok(true) => erased += 1,
+                Ok(true) => {
+                    crate::backup::log_erasure(state, user, now).await;
+                    erased += 1;
+                }
                 Ok(false) => {}
                 Err(e) => tracing::error!(error = %e, "retention: erasure failed; will retry"),
             }

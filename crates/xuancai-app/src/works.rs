@@ -75,9 +75,19 @@ impl Authors {
         if let Some(v) = self.shown.get(user) {
             return v.clone();
         }
-        let v = author(state, user).await;
+        let key = self.key(state, user).await;
+        let v = author(state, user, key.as_ref()).await;
         self.shown.insert(*user, v.clone());
         v
+    }
+
+    /// `user`'s data key, looked up once per request.
+    async fn key<S: Store>(&mut self, state: &App<S>, user: &UserId) -> Option<DataKey> {
+        if !self.keys.contains_key(user) {
+            let key = state.data_key(user).await.ok();
+            self.keys.insert(*user, key);
+        }
+        self.keys.get(user).cloned().flatten()
     }
 
     /// What `owner` wrote in `column` of row `row`, opened with their key;
@@ -91,11 +101,7 @@ impl Authors {
         row: &[u8],
         sealed: &[u8],
     ) -> Option<String> {
-        if !self.keys.contains_key(owner) {
-            let key = state.data_key(owner).await.ok();
-            self.keys.insert(*owner, key);
-        }
-        let text = self.keys.get(owner)?.as_ref()?.open_text(column, row, sealed);
+        let text = self.key(state, owner).await?.open_text(column, row, sealed);
         if text.is_none() {
             tracing::error!(%owner, column = column.name(), "a sealed value does not open");
         }
@@ -118,11 +124,11 @@ impl Authors {
 
 /// DATA-3: the author as shown beside their content: the nickname (or the
 /// default name) and the public avatar's address, nothing else.
-async fn author<S: Store>(state: &App<S>, user: &UserId) -> Value {
+async fn author<S: Store>(state: &App<S>, user: &UserId, key: Option<&DataKey>) -> Value {
     let profile = state.store.profile(user).await.ok().flatten();
-    let nickname = match (&profile, state.data_key(user).await) {
-        (Some(p), Ok(key)) => {
-            crate::profile::decrypt_text(&key, SealedColumn::UserNickname, p.nickname_ciphertext.as_ref())
+    let nickname = match (&profile, key) {
+        (Some(p), Some(key)) => {
+            crate::profile::decrypt_text(key, SealedColumn::UserNickname, p.nickname_ciphertext.as_ref())
         }
         _ => None,
     };

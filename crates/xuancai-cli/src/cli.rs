@@ -42,6 +42,30 @@ pub enum Command {
     /// Background jobs: `run-once` runs every job once and exits (for cron):
     /// trash purge, retention (RET-2, RET-3), waiting exports, blob clean-up.
     Jobs(JobsArgs),
+    /// Back up the database and every blob (as stored, sealed) into a new
+    /// folder; the master key is not in it. Same settings as `serve`.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty database and blob store, then erase
+    /// again every account erased since the backup (the erasure log).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The folder to write (must not exist).
+    #[arg(long, value_name = "DIR")]
+    pub to: std::path::PathBuf,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A folder written by `xuancai backup`.
+    #[arg(long, value_name = "DIR")]
+    pub from: std::path::PathBuf,
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -387,5 +411,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs(JobsArgs {
             action: JobsAction::RunOnce(a),
         }) => crate::serve::run_jobs_once(a),
+        Command::Backup(a) => crate::serve::backup(a),
+        Command::Restore(a) => crate::serve::restore(a),
     }
 }

@@ -98,6 +98,32 @@ pub fn run_worker(args: ServeArgs) -> anyhow::Result<ExitCode> {
 /// `xuancai jobs run-once`: every maintenance job once, from the same
 /// configuration as `serve`, without the HTTP layer (no port is bound, so a
 /// running server is not disturbed); prints the report.
+/// `xuancai backup --to DIR`: prints what it wrote as JSON.
+pub fn backup(args: crate::cli::BackupArgs) -> anyhow::Result<ExitCode> {
+    let config = config(&args.serve)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = runtime.block_on(xuancai_app::backup::backup(
+        &config,
+        xuancai_outbound::connect,
+        &args.to,
+    ))?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `xuancai restore --from DIR`: prints what it restored as JSON.
+pub fn restore(args: crate::cli::RestoreArgs) -> anyhow::Result<ExitCode> {
+    let config = config(&args.serve)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = runtime.block_on(xuancai_app::backup::restore(
+        &config,
+        xuancai_outbound::connect,
+        &args.from,
+    ))?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run_jobs_once(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

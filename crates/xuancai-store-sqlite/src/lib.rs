@@ -105,4 +105,18 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// A consistent copy of the whole database in a new file (`VACUUM
+    /// INTO`), taken while the database is in use (issue 23 item 6).
+    pub async fn snapshot_into(&self, path: &std::path::Path) -> Result<()> {
+        let path = path
+            .to_str()
+            .ok_or_else(|| StoreError::Backend(format!("{} is not UTF-8", path.display())))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(())
+    }
 }

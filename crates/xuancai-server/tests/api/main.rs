@@ -5,6 +5,7 @@
 mod abuse;
 mod albums;
 mod auth;
+mod backups;
 mod bound_cells;
 mod codes;
 mod contact;
