@@ -50,6 +50,12 @@ done
 export XUANCAI_TEST_S3_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 
 phase "Rust tests (cargo-nextest)"
+# The PostgreSQL backup test runs pg_dump/pg_restore (Debian's client tools,
+# which come with the server machines of this kind run).
+if ! command -v pg_dump >/dev/null 2>&1; then
+  echo "installing postgresql-client (pg_dump, pg_restore)"
+  apt-get install -y --no-install-recommends postgresql-client >/dev/null || sudo apt-get install -y --no-install-recommends postgresql-client >/dev/null
+fi
 # One process per test, JUnit results in target/nextest/ci/junit.xml for the
 # conformance report. The machine's cargo-nextest, else the pinned one.
 if ! cargo nextest --version >/dev/null 2>&1; then
