@@ -34,8 +34,9 @@ async fn upload(app: &TestApp, token: &str, name: &str) -> (String, Vec<u8>) {
 }
 
 async fn users(app: &TestApp) -> i64 {
-    let n: Result<(i64,), _> =
-        on_db!(app, |db| sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&db).await);
+    let n: Result<(i64,), _> = on_db!(app, |db| sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&db)
+        .await);
     n.unwrap_or_else(|e| panic!("{e}")).0
 }
 
@@ -62,8 +63,14 @@ async fn backup_story(backend: Backend) {
     let app = spawn_with(backend, keyed).await;
     let alice = app.login(ALICE.0, ALICE.1).await;
     let bob = app.login(BOB.0, BOB.1).await;
-    app.json("PATCH", "/api/v1/me", &alice, Some(&json!({ "nickname": "备份里的小炫" })), 200)
-        .await;
+    app.json(
+        "PATCH",
+        "/api/v1/me",
+        &alice,
+        Some(&json!({ "nickname": "备份里的小炫" })),
+        200,
+    )
+    .await;
     let (alice_photo, alice_bytes) = upload(&app, &alice, "coffee.png").await;
     upload(&app, &bob, "astronaut.png").await;
     let bob_id = app.json("GET", "/api/v1/me", &bob, None, 200).await["user_id"]
@@ -85,7 +92,9 @@ async fn backup_story(backend: Backend) {
     for f in files(&to) {
         let bytes = std::fs::read(&f).unwrap_or_default();
         let found = bytes.windows(ALICE.1.len()).any(|w| w == ALICE.1.as_bytes())
-            || bytes.windows("备份里的小炫".len()).any(|w| w == "备份里的小炫".as_bytes());
+            || bytes
+                .windows("备份里的小炫".len())
+                .any(|w| w == "备份里的小炫".as_bytes());
         assert!(!found, "{} holds plaintext", f.display());
         assert!(!f.ends_with("dev-master.key"), "the master key is not backed up");
     }
@@ -122,15 +131,24 @@ async fn backup_story(backend: Backend) {
     let (old_store, new_store) = (blobs_of(&app.config), blobs_of(&target));
     let log = old_store.list("erasures/").await.unwrap_or_default();
     assert_eq!(log.len(), 1, "one erasure logged: {log:?}");
-    assert!(!log[0].contains(&bob_id), "the log names nobody in clear: {log:?}");
+    assert!(
+        !log[0].contains(&bob_id),
+        "the log names nobody in clear: {log:?}"
+    );
     for key in &log {
         let entry = old_store.raw(key).await.unwrap_or_else(|e| panic!("{e}"));
-        new_store.put_raw(key, &entry).await.unwrap_or_else(|e| panic!("{e}"));
+        new_store
+            .put_raw(key, &entry)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     let restored = restore(&target, xuancai_outbound::connect, &to)
         .await
         .unwrap_or_else(|e| panic!("restore: {e}"));
-    assert_eq!(restored.erased_again, 1, "Bob was erased after the backup: {restored:?}");
+    assert_eq!(
+        restored.erased_again, 1,
+        "Bob was erased after the backup: {restored:?}"
+    );
     assert!(
         restore(&target, xuancai_outbound::connect, &to).await.is_err(),
         "a restore never writes over a database in use"
@@ -145,18 +163,32 @@ async fn backup_story(backend: Backend) {
     let me = again.json("GET", "/api/v1/me", &alice, None, 200).await;
     assert_eq!(me["nickname"], "备份里的小炫", "{me}");
     let bytes = again
-        .call("GET", &format!("/api/v1/photos/{alice_photo}/original"), Some(&alice), None)
+        .call(
+            "GET",
+            &format!("/api/v1/photos/{alice_photo}/original"),
+            Some(&alice),
+            None,
+        )
         .await
         .bytes()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(bytes.to_vec(), alice_bytes);
     // Bob did not come back: no session, no row, no blob.
-    assert_eq!(again.call("GET", "/api/v1/me", Some(&bob), None).await.status(), 401);
+    assert_eq!(
+        again.call("GET", "/api/v1/me", Some(&bob), None).await.status(),
+        401
+    );
     assert_eq!(users(&again).await, 1, "only Alice's account");
     let keys = new_store.list("").await.unwrap_or_default();
-    assert!(keys.iter().all(|k| !k.contains(&bob_id)), "Bob's blobs are back: {keys:?}");
-    assert!(keys.iter().any(|k| k.contains(&alice_photo)), "Alice's are there: {keys:?}");
+    assert!(
+        keys.iter().all(|k| !k.contains(&bob_id)),
+        "Bob's blobs are back: {keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.contains(&alice_photo)),
+        "Alice's are there: {keys:?}"
+    );
     again.cleanup().await;
     if let Some((a, name)) = admin {
         a.drop_database(&name).await;
