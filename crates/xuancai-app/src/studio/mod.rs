@@ -20,6 +20,7 @@ use xuancai_stickers::Maker;
 use xuancai_vision::{AssetDir, Studio};
 
 pub mod external;
+pub mod faces;
 pub mod portrait;
 pub mod run;
 pub mod spec;

@@ -3,7 +3,7 @@
 //! row; after a restart nothing half-written is reachable, the orphaned blobs
 //! are cleaned up, and the same upload then succeeds.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -36,18 +36,7 @@ fn serve(data: &Path, config: Option<&Path>, fault: Option<&str>) -> Server {
         cmd.env("XUANCAI_FAULT", f);
     }
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn: {e}"));
-    let stderr = child.stderr.take().unwrap_or_else(|| panic!("stderr"));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("listening on ").nth(1) {
-                let _ = tx.send(addr.trim().to_string());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|e| panic!("the server did not start: {e}"));
+    let base = crate::common::announced(&mut child);
     Server { child, base }
 }
 

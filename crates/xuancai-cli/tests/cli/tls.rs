@@ -4,7 +4,6 @@
 //! being told, reloads a renewed certificate on SIGHUP, and keeps the one it
 //! has when the new files are broken.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -47,18 +46,7 @@ fn serve(data: &Path, cert: &Path, key: &Path) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("spawn: {e}"));
-    let stderr = child.stderr.take().unwrap_or_else(|| panic!("stderr"));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("listening on ").nth(1) {
-                let _ = tx.send(addr.trim().to_string());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|e| panic!("the server did not start: {e}"));
+    let base = crate::common::announced(&mut child);
     let addr = base
         .strip_prefix("https://")
         .unwrap_or_else(|| panic!("not announced as https: {base}"))

@@ -287,6 +287,16 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         get(photos::get_one::<S>),
     )
     .add(
+        doc(
+            "GET",
+            "/api/v1/photos/{id}/faces",
+            "photos",
+            "The photo's faces, numbered as the face swap takes them (needs the face consent)",
+        )
+        .keeps("IMG-3 CON-3 SEC-6"),
+        get(photos::faces::<S>),
+    )
+    .add(
         doc("PATCH", "/api/v1/photos/{id}", "photos", "Favourite or archive")
             .json()
             .keeps("IMG-1 SEC-6"),

@@ -94,6 +94,19 @@ pub async fn get_one<S: Store>(
     Ok(Json(photo_json(&photo, &key)))
 }
 
+/// `GET /api/v1/photos/{id}/faces`: the photo's faces, numbered as the
+/// face swap's `target_face` and `source_face` take them (CON-3: only with
+/// the face consent).
+pub async fn faces<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Json<xuancai_app::studio::faces::PhotoFaces>, ApiError> {
+    Ok(Json(
+        xuancai_app::studio::faces::of_photo(&state, &session.user, &id).await?,
+    ))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {

@@ -217,3 +217,59 @@ async fn con4_withdrawing_the_face_consent_cancels_face_jobs_at_once() {
     assert_eq!(states, vec![("cutout", "done"), ("face_swap", "failed")]);
     app.cleanup().await;
 }
+
+/// IMG-3, CON-3 (issue 22 item 7's server side): the faces of a photo, in
+/// the numbering the swap takes — left to right from 0 — so the face a user
+/// taps is the one replaced: the last number swaps, one past it is refused.
+/// Only with the face consent; another user's photo does not exist.
+#[tokio::test]
+async fn img3_con3_a_photos_faces_are_numbered_as_the_swap_takes_them() {
+    let app = spawn_app().await;
+    let alice = app.login("13800138012", "+8613800138012").await;
+    let bob = app.login("13800138013", "+8613800138013").await;
+    let source = photo_id(&app, &alice, "astronaut.png").await;
+    let group = photo_id(&app, &alice, "faceapi-sample3.jpg").await;
+    let path = format!("/api/v1/photos/{group}/faces");
+
+    let v = app.json("GET", &path, &alice, None, 403).await;
+    assert_eq!(
+        (v["code"].as_str(), v["details"]["purpose"].as_str()),
+        (Some("consent_required"), Some("faces")),
+        "{v}"
+    );
+    consent(&app, &alice, "faces", true).await;
+    consent(&app, &bob, "faces", true).await;
+    app.json("GET", &path, &bob, None, 404).await;
+
+    let found = app.json("GET", &path, &alice, None, 200).await;
+    let faces = found["faces"].as_array().cloned().unwrap_or_default();
+    assert!(faces.len() >= 2, "a group photo: {found}");
+    assert!(found["width"].as_u64() > Some(0) && found["height"].as_u64() > Some(0));
+    let centres: Vec<f64> = faces
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            assert_eq!(f["index"].as_u64(), Some(i as u64), "{found}");
+            f["x"].as_f64().unwrap_or(-1.0) + f["width"].as_f64().unwrap_or(0.0) / 2.0
+        })
+        .collect();
+    assert!(
+        centres.windows(2).all(|w| w[0] <= w[1]),
+        "left to right: {centres:?}"
+    );
+
+    let swap = |face: usize| json!({ "kind": "face_swap", "source": source, "target": group, "subject_consent": true, "target_face": face });
+    let last = faces.len() - 1;
+    let job = app
+        .json("POST", "/api/v1/jobs", &alice, Some(&swap(last)), 202)
+        .await;
+    let done = settle(&app, &alice, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["result"]["faces"], json!([last]), "{done}");
+    let job = app
+        .json("POST", "/api/v1/jobs", &alice, Some(&swap(last + 1)), 202)
+        .await;
+    let failed = settle(&app, &alice, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(failed["state"], "failed", "one past the last face: {failed}");
+    app.cleanup().await;
+}
