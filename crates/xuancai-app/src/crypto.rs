@@ -375,6 +375,9 @@ fn wrap_aad(user: &UserId) -> Vec<u8> {
 pub struct DataKey {
     cipher: Aes256Gcm,
     owner: UserId,
+    /// The owner as the associated data names it, written once per key (a
+    /// page of photos opens fifty values with it).
+    owner_text: std::sync::Arc<str>,
 }
 
 impl std::fmt::Debug for DataKey {
@@ -384,8 +387,14 @@ impl std::fmt::Debug for DataKey {
 }
 
 /// The associated data of a sealed cell: the column, the owner, the row.
-fn cell_aad(column: SealedColumn, owner: &UserId, row: &[u8]) -> Vec<u8> {
-    let mut aad = format!("xuancai sealed v2/{}/{owner}/", column.name()).into_bytes();
+fn cell_aad(column: SealedColumn, owner: &str, row: &[u8]) -> Vec<u8> {
+    let name = column.name();
+    let mut aad = Vec::with_capacity(20 + name.len() + owner.len() + row.len());
+    aad.extend_from_slice(b"xuancai sealed v2/");
+    aad.extend_from_slice(name.as_bytes());
+    aad.push(b'/');
+    aad.extend_from_slice(owner.as_bytes());
+    aad.push(b'/');
     aad.extend_from_slice(row);
     aad
 }
@@ -395,6 +404,7 @@ impl DataKey {
         Self {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(raw)),
             owner,
+            owner_text: owner.to_string().into(),
         }
     }
 
@@ -407,12 +417,12 @@ impl DataKey {
     /// id for the `users` columns), bound to the three (issue 19 item 16):
     /// moved to another row, column or account, it does not open.
     pub fn seal(&self, column: SealedColumn, row: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        seal_with(&self.cipher, plaintext, &cell_aad(column, &self.owner, row))
+        seal_with(&self.cipher, plaintext, &cell_aad(column, &self.owner_text, row))
     }
 
     /// Open what [`Self::seal`] sealed for the same column and row.
     pub fn open(&self, column: SealedColumn, row: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        open_with(&self.cipher, sealed, &cell_aad(column, &self.owner, row))
+        open_with(&self.cipher, sealed, &cell_aad(column, &self.owner_text, row))
     }
 
     /// [`Self::open`] as text; `None` if it does not open or is not UTF-8.

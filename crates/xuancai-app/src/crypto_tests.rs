@@ -209,9 +209,11 @@ fn sec4_a_sealed_cell_opens_only_at_its_column_row_and_owner() -> Result<(), Cry
     );
     assert!(key.open_unbound(&sealed).is_err(), "without its place");
     // The same raw key, believed to be Bob's: the owner is part of the place.
-    let as_bob = keys
-        .unwrap_data_key(&alice, &wrapped)
-        .map(|k| DataKey { owner: bob, ..k })?;
+    let as_bob = keys.unwrap_data_key(&alice, &wrapped).map(|k| DataKey {
+        owner: bob,
+        owner_text: bob.to_string().into(),
+        ..k
+    })?;
     assert!(
         as_bob.open(SealedColumn::AlbumName, &row, &sealed).is_err(),
         "another owner"

@@ -12,13 +12,13 @@
 //! cell are compare-and-swap).
 
 use xuancai_domain::UserId;
-use xuancai_store::{SealedCell, Store, StoreError};
+use xuancai_store::{Resealed, SealedCell, Store, StoreError};
 
 use crate::crypto::{DataKey, Keys};
 
 /// What the pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Resealed {
+pub struct Pass {
     pub accounts: usize,
     pub cells: usize,
     /// Values that did not open with their owner's key (left as they were,
@@ -27,9 +27,9 @@ pub struct Resealed {
 }
 
 /// Run the pass over every account still in an older format.
-pub async fn reseal_legacy_rows<S: Store>(store: &S, keys: &Keys) -> Result<Resealed, StoreError> {
+pub async fn reseal_legacy_rows<S: Store>(store: &S, keys: &Keys) -> Result<Pass, StoreError> {
     const PAGE: u32 = 200;
-    let mut done = Resealed::default();
+    let mut done = Pass::default();
     let mut after = None;
     loop {
         let page = store.accounts_to_reseal(after, PAGE).await?;
@@ -57,7 +57,7 @@ async fn reseal_account<S: Store>(
     store: &S,
     keys: &Keys,
     user: &UserId,
-    done: &mut Resealed,
+    done: &mut Pass,
 ) -> Result<(), StoreError> {
     let Some(record) = store.user_by_id(user).await? else {
         return Ok(());
@@ -85,14 +85,15 @@ async fn reseal_account<S: Store>(
             })
             .collect();
         let count = sealed.len();
-        if store.reseal(user, &sealed).await? {
-            done.accounts += 1;
-            done.cells += count;
-            done.unreadable += unreadable;
-            return Ok(());
-        }
-        if store.accounts_to_reseal(Some(before(user)), 1).await?.first() != Some(user) {
-            return Ok(()); // done by another process
+        match store.reseal(user, &sealed).await? {
+            Resealed::Done => {
+                done.accounts += 1;
+                done.cells += count;
+                done.unreadable += unreadable;
+                return Ok(());
+            }
+            Resealed::AlreadyBound => return Ok(()), // done by another process
+            Resealed::Changed => {}
         }
     }
     tracing::warn!(%user, "rows kept changing during the sealing pass: retried at the next start");
@@ -107,17 +108,4 @@ fn bound(key: &DataKey, cell: &SealedCell) -> Option<Vec<u8>> {
         key.open_unbound(&cell.bytes).ok()?
     };
     Some(key.seal(cell.column, &cell.row, &plain))
-}
-
-/// The id just before `user`, to ask whether `user` itself still waits.
-fn before(user: &UserId) -> UserId {
-    let mut b = *user.as_bytes();
-    for byte in b.iter_mut().rev() {
-        if *byte > 0 {
-            *byte -= 1;
-            break;
-        }
-        *byte = 0xff;
-    }
-    UserId::from_bytes(b)
 }

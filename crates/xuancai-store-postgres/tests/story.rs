@@ -108,7 +108,7 @@ async fn the_compiled_in_migrations_are_the_folder_on_postgres() {
 
 /// Issue 23 item 2: one maintenance lease, many nodes asking at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ops_a_lease_is_held_by_one_node_at_a_time_on_postgres() {
+async fn ret2_a_lease_is_held_by_one_node_at_a_time_on_postgres() {
     let (store, admin, schema) = fresh().await;
     xuancai_store::story::lease_race(store.clone(), 16).await;
     drop(store);

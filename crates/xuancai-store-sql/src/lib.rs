@@ -43,7 +43,7 @@ pub use xuancai_store::{ComplaintRecord, ComplaintStore};
 #[doc(hidden)]
 pub use xuancai_store::{JobFailure, JobRecord, JobState, JobStore, NewJob, QueueStat};
 #[doc(hidden)]
-pub use xuancai_store::{SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
+pub use xuancai_store::{Resealed, SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
 
 #[doc(hidden)]
 pub use xuancai_domain::CodePurpose;

@@ -158,7 +158,7 @@ macro_rules! impl_sealing_store {
                 &self,
                 user: &$crate::UserId,
                 cells: &[($crate::SealedCell, Vec<u8>)],
-            ) -> $crate::Result<bool> {
+            ) -> $crate::Result<$crate::Resealed> {
                 let mut tx = self.pool.begin().await.map_err($crate::backend)?;
                 let marked = $crate::sqlx::query(
                     "UPDATE users SET seal_version = $2 WHERE id = $1 AND seal_version < $2",
@@ -169,7 +169,7 @@ macro_rules! impl_sealing_store {
                 .await
                 .map_err($crate::backend)?;
                 if marked.rows_affected() != 1 {
-                    return Ok(false);
+                    return Ok($crate::Resealed::AlreadyBound);
                 }
                 for (cell, new) in cells {
                     let place = $crate::sealing::place(cell.column);
@@ -191,11 +191,11 @@ macro_rules! impl_sealing_store {
                         .await
                         .map_err($crate::backend)?;
                     if done.rows_affected() != 1 {
-                        return Ok(false);
+                        return Ok($crate::Resealed::Changed);
                     }
                 }
                 tx.commit().await.map_err($crate::backend)?;
-                Ok(true)
+                Ok($crate::Resealed::Done)
             }
         }
     };

@@ -50,7 +50,7 @@ pub use privacy::{
 pub use profile::{
     Appended, BalanceSwap, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore,
 };
-pub use sealing::{SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
+pub use sealing::{Resealed, SEAL_VERSION, SealedCell, SealedColumn, SealingStore};
 pub use templates::TemplateStore;
 pub use works::{Authored, BlessingRecord, CommentRecord, Visibility, WorkRecord, WorksStore};
 

@@ -126,11 +126,22 @@ pub trait SealingStore: Send + Sync {
     /// In one transaction: write each cell's new bytes where the cell still
     /// holds what [`Self::legacy_cells`] read (compare and swap; a plaintext
     /// column is emptied and its ciphertext column set), and mark the
-    /// account [`SEAL_VERSION`]. False, and nothing written, if the account
-    /// is already marked or any cell changed meanwhile.
+    /// account [`SEAL_VERSION`]. Nothing is written unless it is
+    /// [`Resealed::Done`].
     fn reseal(
         &self,
         user: &UserId,
         cells: &[(SealedCell, Vec<u8>)],
-    ) -> impl Future<Output = Result<bool>> + Send;
+    ) -> impl Future<Output = Result<Resealed>> + Send;
+}
+
+/// What [`SealingStore::reseal`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resealed {
+    /// Every cell written, the account marked.
+    Done,
+    /// The account is marked already (another process did it) or gone.
+    AlreadyBound,
+    /// A cell changed since it was read: read again.
+    Changed,
 }

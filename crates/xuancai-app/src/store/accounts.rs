@@ -142,7 +142,7 @@ impl SealingStore for Backend {
         dispatch!(self, s => s.legacy_cells(user))
     }
 
-    async fn reseal(&self, user: &UserId, cells: &[(SealedCell, Vec<u8>)]) -> Result<bool> {
+    async fn reseal(&self, user: &UserId, cells: &[(SealedCell, Vec<u8>)]) -> Result<Resealed> {
         dispatch!(self, s => s.reseal(user, cells))
     }
 }

@@ -9,7 +9,7 @@ use xuancai_store::JobStore;
 use crate::support::spawn;
 
 #[tokio::test]
-async fn ops_maintenance_runs_on_one_node_at_a_time() {
+async fn ret2_maintenance_runs_on_one_node_at_a_time() {
     let t = spawn(|_| {}).await;
     let (a, b) = (t.shared(), t.node().await);
     assert_ne!(a.node, b.node, "each node has its own name");

@@ -98,7 +98,7 @@ fn copy(from: &Path, to: &Path) -> PathBuf {
 }
 
 #[tokio::test]
-async fn tls_serves_http2_and_http1_sets_secure_cookies_and_reloads_on_sighup() {
+async fn sec3_tls_serves_http2_and_http1_sets_secure_cookies_and_reloads_on_sighup() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let first = certificate(&cert, &key);
@@ -166,7 +166,7 @@ async fn tls_serves_http2_and_http1_sets_secure_cookies_and_reloads_on_sighup() 
 }
 
 #[test]
-fn tls_needs_both_files_and_refuses_a_key_of_another_certificate() {
+fn sec3_tls_needs_both_files_and_refuses_a_key_of_another_certificate() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let (other_cert, other_key) = (dir.path().join("other.pem"), dir.path().join("other.key"));

@@ -197,11 +197,11 @@ async fn backup_story(backend: Backend) {
 }
 
 #[tokio::test]
-async fn ops_backup_and_restore_on_sqlite_and_local_files_keep_erasures() {
+async fn ret2_sec4_backup_and_restore_on_sqlite_and_local_files_keep_erasures() {
     backup_story(Backend::SqliteLocal).await;
 }
 
 #[tokio::test]
-async fn ops_backup_and_restore_on_postgres_and_s3_keep_erasures() {
+async fn ret2_sec4_backup_and_restore_on_postgres_and_s3_keep_erasures() {
     backup_story(Backend::PostgresS3).await;
 }

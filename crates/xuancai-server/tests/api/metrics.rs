@@ -36,7 +36,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn ops_metrics_count_requests_errors_sms_and_jobs_behind_a_token() {
+async fn sec4_ops_metrics_count_requests_errors_sms_and_jobs_behind_a_token() {
     // No token configured: there is no page.
     let off = spawn_app().await;
     assert_eq!(off.call("GET", "/metrics", None, None).await.status(), 404);
