@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test, as `make test` runs it (issue 18): set-up, one build of every
 # test binary with the `ci` profile (optimised, no LTO), one S3 server for the
-# run, the Rust tests, the browser tests against the binary built here, a
-# smoke run of every benchmark, the converter's tests, and the conformance
-# report. Prints the time of each phase.
+# run, the Rust tests, the browser tests against the binary built here, the
+# API contract (schemathesis), a smoke run of every benchmark, the
+# converter's tests, and the conformance report. Prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON="${PYTHON:-python3}"
@@ -66,6 +66,11 @@ cargo nextest run --workspace --cargo-profile "$PROFILE" --profile ci
 
 phase "browser tests"
 bash tools/e2e/run.sh
+
+phase "API contract (schemathesis)"
+# Every operation of the OpenAPI document against a dev server built here,
+# every check at zero failures (issue 18 item 7; tools/api/contract.py).
+"$ASSETS/venv/bin/python" tools/api/contract.py
 
 phase "benchmarks (smoke)"
 # Every benchmark once, small and short, on the binaries built here, beside

@@ -190,9 +190,13 @@ pub enum Unsubscribed {
 }
 
 /// ADS-2: follow an unsubscribe link (`u` the user, `t` its keyed tag), no
-/// sign-in needed. A link this server did not make is `invalid_link`.
+/// sign-in needed. A link this server did not make is `invalid_link` (422:
+/// it has the link's form; its tag does not verify).
 pub async fn unsubscribe<S: Store>(state: &App<S>, u: &str, t: &str) -> Result<Unsubscribed, AppError> {
-    let invalid = || AppError::bad_request("invalid_link", "this unsubscribe link is not valid");
+    let invalid = || AppError::Unprocessable {
+        code: "invalid_link",
+        message: "this unsubscribe link is not valid".into(),
+    };
     let user = UserId::parse(u).map_err(|_| invalid())?;
     if !state.keys.unsubscribe_tag_matches(user.as_bytes(), t) {
         return Err(invalid());

@@ -178,6 +178,8 @@ pub enum Vendor {
 }
 
 impl Vendor {
+    pub const ALL: [Self; 5] = [Self::Xiaomi, Self::Huawei, Self::Oppo, Self::Vivo, Self::Meizu];
+
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "xiaomi" => Self::Xiaomi,

@@ -92,14 +92,38 @@ impl ContactConfig {
 }
 
 /// A complaint as the caller sends it (before parsing).
-#[derive(Debug, Deserialize)]
+fn topic_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let topics: Vec<&str> = xuancai_domain::privacy::ComplaintTopic::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    schemars::json_schema!({ "type": "string", "enum": topics })
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComplaint {
+    #[schemars(schema_with = "topic_schema")]
     pub topic: String,
+    /// 5 to 2000 characters; line breaks and tabs allowed.
+    #[schemars(
+        length(min = 5, max = 2000),
+        regex(
+            pattern = r"^\s*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]){4,}\s*$"
+        )
+    )]
     pub message: String,
+    /// An e-mail address or a mainland mobile number.
+    #[schemars(
+        regex(
+            pattern = r"^([^\s\x00-\x1f\x7f-\x9f<>@]+@[^\s\x00-\x1f\x7f-\x9f<>.@][^\s\x00-\x1f\x7f-\x9f<>@]*\.[^\s\x00-\x1f\x7f-\x9f<>.@]+|(\+?86)?1[3-9][0-9]{9})$"
+        ),
+        length(max = 200)
+    )]
     pub reply_to: String,
     /// For a complaint about a child: how to find the child's account (its
     /// nickname, or the number it signed up with). Optional.
+    #[schemars(length(max = 100), regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub child: Option<String>,
 }
 

@@ -239,11 +239,18 @@ impl AppError {
     }
 }
 
+/// A value that does not parse is malformed (400), except where it has the
+/// right form and a rule refuses it (422): a birth date in the future or
+/// before 1900, a password that is too weak. The API's schemas state the
+/// form; a request that fits them is never a 400 (issue 18 item 7).
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
-        Self::BadRequest {
-            code: e.code(),
-            message: e.to_string(),
+        let (code, message) = (e.code(), e.to_string());
+        match e {
+            DomainError::InvalidBirthDate(_) | DomainError::WeakPassword(_) => {
+                Self::Unprocessable { code, message }
+            }
+            _ => Self::BadRequest { code, message },
         }
     }
 }

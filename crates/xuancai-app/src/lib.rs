@@ -61,6 +61,7 @@ pub mod store;
 pub mod streams;
 pub mod studio;
 pub mod templates;
+pub mod whole;
 pub mod works;
 
 pub use config::Config;

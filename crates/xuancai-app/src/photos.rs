@@ -4,7 +4,6 @@
 //! shows it.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use xuancai_domain::{PhotoId, UserId};
 use xuancai_imaging::decode::{DecodeLimits, probe, sniff};
 use xuancai_imaging::{metadata, thumbnail};
@@ -53,7 +52,7 @@ struct PhotoMeta {
 }
 
 /// A photo as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PhotoView<'a> {
     id: String,
     mime: &'a str,
@@ -71,7 +70,7 @@ pub struct PhotoView<'a> {
     urls: PhotoUrls,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct PhotoUrls {
     thumbnail: String,
     preview: String,
@@ -106,10 +105,6 @@ pub fn photo_view<'a>(p: &'a PhotoRecord, key: &DataKey) -> PhotoView<'a> {
         },
         id,
     }
-}
-
-pub fn photo_json(p: &PhotoRecord, key: &DataKey) -> Value {
-    serde_json::to_value(photo_view(p, key)).unwrap_or(Value::Null)
 }
 
 pub fn parse_photo_id(s: &str) -> Result<PhotoId, AppError> {

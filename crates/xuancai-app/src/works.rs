@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
 use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{UserId, WorkId};
 use xuancai_store::{Authored, SealedColumn, Store, Visibility, WorkRecord};
@@ -66,12 +65,12 @@ pub async fn visible<S: Store>(
 /// many times).
 #[derive(Debug, Default)]
 pub struct Authors {
-    shown: HashMap<UserId, Value>,
+    shown: HashMap<UserId, Author>,
     keys: HashMap<UserId, Option<DataKey>>,
 }
 
 impl Authors {
-    pub async fn get<S: Store>(&mut self, state: &App<S>, user: &UserId) -> Value {
+    pub async fn get<S: Store>(&mut self, state: &App<S>, user: &UserId) -> Author {
         if let Some(v) = self.shown.get(user) {
             return v.clone();
         }
@@ -124,7 +123,16 @@ impl Authors {
 
 /// DATA-3: the author as shown beside their content: the nickname (or the
 /// default name) and the public avatar's address, nothing else.
-async fn author<S: Store>(state: &App<S>, user: &UserId, key: Option<&DataKey>) -> Value {
+/// An author as shown beside public content (DATA-3): the nickname
+/// ("炫彩用户" without one) and the avatar, nothing else.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Author {
+    pub id: String,
+    pub nickname: String,
+    pub avatar: Option<String>,
+}
+
+async fn author<S: Store>(state: &App<S>, user: &UserId, key: Option<&DataKey>) -> Author {
     let profile = state.store.profile(user).await.ok().flatten();
     let nickname = match (&profile, key) {
         (Some(p), Some(key)) => {
@@ -135,7 +143,11 @@ async fn author<S: Store>(state: &App<S>, user: &UserId, key: Option<&DataKey>) 
     let avatar = profile
         .and_then(|p| p.avatar_version)
         .map(|v| format!("/api/v1/users/{user}/avatar?v={v}"));
-    json!({ "id": user.to_string(), "nickname": nickname.unwrap_or_else(|| "炫彩用户".into()), "avatar": avatar })
+    Author {
+        id: user.to_string(),
+        nickname: nickname.unwrap_or_else(|| "炫彩用户".into()),
+        avatar,
+    }
 }
 
 fn title(t: Option<&str>) -> Result<String, AppError> {

@@ -229,7 +229,8 @@ impl<S: Send + Sync> FromRequest<S> for AppMultipart {
 
 impl AppMultipart {
     /// Read the field `file` into memory, refusing as soon as it passes
-    /// `limit` bytes (`payload_too_large`); `missing_file` without one.
+    /// `limit` bytes (`payload_too_large`); `missing_file` without one,
+    /// `invalid_multipart` with any other field.
     pub async fn file(self, limit: u64) -> Result<(Vec<u8>, Option<String>), ApiError> {
         let Self(mut form) = self;
         let too_large = || ApiError::from(AppError::PayloadTooLarge { limit });
@@ -240,8 +241,13 @@ impl AppMultipart {
                 ApiError::from(e)
             }
         };
+        let mut file = None;
+        let mut other = false;
         while let Some(mut field) = form.next_field().await.map_err(map)? {
-            if field.name() != Some("file") {
+            if field.name() != Some("file") || file.is_some() {
+                // As a JSON body's unknown fields are refused, so is any
+                // part but the one file the operation documents.
+                other = true;
                 continue;
             }
             let name = field.file_name().map(|n| n.chars().take(255).collect::<String>());
@@ -252,13 +258,19 @@ impl AppMultipart {
                 }
                 data.extend_from_slice(&chunk);
             }
-            return Ok((data, name));
+            file = Some((data, name));
         }
-        Err(AppError::BadRequest {
-            code: "missing_file",
-            message: "send the image as the multipart field `file`".into(),
+        match file {
+            None => Err(AppError::BadRequest {
+                code: "missing_file",
+                message: "send the image as the multipart field `file`".into(),
+            }
+            .into()),
+            Some(_) if other => {
+                Err(AppError::bad_request("invalid_multipart", "send only the field `file`").into())
+            }
+            Some(file) => Ok(file),
         }
-        .into())
     }
 }
 
@@ -280,7 +292,7 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for Viewer {
 }
 
 /// `?share=…`: the share token of a link-only work.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct ShareQuery {
     pub share: Option<String>,
 }

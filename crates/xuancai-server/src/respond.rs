@@ -7,7 +7,6 @@ use axum::body::Body;
 use axum::http::HeaderValue;
 use axum::http::header::{self, SET_COOKIE};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use xuancai_app::accounts::open_session;
 use xuancai_app::{App, AppError};
 use xuancai_domain::UserId;
@@ -15,6 +14,16 @@ use xuancai_store::Store;
 
 use crate::error::ApiError;
 use crate::extract::SESSION_COOKIE;
+
+/// A session, as signing in answers it.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Signed {
+    pub user_id: String,
+    /// The bearer token (also set as the HttpOnly session cookie).
+    pub token: String,
+    /// The sign-in created the account.
+    pub new_account: bool,
+}
 
 /// Open a session for `user` and answer with its token, in the body (API
 /// clients) and in an HttpOnly cookie (the web app; `Secure` when the
@@ -31,8 +40,12 @@ pub async fn session<S: Store>(state: &App<S>, user: &UserId, created: bool) -> 
             ""
         }
     );
-    let mut resp = Json(json!({ "user_id": user.to_string(), "token": s.token, "new_account": created }))
-        .into_response();
+    let mut resp = Json(Signed {
+        user_id: user.to_string(),
+        token: s.token,
+        new_account: created,
+    })
+    .into_response();
     resp.headers_mut().insert(
         SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,

@@ -36,7 +36,7 @@ pub const REFUSAL_GROUNDS: &[(&str, &str)] = &[
 ];
 
 /// What a deletion request names, as the user sends it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeletionScope {
     #[serde(default)]
@@ -60,7 +60,11 @@ pub struct Deletion {
 impl Deletion {
     /// Check ids, categories and the ground before anything is stored.
     pub fn parse(ground: Option<u8>, scope: Option<DeletionScope>) -> Result<Self, AppError> {
-        let bad = |m: &str| AppError::bad_request("invalid_deletion", m.to_string());
+        // The request has the API's shape; what it names is checked here (422).
+        let bad = |m: &str| AppError::Unprocessable {
+            code: "invalid_deletion",
+            message: m.to_string(),
+        };
         let ground = ground
             .filter(|g| (1..=7).contains(g))
             .ok_or_else(|| bad("name the ground of §6.2 (1–7) the deletion is asked on"))?;

@@ -18,7 +18,7 @@ use crate::privacy::permit;
 
 /// One face: its number and its box in the photo's pixels (as displayed:
 /// EXIF orientation applied).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FoundFace {
     pub index: usize,
     pub x: f32,
@@ -29,7 +29,7 @@ pub struct FoundFace {
 }
 
 /// The photo's size and its faces, in the swap's numbering.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PhotoFaces {
     pub width: u32,
     pub height: u32,

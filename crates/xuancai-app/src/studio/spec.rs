@@ -21,7 +21,7 @@ pub const MAX_TEXT_CHARS: usize = 120;
 pub const MAX_TEXTS: usize = 8;
 
 /// The request body, as sent (and as stored, sealed, with the job).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobRequest {
     /// IMG-2: cut the subject out; optionally replace the background.
@@ -35,7 +35,7 @@ pub enum JobRequest {
     Pack(PackRequest),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CutoutRequest {
     pub photo: String,
@@ -55,7 +55,7 @@ pub struct CutoutRequest {
 
 /// A replacement background: `{"color": "#rrggbb"}`, `{"blur": 12}` (the
 /// photo itself, blurred) or `{"photo": "p_…"}` (another of the user's photos).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum BackgroundRequest {
     Color(String),
@@ -63,7 +63,7 @@ pub enum BackgroundRequest {
     Photo(String),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StickerRequest {
     pub photo: String,
@@ -87,7 +87,7 @@ pub struct StickerRequest {
     pub model: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaceSwapRequest {
     /// The photo whose face is used.
@@ -99,17 +99,27 @@ pub struct FaceSwapRequest {
     #[serde(default)]
     pub subject_consent: bool,
     /// Which face of the source, left to right from 0 (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::whole::option"
+    )]
+    #[schemars(range(max = crate::whole::MAX))]
     pub source_face: Option<usize>,
     /// Which face of the target, left to right from 0; absent: the largest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::whole::option"
+    )]
+    #[schemars(range(max = crate::whole::MAX))]
     pub target_face: Option<usize>,
     /// Every face of the target.
     #[serde(default)]
     pub all: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackRequest {
     /// One sticker per photo, in this order.
@@ -196,8 +206,10 @@ pub enum Job {
     },
 }
 
+/// A job whose JSON has the right shape but a value the studio refuses
+/// (422; a body of the wrong shape is 400 before this).
 fn invalid(message: impl Into<String>) -> AppError {
-    AppError::BadRequest {
+    AppError::Unprocessable {
         code: "invalid_job",
         message: message.into(),
     }
@@ -214,7 +226,7 @@ fn model(s: Option<&str>) -> Result<ModelChoice, AppError> {
 
 fn text(slot: &str, t: &str) -> Result<(), AppError> {
     if t.chars().count() > MAX_TEXT_CHARS {
-        return Err(AppError::BadRequest {
+        return Err(AppError::Unprocessable {
             code: "caption_too_long",
             message: format!("the text of {slot:?} is longer than {MAX_TEXT_CHARS} characters"),
         });
@@ -394,7 +406,7 @@ fn look(
         return Err(invalid(format!("at most {MAX_TEXTS} texts")));
     }
     let mut template = match name {
-        Some(name) => template::builtin(name).map_err(|e| AppError::BadRequest {
+        Some(name) => template::builtin(name).map_err(|e| AppError::Unprocessable {
             code: "template_unknown",
             message: e.to_string(),
         })?,

@@ -115,7 +115,7 @@ impl From<crate::blobs::BlobError> for JobError {
 }
 
 /// What a finished job produced (stored as JSON with the job).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobResult {
     /// The new photo in the user's library (every kind but packs).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::{AlbumId, PhotoId};
 use xuancai_store::{AlbumRecord, Store};
 
@@ -29,6 +28,10 @@ fn parse_album_id(s: &str) -> Result<AlbumId, ApiError> {
     AlbumId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
+fn album_name_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    super::schema::one_line(MAX_NAME_CHARS)
+}
+
 fn album_name(s: &str) -> Result<String, ApiError> {
     let name = s.trim();
     let n = name.chars().count();
@@ -42,40 +45,76 @@ fn album_name(s: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-fn album_json(a: &AlbumRecord, key: &DataKey) -> Value {
+/// An album as the API shows it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AlbumView {
+    id: String,
+    name: String,
+    photo_count: i64,
+    /// The newest photo's thumbnail.
+    cover: Option<Cover>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Cover {
+    id: String,
+    thumbnail: String,
+}
+
+/// A page of albums, newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AlbumsPage {
+    items: Vec<AlbumView>,
+    next_cursor: Option<String>,
+}
+
+/// What `POST /albums/{id}/photos` did.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Added {
+    added: u64,
+    removed_from_source: u64,
+}
+
+fn album_json(a: &AlbumRecord, key: &DataKey) -> AlbumView {
     let name = key
         .open_text(SealedColumn::AlbumName, a.id.as_bytes(), &a.name_ciphertext)
         .unwrap_or_default();
-    json!({
-        "id": a.id.to_string(),
-        "name": name,
-        "photo_count": a.photo_count,
-        "cover": a.cover.map(|p| json!({ "id": p.to_string(), "thumbnail": format!("/api/v1/photos/{p}/thumbnail") })),
-        "created_at": a.created_at,
-        "updated_at": a.updated_at,
-    })
+    AlbumView {
+        id: a.id.to_string(),
+        name,
+        photo_count: a.photo_count,
+        cover: a.cover.map(|p| Cover {
+            id: p.to_string(),
+            thumbnail: format!("/api/v1/photos/{p}/thumbnail"),
+        }),
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+    }
 }
 
 pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     AppQuery(page): AppQuery<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlbumsPage>, ApiError> {
     let limit = page.limit();
     let items = state
         .store
         .list_albums(&session.user, page.cursor()?, limit)
         .await?;
     let key = state.data_key(&session.user).await?;
-    Ok(Json(json!({
-        "items": items.iter().map(|a| album_json(a, &key)).collect::<Vec<_>>(),
-        "next_cursor": next_cursor(&items, limit, |a| (a.created_at, *a.id.as_bytes())),
-    })))
+    Ok(Json(AlbumsPage {
+        items: items.iter().map(|a| album_json(a, &key)).collect(),
+        next_cursor: next_cursor(&items, limit, |a| (a.created_at, *a.id.as_bytes())),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameBody {
+    #[schemars(schema_with = "album_name_schema")]
     name: String,
 }
 
@@ -83,7 +122,7 @@ pub async fn create<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     AppJson(b): AppJson<NameBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AlbumView>), ApiError> {
     let name = album_name(&b.name)?;
     let key = state.data_key(&session.user).await?;
     let now = state.now();
@@ -114,7 +153,7 @@ pub async fn get_one<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlbumView>, ApiError> {
     let album = owned(&state, &session, &id).await?;
     let key = state.data_key(&session.user).await?;
     Ok(Json(album_json(&album, &key)))
@@ -125,7 +164,7 @@ pub async fn rename<S: Store>(
     session: Active,
     Path(id): Path<String>,
     AppJson(b): AppJson<NameBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlbumView>, ApiError> {
     let name = album_name(&b.name)?;
     let album_id = parse_album_id(&id)?;
     let key = state.data_key(&session.user).await?;
@@ -180,9 +219,10 @@ pub async fn photos<S: Store>(
     ))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddBody {
+    #[schemars(length(min = 1, max = 500), inner(regex(pattern = super::schema::PHOTO_ID)))]
     photo_ids: Vec<String>,
     /// Move: also take the photos out of this album.
     from_album: Option<String>,
@@ -193,7 +233,7 @@ pub async fn add_photos<S: Store>(
     session: Active,
     Path(id): Path<String>,
     AppJson(b): AppJson<AddBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Added>, ApiError> {
     if b.photo_ids.is_empty() || b.photo_ids.len() > MAX_BATCH {
         return Err(AppError::BadRequest {
             code: "invalid_batch",
@@ -226,7 +266,10 @@ pub async fn add_photos<S: Store>(
         Some(f) if f != &album => state.store.remove_from_album(&session.user, f, &ids).await?,
         _ => 0,
     };
-    Ok(Json(json!({ "added": added, "removed_from_source": moved })))
+    Ok(Json(Added {
+        added,
+        removed_from_source: moved,
+    }))
 }
 
 pub async fn remove_photo<S: Store>(

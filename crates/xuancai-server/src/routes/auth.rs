@@ -11,7 +11,6 @@ use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 use xuancai_domain::privacy::Category;
 use xuancai_domain::{OneTimeCode, PhoneNumber};
 use xuancai_store::Store;
@@ -24,19 +23,32 @@ use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::accounts::{CodeFor, send_code};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub(crate) struct CodeRequest {
+    #[schemars(schema_with = "super::schema::phone")]
     phone: String,
     /// CON-1: the versions of the User Agreement and the Privacy Policy in
     /// force that the first-use dialog showed. The number goes to the SMS
     /// gateway only after they are agreed to.
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::agreements")]
     agree: std::collections::BTreeMap<String, String>,
     /// §11: the separate tick for the phone number (sensitive personal
     /// information), `["phone"]`, asked on the sign-in screen next to the
     /// necessity and impact statement.
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::ticks")]
     sensitive: Vec<String>,
+}
+
+/// What `POST /auth/code` answers: the same whether or not the number has
+/// an account (ACC-1).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct CodeSent {
+    /// `sent`.
+    status: &'static str,
+    /// Seconds the code stays valid.
+    expires_in: i64,
 }
 
 /// The same answer whether or not the number has an account (ACC-1). CON-1:
@@ -59,25 +71,33 @@ pub(crate) async fn request_code<S: Store>(
     send_code(&state, &phone, &peer.to_string(), CodeFor::SIGN_IN).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "status": "sent", "expires_in": state.config.code_ttl_secs })),
+        Json(CodeSent {
+            status: "sent",
+            expires_in: state.config.code_ttl_secs,
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub(crate) struct LoginRequest {
+    #[schemars(schema_with = "super::schema::phone")]
     phone: String,
+    #[schemars(schema_with = "super::schema::code")]
     code: String,
     /// CON-1: the versions of the documents agreed to in the first-use
     /// dialog, e.g. `{"user_agreement": "2026.11", "privacy_policy": "2026.11"}`.
     /// Required to create an account.
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::agreements")]
     agree: std::collections::BTreeMap<String, String>,
     /// MIN-1: the optional birth date asked at sign-up.
+    #[schemars(schema_with = "super::schema::optional_date")]
     birth_date: Option<String>,
     /// §11: the separate tick for the phone number; required to create an
     /// account, recorded in the consent ledger (`sensitive:phone`).
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::ticks")]
     sensitive: Vec<String>,
 }
 
@@ -108,8 +128,9 @@ pub(crate) async fn login<S: Store>(
     respond::session(&state, &signed.user, signed.created).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub(crate) struct PasswordLogin {
+    #[schemars(schema_with = "super::schema::phone")]
     phone: String,
     password: String,
 }

@@ -9,8 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{BlessingId, UserId};
 use xuancai_store::{BlessingRecord, SealedColumn, Store, WorkRecord};
@@ -23,7 +22,7 @@ use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::{MacUse, random};
 use xuancai_app::privacy::permit;
-use xuancai_app::works::{Authors, parse_id};
+use xuancai_app::works::{Author, Authors, parse_id};
 
 /// Longest blessing message, characters.
 pub const MAX_MESSAGE_CHARS: usize = 200;
@@ -34,12 +33,42 @@ fn share_hash<S>(state: &App<S>, token: &str) -> Vec<u8> {
         .mac(MacUse::BlessingShare, &format!("blessing-share:{token}"))
 }
 
+/// A blessing as its recipient (or the holder of its link) sees it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct BlessingView {
+    id: String,
+    from: Author,
+    /// Null if it does not open.
+    message: Option<String>,
+    template: Option<String>,
+    work: Option<SentWork>,
+    /// The work it carried was deleted.
+    work_deleted: bool,
+    created_at: i64,
+    /// For the sender: the link to share.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    share_url: Option<String>,
+}
+
+/// The work a blessing carries.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SentWork {
+    title: String,
+    image: Option<String>,
+}
+
+/// The inbox, newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Inbox {
+    items: Vec<BlessingView>,
+}
+
 async fn blessing_json<S: Store>(
     state: &App<S>,
     b: &BlessingRecord,
     token: Option<&str>,
     authors: &mut Authors,
-) -> Value {
+) -> BlessingView {
     let work = match b.work {
         Some(w) => state.store.work(&w).await.ok().flatten(),
         None => None,
@@ -59,26 +88,35 @@ async fn blessing_json<S: Store>(
         )
         .await;
     let work = match &work {
-        Some(w) => Some(json!({ "title": authors.title(state, w).await, "image": image })),
+        Some(w) => Some(SentWork {
+            title: authors.title(state, w).await,
+            image,
+        }),
         None => None,
     };
-    json!({
-        "id": b.id.to_string(),
-        "from": authors.get(state, &b.sender).await,
-        "message": message,
-        "template": b.template,
-        "work": work,
-        "work_deleted": b.work.is_none() && b.template.is_none(),
-        "created_at": b.created_at,
-    })
+    BlessingView {
+        id: b.id.to_string(),
+        from: authors.get(state, &b.sender).await,
+        message,
+        template: b.template.clone(),
+        work,
+        work_deleted: b.work.is_none() && b.template.is_none(),
+        created_at: b.created_at,
+        share_url: None,
+    }
 }
 
-#[derive(Debug, Deserialize)]
+fn message_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    super::schema::some_text(Some(MAX_MESSAGE_CHARS))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendBody {
     to: String,
     work: Option<String>,
     template: Option<String>,
+    #[schemars(schema_with = "message_schema")]
     message: String,
 }
 
@@ -161,7 +199,7 @@ pub async fn send<S: Store>(
     };
     state.store.add_blessing(&blessing).await?;
     let mut v = blessing_json(&state, &blessing, Some(&token), &mut Authors::default()).await;
-    v["share_url"] = json!(format!("/api/v1/blessings/shared/{token}"));
+    v.share_url = Some(format!("/api/v1/blessings/shared/{token}"));
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -169,13 +207,13 @@ pub async fn send<S: Store>(
 pub async fn inbox<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Inbox>, ApiError> {
     let mut items = Vec::new();
     let mut authors = Authors::default();
     for b in state.store.blessings_received(&session.user, 200).await? {
         items.push(blessing_json(&state, &b, None, &mut authors).await);
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Inbox { items }))
 }
 
 async fn shared_blessing<S: Store>(state: &App<S>, token: &str) -> Result<BlessingRecord, ApiError> {
@@ -198,7 +236,7 @@ async fn shared_blessing<S: Store>(state: &App<S>, token: &str) -> Result<Blessi
 pub async fn shared<S: Store>(
     State(state): State<Arc<App<S>>>,
     Path(token): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BlessingView>, ApiError> {
     let b = shared_blessing(&state, &token).await?;
     Ok(Json(
         blessing_json(&state, &b, Some(&token), &mut Authors::default()).await,

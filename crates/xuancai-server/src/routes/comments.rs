@@ -5,32 +5,56 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::CommentId;
 use xuancai_domain::privacy::Purpose;
 use xuancai_store::{CommentRecord, SealedColumn, Store};
 
 use crate::error::ApiError;
 use crate::extract::Active;
-use crate::extract::AppJson;
+use crate::extract::{AppJson, AppQuery};
 use crate::extract::{ShareQuery, Viewer};
 use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::privacy::permit;
-use xuancai_app::works::{Authors, parse_id, visible};
+use xuancai_app::works::{Author, Authors, parse_id, visible};
 
 /// Longest comment, characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
+
+fn comment_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    super::schema::some_text(Some(MAX_COMMENT_CHARS))
+}
+
+/// Any length (the first 200 characters are kept), not only spaces.
+fn reason_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    super::schema::some_text(None)
+}
 
 fn parse_comment_id(s: &str) -> Result<CommentId, ApiError> {
     CommentId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
-async fn comment_json<S: Store>(state: &App<S>, c: &CommentRecord, authors: &mut Authors) -> Value {
+/// A comment as the API shows it (`text` is null if it does not open).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CommentView {
+    id: String,
+    work: String,
+    text: Option<String>,
+    created_at: i64,
+    author: Author,
+}
+
+/// A work's comments, oldest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Comments {
+    items: Vec<CommentView>,
+}
+
+async fn comment_json<S: Store>(state: &App<S>, c: &CommentRecord, authors: &mut Authors) -> CommentView {
     let text = authors
         .text(
             state,
@@ -40,21 +64,21 @@ async fn comment_json<S: Store>(state: &App<S>, c: &CommentRecord, authors: &mut
             &c.text_ciphertext,
         )
         .await;
-    json!({
-        "id": c.id.to_string(),
-        "work": c.work.to_string(),
-        "text": text,
-        "created_at": c.created_at,
-        "author": authors.get(state, &c.author).await,
-    })
+    CommentView {
+        id: c.id.to_string(),
+        work: c.work.to_string(),
+        text,
+        created_at: c.created_at,
+        author: authors.get(state, &c.author).await,
+    }
 }
 
 pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(work): Path<String>,
-    Query(q): Query<ShareQuery>,
-) -> Result<Json<Value>, ApiError> {
+    AppQuery(q): AppQuery<ShareQuery>,
+) -> Result<Json<Comments>, ApiError> {
     let share = q.share.as_deref();
     let w = visible(&state, viewer.0.as_ref(), &work, share).await?;
     let mut items = Vec::new();
@@ -62,12 +86,13 @@ pub async fn list<S: Store>(
     for c in state.store.comments(&w.id, 500).await? {
         items.push(comment_json(&state, &c, &mut authors).await);
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Comments { items }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
+    #[schemars(schema_with = "comment_schema")]
     text: String,
     /// The share token, to comment on a link-only work.
     share: Option<String>,
@@ -133,9 +158,10 @@ pub async fn remove<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportBody {
+    #[schemars(schema_with = "reason_schema")]
     reason: String,
     share: Option<String>,
 }

@@ -86,7 +86,7 @@ pub async fn list<S: Store>(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     granted: bool,
@@ -101,7 +101,8 @@ pub async fn decide<S: Store>(
     Path(purpose): Path<String>,
     AppJson(decision): AppJson<Decision>,
 ) -> Result<Json<Value>, ApiError> {
-    let purpose = Purpose::parse(&purpose)?;
+    // A purpose this service does not declare names no consent: 404.
+    let purpose = Purpose::parse(&purpose).map_err(|_| AppError::NotFound)?;
     if !purpose.needs_own_consent() {
         return Err(AppError::Unprocessable {
             code: "consent_not_optional",
@@ -163,9 +164,10 @@ pub async fn decide<S: Store>(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Agreements {
+    #[schemars(schema_with = "super::schema::agreements")]
     agree: BTreeMap<String, String>,
 }
 
@@ -246,7 +248,7 @@ pub async fn cookie_get<S: Store>(
     with_device_cookie(state.config.secure_cookies, &id, new, body)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CookieChoice {
     analytics: bool,

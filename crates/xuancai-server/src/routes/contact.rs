@@ -36,7 +36,7 @@ pub async fn submit<S: Store>(
     Ok((StatusCode::CREATED, Json(json!(receipt))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     status: Option<String>,
@@ -55,7 +55,7 @@ pub async fn queue<S: Store>(
     Ok(Json(json!({ "items": items, "overdue": overdue })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     resolution: String,

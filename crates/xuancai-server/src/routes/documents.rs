@@ -8,8 +8,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use xuancai_domain::Date;
 use xuancai_domain::privacy::DocumentKind;
 use xuancai_store::{DocumentRecord, Store, StoreError};
@@ -21,37 +21,84 @@ use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::privacy::documents::{current, render};
 
+/// The published documents, where the data is kept, and a shutdown if one
+/// is announced.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Documents {
+    documents: Vec<DocumentView>,
+    region: String,
+    shutdown: Option<Shutdown>,
+}
+
+/// One document: the version in force and the ones announced.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DocumentView {
+    kind: &'static str,
+    title: &'static str,
+    /// The rendered page.
+    url: String,
+    current: Option<Version>,
+    upcoming: Vec<Version>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Version {
+    version: String,
+    effective_at: i64,
+    /// A material change (announced 7 days ahead; asks for agreement again).
+    material: bool,
+    summary: String,
+}
+
+/// RET-3, ADS-3: the service's announced end.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Shutdown {
+    closes_on: String,
+    data_erased_on: String,
+    message: &'static str,
+}
+
 /// `GET /api/v1/documents`
-pub async fn list<S: Store>(State(state): State<Arc<App<S>>>) -> Result<Json<Value>, ApiError> {
+pub async fn list<S: Store>(State(state): State<Arc<App<S>>>) -> Result<Json<Documents>, ApiError> {
     let docs = state.store.documents().await?;
     let now = state.now();
-    let items: Vec<Value> = DocumentKind::ALL
+    let version = |d: &DocumentRecord| Version {
+        version: d.version.clone(),
+        effective_at: d.effective_at,
+        material: d.material,
+        summary: d.summary.clone(),
+    };
+    let documents = DocumentKind::ALL
         .iter()
-        .map(|k| {
-            let v = |d: &DocumentRecord| {
-                json!({ "version": d.version, "effective_at": d.effective_at, "material": d.material, "summary": d.summary })
-            };
-            json!({
-                "kind": k.key(),
-                "title": k.title_zh(),
-                "url": format!("/api/v1/documents/{}", k.key()),
-                "current": current(&docs, *k, now).map(v),
-                "upcoming": docs.iter().filter(|d| d.kind == k.key() && d.effective_at > now).map(v).collect::<Vec<_>>(),
-            })
+        .map(|k| DocumentView {
+            kind: k.key(),
+            title: k.title_zh(),
+            url: format!("/api/v1/documents/{}", k.key()),
+            current: current(&docs, *k, now).map(version),
+            upcoming: docs
+                .iter()
+                .filter(|d| d.kind == k.key() && d.effective_at > now)
+                .map(version)
+                .collect(),
         })
         .collect();
     // RET-3, ADS-3: a shutdown is announced to everyone.
     let shutdown = state.shutdown.map(|s| {
         let day = |ms| Date::from_unix_ms(ms, state.config.utc_offset_minutes).to_string();
-        json!({ "closes_on": day(s.at), "data_erased_on": day(s.erase_at),
-                "message": "本服务即将停止运营：停止运营后，您的个人信息将在上述日期前删除或匿名化，请及时导出。" })
+        Shutdown {
+            closes_on: day(s.at),
+            data_erased_on: day(s.erase_at),
+            message: "本服务即将停止运营：停止运营后，您的个人信息将在上述日期前删除或匿名化，请及时导出。",
+        }
     });
-    Ok(Json(
-        json!({ "documents": items, "region": state.config.region, "shutdown": shutdown }),
-    ))
+    Ok(Json(Documents {
+        documents,
+        region: state.config.region.clone(),
+        shutdown,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Which {
     version: Option<String>,
 }
@@ -77,7 +124,7 @@ pub async fn show<S: Store>(
     Ok(resp)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Publish {
     kind: String,

@@ -27,18 +27,22 @@ use xuancai_store::SealedColumn;
 
 const KINDS: [&str; 5] = ["app_open", "app_close", "page_view", "crash", "system"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
+    #[schemars(extend("enum" = KINDS))]
     kind: String,
     page: Option<String>,
+    #[serde(default, deserialize_with = "xuancai_app::whole::option")]
+    #[schemars(range(max = xuancai_app::whole::MAX))]
     duration_ms: Option<u64>,
     message: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
+    #[schemars(length(min = 1, max = 100))]
     events: Vec<Event>,
     /// IMEI, OAID, Android ID, … (DATA-2).
     #[serde(default)]

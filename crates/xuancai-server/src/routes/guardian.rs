@@ -33,9 +33,10 @@ use xuancai_app::privacy::minors;
 use xuancai_app::privacy::requests::{hex, own_phone, parse_request_id, request_json};
 use xuancai_store::SealedColumn;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuardianPhone {
+    #[schemars(schema_with = "super::schema::phone")]
     phone: String,
 }
 
@@ -84,12 +85,15 @@ pub async fn send<S: Store>(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuardianConsent {
+    #[schemars(schema_with = "super::schema::phone")]
     phone: String,
+    #[schemars(schema_with = "super::schema::code")]
     code: String,
     /// The children's documents in force (and for a child, nothing else is needed).
+    #[schemars(schema_with = "super::schema::agreements")]
     agree: BTreeMap<String, String>,
 }
 
@@ -151,10 +155,12 @@ pub async fn page_code<S: Store>(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageSignIn {
+    #[schemars(schema_with = "super::schema::phone")]
     phone: String,
+    #[schemars(schema_with = "super::schema::code")]
     code: String,
 }
 
@@ -221,9 +227,10 @@ pub async fn withdraw<S: Store>(
     Ok(Json(json!({ "status": "withdrawn" })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WardRequest {
+    #[schemars(schema_with = "super::schema::request_kind")]
     kind: String,
     #[serde(default)]
     detail: String,

@@ -6,17 +6,22 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use xuancai_domain::UserId;
 use xuancai_store::Store;
 
 use xuancai_app::App;
 
-pub async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// `{"status": "ok"}`, `{"status": "ready"}` or `{"status": "unavailable"}`.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Health {
+    status: &'static str,
 }
 
-pub async fn ready<S: Store>(State(state): State<Arc<App<S>>>) -> (StatusCode, Json<Value>) {
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+pub async fn ready<S: Store>(State(state): State<Arc<App<S>>>) -> (StatusCode, Json<Health>) {
     let db = state
         .store
         .user_by_id(&UserId::generate())
@@ -25,12 +30,14 @@ pub async fn ready<S: Store>(State(state): State<Arc<App<S>>>) -> (StatusCode, J
         .map_err(|e| e.to_string());
     let blobs = state.blobs.check().await.map_err(|e| e.to_string());
     match db.and(blobs) {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable" })),
+                Json(Health {
+                    status: "unavailable",
+                }),
             )
         }
     }

@@ -14,8 +14,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{JobId, UserId};
 use xuancai_store::{JobRecord, JobState, NewJob, Store};
@@ -41,47 +41,109 @@ fn parse_job_id(s: &str) -> Result<JobId, ApiError> {
 }
 
 /// A job as the API shows it.
-pub fn job_json(j: &JobRecord, key: &DataKey) -> Value {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct JobView {
+    id: String,
+    /// `cutout`, `sticker`, `face_swap` or `pack`.
+    kind: String,
+    /// `queued`, `running`, `done` or `failed`.
+    state: &'static str,
+    /// 0–100.
+    progress: u8,
+    attempts: u32,
+    max_attempts: u32,
+    /// What was asked (null if it no longer opens).
+    request: Option<JobRequest>,
+    result: Option<JobOutcome>,
+    error: Option<JobFailure>,
+    created_at: i64,
+    updated_at: i64,
+    urls: JobUrls,
+}
+
+/// What a finished job produced, and where to fetch it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct JobOutcome {
+    #[serde(flatten)]
+    result: JobResult,
+    urls: ResultUrls,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum ResultUrls {
+    /// The new photo in the library.
+    Photo {
+        photo: String,
+        original: String,
+        thumbnail: String,
+    },
+    /// A pack's ZIP.
+    Download { download: String },
+}
+
+/// Why a job failed: a stable code and a message.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct JobFailure {
+    code: String,
+    message: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct JobUrls {
+    #[serde(rename = "self")]
+    this: String,
+    events: String,
+}
+
+/// The user's jobs, newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Jobs {
+    items: Vec<JobView>,
+}
+
+pub fn job_json(j: &JobRecord, key: &DataKey) -> JobView {
     let id = j.id.to_string();
-    let request = open_request(j, key)
-        .ok()
-        .and_then(|r| serde_json::to_value(r).ok());
     let result = j
         .result
         .as_deref()
         .and_then(|r| serde_json::from_slice::<JobResult>(r).ok())
-        .map(|r| {
-            let urls = match &r.photo {
+        .map(|result| {
+            let urls = match &result.photo {
                 Some(photo) => {
                     let base = format!("/api/v1/photos/{photo}");
-                    json!({ "photo": base, "original": format!("{base}/original"), "thumbnail": format!("{base}/thumbnail") })
+                    ResultUrls::Photo {
+                        original: format!("{base}/original"),
+                        thumbnail: format!("{base}/thumbnail"),
+                        photo: base,
+                    }
                 }
-                None => json!({ "download": format!("/api/v1/jobs/{id}/download") }),
+                None => ResultUrls::Download {
+                    download: format!("/api/v1/jobs/{id}/download"),
+                },
             };
-            let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
-                m.insert("urls".into(), urls);
-            }
-            v
+            JobOutcome { result, urls }
         });
-    let error = j
-        .error_code
-        .as_ref()
-        .map(|code| json!({ "code": code, "message": j.error_message }));
-    json!({
-        "id": id,
-        "kind": j.kind,
-        "state": j.state.as_str(),
-        "progress": j.progress,
-        "attempts": j.attempts,
-        "max_attempts": j.max_attempts,
-        "request": request,
-        "result": result,
-        "error": error,
-        "created_at": j.created_at,
-        "updated_at": j.updated_at,
-        "urls": { "self": format!("/api/v1/jobs/{id}"), "events": format!("/api/v1/jobs/{id}/events") },
-    })
+    JobView {
+        kind: j.kind.clone(),
+        state: j.state.as_str(),
+        progress: j.progress,
+        attempts: j.attempts,
+        max_attempts: j.max_attempts,
+        request: open_request(j, key).ok(),
+        result,
+        error: j.error_code.as_ref().map(|code| JobFailure {
+            code: code.clone(),
+            message: j.error_message.clone(),
+        }),
+        created_at: j.created_at,
+        updated_at: j.updated_at,
+        urls: JobUrls {
+            this: format!("/api/v1/jobs/{id}"),
+            events: format!("/api/v1/jobs/{id}/events"),
+        },
+        id,
+    }
 }
 
 pub async fn create<S: Store>(
@@ -145,8 +207,10 @@ pub async fn create<S: Store>(
     Ok(resp)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
+    /// Any number; 1 to 200 are used.
+    #[schemars(range(max = u32::MAX))]
     limit: Option<u32>,
 }
 
@@ -154,13 +218,13 @@ pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     AppQuery(q): AppQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Jobs>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let jobs = state.store.user_jobs(&session.user, limit).await?;
     let key = state.data_key(&session.user).await?;
-    Ok(Json(
-        json!({ "items": jobs.iter().map(|j| job_json(j, &key)).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(Jobs {
+        items: jobs.iter().map(|j| job_json(j, &key)).collect(),
+    }))
 }
 
 async fn owned_job<S: Store>(state: &App<S>, user: &UserId, id: &str) -> Result<JobRecord, ApiError> {
@@ -172,7 +236,7 @@ pub async fn get_one<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobView>, ApiError> {
     let job = owned_job(&state, &session.user, &id).await?;
     let key = state.data_key(&session.user).await?;
     Ok(Json(job_json(&job, &key)))
@@ -216,7 +280,7 @@ pub async fn events<S: Store>(
                 .flatten()?;
             // A job that vanished (its owner was erased) ends the stream.
             let job = f.state.store.job(&f.user, &f.id).await.ok().flatten()?;
-            let view = job_json(&job, &f.key).to_string();
+            let view = serde_json::to_string(&job_json(&job, &f.key)).unwrap_or_default();
             if view != f.last {
                 let event = Event::default().event("job").data(&view);
                 let done = job.state.is_final();

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use xuancai_domain::{BirthDate, Date, Nickname, Password, PhoneNumber, UserId};
 use xuancai_imaging::decode::{DecodeLimits, decode_to_fit};
 use xuancai_imaging::resize::cover;
@@ -33,12 +33,26 @@ const AVATAR_SIDE: u32 = 256;
 pub async fn me<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     profile_json(&state, &session.user).await
 }
 
+/// The signed-in account and its profile.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Profile {
+    user_id: String,
+    /// Masked: `+86 138****8000`.
+    phone: String,
+    nickname: Option<String>,
+    birth_date: Option<String>,
+    avatar: Option<String>,
+    has_password: bool,
+    coins: i64,
+    created_at: i64,
+}
+
 /// The profile as the API shows it.
-async fn profile_json<S: Store>(state: &App<S>, user: &UserId) -> Result<Json<Value>, ApiError> {
+async fn profile_json<S: Store>(state: &App<S>, user: &UserId) -> Result<Json<Profile>, ApiError> {
     let record = state
         .store
         .user_by_id(user)
@@ -54,25 +68,38 @@ async fn profile_json<S: Store>(state: &App<S>, user: &UserId) -> Result<Json<Va
         .open_text(SealedColumn::UserPhone, user.as_bytes(), &record.phone_ciphertext)
         .and_then(|s| PhoneNumber::parse(&s).ok())
         .ok_or_else(|| AppError::Internal("stored phone number does not decrypt".into()))?;
-    Ok(Json(json!({
-        "user_id": record.id.to_string(),
-        "phone": phone.masked(),
-        "nickname": decrypt_text(&key, SealedColumn::UserNickname, profile.nickname_ciphertext.as_ref()),
-        "birth_date": decrypt_text(&key, SealedColumn::UserBirthDate, profile.birth_date_ciphertext.as_ref()),
-        "avatar": profile.avatar_version.as_ref().map(|v| format!("/api/v1/me/avatar?v={v}")),
-        "has_password": profile.password_hash.is_some(),
-        "coins": xuancai_app::coins::balance(state, &record.id).await?,
-        "created_at": record.created_at,
-    })))
+    Ok(Json(Profile {
+        user_id: record.id.to_string(),
+        phone: phone.masked(),
+        nickname: decrypt_text(
+            &key,
+            SealedColumn::UserNickname,
+            profile.nickname_ciphertext.as_ref(),
+        ),
+        birth_date: decrypt_text(
+            &key,
+            SealedColumn::UserBirthDate,
+            profile.birth_date_ciphertext.as_ref(),
+        ),
+        avatar: profile
+            .avatar_version
+            .as_ref()
+            .map(|v| format!("/api/v1/me/avatar?v={v}")),
+        has_password: profile.password_hash.is_some(),
+        coins: xuancai_app::coins::balance(state, &record.id).await?,
+        created_at: record.created_at,
+    }))
 }
 
 /// `PATCH /api/v1/me`: a field absent is unchanged; `null` clears it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     #[serde(default, deserialize_with = "present")]
+    #[schemars(schema_with = "super::schema::nickname_or_null")]
     nickname: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    #[schemars(schema_with = "super::schema::optional_date")]
     birth_date: Option<Value>,
 }
 
@@ -97,7 +124,7 @@ pub async fn update<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     AppJson(patch): AppJson<ProfilePatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     let key = state.data_key(&session.user).await?;
     // Parse everything before writing anything.
     let nickname = patch
@@ -170,7 +197,7 @@ pub async fn set_avatar<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     form: AppMultipart,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     let limit = state.config.max_upload_bytes;
     let (bytes, _) = form.file(limit).await?;
     // An avatar is shown at 256×256: a lower pixel limit, and its decode
@@ -249,10 +276,12 @@ pub async fn delete_avatar<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
+    #[schemars(length(max = 128))]
     current_password: Option<String>,
+    #[schemars(length(min = 8, max = 128))]
     new_password: Option<String>,
 }
 

@@ -36,6 +36,7 @@ mod paging;
 pub mod photos;
 mod privacy_routes;
 pub mod requests;
+mod schema;
 
 mod studio;
 pub mod templates;
@@ -43,6 +44,34 @@ pub mod web;
 pub mod works;
 
 pub use paging::{Page, PhotosPage, encode_cursor, next_cursor, photos_page};
+
+/// A JSON Schema generated from a Rust type (the OpenAPI document's request,
+/// query and response schemas come from the types the handlers use).
+pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+fn schema_of<T: schemars::JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+/// What a route's request body is.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// A JSON object of this type (`AppJson<T>`).
+    Json(SchemaFn),
+    /// `multipart/form-data` with the image in the field `file` (`AppMultipart`).
+    Multipart,
+}
+
+/// What a route answers with on success.
+#[derive(Debug, Clone, Copy)]
+pub enum Success {
+    /// No body (204), or a body the document does not describe yet.
+    Empty,
+    /// JSON of this type.
+    Json(SchemaFn),
+    /// Bytes of this media type (an image, a ZIP, HTML, an event stream).
+    Media(&'static str),
+}
 
 /// One documented operation.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +84,16 @@ pub struct RouteDoc {
     pub auth: bool,
     /// The success status.
     pub ok: u16,
-    /// Request body: `json`, `multipart` or none.
-    pub body: Option<&'static str>,
+    /// Another success status (an upload of a photo already there: 200).
+    pub also_ok: Option<u16>,
+    /// The success body.
+    pub success: Success,
+    /// The request body.
+    pub body: Option<Body>,
+    /// The query string's parameters, from the type the handler parses.
+    pub query: Option<SchemaFn>,
+    /// Error statuses beyond the ones the extractors give (see `openapi`).
+    pub may: &'static [u16],
     /// Requirement IDs this operation keeps.
     pub keeps: &'static str,
 }
@@ -69,7 +106,11 @@ const fn doc(method: &'static str, path: &'static str, tag: &'static str, summar
         summary,
         auth: true,
         ok: 200,
+        also_ok: None,
+        success: Success::Empty,
         body: None,
+        query: None,
+        may: &[],
         keeps: "",
     }
 }
@@ -83,12 +124,37 @@ impl RouteDoc {
         self.ok = status;
         self
     }
-    const fn json(mut self) -> Self {
-        self.body = Some("json");
+    const fn also_ok(mut self, status: u16) -> Self {
+        self.also_ok = Some(status);
+        self
+    }
+    /// The body is a JSON object of type `T`.
+    const fn body<T: schemars::JsonSchema>(mut self) -> Self {
+        self.body = Some(Body::Json(schema_of::<T>));
         self
     }
     const fn multipart(mut self) -> Self {
-        self.body = Some("multipart");
+        self.body = Some(Body::Multipart);
+        self
+    }
+    /// The query string parses into `T`.
+    const fn query<T: schemars::JsonSchema>(mut self) -> Self {
+        self.query = Some(schema_of::<T>);
+        self
+    }
+    /// The success answer is JSON of type `T`.
+    const fn returns<T: schemars::JsonSchema>(mut self) -> Self {
+        self.success = Success::Json(schema_of::<T>);
+        self
+    }
+    /// The success answer is bytes of this media type.
+    const fn media(mut self, media_type: &'static str) -> Self {
+        self.success = Success::Media(media_type);
+        self
+    }
+    /// The use case can also answer these error statuses.
+    const fn may(mut self, statuses: &'static [u16]) -> Self {
+        self.may = statuses;
         self
     }
     const fn keeps(mut self, ids: &'static str) -> Self {
@@ -126,11 +192,15 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         docs: Vec::new(),
     };
     api.add(
-        doc("GET", "/health", "ops", "The process answers").public(),
+        doc("GET", "/health", "ops", "The process answers")
+            .public()
+            .returns::<health::Health>(),
         get(health::health),
     )
     .add(
-        doc("GET", "/ready", "ops", "The database and blob store answer").public(),
+        doc("GET", "/ready", "ops", "The database and blob store answer")
+            .public()
+            .returns::<health::Health>(),
         get(health::ready::<S>),
     )
     .add(
@@ -140,7 +210,9 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "ops",
             "Prometheus metrics, with the operator's metrics token (404 without one configured)",
         )
-        .public(),
+        .public()
+        .may(&[401, 404])
+        .media("text/plain"),
         get(metrics::serve::<S>),
     )
     .add(
@@ -155,9 +227,11 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "Send a one-time login code by SMS",
         )
         .public()
-        .json()
+        .body::<auth::CodeRequest>()
         .ok(202)
-        .keeps("ACC-1"),
+        .keeps("ACC-1")
+        .may(&[403, 409, 429])
+        .returns::<auth::CodeSent>(),
         post(auth::request_code::<S>),
     )
     .add(
@@ -168,8 +242,10 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "Sign in with the code; starts a session",
         )
         .public()
-        .json()
-        .keeps("ACC-1 ACC-2 ACC-4"),
+        .body::<auth::LoginRequest>()
+        .keeps("ACC-1 ACC-2 ACC-4")
+        .may(&[401, 403, 409, 429])
+        .returns::<crate::respond::Signed>(),
         post(auth::login::<S>),
     )
     .add(
@@ -180,8 +256,10 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "Sign in with phone number and password",
         )
         .public()
-        .json()
-        .keeps("ACC-3 SEC-2"),
+        .body::<auth::PasswordLogin>()
+        .keeps("ACC-3 SEC-2")
+        .may(&[401, 429, 503])
+        .returns::<crate::respond::Signed>(),
         post(auth::password_login::<S>),
     )
     .add(
@@ -197,23 +275,29 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "profile",
             "The signed-in account and profile",
         )
-        .keeps("ACC-5 R-1"),
+        .keeps("ACC-5 R-1")
+        .returns::<me::Profile>(),
         get(me::me::<S>),
     )
     .add(
         doc("PATCH", "/api/v1/me", "profile", "Change nickname or birth date")
-            .json()
-            .keeps("ACC-5 R-2"),
+            .body::<me::ProfilePatch>()
+            .keeps("ACC-5 R-2")
+            .returns::<me::Profile>(),
         patch(me::update::<S>),
     )
     .add(
-        doc("GET", "/api/v1/me/avatar", "profile", "The avatar image (WebP)").keeps("ACC-5"),
+        doc("GET", "/api/v1/me/avatar", "profile", "The avatar image (WebP)")
+            .keeps("ACC-5")
+            .media("image/webp"),
         get(me::avatar::<S>),
     )
     .add(
         doc("PUT", "/api/v1/me/avatar", "profile", "Upload an avatar")
             .multipart()
-            .keeps("ACC-5 SEC-4"),
+            .keeps("ACC-5 SEC-4")
+            .may(&[422])
+            .returns::<me::Profile>(),
         put(me::set_avatar::<S>).layer(DefaultBodyLimit::max(upload_limit)),
     )
     .add(
@@ -227,15 +311,18 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "profile",
             "Set or change the password",
         )
-        .json()
-        .keeps("ACC-3 SEC-2"),
+        .body::<me::PasswordBody>()
+        .keeps("ACC-3 SEC-2")
+        .may(&[401, 503])
+        .returns::<crate::respond::Signed>(),
         put(me::set_password::<S>),
     )
     .add(
         doc("DELETE", "/api/v1/me/password", "profile", "Remove the password")
-            .json()
+            .body::<me::PasswordBody>()
             .ok(204)
-            .keeps("ACC-3"),
+            .keeps("ACC-3")
+            .may(&[401, 503]),
         delete(me::delete_password::<S>),
     )
     .merge(privacy_routes::routes)
@@ -246,7 +333,9 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "coins",
             "Balance and ledger, newest first",
         )
-        .keeps("ACC-8"),
+        .keeps("ACC-8")
+        .query::<Page>()
+        .returns::<coins::Ledger>(),
         get(coins::ledger::<S>),
     )
     .add(
@@ -257,7 +346,10 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "Daily check-in (once per day)",
         )
         .ok(201)
-        .keeps("ACC-8"),
+        .keeps("ACC-8")
+        .may(&[409])
+        .returns::<coins::CheckIn>()
+        .also_ok(200),
         post(coins::check_in::<S>),
     )
     .add(
@@ -267,7 +359,9 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "photos",
             "List photos, newest first (filter: library, favourites, archived, trash)",
         )
-        .keeps("IMG-1 SEC-6"),
+        .keeps("IMG-1 SEC-6")
+        .query::<photos::ListQuery>()
+        .returns::<PhotosPage<'static>>(),
         get(photos::list::<S>),
     )
     .add(
@@ -279,11 +373,16 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         )
         .multipart()
         .ok(201)
-        .keeps("IMG-1 SEC-4"),
+        .keeps("IMG-1 SEC-4")
+        .returns::<photos::Uploaded<'static>>()
+        .also_ok(200)
+        .may(&[422, 429]),
         post(photos::upload::<S>).layer(DefaultBodyLimit::max(upload_limit)),
     )
     .add(
-        doc("GET", "/api/v1/photos/{id}", "photos", "One photo").keeps("IMG-1 SEC-6"),
+        doc("GET", "/api/v1/photos/{id}", "photos", "One photo")
+            .keeps("IMG-1 SEC-6")
+            .returns::<xuancai_app::photos::PhotoView<'static>>(),
         get(photos::get_one::<S>),
     )
     .add(
@@ -293,13 +392,15 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "photos",
             "The photo's faces, numbered as the face swap takes them (needs the face consent)",
         )
-        .keeps("IMG-3 CON-3 SEC-6"),
+        .keeps("IMG-3 CON-3 SEC-6")
+        .returns::<xuancai_app::studio::faces::PhotoFaces>(),
         get(photos::faces::<S>),
     )
     .add(
         doc("PATCH", "/api/v1/photos/{id}", "photos", "Favourite or archive")
-            .json()
-            .keeps("IMG-1 SEC-6"),
+            .body::<photos::PatchBody>()
+            .keeps("IMG-1 SEC-6")
+            .returns::<xuancai_app::photos::PhotoView<'static>>(),
         patch(photos::update::<S>),
     )
     .add(
@@ -310,7 +411,8 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "Move to the trash (`?permanent=true`: purge now)",
         )
         .ok(204)
-        .keeps("IMG-1 SEC-6"),
+        .keeps("IMG-1 SEC-6")
+        .query::<photos::RemoveQuery>(),
         delete(photos::remove::<S>),
     )
     .add(
@@ -320,7 +422,8 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "photos",
             "Restore from the trash",
         )
-        .keeps("IMG-1 SEC-6"),
+        .keeps("IMG-1 SEC-6")
+        .returns::<xuancai_app::photos::PhotoView<'static>>(),
         post(photos::restore::<S>),
     )
     .add(
@@ -330,29 +433,37 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "photos",
             "Image bytes: thumbnail, preview or original",
         )
-        .keeps("IMG-1 SEC-6"),
+        .keeps("IMG-1 SEC-6")
+        .media("image/*"),
         get(photos::bytes::<S>),
     )
     .merge(studio::routes)
     .add(
-        doc("GET", "/api/v1/albums", "albums", "List albums, newest first").keeps("IMG-1 SEC-6"),
+        doc("GET", "/api/v1/albums", "albums", "List albums, newest first")
+            .keeps("IMG-1 SEC-6")
+            .query::<Page>()
+            .returns::<albums::AlbumsPage>(),
         get(albums::list::<S>),
     )
     .add(
         doc("POST", "/api/v1/albums", "albums", "Create an album")
-            .json()
+            .body::<albums::NameBody>()
             .ok(201)
-            .keeps("IMG-1"),
+            .keeps("IMG-1")
+            .returns::<albums::AlbumView>(),
         post(albums::create::<S>),
     )
     .add(
-        doc("GET", "/api/v1/albums/{id}", "albums", "One album").keeps("IMG-1 SEC-6"),
+        doc("GET", "/api/v1/albums/{id}", "albums", "One album")
+            .keeps("IMG-1 SEC-6")
+            .returns::<albums::AlbumView>(),
         get(albums::get_one::<S>),
     )
     .add(
         doc("PATCH", "/api/v1/albums/{id}", "albums", "Rename")
-            .json()
-            .keeps("IMG-1 SEC-6"),
+            .body::<albums::NameBody>()
+            .keeps("IMG-1 SEC-6")
+            .returns::<albums::AlbumView>(),
         patch(albums::rename::<S>),
     )
     .add(
@@ -373,7 +484,9 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "albums",
             "The album's photos, newest first",
         )
-        .keeps("IMG-1 SEC-6"),
+        .keeps("IMG-1 SEC-6")
+        .query::<Page>()
+        .returns::<PhotosPage<'static>>(),
         get(albums::photos::<S>),
     )
     .add(
@@ -383,8 +496,9 @@ fn api<S: Store>(config: &Config) -> Api<S> {
             "albums",
             "Add photos (or move them with `from_album`)",
         )
-        .json()
-        .keeps("IMG-1 SEC-6"),
+        .body::<albums::AddBody>()
+        .keeps("IMG-1 SEC-6")
+        .returns::<albums::Added>(),
         post(albums::add_photos::<S>),
     )
     .add(

@@ -28,9 +28,12 @@ pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
     Json(json!({ "web_push": state.web_push_key.clone() }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
+    /// `web_push` or a phone vendor's; which ones a server offers is its
+    /// configuration (`GET /api/v1/push/key`, 422 for another).
+    #[schemars(schema_with = "super::schema::push_provider")]
     provider: String,
     /// For Web Push, the browser's `PushSubscription.toJSON()`; for a phone
     /// vendor (`xiaomi_push`, `huawei_push`, `oppo_push`, `vivo_push`,
@@ -46,13 +49,20 @@ pub async fn register<S: Store>(
 ) -> Result<Response, ApiError> {
     permit(&state, &session.user, Purpose::Push).await?;
     let Some(channel) = state.push.get(&req.provider) else {
-        return Err(AppError::BadRequest {
-            code: "push_provider_unavailable",
-            message: format!(
-                "{:?} is not configured here; use one of: {}",
-                req.provider,
-                state.push.keys().join(", ")
-            ),
+        let message = format!(
+            "{:?} is not configured here; use one of: {}",
+            req.provider,
+            state.push.keys().join(", ")
+        );
+        // A push service this server could offer but does not is refused
+        // by its configuration (422); a name that is none is malformed.
+        return Err(if super::schema::push_providers().any(|p| p == req.provider) {
+            AppError::Unprocessable {
+                code: "push_provider_unavailable",
+                message,
+            }
+        } else {
+            AppError::bad_request("push_provider_unavailable", message)
         }
         .into());
     };
@@ -61,20 +71,24 @@ pub async fn register<S: Store>(
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
+    // The subscription's form is the provider's: checked here (422).
     if token.len() > 4096 {
-        return Err(AppError::BadRequest {
+        return Err(AppError::Unprocessable {
             code: "invalid_subscription",
             message: "the subscription is too large".into(),
         }
         .into());
     }
-    channel.validate(&token).await.map_err(|e| AppError::BadRequest {
-        code: match e {
-            xuancai_app::push::PushError::Refused(_) => "push_endpoint_refused",
-            _ => "invalid_subscription",
-        },
-        message: e.to_string(),
-    })?;
+    channel
+        .validate(&token)
+        .await
+        .map_err(|e| AppError::Unprocessable {
+            code: match e {
+                xuancai_app::push::PushError::Refused(_) => "push_endpoint_refused",
+                _ => "invalid_subscription",
+            },
+            message: e.to_string(),
+        })?;
     xuancai_app::push::register(&state, &session.user, &req.provider, &token).await?;
     Ok((StatusCode::CREATED, Json(json!({ "status": "registered" }))).into_response())
 }
@@ -103,7 +117,7 @@ pub async fn inbox<S: Store>(
     Ok(Json(json!({ "items": items })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Unsubscribe {
     u: String,
     t: String,
@@ -151,11 +165,14 @@ pub async fn unsubscribe<S: Store>(
         } }))
         .into_response()),
         (Err(AppError::BadRequest { .. }), true) => Ok(page(StatusCode::BAD_REQUEST, "退订链接无效。")),
+        (Err(AppError::Unprocessable { .. }), true) => {
+            Ok(page(StatusCode::UNPROCESSABLE_ENTITY, "退订链接无效。"))
+        }
         (Err(e), _) => Err(e.into()),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
     kind: String,

@@ -62,7 +62,7 @@ pub async fn requests<S: Store>(
     Ok(Json(json!({ "items": items, "overdue": overdue })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
     status: String,
@@ -78,7 +78,7 @@ pub async fn process<S: Store>(
     Path(id): Path<String>,
     AppJson(req): AppJson<Move>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = parse_request_id(&id)?;
+    let id = parse_request_id(&id).map_err(|_| AppError::NotFound)?;
     let next = RequestStatus::parse(&req.status)?;
     let r = state.store.request(&id).await?.ok_or(AppError::NotFound)?;
     let from = RequestStatus::parse(&r.status)?;
@@ -212,7 +212,7 @@ pub async fn audit_log<S: Store>(
     Ok(Json(json!({ "items": items })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewHold {
     reason: String,
@@ -257,7 +257,7 @@ pub async fn release_hold<S: Store>(
     _op: Operator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_request_id(&id)?;
+    let id = parse_request_id(&id).map_err(|_| AppError::NotFound)?;
     if state.store.release_hold(&id, state.now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -265,7 +265,7 @@ pub async fn release_hold<S: Store>(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BirthDateCorrection {
     /// `YYYY-MM-DD`, or null to clear it.

@@ -10,10 +10,13 @@ use xuancai_store::{Cursor, PhotoRecord};
 use crate::error::ApiError;
 use xuancai_app::AppError;
 
-/// `?cursor=…&limit=…` on every listing.
-#[derive(Debug, Deserialize)]
+/// `?cursor=…&limit=…` on every listing (`limit` 1–200, default 50).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Page {
+    #[schemars(regex(pattern = super::schema::CURSOR))]
     pub cursor: Option<String>,
+    /// Any number; 1 to 200 are used (fewer or more are clamped).
+    #[schemars(range(max = u32::MAX))]
     pub limit: Option<u32>,
 }
 
@@ -66,7 +69,7 @@ pub fn next_cursor<T>(items: &[T], limit: u32, key: impl Fn(&T) -> (i64, [u8; 16
 }
 
 /// A page of photos, newest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PhotosPage<'a> {
     items: Vec<PhotoView<'a>>,
     next_cursor: Option<String>,

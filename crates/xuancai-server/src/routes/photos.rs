@@ -13,8 +13,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::PhotoId;
 use xuancai_store::{PhotoFilter, PhotoPatch, Store};
 
@@ -24,12 +23,16 @@ use crate::extract::Active;
 use crate::extract::{AppJson, AppMultipart, AppQuery};
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::photos::{Variant, add_photo, owned, parse_photo_id, photo_json};
+use xuancai_app::photos::{PhotoView, Variant, add_photo, owned, parse_photo_id, photo_view};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
+    /// `library` (default), `favourites`, `archived` or `trash`.
+    #[schemars(extend("enum" = ["library", "favourites", "archived", "trash"]))]
     filter: Option<String>,
+    #[schemars(regex(pattern = super::schema::CURSOR))]
     cursor: Option<String>,
+    #[schemars(range(max = u32::MAX))]
     limit: Option<u32>,
 }
 
@@ -64,6 +67,14 @@ pub async fn list<S: Store>(
     Ok(Json(photos_page(&items, limit, &key)).into_response())
 }
 
+/// What an upload answers: the photo, and whether it was already there
+/// (200) or is new (201).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Uploaded<'a> {
+    photo: PhotoView<'a>,
+    duplicate: bool,
+}
+
 pub async fn upload<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
@@ -79,7 +90,10 @@ pub async fn upload<S: Store>(
     };
     Ok((
         status,
-        Json(json!({ "photo": photo_json(&added.photo, &key), "duplicate": added.duplicate })),
+        Json(Uploaded {
+            photo: photo_view(&added.photo, &key),
+            duplicate: added.duplicate,
+        }),
     )
         .into_response())
 }
@@ -88,10 +102,10 @@ pub async fn get_one<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let photo = owned(&state, &session.user, &id).await?;
     let key = state.data_key(&session.user).await?;
-    Ok(Json(photo_json(&photo, &key)))
+    Ok(Json(photo_view(&photo, &key)).into_response())
 }
 
 /// `GET /api/v1/photos/{id}/faces`: the photo's faces, numbered as the
@@ -107,7 +121,7 @@ pub async fn faces<S: Store>(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
     favourite: Option<bool>,
@@ -119,7 +133,7 @@ pub async fn update<S: Store>(
     session: Active,
     Path(id): Path<String>,
     AppJson(b): AppJson<PatchBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_photo_id(&id)?;
     let patch = PhotoPatch {
         favourite: b.favourite,
@@ -131,10 +145,10 @@ pub async fn update<S: Store>(
         .await?
         .ok_or(AppError::NotFound)?;
     let key = state.data_key(&session.user).await?;
-    Ok(Json(photo_json(&photo, &key)))
+    Ok(Json(photo_view(&photo, &key)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RemoveQuery {
     #[serde(default)]
     permanent: bool,
@@ -173,7 +187,7 @@ pub async fn restore<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_photo_id(&id)?;
     if !state.store.set_trashed(&session.user, &id, None).await? {
         return Err(AppError::NotFound.into());
@@ -184,7 +198,7 @@ pub async fn restore<S: Store>(
         .await?
         .ok_or(AppError::NotFound)?;
     let key = state.data_key(&session.user).await?;
-    Ok(Json(photo_json(&photo, &key)))
+    Ok(Json(photo_view(&photo, &key)).into_response())
 }
 
 pub async fn bytes<S: Store>(

@@ -16,7 +16,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Published documents: versions in force and announced",
         )
         .public()
-        .keeps("CON-2 DATA-4"),
+        .keeps("CON-2 DATA-4")
+        .returns::<documents::Documents>(),
         get(documents::list::<S>),
     )
     .add(
@@ -27,7 +28,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "A document rendered from the privacy inventory (HTML)",
         )
         .public()
-        .keeps("CON-2 CON-5 DATA-4 RET-1"),
+        .keeps("CON-2 CON-5 DATA-4 RET-1")
+        .query::<documents::Which>()
+        .media("text/html"),
         get(documents::show::<S>),
     )
     .add(
@@ -49,7 +52,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Record the cookie banner's choice",
         )
         .public()
-        .json()
+        .body::<consents::CookieChoice>()
         .keeps("COOK-1"),
         put(consents::cookie_put::<S>),
     )
@@ -70,8 +73,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Grant or withdraw a consent",
         )
-        .json()
-        .keeps("CON-3 CON-4 CON-6 ADS-1 R-4"),
+        .body::<consents::Decision>()
+        .keeps("CON-3 CON-4 CON-6 ADS-1 R-4")
+        .may(&[409]),
         put(consents::decide::<S>),
     )
     .add(
@@ -81,8 +85,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Agree to the documents in force (again)",
         )
-        .json()
-        .keeps("CON-1 CON-2"),
+        .body::<consents::Agreements>()
+        .keeps("CON-1 CON-2")
+        .may(&[409]),
         post(consents::agree::<S>),
     )
     .add(
@@ -92,9 +97,10 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Send a code to the guardian's phone",
         )
-        .json()
+        .body::<guardian::GuardianPhone>()
         .ok(202)
-        .keeps("MIN-4"),
+        .keeps("MIN-4")
+        .may(&[409, 429]),
         post(guardian::send::<S>),
     )
     .add(
@@ -104,8 +110,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Guardian verification and consent",
         )
-        .json()
-        .keeps("MIN-2 MIN-3 MIN-4"),
+        .body::<guardian::GuardianConsent>()
+        .keeps("MIN-2 MIN-3 MIN-4")
+        .may(&[401, 409, 429]),
         post(guardian::consent::<S>),
     )
     .add(
@@ -116,9 +123,10 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "A code for the guardian's page (sent only to a guardian's number)",
         )
         .public()
-        .json()
+        .body::<guardian::GuardianPhone>()
         .ok(202)
-        .keeps("MIN-5"),
+        .keeps("MIN-5")
+        .may(&[409, 429]),
         post(guardian::page_code::<S>),
     )
     .add(
@@ -129,8 +137,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Open the guardian's page with the code (a page token, no account session)",
         )
         .public()
-        .json()
-        .keeps("MIN-5"),
+        .body::<guardian::PageSignIn>()
+        .keeps("MIN-5")
+        .may(&[401, 429]),
         post(guardian::page_open::<S>),
     )
     .add(
@@ -172,7 +181,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "guardian",
             "A rights request for the child: export, correction, deletion, cancellation, complaint",
         )
-        .json()
+        .body::<guardian::WardRequest>()
         .ok(201)
         .keeps("MIN-5 MIN-6"),
         post(guardian::ward_request::<S>),
@@ -184,7 +193,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "guardian",
             "The child's export, once built",
         )
-        .keeps("MIN-5 R-1"),
+        .keeps("MIN-5 R-1")
+        .media("application/zip"),
         get(guardian::ward_download::<S>),
     )
     .add(
@@ -195,7 +205,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Send a code to the account's own phone (identity check)",
         )
         .ok(202)
-        .keeps("ACC-7"),
+        .keeps("ACC-7")
+        .may(&[429]),
         post(requests::verify::<S>),
     )
     .add(
@@ -215,9 +226,10 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Make a rights request (export, correction, deletion, withdrawal, complaint)",
         )
-        .json()
+        .body::<requests::NewRequest>()
         .ok(201)
-        .keeps("R-1 R-2 R-3 R-4 R-6 R-7 MIN-5 ACC-7"),
+        .keeps("R-1 R-2 R-3 R-4 R-6 R-7 MIN-5 ACC-7")
+        .may(&[401, 409, 429]),
         post(requests::create::<S>),
     )
     .add(
@@ -227,7 +239,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "The export ZIP, once ready",
         )
-        .keeps("R-1"),
+        .keeps("R-1")
+        .media("application/zip"),
         get(requests::download::<S>),
     )
     .add(
@@ -247,8 +260,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Cancel the account (fresh code, confirmations)",
         )
-        .json()
-        .keeps("ACC-6 R-5 RET-2"),
+        .body::<requests::Cancel>()
+        .keeps("ACC-6 R-5 RET-2")
+        .may(&[401, 409, 429]),
         post(requests::cancel::<S>),
     )
     .add(
@@ -258,7 +272,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Usage and crash events (analytics consent)",
         )
-        .json()
+        .body::<events::Batch>()
         .ok(202)
         .keeps("DATA-1 DATA-2"),
         post(events::record::<S>),
@@ -281,7 +295,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "messages",
             "Register this device for push (push consent)",
         )
-        .json()
+        .body::<notify::Register>()
         .ok(201)
         .keeps("DATA-5 CON-3"),
         put(notify::register::<S>),
@@ -315,7 +329,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Unsubscribe from marketing (signed link, no sign-in)",
         )
         .public()
-        .keeps("ADS-2 CON-4"),
+        .keeps("ADS-2 CON-4")
+        .query::<notify::Unsubscribe>()
+        .may(&[422]),
         get(notify::unsubscribe::<S>),
     )
     .add(
@@ -325,7 +341,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Queue a service announcement or a marketing message (operators)",
         )
-        .json()
+        .body::<notify::MessageBody>()
         .ok(202)
         .keeps("ADS-2 ADS-3 DATA-6"),
         post(notify::send::<S>),
@@ -347,7 +363,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Publish a document version (operators)",
         )
-        .json()
+        .body::<documents::Publish>()
         .ok(201)
         .keeps("CON-2"),
         post(documents::publish::<S>),
@@ -369,7 +385,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Move a request on; refusals state a reason (operators)",
         )
-        .json()
+        .body::<ops::Move>()
         .keeps("R-6 SEC-6"),
         post(ops::process::<S>),
     )
@@ -400,7 +416,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Correct a birth date after reviewing the user's correction request (operators)",
         )
-        .json()
+        .body::<ops::BirthDateCorrection>()
         .keeps("R-2 MIN-2 MIN-3"),
         put(ops::correct_birth_date::<S>),
     )
@@ -411,7 +427,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Place a legal hold (operators)",
         )
-        .json()
+        .body::<ops::NewHold>()
         .ok(201)
         .keeps("RET-2"),
         post(ops::place_hold::<S>),
@@ -446,9 +462,10 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "A complaint about personal information, without an account (a guardian about a child too)",
         )
         .public()
-        .json()
+        .body::<xuancai_app::contact::NewComplaint>()
         .ok(201)
-        .keeps("R-7 MIN-5"),
+        .keeps("R-7 MIN-5")
+        .may(&[429]),
         post(contact::submit::<S>),
     )
     .add(
@@ -458,7 +475,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Complaints, oldest deadline first, overdue flagged (operators)",
         )
-        .keeps("R-7 SEC-6"),
+        .keeps("R-7 SEC-6")
+        .query::<contact::QueueQuery>(),
         get(contact::queue::<S>),
     )
     .add(
@@ -468,7 +486,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Record the answer to a complaint (operators)",
         )
-        .json()
+        .body::<contact::Answer>()
         .keeps("R-7"),
         post(contact::answer::<S>),
     )

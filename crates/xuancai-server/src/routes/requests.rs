@@ -42,15 +42,20 @@ pub async fn verify<S: Store>(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRequest {
+    #[schemars(schema_with = "super::schema::request_kind")]
     kind: String,
     #[serde(default)]
+    #[schemars(length(max = 2000))]
     detail: String,
+    #[schemars(schema_with = "super::schema::code")]
     code: String,
     /// what a deletion request deletes, and the §6.2 ground (1–7).
     delete: Option<xuancai_app::privacy::deletion::DeletionScope>,
+    #[schemars(range(min = 1, max = 7))]
+    #[serde(default, deserialize_with = "xuancai_app::whole::option")]
     ground: Option<u8>,
 }
 
@@ -82,10 +87,10 @@ pub async fn create<S: Store>(
             req.delete.clone(),
         )?),
         _ if req.delete.is_some() || req.ground.is_some() => {
-            return Err(AppError::bad_request(
-                "invalid_deletion",
-                "only a deletion request names what to delete",
-            )
+            return Err(AppError::Unprocessable {
+                code: "invalid_deletion",
+                message: "only a deletion request names what to delete".into(),
+            }
             .into());
         }
         _ => None,
@@ -145,7 +150,7 @@ pub async fn download<S: Store>(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = parse_request_id(&id)?;
+    let id = parse_request_id(&id).map_err(|_| AppError::NotFound)?;
     let zip = xuancai_app::privacy::export::download(&state, &session.user, &id).await?;
     let mut resp = Body::from_stream(zip).into_response();
     let h = resp.headers_mut();
@@ -187,11 +192,14 @@ pub async fn cancellation_preview<S: Store>(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cancel {
+    #[schemars(schema_with = "super::schema::code")]
     code: String,
+    #[schemars(schema_with = "super::schema::confirmed")]
     confirm_exported: bool,
+    #[schemars(schema_with = "super::schema::confirmed")]
     confirm_forfeit: bool,
 }
 

@@ -16,13 +16,18 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Queue a studio job on stored photos: cutout (background replacement), face swap \
              (face consent and the subjects' affirmation; labelled as AI-generated), sticker or sticker pack",
         )
-        .json()
+        .body::<xuancai_app::studio::spec::JobRequest>()
         .ok(202)
-        .keeps("IMG-2 IMG-3 IMG-4 IMG-5 CON-3"),
+        .keeps("IMG-2 IMG-3 IMG-4 IMG-5 CON-3")
+        .returns::<jobs::JobView>()
+        .may(&[409, 429]),
         post(jobs::create::<S>),
     )
     .add(
-        doc("GET", "/api/v1/jobs", "studio", "The user's jobs, newest first").keeps("IMG-2 SEC-6"),
+        doc("GET", "/api/v1/jobs", "studio", "The user's jobs, newest first")
+            .keeps("IMG-2 SEC-6")
+            .query::<jobs::ListQuery>()
+            .returns::<jobs::Jobs>(),
         get(jobs::list::<S>),
     )
     .add(
@@ -32,7 +37,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "studio",
             "One job: state, progress, result or error",
         )
-        .keeps("IMG-2 SEC-6"),
+        .keeps("IMG-2 SEC-6")
+        .returns::<jobs::JobView>(),
         get(jobs::get_one::<S>),
     )
     .add(
@@ -42,7 +48,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "studio",
             "The job's changes as server-sent events, until it is done or failed",
         )
-        .keeps("IMG-2 SEC-6"),
+        .keeps("IMG-2 SEC-6")
+        .media("text/event-stream")
+        .may(&[429]),
         get(jobs::events::<S>),
     )
     .add(
@@ -52,7 +60,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "studio",
             "A finished sticker-pack job's ZIP, in the platform's import layout",
         )
-        .keeps("IMG-4 SEC-6"),
+        .keeps("IMG-4 SEC-6")
+        .media("application/zip"),
         get(jobs::download::<S>),
     )
     .add(
@@ -63,7 +72,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Sticker and greeting templates",
         )
         .public()
-        .keeps("IMG-4"),
+        .keeps("IMG-4")
+        .returns::<templates::Catalogue>(),
         get(templates::list),
     )
     .add(
@@ -73,7 +83,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "studio",
             "Templates ranked by your use while personalisation is on, else by popularity",
         )
-        .keeps("IMG-4 CON-6 ADS-1"),
+        .keeps("IMG-4 CON-6 ADS-1")
+        .query::<templates::RecommendQuery>()
+        .returns::<templates::Recommended>(),
         get(templates::recommended::<S>),
     )
     .add(
@@ -94,9 +106,11 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "works",
             "Save one of your photos as a work (public, link or private)",
         )
-        .json()
+        .body::<works::CreateBody>()
         .ok(201)
-        .keeps("IMG-6 DATA-3"),
+        .keeps("IMG-6 DATA-3")
+        .returns::<works::WorkView>()
+        .may(&[429]),
         post(works::create::<S>),
     )
     .add(
@@ -107,11 +121,15 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Public works, newest first, with their authors",
         )
         .public()
-        .keeps("IMG-6 DATA-3 R-8"),
+        .keeps("IMG-6 DATA-3 R-8")
+        .query::<works::FeedQuery>()
+        .returns::<works::WorksPage>(),
         get(works::feed::<S>),
     )
     .add(
-        doc("GET", "/api/v1/me/works", "works", "All of your works").keeps("IMG-6"),
+        doc("GET", "/api/v1/me/works", "works", "All of your works")
+            .keeps("IMG-6")
+            .returns::<works::WorksPage>(),
         get(works::mine::<S>),
     )
     .add(
@@ -122,7 +140,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "One work, if you may see it (`?share=` for link-only)",
         )
         .public()
-        .keeps("IMG-6 R-8"),
+        .keeps("IMG-6 R-8")
+        .query::<crate::extract::ShareQuery>()
+        .returns::<works::WorkView>(),
         get(works::get_one::<S>),
     )
     .add(
@@ -132,8 +152,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "works",
             "Retitle, change visibility, or make a new share link",
         )
-        .json()
-        .keeps("IMG-6 R-8"),
+        .body::<works::PatchBody>()
+        .keeps("IMG-6 R-8")
+        .returns::<works::WorkView>(),
         patch(works::update::<S>),
     )
     .add(
@@ -155,7 +176,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "The work's image, if you may see it",
         )
         .public()
-        .keeps("IMG-6 R-8"),
+        .keeps("IMG-6 R-8")
+        .query::<crate::extract::ShareQuery>()
+        .media("image/*"),
         get(works::image::<S>),
     )
     .add(
@@ -166,7 +189,9 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "A work's comments, oldest first",
         )
         .public()
-        .keeps("IMG-6 DATA-3"),
+        .keeps("IMG-6 DATA-3")
+        .query::<crate::extract::ShareQuery>()
+        .returns::<comments::Comments>(),
         get(comments::list::<S>),
     )
     .add(
@@ -176,9 +201,11 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "works",
             "Comment on a work you may see",
         )
-        .json()
+        .body::<comments::CommentBody>()
         .ok(201)
-        .keeps("IMG-6 DATA-3"),
+        .keeps("IMG-6 DATA-3")
+        .returns::<comments::CommentView>()
+        .may(&[429]),
         post(comments::create::<S>),
     )
     .add(
@@ -199,7 +226,7 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "works",
             "Report a comment for moderation",
         )
-        .json()
+        .body::<comments::ReportBody>()
         .ok(202)
         .keeps("IMG-6"),
         post(comments::report::<S>),
@@ -212,7 +239,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "A user's page: their public works",
         )
         .public()
-        .keeps("IMG-6 DATA-3"),
+        .keeps("IMG-6 DATA-3")
+        .returns::<works::UserPage>(),
         get(works::user_page::<S>),
     )
     .add(
@@ -223,7 +251,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "The avatar shown beside a user's public works",
         )
         .public()
-        .keeps("DATA-3"),
+        .keeps("DATA-3")
+        .media("image/webp"),
         get(works::avatar::<S>),
     )
     .add(
@@ -233,13 +262,17 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "works",
             "Send a work or template with a message to another user",
         )
-        .json()
+        .body::<blessings::SendBody>()
         .ok(201)
-        .keeps("IMG-6 DATA-3"),
+        .keeps("IMG-6 DATA-3")
+        .may(&[429])
+        .returns::<blessings::BlessingView>(),
         post(blessings::send::<S>),
     )
     .add(
-        doc("GET", "/api/v1/blessings", "works", "Your inbox of blessings").keeps("IMG-6"),
+        doc("GET", "/api/v1/blessings", "works", "Your inbox of blessings")
+            .keeps("IMG-6")
+            .returns::<blessings::Inbox>(),
         get(blessings::inbox::<S>),
     )
     .add(
@@ -249,7 +282,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "works",
             "The image of a blessing you received",
         )
-        .keeps("IMG-6"),
+        .keeps("IMG-6")
+        .media("image/*"),
         get(blessings::image::<S>),
     )
     .add(
@@ -260,7 +294,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "A blessing by its share link",
         )
         .public()
-        .keeps("IMG-6 R-8"),
+        .keeps("IMG-6 R-8")
+        .returns::<blessings::BlessingView>(),
         get(blessings::shared::<S>),
     )
     .add(
@@ -271,7 +306,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Its image",
         )
         .public()
-        .keeps("IMG-6"),
+        .keeps("IMG-6")
+        .media("image/*"),
         get(blessings::shared_image::<S>),
     )
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use xuancai_domain::privacy::Purpose;
 use xuancai_stickers::template::Template;
 use xuancai_store::Store;
@@ -23,20 +23,68 @@ use xuancai_app::AppError;
 use xuancai_app::privacy::consent_state;
 use xuancai_app::templates::catalogue;
 
-fn summary(name: &str, t: &Template) -> Value {
-    json!({
-        "name": name,
-        "title": t.title,
-        "slots": t.slots().iter().map(|(slot, default)| json!({ "slot": slot, "default": default })).collect::<Vec<_>>(),
-        "cutout": t.uses_cutout(),
-        "animated": t.animation.is_some(),
-        "url": format!("/api/v1/templates/{name}"),
-    })
+/// A template in the catalogue.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Summary {
+    name: String,
+    title: String,
+    slots: Vec<Slot>,
+    /// It cuts the subject out of the photo.
+    cutout: bool,
+    animated: bool,
+    /// The template as data.
+    url: String,
+    /// Uses by everyone (in the recommendations only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    popularity: Option<u64>,
+}
+
+/// A text slot and its default text.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Slot {
+    slot: String,
+    default: String,
+}
+
+/// The catalogue.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Catalogue {
+    items: Vec<Summary>,
+}
+
+/// Templates ranked for the user, and on what basis.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Recommended {
+    /// Ranked by the user's own use (the personalisation consent is on).
+    personalised: bool,
+    basis: &'static str,
+    items: Vec<Summary>,
+}
+
+fn summary(name: &str, t: &Template) -> Summary {
+    Summary {
+        name: name.to_string(),
+        title: t.title.to_string(),
+        slots: t
+            .slots()
+            .iter()
+            .map(|(slot, default)| Slot {
+                slot: slot.to_string(),
+                default: default.to_string(),
+            })
+            .collect(),
+        cutout: t.uses_cutout(),
+        animated: t.animation.is_some(),
+        url: format!("/api/v1/templates/{name}"),
+        popularity: None,
+    }
 }
 
 /// `GET /api/v1/templates`: the catalogue (public).
-pub async fn list() -> Json<Value> {
-    Json(json!({ "items": catalogue().iter().map(|(n, t)| summary(n, t)).collect::<Vec<_>>() }))
+pub async fn list() -> Json<Catalogue> {
+    Json(Catalogue {
+        items: catalogue().iter().map(|(n, t)| summary(n, t)).collect(),
+    })
 }
 
 /// `GET /api/v1/templates/{name}`: one template as data (public).
@@ -50,9 +98,10 @@ pub async fn get_one(Path(name): Path<String>) -> Result<Json<Value>, ApiError> 
         .map_err(|e| AppError::Internal(e.to_string()))?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RecommendQuery {
-    limit: Option<usize>,
+    #[schemars(range(max = u32::MAX))]
+    limit: Option<u32>,
 }
 
 /// `GET /api/v1/templates/recommended`.
@@ -60,7 +109,7 @@ pub async fn recommended<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     AppQuery(q): AppQuery<RecommendQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Recommended>, ApiError> {
     let personalised = consent_state(&state, &session.user)
         .await?
         .allows(Purpose::Personalisation);
@@ -85,19 +134,22 @@ pub async fn recommended<S: Store>(
         .collect();
     // Own use first (only when personalised), then popularity, then name.
     ranked.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.cmp(&a.3)).then(a.0.cmp(&b.0)));
-    let limit = q.limit.unwrap_or(10).clamp(1, 50);
-    let items: Vec<Value> = ranked
+    let limit = usize::try_from(q.limit.unwrap_or(10).clamp(1, 50)).unwrap_or(10);
+    let items = ranked
         .iter()
         .take(limit)
-        .map(|(n, t, _, g)| {
-            let mut v = summary(n, t);
-            v["popularity"] = json!(g);
-            v
+        .map(|(n, t, _, g)| Summary {
+            popularity: Some(*g),
+            ..summary(n, t)
         })
         .collect();
-    Ok(Json(json!({
-        "personalised": personalised,
-        "basis": if personalised { "your use, then popularity" } else { "popularity (personalisation is off)" },
-        "items": items,
-    })))
+    Ok(Json(Recommended {
+        personalised,
+        basis: if personalised {
+            "your use, then popularity"
+        } else {
+            "popularity (personalisation is off)"
+        },
+        items,
+    }))
 }

@@ -11,11 +11,10 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::UserId;
 use xuancai_store::{Store, Visibility, WorkRecord};
 
@@ -25,14 +24,57 @@ use crate::extract::{AppJson, AppQuery};
 use crate::respond;
 use xuancai_app::App;
 use xuancai_app::AppError;
-use xuancai_app::works::{self, Authors, NewWork, WorkPatch};
+use xuancai_app::works::{self, Author, Authors, NewWork, WorkPatch};
+
+/// A work as the API shows it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct WorkView {
+    id: String,
+    title: String,
+    /// `public`, `link` or `private`.
+    visibility: &'static str,
+    mime: String,
+    width: u32,
+    height: u32,
+    created_at: i64,
+    updated_at: i64,
+    author: Author,
+    /// The viewer owns it.
+    mine: bool,
+    /// For the owner of a link-only work: the link to share.
+    share_url: Option<String>,
+    urls: WorkUrls,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct WorkUrls {
+    #[serde(rename = "self")]
+    this: String,
+    image: String,
+    comments: String,
+}
+
+/// A page of works; `next_before` continues the feed.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct WorksPage {
+    items: Vec<WorkView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_before: Option<i64>,
+}
+
+/// A user's page: who, and their public works.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct UserPage {
+    author: Author,
+    items: Vec<WorkView>,
+}
 
 pub async fn work_json<S: Store>(
     state: &App<S>,
     w: &WorkRecord,
     viewer: Option<&UserId>,
     authors: &mut Authors,
-) -> Value {
+) -> WorkView {
     let id = w.id.to_string();
     let mine = viewer == Some(&w.owner);
     let share = (mine && w.visibility == Visibility::Link).then(|| works::share_token(state, w));
@@ -40,27 +82,33 @@ pub async fn work_json<S: Store>(
         Some(t) => format!("/api/v1/works/{id}/image?share={t}"),
         None => format!("/api/v1/works/{id}/image"),
     };
-    json!({
-        "id": id,
-        "title": authors.title(state, w).await,
-        "visibility": w.visibility.as_str(),
-        "mime": w.mime,
-        "width": w.width,
-        "height": w.height,
-        "created_at": w.created_at,
-        "updated_at": w.updated_at,
-        "author": authors.get(state, &w.owner).await,
-        "mine": mine,
-        "share_url": share.map(|t| format!("/api/v1/works/{id}?share={t}")),
-        "urls": { "self": format!("/api/v1/works/{id}"), "image": image, "comments": format!("/api/v1/works/{id}/comments") },
-    })
+    WorkView {
+        title: authors.title(state, w).await,
+        visibility: w.visibility.as_str(),
+        mime: w.mime.clone(),
+        width: w.width,
+        height: w.height,
+        created_at: w.created_at,
+        updated_at: w.updated_at,
+        author: authors.get(state, &w.owner).await,
+        mine,
+        share_url: share.map(|t| format!("/api/v1/works/{id}?share={t}")),
+        urls: WorkUrls {
+            this: format!("/api/v1/works/{id}"),
+            image,
+            comments: format!("/api/v1/works/{id}/comments"),
+        },
+        id,
+    }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
     photo: String,
+    #[schemars(length(max = 60))]
     title: Option<String>,
+    #[schemars(extend("enum" = ["public", "link", "private", null]))]
     visibility: Option<String>,
 }
 
@@ -85,9 +133,13 @@ pub async fn create<S: Store>(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct FeedQuery {
+    /// Works created before this time (ms since the epoch; `next_before`).
+    #[schemars(range(min = i64::MIN, max = i64::MAX))]
     before: Option<i64>,
+    /// Any number; 1 to 100 are used.
+    #[schemars(range(max = u32::MAX))]
     limit: Option<u32>,
 }
 
@@ -96,7 +148,7 @@ pub async fn feed<S: Store>(
     State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     AppQuery(q): AppQuery<FeedQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WorksPage>, ApiError> {
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let works = state.store.public_works(q.before, limit).await?;
     let mut items = Vec::with_capacity(works.len());
@@ -107,21 +159,27 @@ pub async fn feed<S: Store>(
     let next = (works.len() == limit as usize)
         .then(|| works.last().map(|w| w.created_at))
         .flatten();
-    Ok(Json(json!({ "items": items, "next_before": next })))
+    Ok(Json(WorksPage {
+        items,
+        next_before: next,
+    }))
 }
 
 /// `GET /api/v1/me/works`: all of the user's works.
 pub async fn mine<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WorksPage>, ApiError> {
     let works = state.store.user_works(&session.user, true, 200).await?;
     let mut items = Vec::with_capacity(works.len());
     let mut authors = Authors::default();
     for w in &works {
         items.push(work_json(&state, w, Some(&session.user), &mut authors).await);
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(WorksPage {
+        items,
+        next_before: None,
+    }))
 }
 
 /// `GET /api/v1/users/{id}/works`: a user's page — their public works.
@@ -129,7 +187,7 @@ pub async fn user_page<S: Store>(
     State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UserPage>, ApiError> {
     let user = UserId::parse(&id).map_err(|_| AppError::NotFound)?;
     let works = state.store.user_works(&user, false, 100).await?;
     if works.is_empty() && state.store.user_by_id(&user).await?.is_none() {
@@ -140,9 +198,10 @@ pub async fn user_page<S: Store>(
     for w in &works {
         items.push(work_json(&state, w, viewer.0.as_ref(), &mut authors).await);
     }
-    Ok(Json(
-        json!({ "author": authors.get(&state, &user).await, "items": items }),
-    ))
+    Ok(Json(UserPage {
+        author: authors.get(&state, &user).await,
+        items,
+    }))
 }
 
 /// `GET /api/v1/users/{id}/avatar`: shown beside public content only — a
@@ -173,8 +232,8 @@ pub async fn get_one<S: Store>(
     State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Query(q): Query<ShareQuery>,
-) -> Result<Json<Value>, ApiError> {
+    AppQuery(q): AppQuery<ShareQuery>,
+) -> Result<Json<WorkView>, ApiError> {
     let w = works::visible(&state, viewer.0.as_ref(), &id, q.share.as_deref()).await?;
     Ok(Json(
         work_json(&state, &w, viewer.0.as_ref(), &mut Authors::default()).await,
@@ -187,7 +246,7 @@ pub async fn image<S: Store>(
     State(state): State<Arc<App<S>>>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Query(q): Query<ShareQuery>,
+    AppQuery(q): AppQuery<ShareQuery>,
 ) -> Result<Response, ApiError> {
     let w = works::visible(&state, viewer.0.as_ref(), &id, q.share.as_deref()).await?;
     let key = state.data_key(&w.owner).await?;
@@ -195,10 +254,12 @@ pub async fn image<S: Store>(
     respond::image(data, &w.mime, "private, no-cache")
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
+    #[schemars(length(max = 60))]
     title: Option<String>,
+    #[schemars(extend("enum" = ["public", "link", "private", null]))]
     visibility: Option<String>,
     /// A new share link; the old one stops working.
     #[serde(default)]
@@ -210,7 +271,7 @@ pub async fn update<S: Store>(
     session: Active,
     Path(id): Path<String>,
     AppJson(b): AppJson<PatchBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WorkView>, ApiError> {
     let patch = WorkPatch {
         title: b.title.as_deref(),
         visibility: b.visibility.as_deref(),

@@ -61,7 +61,8 @@ async fn story(backend: Backend) {
         )
         .await;
 
-    // What a deletion names is checked before anything is stored.
+    // What a deletion names is checked before anything is stored (422: the
+    // request has the API's shape; what it names is refused).
     for bad in [
         json!({ "kind": "deletion", "ground": 4 }),
         json!({ "kind": "deletion", "ground": 9, "delete": { "photos": [gone] } }),
@@ -73,7 +74,7 @@ async fn story(backend: Backend) {
         let r = app
             .call("POST", "/api/v1/me/requests", Some(&token), Some(&body))
             .await;
-        assert_eq!(r.status(), 400, "{bad}");
+        assert_eq!(r.status(), 422, "{bad}");
     }
 
     // Approved: exactly the named photo and comment go.

@@ -363,23 +363,26 @@ async fn jobs_are_private_and_bad_requests_are_refused() {
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap_or_default();
     assert_eq!(v["code"], "invalid_json");
+    // The wrong shape is 400; the right shape with a value the studio
+    // refuses is 422 (issue 18 item 7: a body that fits the published
+    // schema is never a 400).
     for (body, status, code) in [
         (json!({ "kind": "paint", "photo": photo }), 400, "invalid_job"),
         (json!({ "kind": "cutout" }), 400, "invalid_job"),
-        (json!({ "kind": "cutout", "photo": "p_nope" }), 400, "invalid_job"),
+        (json!({ "kind": "cutout", "photo": "p_nope" }), 422, "invalid_job"),
         (
             json!({ "kind": "cutout", "photo": photo, "background": { "blur": 1e9 } }),
-            400,
+            422,
             "invalid_job",
         ),
         (
             json!({ "kind": "sticker", "photo": photo, "template": "nope" }),
-            400,
+            422,
             "template_unknown",
         ),
         (
             json!({ "kind": "sticker", "photo": photo, "caption": "长".repeat(500) }),
-            400,
+            422,
             "caption_too_long",
         ),
         (

@@ -9,6 +9,7 @@ mod backups;
 mod bound_cells;
 mod codes;
 mod contact;
+mod contract;
 mod deletion;
 mod error_codes;
 mod export;

@@ -59,7 +59,7 @@ async fn sec_push_endpoints_that_reach_inside_are_refused_and_not_stored() {
         let r = app
             .call("PUT", "/api/v1/me/push", Some(&alice), Some(&body))
             .await;
-        assert_eq!(r.status(), 400, "{endpoint}");
+        assert_eq!(r.status(), 422, "{endpoint}");
         let v: Value = r.json().await.unwrap_or_default();
         assert_eq!(v["code"], "push_endpoint_refused", "{endpoint}: {v}");
     }

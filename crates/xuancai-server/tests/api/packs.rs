@@ -105,7 +105,7 @@ async fn img4_a_pack_job_makes_an_importable_zip() {
             "/api/v1/jobs",
             &alice,
             Some(&json!({ "kind": "pack", "photos": [a, b], "name": "x" })),
-            400,
+            422,
         )
         .await;
     assert_eq!(v["code"], "invalid_job");

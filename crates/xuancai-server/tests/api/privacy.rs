@@ -304,7 +304,8 @@ async fn con3_con4_r4_data1_data2_telemetry_needs_consent_and_withdrawal_takes_e
             Some(&json!({ "granted": true })),
         )
         .await;
-    assert_eq!(r.status(), 400);
+    // A purpose the service does not declare names no consent.
+    assert_eq!(r.status(), 404);
     // The ledger is append-only: four decisions after the two agreements
     // and the tick for the phone number (§11).
     assert_eq!(count(&app, "SELECT COUNT(*) FROM consents").await, 3 + 4);

@@ -32,14 +32,15 @@ async fn acc5_profile_nickname_birth_date_and_avatar() {
         (me["nickname"].as_str(), me["birth_date"].as_str()),
         (Some("小炫"), Some("2001-02-03"))
     );
-    for (body, code) in [
-        (json!({ "nickname": "" }), "invalid_nickname"),
-        (json!({ "birth_date": "2999-01-01" }), "invalid_birth_date"),
-        (json!({ "birth_date": "2001-02-30" }), "invalid_date"),
-        (json!({ "nickname": 7 }), "invalid_json"),
-        (json!({ "email": "x@y" }), "invalid_json"),
+    // Malformed is 400; well-formed but refused by a rule is 422.
+    for (body, status, code) in [
+        (json!({ "nickname": "" }), 400, "invalid_nickname"),
+        (json!({ "birth_date": "2999-01-01" }), 422, "invalid_birth_date"),
+        (json!({ "birth_date": "2001-02-30" }), 400, "invalid_date"),
+        (json!({ "nickname": 7 }), 400, "invalid_json"),
+        (json!({ "email": "x@y" }), 400, "invalid_json"),
     ] {
-        let v = app.json("PATCH", "/api/v1/me", &t, Some(&body), 400).await;
+        let v = app.json("PATCH", "/api/v1/me", &t, Some(&body), status).await;
         assert_eq!(v["code"], code, "{body}");
     }
     // A JSON array (or any non-object) is refused, never read by position
@@ -168,7 +169,7 @@ async fn acc3_password_set_login_change_and_limits() {
             "/api/v1/me/password",
             &t,
             Some(&json!({ "new_password": "short" })),
-            400,
+            422,
         )
         .await;
     assert_eq!(v["code"], "weak_password");

@@ -92,14 +92,14 @@ async fn data5_ads2_ads3_push_marketing_unsubscribe_and_announcements() {
         app.call("PUT", "/api/v1/me/push", Some(&alice), Some(&bad))
             .await
             .status(),
-        400
+        422
     );
     let local = json!({ "provider": "web_push", "subscription": { "endpoint": "http://10.0.0.1/x", "keys": subscription["keys"] } });
     assert_eq!(
         app.call("PUT", "/api/v1/me/push", Some(&alice), Some(&local))
             .await
             .status(),
-        400,
+        422,
         "https only"
     );
     app.json("PUT", "/api/v1/me/push", &alice, Some(&register), 201)
@@ -152,12 +152,14 @@ async fn data5_ads2_ads3_push_marketing_unsubscribe_and_announcements() {
         }
         req.send()
     };
+    // A forged link has the link's form and a tag that does not verify
+    // (422); a link missing its tag is malformed (400).
     let r = get(forged.clone(), true).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap_or_default().contains("退订链接无效"));
-    for path in [forged, "/api/v1/unsubscribe?u=nobody".to_string()] {
+    for (path, status) in [(forged, 422), ("/api/v1/unsubscribe?u=nobody".to_string(), 400)] {
         let r = get(path.clone(), false).await.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.status(), 400, "{path}");
+        assert_eq!(r.status(), status, "{path}");
         let v: Value = r.json().await.unwrap_or_default();
         assert!(
             matches!(v["code"].as_str(), Some("invalid_link" | "invalid_query")),

@@ -276,7 +276,7 @@ async fn data5_phone_vendor_channels_deliver_with_their_signatures() {
             "/api/v1/me/push",
             &alice,
             Some(&json!({ "provider": "vivo_push", "subscription": "no spaces <allowed>" })),
-            400,
+            422,
         )
         .await;
     assert_eq!(bad["code"], "invalid_subscription");
@@ -331,7 +331,7 @@ async fn data5_phone_vendor_channels_deliver_with_their_signatures() {
             "/api/v1/me/push",
             &bob,
             Some(&json!({ "provider": "xiaomi_push", "subscription": "xm" })),
-            400,
+            422,
         )
         .await;
     assert_eq!(v["code"], "push_provider_unavailable");
