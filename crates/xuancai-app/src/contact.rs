@@ -26,7 +26,7 @@ use crate::error::AppError;
 use crate::privacy::requests::{deadline, hex, parse_request_id};
 
 /// The `[contact]` section of the configuration file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContactConfig {
     /// The operator (the personal-information handler), as registered.
@@ -136,7 +136,7 @@ struct Body {
 }
 
 /// The receipt the sender keeps.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Receipt {
     pub id: String,
     pub topic: &'static str,

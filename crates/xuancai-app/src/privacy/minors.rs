@@ -226,7 +226,7 @@ pub fn guardian<S: Store>(state: &App<S>, token: &str) -> Result<Guardian, AppEr
 }
 
 /// One account a guardian agreed for, as the guardian's page shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Ward {
     pub user_id: String,
     pub nickname: Option<String>,

@@ -48,24 +48,54 @@ pub fn deadline<S: Store>(state: &App<S>, kind: RequestKind, received: i64) -> i
         - 1
 }
 
-pub fn request_json(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Value {
+/// A rights request as the API shows it (R-1..R-7).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct RequestView {
+    pub id: String,
+    pub kind: String,
+    /// `received`, `verified`, `in_progress`, `done` or `refused`.
+    pub status: String,
+    /// The user's own words (only to the user).
+    pub detail: Option<String>,
+    pub resolution: Option<String>,
+    /// A deletion's outcome: what was deleted, or the ground it was refused on.
+    pub outcome: Option<Value>,
+    pub received_at: i64,
+    pub deadline_at: i64,
+    pub updated_at: i64,
+    pub overdue: bool,
+    /// An export, once built.
+    pub download: Option<String>,
+}
+
+pub fn request_view(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> RequestView {
     let open = RequestStatus::parse(&r.status)
         .map(RequestStatus::is_open)
         .unwrap_or(false);
     let id = hex(&r.id);
-    json!({
-        "id": id,
-        "kind": r.kind,
-        "status": r.status,
-        "detail": key.and_then(|k| r.detail_ciphertext.as_ref().and_then(|c| k.open_text(SealedColumn::RequestDetail, &r.id, c))),
-        "resolution": r.resolution,
-        "outcome": outcome(r),
-        "received_at": r.received_at,
-        "deadline_at": r.deadline_at,
-        "updated_at": r.updated_at,
-        "overdue": open && now > r.deadline_at,
-        "download": (r.kind == "export" && r.status == "done").then(|| format!("/api/v1/me/requests/{id}/download")),
-    })
+    RequestView {
+        kind: r.kind.clone(),
+        status: r.status.clone(),
+        detail: key.and_then(|k| {
+            r.detail_ciphertext
+                .as_ref()
+                .and_then(|c| k.open_text(SealedColumn::RequestDetail, &r.id, c))
+        }),
+        resolution: r.resolution.clone(),
+        outcome: outcome(r),
+        received_at: r.received_at,
+        deadline_at: r.deadline_at,
+        updated_at: r.updated_at,
+        overdue: open && now > r.deadline_at,
+        download: (r.kind == "export" && r.status == "done")
+            .then(|| format!("/api/v1/me/requests/{id}/download")),
+        id,
+    }
+}
+
+/// [`request_view`] as JSON, for answers that add to it.
+pub fn request_json(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Value {
+    serde_json::to_value(request_view(r, key, now)).unwrap_or(Value::Null)
 }
 
 pub fn hex(b: &[u8]) -> String {

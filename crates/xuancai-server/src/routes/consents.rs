@@ -11,8 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::privacy::{DocumentKind, PURPOSES, Purpose};
 use xuancai_store::{Store, Subject};
 
@@ -27,69 +26,147 @@ use xuancai_app::privacy::cookies;
 use xuancai_app::privacy::documents::current;
 use xuancai_app::privacy::gate::{self, age_group, decisions};
 
+/// The privacy center: purposes, documents, the age group and the ledger.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Consents {
+    purposes: Vec<PurposeState>,
+    documents: Vec<DocumentState>,
+    /// `adult`, `teen` or `child`.
+    age_group: &'static str,
+    /// Every decision, oldest first (the ledger is append-only).
+    history: Vec<Entry>,
+}
+
+/// A purpose of processing and the user's decision.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PurposeState {
+    purpose: &'static str,
+    name: &'static str,
+    /// The legal basis (`consent`, `contract`, …).
+    basis: &'static str,
+    /// It needs its own consent (else it is necessary for the service).
+    optional: bool,
+    categories: Vec<&'static str>,
+    granted: bool,
+    decided_at: Option<i64>,
+}
+
+/// A document: the version agreed, the one in force, the ones announced.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DocumentState {
+    kind: &'static str,
+    title: &'static str,
+    agreed_version: Option<String>,
+    current_version: Option<String>,
+    needs_agreement: bool,
+    upcoming: Vec<Upcoming>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Upcoming {
+    version: String,
+    effective_at: i64,
+    material: bool,
+    summary: String,
+}
+
+/// One decision in the consent ledger.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Entry {
+    topic: String,
+    granted: bool,
+    version: Option<String>,
+    channel: String,
+    at: i64,
+}
+
 /// `GET /api/v1/me/consents`: every purpose with its basis and the user's
 /// decision, the documents with the version agreed and the one in force, and
 /// the policy updates to announce (CON-2).
 pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Consents>, ApiError> {
     let records = state.store.consents(&Subject::User(session.user)).await?;
     let consents = decisions(&records);
     let docs = state.store.documents().await?;
     let now = state.now();
     let age = age_group(&state, &session.user).await?;
     let missing = gate::missing_agreements(&state, &consents, age).await?;
-    let purposes: Vec<Value> = PURPOSES
+    let purposes = PURPOSES
         .iter()
-        .map(|p| {
-            let d = consents.decision(p.key);
-            json!({
-                "purpose": p.key,
-                "name": p.name_zh,
-                "basis": p.basis.as_str(),
-                "optional": p.optional,
-                "categories": p.categories.iter().map(|c| c.key()).collect::<Vec<_>>(),
-                "granted": consents.allows(p.purpose),
-                "decided_at": d.map(|d| d.at),
-            })
+        .map(|p| PurposeState {
+            purpose: p.key,
+            name: p.name_zh,
+            basis: p.basis.as_str(),
+            optional: p.optional,
+            categories: p.categories.iter().map(|c| c.key()).collect(),
+            granted: consents.allows(p.purpose),
+            decided_at: consents.decision(p.key).map(|d| d.at),
         })
         .collect();
-    let documents: Vec<Value> = DocumentKind::ALL
+    let documents = DocumentKind::ALL
         .iter()
         .filter(|k| **k != DocumentKind::SdkRegister)
-        .map(|k| {
-            let in_force = current(&docs, *k, now);
-            let agreed = consents.agreed_version(*k);
-            let upcoming: Vec<Value> = docs
+        .map(|k| DocumentState {
+            kind: k.key(),
+            title: k.title_zh(),
+            agreed_version: consents.agreed_version(*k).map(str::to_string),
+            current_version: current(&docs, *k, now).map(|d| d.version.clone()),
+            needs_agreement: missing.contains(k),
+            upcoming: docs
                 .iter()
                 .filter(|d| d.kind == k.key() && d.effective_at > now)
-                .map(|d| json!({ "version": d.version, "effective_at": d.effective_at, "material": d.material, "summary": d.summary }))
-                .collect();
-            json!({
-                "kind": k.key(),
-                "title": k.title_zh(),
-                "agreed_version": agreed,
-                "current_version": in_force.map(|d| d.version.clone()),
-                "needs_agreement": missing.contains(k),
-                "upcoming": upcoming,
-            })
+                .map(|d| Upcoming {
+                    version: d.version.clone(),
+                    effective_at: d.effective_at,
+                    material: d.material,
+                    summary: d.summary.clone(),
+                })
+                .collect(),
         })
         .collect();
-    Ok(Json(json!({
-        "purposes": purposes,
-        "documents": documents,
-        "age_group": age.as_str(),
-        "history": records.iter().map(|r| json!({
-            "topic": r.topic, "granted": r.granted, "version": r.version, "channel": r.channel, "at": r.at,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Consents {
+        purposes,
+        documents,
+        age_group: age.as_str(),
+        history: records
+            .iter()
+            .map(|r| Entry {
+                topic: r.topic.clone(),
+                granted: r.granted,
+                version: r.version.clone(),
+                channel: r.channel.clone(),
+                at: r.at,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     granted: bool,
+}
+
+/// A decision recorded, and what a withdrawal removed at once.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Decided {
+    purpose: &'static str,
+    granted: bool,
+    removed_records: u64,
+}
+
+/// The documents just agreed to.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Agreed {
+    agreed: Vec<AgreedDocument>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AgreedDocument {
+    kind: &'static str,
+    version: String,
 }
 
 /// `PUT /api/v1/me/consents/{purpose}`: grant or withdraw (CON-3, CON-4,
@@ -100,7 +177,7 @@ pub async fn decide<S: Store>(
     session: Session,
     Path(purpose): Path<String>,
     AppJson(decision): AppJson<Decision>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Decided>, ApiError> {
     // A purpose this service does not declare names no consent: 404.
     let purpose = Purpose::parse(&purpose).map_err(|_| AppError::NotFound)?;
     if !purpose.needs_own_consent() {
@@ -157,11 +234,11 @@ pub async fn decide<S: Store>(
         };
         tracing::info!(user = %session.user, purpose = purpose.key(), removed, "consent withdrawn");
     }
-    Ok(Json(json!({
-        "purpose": purpose.key(),
-        "granted": decision.granted,
-        "removed_records": removed,
-    })))
+    Ok(Json(Decided {
+        purpose: purpose.key(),
+        granted: decision.granted,
+        removed_records: removed,
+    }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -176,7 +253,7 @@ pub async fn agree<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
     AppJson(req): AppJson<Agreements>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Agreed>, ApiError> {
     let agreed = parse_agreements(&state, &req.agree).await?;
     if agreed
         .iter()
@@ -189,9 +266,15 @@ pub async fn agree<S: Store>(
         .into());
     }
     record_agreements(&state, &session.user, &agreed, "api").await?;
-    Ok(Json(
-        json!({ "agreed": agreed.iter().map(|(k, v)| json!({ "kind": k.key(), "version": v })).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(Agreed {
+        agreed: agreed
+            .iter()
+            .map(|(k, v)| AgreedDocument {
+                kind: k.key(),
+                version: v.clone(),
+            })
+            .collect(),
+    }))
 }
 
 pub const DEVICE_COOKIE: &str = "xuancai_device";
@@ -206,22 +289,35 @@ fn device(headers: &HeaderMap) -> (String, bool) {
     }
 }
 
-async fn cookie_state<S: Store>(state: &App<S>, device_id: &str) -> Result<Value, ApiError> {
+/// The cookie categories this browser allows (COOK-1).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CookieState {
+    /// Always: the session and this choice itself.
+    essential: bool,
+    analytics: bool,
+    advertising: bool,
+    /// The banner was answered.
+    decided: bool,
+}
+
+async fn cookie_state<S: Store>(state: &App<S>, device_id: &str) -> Result<CookieState, ApiError> {
     let records = state.store.consents(&cookies::subject(device_id)).await?;
     let s = decisions(&records);
-    Ok(json!({
-        "essential": true,
-        "analytics": s.decision(Purpose::Analytics.key()).is_some_and(|d| d.granted),
-        "advertising": s.decision(Purpose::Personalisation.key()).is_some_and(|d| d.granted),
-        "decided": !records.is_empty(),
-    }))
+    Ok(CookieState {
+        essential: true,
+        analytics: s.decision(Purpose::Analytics.key()).is_some_and(|d| d.granted),
+        advertising: s
+            .decision(Purpose::Personalisation.key())
+            .is_some_and(|d| d.granted),
+        decided: !records.is_empty(),
+    })
 }
 
 fn with_device_cookie(
     state_secure: bool,
     device_id: &str,
     set: bool,
-    body: Value,
+    body: CookieState,
 ) -> Result<Response, ApiError> {
     let mut resp = Json(body).into_response();
     if set {

@@ -6,24 +6,35 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use xuancai_app::App;
-use xuancai_app::contact::{self, NewComplaint};
+use xuancai_app::contact::{self, ContactConfig, NewComplaint};
 use xuancai_domain::privacy::{ComplaintStatus, RequestKind};
 use xuancai_store::Store;
 
 use crate::error::ApiError;
 use crate::extract::{AppJson, AppQuery, ClientIp, Operator};
 
+/// How to reach the operator (R-7, MIN-5).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Contact {
+    #[serde(flatten)]
+    channels: ContactConfig,
+    /// The operator has not configured their own channels yet.
+    example: bool,
+    answer_within_working_days: u32,
+}
+
 /// `GET /api/v1/contact`: how to reach the operator; `example` is true
 /// while the operator has not configured their own channels.
-pub async fn show<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
+pub async fn show<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Contact> {
     let c = &state.config.contact;
-    let mut v = json!(c);
-    v["example"] = json!(c.is_example());
-    v["answer_within_working_days"] = json!(RequestKind::Complaint.deadline_working_days());
-    Json(v)
+    Json(Contact {
+        channels: c.clone(),
+        example: c.is_example(),
+        answer_within_working_days: RequestKind::Complaint.deadline_working_days(),
+    })
 }
 
 /// `POST /api/v1/complaints`: anyone, signed in or not.
@@ -31,9 +42,9 @@ pub async fn submit<S: Store>(
     State(state): State<Arc<App<S>>>,
     ClientIp(client): ClientIp,
     AppJson(new): AppJson<NewComplaint>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<contact::Receipt>), ApiError> {
     let receipt = contact::submit(&state, client, new).await?;
-    Ok((StatusCode::CREATED, Json(json!(receipt))))
+    Ok((StatusCode::CREATED, Json(receipt)))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

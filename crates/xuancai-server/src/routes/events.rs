@@ -63,6 +63,14 @@ pub fn truncate_ip(ip: IpAddr) -> String {
     }
 }
 
+/// What was recorded.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Recorded {
+    accepted: usize,
+    /// `none` sent, `stored` (with their own consent, DATA-2) or `dropped`.
+    device_ids: &'static str,
+}
+
 /// `POST /api/v1/events`
 pub async fn record<S: Store>(
     State(state): State<Arc<App<S>>>,
@@ -129,10 +137,16 @@ pub async fn record<S: Store>(
     }
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "accepted": batch.events.len(),
-            "device_ids": if batch.device_ids.is_empty() { "none" } else if keep_ids { "stored" } else { "dropped" },
-        })),
+        Json(Recorded {
+            accepted: batch.events.len(),
+            device_ids: if batch.device_ids.is_empty() {
+                "none"
+            } else if keep_ids {
+                "stored"
+            } else {
+                "dropped"
+            },
+        }),
     )
         .into_response())
 }

@@ -15,8 +15,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::privacy::{DocumentKind, RequestKind};
 use xuancai_domain::{PhoneNumber, UserId};
 use xuancai_store::Store;
@@ -29,8 +28,8 @@ use xuancai_app::accounts::{CodeFor, check_code, send_code};
 use xuancai_app::privacy::agreements::{parse_agreements, record_agreements};
 use xuancai_app::privacy::export::build_export;
 use xuancai_app::privacy::gate::age_group;
-use xuancai_app::privacy::minors;
-use xuancai_app::privacy::requests::{hex, own_phone, parse_request_id, request_json};
+use xuancai_app::privacy::minors::{self, Ward};
+use xuancai_app::privacy::requests::{hex, own_phone, parse_request_id, request_view};
 use xuancai_store::SealedColumn;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -63,6 +62,51 @@ async fn guardian_phone<S: Store>(
     Ok(phone)
 }
 
+/// A code sent; `to` is the number, masked.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Sent {
+    /// `sent`.
+    status: &'static str,
+    to: String,
+}
+
+/// The guardian agreed (MIN-2).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Verified {
+    /// `verified`.
+    status: &'static str,
+    /// The guardian's number, masked.
+    guardian: String,
+}
+
+/// The same answer whether or not the number is a guardian's.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PageCode {
+    /// `sent_if_guardian`.
+    status: &'static str,
+    expires_in: i64,
+}
+
+/// The guardian's page is open (the token is also its HttpOnly cookie).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PageOpened {
+    token: String,
+    expires_at: i64,
+}
+
+/// The accounts the guardian agreed for.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Wards {
+    items: Vec<Ward>,
+}
+
+/// The guardian withdrew their agreement: the account is locked.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Withdrawn {
+    /// `withdrawn`.
+    status: &'static str,
+}
+
 /// `POST /api/v1/me/guardian/code`: send a code to the guardian's phone.
 pub async fn send<S: Store>(
     State(state): State<Arc<App<S>>>,
@@ -80,7 +124,10 @@ pub async fn send<S: Store>(
     .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "status": "sent", "to": phone.masked() })),
+        Json(Sent {
+            status: "sent",
+            to: phone.masked(),
+        }),
     )
         .into_response())
 }
@@ -136,7 +183,11 @@ pub async fn consent<S: Store>(
         )
         .await?;
     tracing::info!(user = %session.user, guardian = %phone.masked(), "guardian verified");
-    Ok(Json(json!({ "status": "verified", "guardian": phone.masked() })).into_response())
+    Ok(Json(Verified {
+        status: "verified",
+        guardian: phone.masked(),
+    })
+    .into_response())
 }
 
 /// `POST /api/v1/guardian/code`: a code for the guardian's page. Every
@@ -150,7 +201,10 @@ pub async fn page_code<S: Store>(
     minors::send_page_code(&state, &phone, &peer.to_string()).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "status": "sent_if_guardian", "expires_in": state.config.code_ttl_secs })),
+        Json(PageCode {
+            status: "sent_if_guardian",
+            expires_in: state.config.code_ttl_secs,
+        }),
     )
         .into_response())
 }
@@ -178,7 +232,11 @@ pub async fn page_open<S: Store>(
     // clock ticks between the two reads).
     let max_age = minors::PAGE_TTL_MS / 1000;
     let cookie = page_cookie(&state, &page.token, max_age);
-    let mut resp = Json(json!({ "token": page.token, "expires_at": page.expires_at })).into_response();
+    let mut resp = Json(PageOpened {
+        token: page.token.clone(),
+        expires_at: page.expires_at,
+    })
+    .into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie?);
     Ok(resp)
 }
@@ -208,9 +266,9 @@ pub async fn page_close<S: Store>(State(state): State<Arc<App<S>>>) -> Result<Re
 pub async fn wards<S: Store>(
     State(state): State<Arc<App<S>>>,
     GuardianPage(guardian): GuardianPage,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Wards>, ApiError> {
     let items = minors::wards(&state, &guardian).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Wards { items }))
 }
 
 fn ward_id(s: &str) -> Result<UserId, ApiError> {
@@ -222,9 +280,9 @@ pub async fn withdraw<S: Store>(
     State(state): State<Arc<App<S>>>,
     GuardianPage(guardian): GuardianPage,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Withdrawn>, ApiError> {
     minors::withdraw(&state, &guardian, &ward_id(&id)?).await?;
-    Ok(Json(json!({ "status": "withdrawn" })))
+    Ok(Json(Withdrawn { status: "withdrawn" }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -251,9 +309,9 @@ pub async fn ward_request<S: Store>(
         let id = record.id;
         tokio::spawn(async move { build_export(&state, &id).await });
     }
-    let mut v = request_json(&record, None, state.now());
+    let mut v = request_view(&record, None, state.now());
     if kind == RequestKind::Export {
-        v["download"] = json!(format!(
+        v.download = Some(format!(
             "/api/v1/guardian/wards/{child}/requests/{}/download",
             hex(&record.id)
         ));
@@ -268,7 +326,7 @@ pub async fn ward_download<S: Store>(
     Path((id, rid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let child = ward_id(&id)?;
-    let rid = parse_request_id(&rid)?;
+    let rid = parse_request_id(&rid).map_err(|_| AppError::NotFound)?;
     let zip = minors::ward_export(&state, &guardian, &child, &rid).await?;
     let mut resp = Body::from_stream(zip).into_response();
     let h = resp.headers_mut();

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use xuancai_domain::Message;
 use xuancai_domain::privacy::Purpose;
@@ -23,9 +23,25 @@ use xuancai_app::broadcasts::{self, Progress, Unsubscribed};
 use xuancai_app::privacy::permit;
 use xuancai_app::privacy::requests::{hex, parse_request_id};
 
+/// The Web Push application server key, if Web Push is configured.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PushKey {
+    /// Empty when Web Push is not configured.
+    web_push: String,
+}
+
+/// A device registered for notifications.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Registered {
+    /// `registered`.
+    status: &'static str,
+}
+
 /// `GET /api/v1/push/key`: the VAPID application server key.
-pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Value> {
-    Json(json!({ "web_push": state.web_push_key.clone() }))
+pub async fn key<S: Store>(State(state): State<Arc<App<S>>>) -> Json<PushKey> {
+    Json(PushKey {
+        web_push: state.web_push_key.clone(),
+    })
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -90,7 +106,7 @@ pub async fn register<S: Store>(
             message: e.to_string(),
         })?;
     xuancai_app::push::register(&state, &session.user, &req.provider, &token).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "status": "registered" }))).into_response())
+    Ok((StatusCode::CREATED, Json(Registered { status: "registered" })).into_response())
 }
 
 /// `DELETE /api/v1/me/push`: forget every device of this account.
@@ -102,19 +118,48 @@ pub async fn unregister<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The inbox: the operators' messages to this user, newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Inbox {
+    items: Vec<InboxItem>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct InboxItem {
+    id: String,
+    /// `service` or `marketing`.
+    kind: String,
+    title: String,
+    body: String,
+    at: i64,
+}
+
+/// What following an unsubscribe link did (for clients that ask for JSON).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct UnsubscribeAnswer {
+    /// `unsubscribed`, or `no_account` when the account is gone.
+    status: &'static str,
+}
+
 /// `GET /api/v1/me/inbox`: messages, newest first.
 pub async fn inbox<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
-) -> Result<Json<Value>, ApiError> {
-    let items: Vec<Value> = state
+) -> Result<Json<Inbox>, ApiError> {
+    let items = state
         .store
         .inbox(&session.user, 100)
         .await?
         .iter()
-        .map(|i| json!({ "id": hex(&i.id), "kind": i.kind, "title": i.title, "body": i.body, "at": i.at }))
+        .map(|i| InboxItem {
+            id: hex(&i.id),
+            kind: i.kind.clone(),
+            title: i.title.clone(),
+            body: i.body.clone(),
+            at: i.at,
+        })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Inbox { items }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -159,10 +204,12 @@ pub async fn unsubscribe<S: Store>(
         (Ok(Unsubscribed::NoAccount), true) => {
             Ok(page(StatusCode::OK, "该账号已不存在，不会再收到营销信息。"))
         }
-        (Ok(u), false) => Ok(Json(json!({ "status": match u {
-            Unsubscribed::Withdrawn => "unsubscribed",
-            Unsubscribed::NoAccount => "no_account",
-        } }))
+        (Ok(u), false) => Ok(Json(UnsubscribeAnswer {
+            status: match u {
+                Unsubscribed::Withdrawn => "unsubscribed",
+                Unsubscribed::NoAccount => "no_account",
+            },
+        })
         .into_response()),
         (Err(AppError::BadRequest { .. }), true) => Ok(page(StatusCode::BAD_REQUEST, "退订链接无效。")),
         (Err(AppError::Unprocessable { .. }), true) => {

@@ -41,7 +41,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "This browser's cookie consent (sets a device cookie)",
         )
         .public()
-        .keeps("COOK-1"),
+        .keeps("COOK-1")
+        .returns::<consents::CookieState>(),
         get(consents::cookie_get::<S>),
     )
     .add(
@@ -53,7 +54,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .public()
         .body::<consents::CookieChoice>()
-        .keeps("COOK-1"),
+        .keeps("COOK-1")
+        .returns::<consents::CookieState>(),
         put(consents::cookie_put::<S>),
     )
     .add(
@@ -63,7 +65,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "Consents per purpose, agreements, policy updates",
         )
-        .keeps("CON-1 CON-2 CON-3 CON-5 CON-6"),
+        .keeps("CON-1 CON-2 CON-3 CON-5 CON-6")
+        .returns::<consents::Consents>(),
         get(consents::list::<S>),
     )
     .add(
@@ -75,7 +78,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<consents::Decision>()
         .keeps("CON-3 CON-4 CON-6 ADS-1 R-4")
-        .may(&[409]),
+        .may(&[409])
+        .returns::<consents::Decided>(),
         put(consents::decide::<S>),
     )
     .add(
@@ -87,7 +91,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<consents::Agreements>()
         .keeps("CON-1 CON-2")
-        .may(&[409]),
+        .may(&[409])
+        .returns::<consents::Agreed>(),
         post(consents::agree::<S>),
     )
     .add(
@@ -100,7 +105,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         .body::<guardian::GuardianPhone>()
         .ok(202)
         .keeps("MIN-4")
-        .may(&[409, 429]),
+        .may(&[409, 429])
+        .returns::<guardian::Sent>(),
         post(guardian::send::<S>),
     )
     .add(
@@ -112,7 +118,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<guardian::GuardianConsent>()
         .keeps("MIN-2 MIN-3 MIN-4")
-        .may(&[401, 409, 429]),
+        .may(&[401, 409, 429])
+        .returns::<guardian::Verified>(),
         post(guardian::consent::<S>),
     )
     .add(
@@ -126,7 +133,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         .body::<guardian::GuardianPhone>()
         .ok(202)
         .keeps("MIN-5")
-        .may(&[409, 429]),
+        .may(&[409, 429])
+        .returns::<guardian::PageCode>(),
         post(guardian::page_code::<S>),
     )
     .add(
@@ -139,7 +147,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         .public()
         .body::<guardian::PageSignIn>()
         .keeps("MIN-5")
-        .may(&[401, 429]),
+        .may(&[401, 429])
+        .returns::<guardian::PageOpened>(),
         post(guardian::page_open::<S>),
     )
     .add(
@@ -161,7 +170,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "guardian",
             "The accounts the guardian agreed for (guardian's page token)",
         )
-        .keeps("MIN-2 MIN-5"),
+        .keeps("MIN-2 MIN-5")
+        .returns::<guardian::Wards>(),
         get(guardian::wards::<S>),
     )
     .add(
@@ -171,7 +181,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "guardian",
             "Withdraw the guardian's consent: the account is locked again",
         )
-        .keeps("MIN-2"),
+        .keeps("MIN-2")
+        .returns::<guardian::Withdrawn>(),
         post(guardian::withdraw::<S>),
     )
     .add(
@@ -183,7 +194,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<guardian::WardRequest>()
         .ok(201)
-        .keeps("MIN-5 MIN-6"),
+        .keeps("MIN-5 MIN-6")
+        .returns::<xuancai_app::privacy::requests::RequestView>(),
         post(guardian::ward_request::<S>),
     )
     .add(
@@ -206,7 +218,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .ok(202)
         .keeps("ACC-7")
-        .may(&[429]),
+        .may(&[429])
+        .returns::<requests::CodeSent>(),
         post(requests::verify::<S>),
     )
     .add(
@@ -216,7 +229,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "The user's rights requests with status and deadline",
         )
-        .keeps("R-6"),
+        .keeps("R-6")
+        .returns::<requests::Requests>(),
         get(requests::list::<S>),
     )
     .add(
@@ -229,7 +243,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         .body::<requests::NewRequest>()
         .ok(201)
         .keeps("R-1 R-2 R-3 R-4 R-6 R-7 MIN-5 ACC-7")
-        .may(&[401, 409, 429]),
+        .may(&[401, 409, 429])
+        .returns::<xuancai_app::privacy::requests::RequestView>(),
         post(requests::create::<S>),
     )
     .add(
@@ -250,7 +265,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "privacy",
             "What cancelling the account loses",
         )
-        .keeps("ACC-6"),
+        .keeps("ACC-6")
+        .returns::<requests::Preview>(),
         get(requests::cancellation_preview::<S>),
     )
     .add(
@@ -262,7 +278,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<requests::Cancel>()
         .keeps("ACC-6 R-5 RET-2")
-        .may(&[401, 409, 429]),
+        .may(&[401, 409, 429])
+        .returns::<requests::Cancelled>(),
         post(requests::cancel::<S>),
     )
     .add(
@@ -274,7 +291,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<events::Batch>()
         .ok(202)
-        .keeps("DATA-1 DATA-2"),
+        .keeps("DATA-1 DATA-2")
+        .returns::<events::Recorded>(),
         post(events::record::<S>),
     )
     .add(
@@ -285,7 +303,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "The Web Push application server key (VAPID)",
         )
         .public()
-        .keeps("DATA-5"),
+        .keeps("DATA-5")
+        .returns::<notify::PushKey>(),
         get(notify::key::<S>),
     )
     .add(
@@ -297,7 +316,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<notify::Register>()
         .ok(201)
-        .keeps("DATA-5 CON-3"),
+        .keeps("DATA-5 CON-3")
+        .returns::<notify::Registered>(),
         put(notify::register::<S>),
     )
     .add(
@@ -318,7 +338,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "messages",
             "Service announcements and messages, newest first",
         )
-        .keeps("ADS-3"),
+        .keeps("ADS-3")
+        .returns::<notify::Inbox>(),
         get(notify::inbox::<S>),
     )
     .add(
@@ -331,7 +352,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         .public()
         .keeps("ADS-2 CON-4")
         .query::<notify::Unsubscribe>()
-        .may(&[422]),
+        .may(&[422])
+        .returns::<notify::UnsubscribeAnswer>(),
         get(notify::unsubscribe::<S>),
     )
     .add(
@@ -451,7 +473,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "How to reach the operator and the personal-information protection officer",
         )
         .public()
-        .keeps("R-7 MIN-5"),
+        .keeps("R-7 MIN-5")
+        .returns::<contact::Contact>(),
         get(contact::show::<S>),
     )
     .add(
@@ -465,7 +488,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         .body::<xuancai_app::contact::NewComplaint>()
         .ok(201)
         .keeps("R-7 MIN-5")
-        .may(&[429]),
+        .may(&[429])
+        .returns::<xuancai_app::contact::Receipt>(),
         post(contact::submit::<S>),
     )
     .add(

@@ -11,8 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::privacy::{RequestKind, RequestStatus};
 use xuancai_store::{PhotoFilter, RequestRecord, Store};
 
@@ -24,8 +23,54 @@ use xuancai_app::AppError;
 use xuancai_app::accounts::{CodeFor, send_code};
 use xuancai_app::crypto::random;
 use xuancai_app::privacy::export::build_export;
-use xuancai_app::privacy::requests::{deadline, own_phone, parse_request_id, request_json, verified};
+use xuancai_app::privacy::requests::{
+    RequestView, deadline, own_phone, parse_request_id, request_view, verified,
+};
 use xuancai_store::SealedColumn;
+
+/// A code sent to the account's own number.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CodeSent {
+    /// `sent`.
+    status: &'static str,
+    /// The number, masked.
+    to: String,
+    expires_in: i64,
+}
+
+/// The user's rights requests.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Requests {
+    items: Vec<RequestView>,
+}
+
+/// What cancelling the account loses (ACC-6), and what to confirm.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Preview {
+    coins_forfeited: i64,
+    photos: usize,
+    /// There are more photos than counted.
+    photos_more: bool,
+    irreversible: bool,
+    erased_within_months: u32,
+    erase_by: i64,
+    consequences: [&'static str; 5],
+    confirm: Confirm,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Confirm {
+    exported: &'static str,
+    forfeit: &'static str,
+}
+
+/// The account is cancelled; its data is erased by `erase_by`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Cancelled {
+    /// `cancelled`.
+    status: &'static str,
+    erase_by: i64,
+}
 
 /// `POST /api/v1/me/verify`: send a code to the account's own number (ACC-7).
 pub async fn verify<S: Store>(
@@ -37,7 +82,11 @@ pub async fn verify<S: Store>(
     send_code(&state, &phone, &peer.to_string(), CodeFor::verify(&session.user)).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "status": "sent", "to": phone.masked(), "expires_in": state.config.code_ttl_secs })),
+        Json(CodeSent {
+            status: "sent",
+            to: phone.masked(),
+            expires_in: state.config.code_ttl_secs,
+        }),
     )
         .into_response())
 }
@@ -124,24 +173,24 @@ pub async fn create<S: Store>(
         let id = record.id;
         tokio::spawn(async move { build_export(&state, &id).await });
     }
-    Ok((StatusCode::CREATED, Json(request_json(&record, Some(&key), now))).into_response())
+    Ok((StatusCode::CREATED, Json(request_view(&record, Some(&key), now))).into_response())
 }
 
 /// `GET /api/v1/me/requests`
 pub async fn list<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Requests>, ApiError> {
     let key = state.data_key(&session.user).await?;
     let now = state.now();
-    let items: Vec<Value> = state
+    let items = state
         .store
         .requests_of(&session.user)
         .await?
         .iter()
-        .map(|r| request_json(r, Some(&key), now))
+        .map(|r| request_view(r, Some(&key), now))
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Requests { items }))
 }
 
 /// `GET /api/v1/me/requests/{id}/download`: the export, once built.
@@ -166,30 +215,33 @@ pub async fn download<S: Store>(
 pub async fn cancellation_preview<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Session,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Preview>, ApiError> {
     let coins = xuancai_app::coins::balance(&state, &session.user).await?;
     let photos = state
         .store
         .list_photos(&session.user, PhotoFilter::Library, None, 200)
         .await?
         .len();
-    Ok(Json(json!({
-        "coins_forfeited": coins,
-        "photos": photos,
-        "photos_more": photos >= 200,
-        "irreversible": true,
+    Ok(Json(Preview {
+        coins_forfeited: coins,
+        photos,
+        photos_more: photos >= 200,
+        irreversible: true,
         // RET-2 in calendar months; a child's account at once (MIN-6).
-        "erased_within_months": state.config.cancelled_retention_months,
-        "erase_by": xuancai_app::privacy::minors::erase_after(&state, &session.user).await?,
-        "consequences": [
+        erased_within_months: state.config.cancelled_retention_months,
+        erase_by: xuancai_app::privacy::minors::erase_after(&state, &session.user).await?,
+        consequences: [
             "账号注销后不可恢复，无法再登录或使用",
             "金币、奖励等余额将被放弃",
             "您公开的作品、头像、评论与发出的祝福立即对他人隐藏",
             "照片、相册、作品、评论与祝福将被删除",
             "注销前请先导出您的个人信息",
         ],
-        "confirm": { "exported": "I have exported what I want to keep", "forfeit": "I give up my balance" },
-    })))
+        confirm: Confirm {
+            exported: "I have exported what I want to keep",
+            forfeit: "I give up my balance",
+        },
+    }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -257,7 +309,11 @@ pub async fn cancel<S: Store>(
         )
         .await?;
     tracing::info!(user = %session.user, "account cancelled");
-    let mut resp = Json(json!({ "status": "cancelled", "erase_by": erase_by })).into_response();
+    let mut resp = Json(Cancelled {
+        status: "cancelled",
+        erase_by,
+    })
+    .into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("xuancai_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
