@@ -22,10 +22,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
-import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools" / "api"))
+from client import call, sign_in  # noqa: E402
 ASSETS = pathlib.Path(sys.argv[1])
 # `BENCH_BIN_DIR`: where the binaries are (target/release; the smoke run in
 # `make test` points it at the `ci` build). `BENCH_OUT`: where results go.
@@ -57,28 +57,6 @@ class Sampler(threading.Thread):
             time.sleep(0.05)
 
 
-def call(base, method, path, token=None, body=None, form=None):
-    headers = {}
-    data = None
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["content-type"] = "application/json"
-    if form is not None:
-        name, raw = form
-        boundary = uuid.uuid4().hex
-        data = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n".encode()
-            + raw
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
-        headers["content-type"] = f"multipart/form-data; boundary={boundary}"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read() or b"null")
-
-
 def run_server(workers):
     tmp = tempfile.mkdtemp()
     data = pathlib.Path(tmp) / "data"
@@ -95,12 +73,7 @@ def run_server(workers):
             base = line.split("listening on ")[1].strip()
             break
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-    docs = call(base, "GET", "/api/v1/documents")
-    agree = {d["kind"]: d["current"]["version"] for d in docs["documents"]
-             if d["kind"] in ("user_agreement", "privacy_policy")}
-    call(base, "POST", "/api/v1/auth/code", body={"phone": "13800138000", "agree": agree, "sensitive": ["phone"]})
-    code = (data / "sms-outbox.log").read_text().strip().splitlines()[-1].split()[1]
-    token = call(base, "POST", "/api/v1/auth/login", body={"phone": "13800138000", "code": code, "agree": agree, "sensitive": ["phone"]})["token"]
+    token = sign_in(base, data)
     ids = [call(base, "POST", "/api/v1/photos", token, form=(p.name, p.read_bytes()))["photo"]["id"] for p in PHOTOS]
     idle = rss_kib(proc.pid)
     sampler = Sampler(proc.pid)

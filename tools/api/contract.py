@@ -20,7 +20,6 @@ by schemathesis and leaves its JUnit reports and whole output in
     XUANCAI_BIN=target/ci/xuancai python tools/api/contract.py
 """
 
-import json
 import os
 import pathlib
 import re
@@ -28,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-import urllib.request
-import uuid
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from client import call, sign_in  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -49,25 +49,6 @@ ENDING = [
 ]
 
 
-def call(base, method, path, token=None, body=None, form=None):
-    headers = {}
-    data = None
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["content-type"] = "application/json"
-    if form is not None:
-        name, raw = form
-        boundary = uuid.uuid4().hex
-        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n".encode()
-                + raw + f"\r\n--{boundary}--\r\n".encode())
-        headers["content-type"] = f"multipart/form-data; boundary={boundary}"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read() or b"null")
-
-
 def start_server(data_dir):
     proc = subprocess.Popen(
         [BIN, "serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
@@ -81,16 +62,6 @@ def start_server(data_dir):
         raise SystemExit("the server did not start")
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
     return proc, base
-
-
-def sign_in(base, data_dir, phone):
-    docs = call(base, "GET", "/api/v1/documents")
-    agree = {d["kind"]: d["current"]["version"] for d in docs["documents"]
-             if d["kind"] in ("user_agreement", "privacy_policy")}
-    body = {"phone": phone, "agree": agree, "sensitive": ["phone"]}
-    call(base, "POST", "/api/v1/auth/code", body=body)
-    code = (data_dir / "sms-outbox.log").read_text().strip().splitlines()[-1].split()[1]
-    return call(base, "POST", "/api/v1/auth/login", body=dict(body, code=code))["token"]
 
 
 def fixtures(base, token):
