@@ -145,7 +145,7 @@ pub struct Receipt {
 }
 
 /// A complaint in the operators' queue.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct QueuedComplaint {
     pub id: String,
     pub topic: String,

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use xuancai_app::App;
 use xuancai_app::contact::{self, ContactConfig, NewComplaint};
 use xuancai_domain::privacy::{ComplaintStatus, RequestKind};
@@ -53,17 +52,32 @@ pub struct QueueQuery {
     status: Option<String>,
 }
 
+/// The complaints queue, and how many are overdue.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Queue {
+    items: Vec<contact::QueuedComplaint>,
+    overdue: usize,
+}
+
+/// A complaint answered.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Answered {
+    id: String,
+    /// `answered`.
+    status: &'static str,
+}
+
 /// `GET /api/v1/ops/complaints`: open complaints, oldest deadline first
 /// (`?status=answered` for the answered ones).
 pub async fn queue<S: Store>(
     State(state): State<Arc<App<S>>>,
     _op: Operator,
     AppQuery(q): AppQuery<QueueQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Queue>, ApiError> {
     let status = ComplaintStatus::parse(q.status.as_deref().unwrap_or("open"))?;
     let items = contact::queue(&state, status).await?;
     let overdue = items.iter().filter(|c| c.overdue).count();
-    Ok(Json(json!({ "items": items, "overdue": overdue })))
+    Ok(Json(Queue { items, overdue }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -78,10 +92,11 @@ pub async fn answer<S: Store>(
     op: Operator,
     Path(id): Path<String>,
     AppJson(a): AppJson<Answer>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Answered>, ApiError> {
     contact::answer(&state, &id, &a.resolution).await?;
     tracing::info!(operator = %op.user, "complaint answered");
-    Ok(Json(
-        json!({ "id": id, "status": ComplaintStatus::Answered.as_str() }),
-    ))
+    Ok(Json(Answered {
+        id,
+        status: ComplaintStatus::Answered.as_str(),
+    }))
 }

@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use xuancai_domain::Date;
 use xuancai_domain::privacy::DocumentKind;
 use xuancai_store::{DocumentRecord, Store, StoreError};
@@ -56,6 +55,15 @@ pub struct Shutdown {
     closes_on: String,
     data_erased_on: String,
     message: &'static str,
+}
+
+/// A version published.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Published {
+    kind: String,
+    version: String,
+    effective_at: i64,
+    material: bool,
 }
 
 /// `GET /api/v1/documents`
@@ -186,7 +194,12 @@ pub async fn publish<S: Store>(
     tracing::info!(operator = %op.user, kind = kind.key(), version = %doc.version, "document published");
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "kind": doc.kind, "version": doc.version, "effective_at": doc.effective_at, "material": doc.material })),
+        Json(Published {
+            kind: doc.kind,
+            version: doc.version,
+            effective_at: doc.effective_at,
+            material: doc.material,
+        }),
     )
         .into_response())
 }

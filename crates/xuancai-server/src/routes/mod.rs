@@ -216,7 +216,9 @@ fn api<S: Store>(config: &Config) -> Api<S> {
         get(metrics::serve::<S>),
     )
     .add(
-        doc("GET", "/api/v1/openapi.json", "ops", "This document").public(),
+        doc("GET", "/api/v1/openapi.json", "ops", "This document")
+            .public()
+            .returns::<serde_json::Value>(),
         get(openapi::serve),
     )
     .add(

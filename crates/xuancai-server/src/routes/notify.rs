@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use xuancai_domain::Message;
 use xuancai_domain::privacy::Purpose;
 use xuancai_store::{BroadcastRecord, Store};
@@ -227,18 +227,33 @@ pub struct MessageBody {
     body: String,
 }
 
-fn broadcast_json(b: &BroadcastRecord) -> Value {
-    json!({
-        "id": hex(&b.id),
-        "kind": b.kind,
-        "title": b.title,
-        "state": Progress::of(b).as_str(),
-        "delivered": b.delivered,
-        "pushed": b.pushed,
-        "skipped_without_consent": b.skipped,
-        "created_at": b.created_at,
-        "finished_at": b.finished_at,
-    })
+/// An operator's message and how far its delivery has got.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Broadcast {
+    id: String,
+    kind: String,
+    title: String,
+    /// `queued`, `sending` or `done`.
+    state: &'static str,
+    delivered: u64,
+    pushed: u64,
+    skipped_without_consent: u64,
+    created_at: i64,
+    finished_at: Option<i64>,
+}
+
+fn broadcast_json(b: &BroadcastRecord) -> Broadcast {
+    Broadcast {
+        id: hex(&b.id),
+        kind: b.kind.clone(),
+        title: b.title.clone(),
+        state: Progress::of(b).as_str(),
+        delivered: b.delivered,
+        pushed: b.pushed,
+        skipped_without_consent: b.skipped,
+        created_at: b.created_at,
+        finished_at: b.finished_at,
+    }
 }
 
 /// `POST /api/v1/ops/messages`: queue a service announcement (reaches
@@ -250,7 +265,7 @@ pub async fn send<S: Store + 'static>(
     State(state): State<Arc<App<S>>>,
     op: Operator,
     AppJson(msg): AppJson<MessageBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Broadcast>), ApiError> {
     let message = Message::parse(&msg.kind, &msg.title, &msg.body).map_err(AppError::from)?;
     let queued = broadcasts::queue(&state, &op.user, &message).await?;
     broadcasts::kick(state.clone());
@@ -262,7 +277,7 @@ pub async fn progress<S: Store>(
     State(state): State<Arc<App<S>>>,
     _op: Operator,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Broadcast>, ApiError> {
     let id = parse_request_id(&id).map_err(|_| AppError::NotFound)?;
     Ok(Json(broadcast_json(&broadcasts::status(&state, &id).await?)))
 }

@@ -9,8 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use xuancai_domain::UserId;
 use xuancai_domain::privacy::{RequestKind, RequestStatus};
 use xuancai_store::{AuditRecord, HoldRecord, SealedColumn, Store, Subject};
@@ -22,7 +21,7 @@ use xuancai_app::App;
 use xuancai_app::AppError;
 use xuancai_app::crypto::random;
 use xuancai_app::privacy::gate::decisions;
-use xuancai_app::privacy::requests::{hex, parse_request_id, request_json};
+use xuancai_app::privacy::requests::{RequestView, hex, parse_request_id, request_view};
 
 async fn audit<S: Store>(
     state: &App<S>,
@@ -43,23 +42,91 @@ async fn audit<S: Store>(
     Ok(())
 }
 
+/// Open rights requests, and how many are overdue.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct OpenRequests {
+    items: Vec<OpenRequest>,
+    overdue: usize,
+}
+
+/// A request as operators see it: whose it is, not what it says.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct OpenRequest {
+    #[serde(flatten)]
+    request: RequestView,
+    user_id: String,
+}
+
+/// A user's personal data, as an operator processing a request reads it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct UserData {
+    user_id: String,
+    /// Masked.
+    phone: Option<String>,
+    nickname: Option<String>,
+    birth_date: Option<String>,
+    coins: i64,
+    created_at: i64,
+    cancelled_at: Option<i64>,
+    guardian_verified_at: Option<i64>,
+    consents: Vec<ConsentState>,
+    holds: Vec<HoldView>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ConsentState {
+    purpose: &'static str,
+    granted: bool,
+}
+
+/// A legal hold on a user's data (RET-2).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct HoldView {
+    id: String,
+    reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placed_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    released_at: Option<i64>,
+}
+
+/// Who read or changed a user's data (SEC-6).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AuditLog {
+    items: Vec<AuditEntry>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AuditEntry {
+    actor: String,
+    action: String,
+    at: i64,
+}
+
+/// A birth date corrected after review, and the age group it gives.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Corrected {
+    /// `corrected`.
+    status: &'static str,
+    age_group: &'static str,
+}
+
 /// `GET /api/v1/ops/requests`: open requests, oldest deadline first.
 pub async fn requests<S: Store>(
     State(state): State<Arc<App<S>>>,
     _op: Operator,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OpenRequests>, ApiError> {
     let now = state.now();
     let open = state.store.open_requests(500).await?;
-    let items: Vec<Value> = open
+    let items: Vec<OpenRequest> = open
         .iter()
-        .map(|r| {
-            let mut v = request_json(r, None, now);
-            v["user_id"] = json!(r.user.to_string());
-            v
+        .map(|r| OpenRequest {
+            request: request_view(r, None, now),
+            user_id: r.user.to_string(),
         })
         .collect();
-    let overdue = items.iter().filter(|v| v["overdue"] == true).count();
-    Ok(Json(json!({ "items": items, "overdue": overdue })))
+    let overdue = items.iter().filter(|r| r.request.overdue).count();
+    Ok(Json(OpenRequests { items, overdue }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -77,7 +144,7 @@ pub async fn process<S: Store>(
     op: Operator,
     Path(id): Path<String>,
     AppJson(req): AppJson<Move>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RequestView>, ApiError> {
     let id = parse_request_id(&id).map_err(|_| AppError::NotFound)?;
     let next = RequestStatus::parse(&req.status)?;
     let r = state.store.request(&id).await?.ok_or(AppError::NotFound)?;
@@ -150,7 +217,7 @@ pub async fn process<S: Store>(
     )
     .await?;
     let updated = state.store.request(&id).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(request_json(&updated, None, now)))
+    Ok(Json(request_view(&updated, None, now)))
 }
 
 fn parse_user(s: &str) -> Result<UserId, ApiError> {
@@ -163,7 +230,7 @@ pub async fn user<S: Store>(
     State(state): State<Arc<App<S>>>,
     op: Operator,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UserData>, ApiError> {
     let user = parse_user(&id)?;
     let record = state.store.user_by_id(&user).await?.ok_or(AppError::NotFound)?;
     audit(&state, &op, &user, "read:personal_data").await?;
@@ -177,22 +244,37 @@ pub async fn user<S: Store>(
     let phone = text(SealedColumn::UserPhone, Some(&record.phone_ciphertext))
         .and_then(|p| xuancai_domain::PhoneNumber::parse(&p).ok())
         .map(|p| p.masked());
-    Ok(Json(json!({
-        "user_id": user.to_string(),
-        "phone": phone,
-        "nickname": text(SealedColumn::UserNickname, profile.nickname_ciphertext.as_ref()),
-        "birth_date": text(SealedColumn::UserBirthDate, profile.birth_date_ciphertext.as_ref()),
-        "coins": xuancai_app::coins::balance(&state, &user).await.unwrap_or(0),
-        "created_at": record.created_at,
-        "cancelled_at": account.cancelled_at,
-        "guardian_verified_at": account.guardian_verified_at,
-        "consents": xuancai_domain::privacy::Purpose::all()
-            .map(|p| json!({ "purpose": p.key(), "granted": consents.allows(p) }))
-            .collect::<Vec<_>>(),
-        "holds": state.store.holds_of(&user).await?.iter().map(|h| json!({
-            "id": hex(&h.id), "reason": h.reason, "placed_at": h.placed_at, "released_at": h.released_at,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(UserData {
+        user_id: user.to_string(),
+        phone,
+        nickname: text(SealedColumn::UserNickname, profile.nickname_ciphertext.as_ref()),
+        birth_date: text(
+            SealedColumn::UserBirthDate,
+            profile.birth_date_ciphertext.as_ref(),
+        ),
+        coins: xuancai_app::coins::balance(&state, &user).await.unwrap_or(0),
+        created_at: record.created_at,
+        cancelled_at: account.cancelled_at,
+        guardian_verified_at: account.guardian_verified_at,
+        consents: xuancai_domain::privacy::Purpose::all()
+            .map(|p| ConsentState {
+                purpose: p.key(),
+                granted: consents.allows(p),
+            })
+            .collect(),
+        holds: state
+            .store
+            .holds_of(&user)
+            .await?
+            .iter()
+            .map(|h| HoldView {
+                id: hex(&h.id),
+                reason: h.reason.clone(),
+                placed_at: Some(h.placed_at),
+                released_at: h.released_at,
+            })
+            .collect(),
+    }))
 }
 
 /// `GET /api/v1/ops/users/{id}/audit`: who read or changed this user's data.
@@ -200,16 +282,20 @@ pub async fn audit_log<S: Store>(
     State(state): State<Arc<App<S>>>,
     _op: Operator,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditLog>, ApiError> {
     let user = parse_user(&id)?;
-    let items: Vec<Value> = state
+    let items = state
         .store
         .audit_of(&user)
         .await?
         .iter()
-        .map(|a| json!({ "actor": a.actor.to_string(), "action": a.action, "at": a.at }))
+        .map(|a| AuditEntry {
+            actor: a.actor.to_string(),
+            action: a.action.clone(),
+            at: a.at,
+        })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(AuditLog { items }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -246,7 +332,12 @@ pub async fn place_hold<S: Store>(
     audit(&state, &op, &user, "hold:placed").await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": hex(&hold.id), "reason": hold.reason })),
+        Json(HoldView {
+            id: hex(&hold.id),
+            reason: hold.reason.clone(),
+            placed_at: None,
+            released_at: None,
+        }),
     )
         .into_response())
 }
@@ -269,8 +360,10 @@ pub async fn release_hold<S: Store>(
 #[serde(deny_unknown_fields)]
 pub struct BirthDateCorrection {
     /// `YYYY-MM-DD`, or null to clear it.
+    #[schemars(schema_with = "super::schema::optional_date")]
     birth_date: Option<String>,
-    /// The user's correction request this answers (R-2).
+    /// The user's correction request this answers (R-2): 32 hex digits.
+    #[schemars(regex(pattern = r"^[0-9a-fA-F]{32}$"))]
     request: String,
 }
 
@@ -281,7 +374,7 @@ pub async fn correct_birth_date<S: Store>(
     op: Operator,
     Path(id): Path<String>,
     AppJson(req): AppJson<BirthDateCorrection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Corrected>, ApiError> {
     let user = parse_user(&id)?;
     let request = parse_request_id(&req.request)?;
     let birth = req
@@ -293,7 +386,8 @@ pub async fn correct_birth_date<S: Store>(
         &state, &op.user, &user, &request, birth,
     )
     .await?;
-    Ok(Json(
-        json!({ "status": "corrected", "age_group": group.as_str() }),
-    ))
+    Ok(Json(Corrected {
+        status: "corrected",
+        age_group: group.as_str(),
+    }))
 }

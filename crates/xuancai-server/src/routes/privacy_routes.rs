@@ -365,7 +365,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<notify::MessageBody>()
         .ok(202)
-        .keeps("ADS-2 ADS-3 DATA-6"),
+        .keeps("ADS-2 ADS-3 DATA-6")
+        .returns::<notify::Broadcast>(),
         post(notify::send::<S>),
     )
     .add(
@@ -375,7 +376,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "How far a queued message has been delivered (operators)",
         )
-        .keeps("ADS-2 ADS-3"),
+        .keeps("ADS-2 ADS-3")
+        .returns::<notify::Broadcast>(),
         get(notify::progress::<S>),
     )
     .add(
@@ -387,7 +389,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<documents::Publish>()
         .ok(201)
-        .keeps("CON-2"),
+        .keeps("CON-2")
+        .returns::<documents::Published>(),
         post(documents::publish::<S>),
     )
     .add(
@@ -397,7 +400,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Open rights requests, overdue flagged (operators)",
         )
-        .keeps("R-6 SEC-6"),
+        .keeps("R-6 SEC-6")
+        .returns::<ops::OpenRequests>(),
         get(ops::requests::<S>),
     )
     .add(
@@ -408,7 +412,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Move a request on; refusals state a reason (operators)",
         )
         .body::<ops::Move>()
-        .keeps("R-6 SEC-6"),
+        .keeps("R-6 SEC-6")
+        .returns::<xuancai_app::privacy::requests::RequestView>(),
         post(ops::process::<S>),
     )
     .add(
@@ -418,7 +423,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "A user's personal data (audited read, operators)",
         )
-        .keeps("SEC-6"),
+        .keeps("SEC-6")
+        .returns::<ops::UserData>(),
         get(ops::user::<S>),
     )
     .add(
@@ -428,7 +434,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "ops",
             "Who read or changed a user's data (operators)",
         )
-        .keeps("SEC-6"),
+        .keeps("SEC-6")
+        .returns::<ops::AuditLog>(),
         get(ops::audit_log::<S>),
     )
     .add(
@@ -439,7 +446,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Correct a birth date after reviewing the user's correction request (operators)",
         )
         .body::<ops::BirthDateCorrection>()
-        .keeps("R-2 MIN-2 MIN-3"),
+        .keeps("R-2 MIN-2 MIN-3")
+        .returns::<ops::Corrected>(),
         put(ops::correct_birth_date::<S>),
     )
     .add(
@@ -451,7 +459,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         )
         .body::<ops::NewHold>()
         .ok(201)
-        .keeps("RET-2"),
+        .keeps("RET-2")
+        .returns::<ops::HoldView>(),
         post(ops::place_hold::<S>),
     )
     .add(
@@ -500,7 +509,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Complaints, oldest deadline first, overdue flagged (operators)",
         )
         .keeps("R-7 SEC-6")
-        .query::<contact::QueueQuery>(),
+        .query::<contact::QueueQuery>()
+        .returns::<contact::Queue>(),
         get(contact::queue::<S>),
     )
     .add(
@@ -511,7 +521,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "Record the answer to a complaint (operators)",
         )
         .body::<contact::Answer>()
-        .keeps("R-7"),
+        .keeps("R-7")
+        .returns::<contact::Answered>(),
         post(contact::answer::<S>),
     )
 }

@@ -96,7 +96,8 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "One template as data (JSON)",
         )
         .public()
-        .keeps("IMG-4"),
+        .keeps("IMG-4")
+        .returns::<serde_json::Value>(),
         get(templates::get_one),
     )
     .add(
