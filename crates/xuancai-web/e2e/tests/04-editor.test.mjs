@@ -112,6 +112,49 @@ test('img3_con3_face_swap_asks_the_face_consent_at_the_moment_of_use_and_needs_t
   await clean(page);
 });
 
+test('img3_con3_the_faces_of_a_photo_are_marked_in_the_servers_numbering_and_the_tapped_one_is_swapped', async () => {
+  // The face consent was given in the test before (CON-3): faces are found at once.
+  await page.goto(server.base + '/#/studio?tab=cutout');
+  await page.goto(server.base + '/#/studio?tab=faceswap');
+  await page.getByRole('button', { name: '开始换脸' }).waitFor();
+  const [source, target] = await page.getByRole('button', { name: '选择照片' }).all();
+  // The same two photos as the swap before (its result is now first in
+  // the library, so each is one further on).
+  await pick(source, 4);
+  await pick(target, 3);
+  // The source has several faces: each marked, numbered as the server
+  // numbers them (the same faces, in the same order, as its faces endpoint).
+  const sourceCard = page.getByRole('group', { name: '提供人脸的照片' });
+  const sourceFaces = sourceCard.getByRole('button', { name: /^人脸 \d+$/ });
+  await sourceFaces.first().waitFor();
+  const n = await sourceFaces.count();
+  const src = await sourceCard.locator('img').first().getAttribute('src');
+  const found = await page.evaluate((id) => fetch(`/api/v1/photos/${id}/faces`).then((r) => r.json()), src.split('/')[4]);
+  assert.ok(n >= 2, `the source photo shows ${n} faces`);
+  assert.equal(n, found.faces.length);
+  const last = sourceFaces.nth(n - 1);
+  assert.equal(await last.getAttribute('aria-label'), `人脸 ${n}`);
+  await last.click();
+  assert.equal(await last.getAttribute('aria-pressed'), 'true');
+  assert.equal(await sourceFaces.first().getAttribute('aria-pressed'), 'false');
+  const targetFace = page.getByRole('group', { name: '要替换人脸的照片' }).getByRole('button', { name: '人脸 1' });
+  await targetFace.click();
+  await shot(page, 'img3-face-picker-360');
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await shot(page, 'img3-face-picker-1280');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.getByLabel('我确认照片中每一位被编辑人脸的人都已同意本次编辑。').check();
+  await page.getByRole('button', { name: '开始换脸' }).click();
+  await page.getByRole('img', { name: '换脸结果' }).waitFor({ timeout: 120_000 });
+  // The job used the tapped faces, by the server's numbers.
+  const jobs = await page.evaluate(() => fetch('/api/v1/jobs').then((r) => r.json()));
+  const swap = jobs.items.find((j) => j.kind === 'face_swap');
+  assert.equal(swap.request.source_face, n - 1, 'the tapped source face, by the server\'s number');
+  assert.equal(swap.request.target_face, 0);
+  assert.deepEqual(swap.result.faces, [0]);
+  await clean(page);
+});
+
 test('img4_a_captioned_whatsapp_sticker_is_made_and_downloads_as_webp', async () => {
   await page.goto(server.base + '/#/studio?tab=sticker');
   await page.getByRole('button', { name: '制作贴纸' }).waitFor();

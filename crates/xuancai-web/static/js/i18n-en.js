@@ -71,6 +71,8 @@ export const en = {
   'faces.affirm': 'I confirm that every person whose face is edited agreed to this edit.', 'faces.all': 'Replace every face in the target photo',
   'faces.need_both': 'Choose both photos', 'faces.need_affirmation': 'First confirm the people agreed', 'faces.start': 'Swap faces', 'faces.result': 'Face swap result',
   'faces.labelled': 'This image carries the visible "AI-generated" label and the hidden one.', 'faces.withdraw_hint': 'Manage the face consent in the',
+  'faces.pick': 'Faces in the photo', 'faces.pick_hint': "Tap a face (none tapped: the source's face 1, the target's largest face).", 'faces.face': 'Face {n}',
+  'faces.none_found': 'No face was found in this photo.', 'faces.find': 'Mark the faces',
   'sticker.template': 'Template', 'sticker.plain': 'White outline (no template)', 'sticker.rec_personal': 'Recommended from your own use', 'sticker.rec_popular': 'Ordered by popularity (personalisation is off)',
   'sticker.caption': 'Caption', 'sticker.caption_ph': 'Text on the sticker', 'sticker.caption_hint': 'Up to 120 characters, Chinese or English.',
   'sticker.platform': 'Platform preset', 'sticker.platform_hint': "Size, format and file size follow the platform's rules.",

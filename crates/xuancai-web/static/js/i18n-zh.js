@@ -71,6 +71,8 @@ export const zh = {
   'faces.affirm': '我确认照片中每一位被编辑人脸的人都已同意本次编辑。', 'faces.all': '替换目标照片中的所有人脸',
   'faces.need_both': '请选择两张照片', 'faces.need_affirmation': '请先确认照片中的人已同意', 'faces.start': '开始换脸', 'faces.result': '换脸结果',
   'faces.labelled': '这张图片已添加“AI生成”显式标识和隐式标识。', 'faces.withdraw_hint': '人脸信息同意可在这里管理：',
+  'faces.pick': '照片中的人脸', 'faces.pick_hint': '点选一张人脸（不选则用默认：提供方的第1张脸，目标中最大的脸）。', 'faces.face': '人脸 {n}',
+  'faces.none_found': '这张照片中没有找到人脸。', 'faces.find': '标出人脸',
   'sticker.template': '模板', 'sticker.plain': '白色描边贴纸（无模板）', 'sticker.rec_personal': '根据您的使用习惯推荐', 'sticker.rec_popular': '按大家的使用热度排序（个性化推荐已关闭）',
   'sticker.caption': '配字', 'sticker.caption_ph': '输入要加在贴纸上的字', 'sticker.caption_hint': '最多120个字，支持中文和英文。',
   'sticker.platform': '平台预设', 'sticker.platform_hint': '按平台规则自动调整尺寸、格式和文件大小。',

@@ -38,8 +38,52 @@ function photoSlot(label, initial, onChange) {
     if (ids && ids[0]) { id = ids[0]; show(); if (onChange) onChange(id); }
   }));
   show();
-  const box = h('div', { class: 'card', role: 'group', 'aria-label': label }, h('h3', {}, label), img, none, h('div', { class: 'row' }, choose));
-  return { box, get: () => id };
+  const frame = h('div', { class: 'frame' }, img);
+  const box = h('div', { class: 'card', role: 'group', 'aria-label': label }, h('h3', {}, label), frame, none, h('div', { class: 'row' }, choose));
+  return { box, frame, get: () => id };
+}
+
+/**
+ * A face-swap photo with its faces marked and numbered as the server numbers
+ * them (`GET /photos/{id}/faces`, the swap's own numbering, IMG-3): the user
+ * taps the face to use or to replace. Faces are found only with the face
+ * consent (CON-3): without it, a button asks for it first.
+ */
+function faceSlot(label, initial) {
+  let chosen = null;
+  const layer = h('div', { class: 'faces', role: 'group', 'aria-label': t('faces.pick') });
+  const note = h('p', { class: 'hint', role: 'status' });
+  const find = h('button', { type: 'button', class: 'ghost', hidden: true }, t('faces.find'));
+  async function load(id) {
+    chosen = null;
+    layer.replaceChildren();
+    note.textContent = '';
+    if (!id) return;
+    if (!session.consents()) await session.refreshConsents();
+    if (!session.granted('faces')) { find.hidden = false; return; }
+    find.hidden = true;
+    const found = await get(`/api/v1/photos/${id}/faces`);
+    if (!found.faces.length) { note.textContent = t('faces.none_found'); return; }
+    note.textContent = t('faces.pick_hint');
+    const pct = (v, of) => `${(100 * v / of).toFixed(2)}%`;
+    for (const f of found.faces) {
+      const b = h('button', {
+        type: 'button', class: 'face', 'aria-pressed': 'false', 'aria-label': t('faces.face', { n: f.index + 1 }),
+        style: `left:${pct(f.x, found.width)};top:${pct(f.y, found.height)};width:${pct(f.width, found.width)};height:${pct(f.height, found.height)}`,
+      }, String(f.index + 1));
+      b.addEventListener('click', () => {
+        chosen = f.index;
+        for (const other of layer.children) other.setAttribute('aria-pressed', String(other === b));
+      });
+      layer.append(b);
+    }
+  }
+  const slot = photoSlot(label, initial, (id) => load(id).catch(() => {}));
+  slot.frame.append(layer);
+  slot.box.append(note, find);
+  find.addEventListener('click', () => busy(find, async () => { if (await faceConsent()) await load(slot.get()); }));
+  load(initial).catch(() => {});
+  return { box: slot.box, get: slot.get, face: () => chosen };
 }
 
 /** Queue a job and follow it; shows progress in `out`, then the result. */
@@ -143,8 +187,8 @@ function compare(before, after) {
 const faceConsent = () => separateConsent('faces', 'faces');
 
 async function faceswap(photo) {
-  const source = photoSlot(t('faces.source'), null);
-  const target = photoSlot(t('faces.target'), photo);
+  const source = faceSlot(t('faces.source'), null);
+  const target = faceSlot(t('faces.target'), photo);
   const subjects = h('input', { id: 'subject-consent' });
   const all = h('input', {});
   const out = h('div', { id: 'result', 'aria-live': 'polite' });
@@ -154,6 +198,10 @@ async function faceswap(photo) {
     if (!subjects.checked) { subjects.focus(); return toast(t('faces.need_affirmation'), 'error'); }
     if (!(await faceConsent())) return toast(t('faces.declined'));
     const body = { kind: 'face_swap', source: source.get(), target: target.get(), subject_consent: true, all: all.checked };
+    // The faces tapped, in the server's numbering; none tapped: the
+    // source's first face onto the target's largest.
+    if (source.face() !== null) body.source_face = source.face();
+    if (target.face() !== null && !all.checked) body.target_face = target.face();
     await runJob(body, out, async (job) => h('div', { class: 'stack' },
       h('img', { src: job.result.urls.original, alt: t('faces.result'), style: 'max-width:100%;border-radius:8px' }),
       h('p', { class: 'pill-note' }, t('faces.labelled')), await resultActions(job, body.target, 'face-swap')));
