@@ -14,7 +14,7 @@ use xuancai_store::{
     UsageEvent, UserRecord, WorkRecord,
 };
 
-use super::requests::request_json;
+use super::requests::request_view;
 use crate::App;
 use crate::crypto::DataKey;
 use crate::error::AppError;
@@ -244,7 +244,7 @@ pub fn section(c: Category, g: &Gathered) -> Value {
             "topic": c.topic, "granted": c.granted, "version": c.version, "channel": c.channel, "at": c.at,
         })).collect::<Vec<_>>()),
         Category::RightsRequests => json!({
-            "requests": g.requests.iter().map(|r| request_json(r, Some(key), g.now)).collect::<Vec<_>>(),
+            "requests": g.requests.iter().map(|r| request_view(r, Some(key), g.now)).collect::<Vec<_>>(),
             "disclosures": g.disclosures.iter().map(|d| json!({
                 "recipient": d.recipient, "purpose": d.purpose, "categories": d.categories, "at": d.at,
             })).collect::<Vec<_>>(),

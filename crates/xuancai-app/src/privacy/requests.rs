@@ -93,11 +93,6 @@ pub fn request_view(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Reque
     }
 }
 
-/// [`request_view`] as JSON, for answers that add to it.
-pub fn request_json(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Value {
-    serde_json::to_value(request_view(r, key, now)).unwrap_or(Value::Null)
-}
-
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -197,8 +197,8 @@ fn links(d: &RouteDoc, docs: &[RouteDoc], answer: &Value) -> Option<Value> {
 
 /// Build the document.
 pub fn document(docs: &[RouteDoc]) -> Value {
+    // Bodies and query strings are both read with serde's deserialize rules.
     let mut requests = generator(SchemaSettings::draft2020_12().for_deserialize());
-    let mut query = generator(SchemaSettings::draft2020_12().for_deserialize());
     let mut answers = generator(SchemaSettings::draft2020_12().for_serialize());
     let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
     for d in docs {
@@ -219,7 +219,7 @@ pub fn document(docs: &[RouteDoc]) -> Value {
             "tags": [d.tag],
             "summary": d.summary,
             "operationId": operation_id(d),
-            "parameters": parameters(d, &mut query),
+            "parameters": parameters(d, &mut requests),
             "responses": responses,
         });
         if !d.keeps.is_empty() {

@@ -159,7 +159,7 @@ async fn contract_request_and_answer_schemas_come_from_the_types() {
 /// As a JSON body's unknown fields are refused, so is a multipart upload's
 /// second part: nothing is stored.
 #[tokio::test]
-async fn contract_an_upload_with_an_undocumented_part_is_refused_and_stores_nothing() {
+async fn img1_contract_an_upload_with_an_undocumented_part_is_refused_and_stores_nothing() {
     let app = spawn_app().await;
     let token = app.login("13800138000", "+8613800138000").await;
     for (method, path) in [("POST", "/api/v1/photos"), ("PUT", "/api/v1/me/avatar")] {
