@@ -125,7 +125,7 @@ pub async fn backup(config: &crate::Config, connect: Connect, to: &Path) -> Resu
     match &app.store {
         Backend::Sqlite(s) => {
             report.database = "sqlite".into();
-            s.snapshot_into(&partial.join("xuancai.db"))
+            xuancai_store_sqlite::snapshot_into(s, &partial.join("xuancai.db"))
                 .await
                 .map_err(|e| failed("the SQLite snapshot", e))?;
         }

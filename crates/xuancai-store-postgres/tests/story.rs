@@ -23,7 +23,7 @@ async fn fresh() -> (PostgresStore, sqlx::PgPool, String) {
         .execute(format!("CREATE SCHEMA {schema}").as_str())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let store = PostgresStore::open(&url(), Some(&schema))
+    let store = xuancai_store_postgres::open(&url(), Some(&schema))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     (store, admin, schema)

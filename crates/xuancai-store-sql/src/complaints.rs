@@ -1,12 +1,54 @@
 //! Complaints (see `xuancai_store::ComplaintStore`).
 
-/// Implement `xuancai_store::ComplaintStore` for a type with a `pool` field.
-#[macro_export]
-macro_rules! impl_complaint_store {
-    ($store:ty) => {
-impl $crate::ComplaintStore for $store {
-    async fn add_complaint(&self, c: &$crate::ComplaintRecord) -> $crate::Result<()> {
-        $crate::sqlx::query(
+use crate::db::{Db, FromRow, Row, query};
+use crate::{ComplaintRecord, ComplaintStore, SqlStore};
+
+/// A row of `complaints`, by column name.
+#[derive(Debug)]
+pub struct ComplaintRow {
+    id: Vec<u8>,
+    topic: String,
+    status: String,
+    body_ciphertext: Vec<u8>,
+    resolution: Option<String>,
+    received_at: i64,
+    deadline_at: i64,
+    updated_at: i64,
+}
+
+impl FromRow for ComplaintRow {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            topic: row.get("topic")?,
+            status: row.get("status")?,
+            body_ciphertext: row.get("body_ciphertext")?,
+            resolution: row.get("resolution")?,
+            received_at: row.get("received_at")?,
+            deadline_at: row.get("deadline_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
+impl From<ComplaintRow> for ComplaintRecord {
+    fn from(r: ComplaintRow) -> Self {
+        ComplaintRecord {
+            id: r.id,
+            topic: r.topic,
+            status: r.status,
+            body_ciphertext: r.body_ciphertext,
+            resolution: r.resolution,
+            received_at: r.received_at,
+            deadline_at: r.deadline_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+impl<DB: Db> ComplaintStore for SqlStore<DB> {
+    async fn add_complaint(&self, c: &crate::ComplaintRecord) -> crate::Result<()> {
+        query(
             "INSERT INTO complaints \
              (id, topic, status, body_ciphertext, resolution, received_at, deadline_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -20,38 +62,30 @@ impl $crate::ComplaintStore for $store {
         .bind(c.deadline_at)
         .bind(c.updated_at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .await?;
         Ok(())
     }
 
-    async fn complaints(&self, status: &str, limit: u32) -> $crate::Result<Vec<$crate::ComplaintRecord>> {
-        let rows: Vec<(Vec<u8>, String, String, Vec<u8>, Option<String>, i64, i64, i64)> = $crate::sqlx::query_as(
+    async fn complaints(&self, status: &str, limit: u32) -> crate::Result<Vec<crate::ComplaintRecord>> {
+        let rows: Vec<ComplaintRow> = query(
             "SELECT id, topic, status, body_ciphertext, resolution, received_at, deadline_at, updated_at \
              FROM complaints WHERE status = $1 ORDER BY deadline_at, received_at LIMIT $2",
         )
         .bind(status)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| $crate::ComplaintRecord {
-                id: r.0,
-                topic: r.1,
-                status: r.2,
-                body_ciphertext: r.3,
-                resolution: r.4,
-                received_at: r.5,
-                deadline_at: r.6,
-                updated_at: r.7,
-            })
-            .collect())
+        .await?;
+        Ok(rows.into_iter().map(ComplaintRecord::from).collect())
     }
 
-    async fn answer_complaint(&self, id: &[u8], status: &str, resolution: &str, at: $crate::Millis) -> $crate::Result<bool> {
-        let r = $crate::sqlx::query(
+    async fn answer_complaint(
+        &self,
+        id: &[u8],
+        status: &str,
+        resolution: &str,
+        at: crate::Millis,
+    ) -> crate::Result<bool> {
+        let r = query(
             "UPDATE complaints SET status = $2, resolution = $3, updated_at = $4 \
              WHERE id = $1 AND status = 'open'",
         )
@@ -60,19 +94,15 @@ impl $crate::ComplaintStore for $store {
         .bind(resolution)
         .bind(at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        Ok(r.rows_affected() == 1)
+        .await?;
+        Ok(r == 1)
     }
 
-    async fn purge_complaints(&self, before: $crate::Millis) -> $crate::Result<u64> {
-        let r = $crate::sqlx::query("DELETE FROM complaints WHERE status <> 'open' AND updated_at < $1")
+    async fn purge_complaints(&self, before: crate::Millis) -> crate::Result<u64> {
+        let r = query("DELETE FROM complaints WHERE status <> 'open' AND updated_at < $1")
             .bind(before)
             .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        Ok(r.rows_affected())
+            .await?;
+        Ok(r)
     }
-}
-    };
 }

@@ -1,7 +1,86 @@
 //! Push tokens, the inbox and the broadcast queue (see
 //! `xuancai_store::NotifyStore`).
 
-use xuancai_store::{BroadcastRecord, Result, StoreError};
+use xuancai_store::{BroadcastRecord, InboxItem, PushToken, Result, StoreError};
+
+use crate::db::{Db, FromRow, Row, query};
+use crate::privacy_rows::id16;
+use crate::{NotifyStore, SqlStore, user_id};
+
+/// A `push_tokens` row.
+#[derive(Debug)]
+pub struct PushTokenRow {
+    id: Vec<u8>,
+    user_id: Vec<u8>,
+    provider: String,
+    token_ciphertext: Vec<u8>,
+    created_at: i64,
+}
+
+impl FromRow for PushTokenRow {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            user_id: row.get("user_id")?,
+            provider: row.get("provider")?,
+            token_ciphertext: row.get("token_ciphertext")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+}
+
+impl TryFrom<PushTokenRow> for PushToken {
+    type Error = StoreError;
+
+    fn try_from(r: PushTokenRow) -> Result<Self> {
+        Ok(PushToken {
+            id: id16(r.id, "push token")?,
+            user: user_id(r.user_id)?,
+            provider: r.provider,
+            token_ciphertext: r.token_ciphertext,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// An `inbox` row.
+#[derive(Debug)]
+pub struct InboxRow {
+    id: Vec<u8>,
+    user_id: Vec<u8>,
+    kind: String,
+    title: String,
+    body: String,
+    at: i64,
+}
+
+impl FromRow for InboxRow {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            user_id: row.get("user_id")?,
+            kind: row.get("kind")?,
+            title: row.get("title")?,
+            body: row.get("body")?,
+            at: row.get("at")?,
+        })
+    }
+}
+
+impl TryFrom<InboxRow> for InboxItem {
+    type Error = StoreError;
+
+    fn try_from(r: InboxRow) -> Result<Self> {
+        Ok(InboxItem {
+            id: id16(r.id, "inbox item")?,
+            user: user_id(r.user_id)?,
+            kind: r.kind,
+            title: r.title,
+            body: r.body,
+            at: r.at,
+        })
+    }
+}
 
 /// The columns of a broadcast, in [`BroadcastRow`]'s order.
 pub const BROADCAST_COLUMNS: &str = "id, kind, title, body, created_by, created_at, cursor, delivered, pushed, skipped, lease_until, finished_at";
@@ -23,30 +102,21 @@ pub struct BroadcastRow {
     finished_at: Option<i64>,
 }
 
-// By hand rather than `#[derive(sqlx::FromRow)]`: the derive needs sqlx's
-// `macros` feature, which compiles both database drivers and SQLite's C
-// source a second time for the compiler (about 45 s of every CI build).
-impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for BroadcastRow
-where
-    &'r str: sqlx::ColumnIndex<R>,
-    Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+impl FromRow for BroadcastRow {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
         Ok(Self {
-            id: row.try_get("id")?,
-            kind: row.try_get("kind")?,
-            title: row.try_get("title")?,
-            body: row.try_get("body")?,
-            created_by: row.try_get("created_by")?,
-            created_at: row.try_get("created_at")?,
-            cursor: row.try_get("cursor")?,
-            delivered: row.try_get("delivered")?,
-            pushed: row.try_get("pushed")?,
-            skipped: row.try_get("skipped")?,
-            lease_until: row.try_get("lease_until")?,
-            finished_at: row.try_get("finished_at")?,
+            id: row.get("id")?,
+            kind: row.get("kind")?,
+            title: row.get("title")?,
+            body: row.get("body")?,
+            created_by: row.get("created_by")?,
+            created_at: row.get("created_at")?,
+            cursor: row.get("cursor")?,
+            delivered: row.get("delivered")?,
+            pushed: row.get("pushed")?,
+            skipped: row.get("skipped")?,
+            lease_until: row.get("lease_until")?,
+            finished_at: row.get("finished_at")?,
         })
     }
 }
@@ -79,13 +149,9 @@ pub fn db_count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Implement `xuancai_store::NotifyStore` for a type with a `pool` field.
-#[macro_export]
-macro_rules! impl_notify_store {
-    ($store:ty) => {
-impl $crate::NotifyStore for $store {
-    async fn put_push_token(&self, t: &$crate::PushToken, token_hash: &[u8]) -> $crate::Result<()> {
-        $crate::sqlx::query(
+impl<DB: Db> NotifyStore for SqlStore<DB> {
+    async fn put_push_token(&self, t: &crate::PushToken, token_hash: &[u8]) -> crate::Result<()> {
+        query(
             "INSERT INTO push_tokens (id, user_id, provider, token_hash, token_ciphertext, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, token_hash) DO NOTHING",
         )
@@ -96,34 +162,22 @@ impl $crate::NotifyStore for $store {
         .bind(&t.token_ciphertext)
         .bind(t.created_at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .await?;
         Ok(())
     }
 
-    async fn push_tokens(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::PushToken>> {
-        let rows: Vec<(Vec<u8>, Vec<u8>, String, Vec<u8>, i64)> = $crate::sqlx::query_as(
+    async fn push_tokens(&self, user: &crate::UserId) -> crate::Result<Vec<crate::PushToken>> {
+        let rows: Vec<PushTokenRow> = query(
             "SELECT id, user_id, provider, token_ciphertext, created_at FROM push_tokens WHERE user_id = $1 ORDER BY created_at, id",
         )
         .bind(user.as_bytes().as_slice())
         .fetch_all(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok($crate::PushToken {
-                    id: $crate::privacy::id16(r.0, "push token")?,
-                    user: $crate::user_id(r.1)?,
-                    provider: r.2,
-                    token_ciphertext: r.3,
-                    created_at: r.4,
-                })
-            })
-            .collect()
+        .await?;
+        rows.into_iter().map(PushToken::try_from).collect()
     }
 
-    async fn trim_push_tokens(&self, user: &$crate::UserId, keep: u32) -> $crate::Result<u64> {
-        let r = $crate::sqlx::query(
+    async fn trim_push_tokens(&self, user: &crate::UserId, keep: u32) -> crate::Result<u64> {
+        let r = query(
             "DELETE FROM push_tokens \
              WHERE user_id = $1 \
                AND id NOT IN ( \
@@ -134,55 +188,49 @@ impl $crate::NotifyStore for $store {
         .bind(user.as_bytes().as_slice())
         .bind(i64::from(keep))
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        Ok(r.rows_affected())
+        .await?;
+        Ok(r)
     }
 
-    async fn push_failed(&self, id: &[u8; 16], limit: u32) -> $crate::Result<u32> {
-        let failures: Option<(i64,)> = $crate::sqlx::query_as(
-            "UPDATE push_tokens SET failures = failures + 1 WHERE id = $1 RETURNING failures",
-        )
-        .bind(id.as_slice())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        let failures = failures.map_or(0, |(n,)| u32::try_from(n).unwrap_or(u32::MAX));
+    async fn push_failed(&self, id: &[u8; 16], limit: u32) -> crate::Result<u32> {
+        let failures: Option<i64> =
+            query("UPDATE push_tokens SET failures = failures + 1 WHERE id = $1 RETURNING failures")
+                .bind(id.as_slice())
+                .fetch_scalar(&self.pool)
+                .await?;
+        let failures = failures.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
         if failures >= limit {
-            <Self as $crate::NotifyStore>::delete_push_token(self, id).await?;
+            <Self as crate::NotifyStore>::delete_push_token(self, id).await?;
         }
         Ok(failures)
     }
 
-    async fn push_succeeded(&self, id: &[u8; 16]) -> $crate::Result<()> {
-        $crate::sqlx::query("UPDATE push_tokens SET failures = 0 WHERE id = $1")
+    async fn push_succeeded(&self, id: &[u8; 16]) -> crate::Result<()> {
+        query("UPDATE push_tokens SET failures = 0 WHERE id = $1")
             .bind(id.as_slice())
             .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
+            .await?;
         Ok(())
     }
 
-    async fn delete_push_token(&self, id: &[u8; 16]) -> $crate::Result<()> {
-        $crate::sqlx::query("DELETE FROM push_tokens WHERE id = $1")
+    async fn delete_push_token(&self, id: &[u8; 16]) -> crate::Result<()> {
+        query("DELETE FROM push_tokens WHERE id = $1")
             .bind(id.as_slice())
             .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
+            .await?;
         Ok(())
     }
 
-    async fn delete_push_tokens(&self, user: &$crate::UserId) -> $crate::Result<u64> {
-        let r = $crate::sqlx::query("DELETE FROM push_tokens WHERE user_id = $1")
+    async fn delete_push_tokens(&self, user: &crate::UserId) -> crate::Result<u64> {
+        let r = query("DELETE FROM push_tokens WHERE user_id = $1")
             .bind(user.as_bytes().as_slice())
             .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        Ok(r.rows_affected())
+            .await?;
+        Ok(r)
     }
 
-    async fn deliver(&self, i: &$crate::InboxItem) -> $crate::Result<()> {
-        $crate::sqlx::query(
+    async fn deliver(&self, i: &crate::InboxItem) -> crate::Result<()> {
+        query(
             "INSERT INTO inbox (id, user_id, kind, title, body, at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (id) DO NOTHING",
         )
@@ -193,36 +241,23 @@ impl $crate::NotifyStore for $store {
         .bind(&i.body)
         .bind(i.at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .await?;
         Ok(())
     }
 
-    async fn inbox(&self, user: &$crate::UserId, limit: u32) -> $crate::Result<Vec<$crate::InboxItem>> {
-        let rows: Vec<(Vec<u8>, Vec<u8>, String, String, String, i64)> = $crate::sqlx::query_as(
+    async fn inbox(&self, user: &crate::UserId, limit: u32) -> crate::Result<Vec<crate::InboxItem>> {
+        let rows: Vec<InboxRow> = query(
             "SELECT id, user_id, kind, title, body, at FROM inbox WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(user.as_bytes().as_slice())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok($crate::InboxItem {
-                    id: $crate::privacy::id16(r.0, "inbox item")?,
-                    user: $crate::user_id(r.1)?,
-                    kind: r.2,
-                    title: r.3,
-                    body: r.4,
-                    at: r.5,
-                })
-            })
-            .collect()
+        .await?;
+        rows.into_iter().map(InboxItem::try_from).collect()
     }
 
-    async fn create_broadcast(&self, b: &$crate::BroadcastRecord) -> $crate::Result<()> {
-        $crate::sqlx::query(
+    async fn create_broadcast(&self, b: &crate::BroadcastRecord) -> crate::Result<()> {
+        query(
             "INSERT INTO broadcasts (id, kind, title, body, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -233,26 +268,25 @@ impl $crate::NotifyStore for $store {
         .bind(b.created_by.map(|u| u.as_bytes().to_vec()))
         .bind(b.created_at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .await?;
         Ok(())
     }
 
-    async fn broadcast(&self, id: &[u8; 16]) -> $crate::Result<Option<$crate::BroadcastRecord>> {
-        let sql = format!("SELECT {} FROM broadcasts WHERE id = $1", $crate::notify::BROADCAST_COLUMNS);
-        let row: Option<$crate::notify::BroadcastRow> = $crate::sqlx::query_as(&sql)
-            .bind(id.as_slice())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        row.map($crate::BroadcastRecord::try_from).transpose()
+    async fn broadcast(&self, id: &[u8; 16]) -> crate::Result<Option<crate::BroadcastRecord>> {
+        let sql = format!(
+            "SELECT {} FROM broadcasts WHERE id = $1",
+            crate::notify::BROADCAST_COLUMNS
+        );
+        let row: Option<crate::notify::BroadcastRow> =
+            query(&sql).bind(id.as_slice()).fetch_optional(&self.pool).await?;
+        row.map(crate::BroadcastRecord::try_from).transpose()
     }
 
     async fn claim_broadcast(
         &self,
-        now: $crate::Millis,
-        until: $crate::Millis,
-    ) -> $crate::Result<Option<$crate::BroadcastRecord>> {
+        now: crate::Millis,
+        until: crate::Millis,
+    ) -> crate::Result<Option<crate::BroadcastRecord>> {
         // The outer condition is checked again on the row itself, so of two
         // nodes claiming at once only one update matches.
         let sql = format!(
@@ -263,26 +297,25 @@ impl $crate::NotifyStore for $store {
              ) \
                AND finished_at IS NULL AND lease_until < $2 \
              RETURNING {}",
-            $crate::notify::BROADCAST_COLUMNS
+            crate::notify::BROADCAST_COLUMNS
         );
-        let row: Option<$crate::notify::BroadcastRow> = $crate::sqlx::query_as(&sql)
+        let row: Option<crate::notify::BroadcastRow> = query(&sql)
             .bind(until)
             .bind(now)
             .fetch_optional(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        row.map($crate::BroadcastRecord::try_from).transpose()
+            .await?;
+        row.map(crate::BroadcastRecord::try_from).transpose()
     }
 
     async fn advance_broadcast(
         &self,
         id: &[u8; 16],
-        held: $crate::Millis,
-        page: &$crate::BroadcastPage,
-        until: $crate::Millis,
-        finished_at: Option<$crate::Millis>,
-    ) -> $crate::Result<bool> {
-        let r = $crate::sqlx::query(
+        held: crate::Millis,
+        page: &crate::BroadcastPage,
+        until: crate::Millis,
+        finished_at: Option<crate::Millis>,
+    ) -> crate::Result<bool> {
+        let r = query(
             "UPDATE broadcasts \
              SET cursor = CASE WHEN $8 IS NULL THEN COALESCE($3, cursor) END, \
                  delivered = delivered + $4, pushed = pushed + $5, skipped = skipped + $6, \
@@ -292,16 +325,13 @@ impl $crate::NotifyStore for $store {
         .bind(id.as_slice())
         .bind(held)
         .bind(page.cursor.map(|u| u.as_bytes().to_vec()))
-        .bind($crate::notify::db_count(page.delivered))
-        .bind($crate::notify::db_count(page.pushed))
-        .bind($crate::notify::db_count(page.skipped))
+        .bind(crate::notify::db_count(page.delivered))
+        .bind(crate::notify::db_count(page.pushed))
+        .bind(crate::notify::db_count(page.skipped))
         .bind(until)
         .bind(finished_at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        Ok(r.rows_affected() == 1)
+        .await?;
+        Ok(r == 1)
     }
-}
-    };
 }

@@ -3,25 +3,47 @@
 use xuancai_domain::{AlbumId, PhotoId};
 use xuancai_store::{AlbumRecord, Cursor, PhotoFilter, PhotoRecord, Result, StoreError};
 
-use crate::user_id;
+use crate::db::{Db, FromRow, Row, query};
+use crate::{BlobGc, PhotoStore, SqlStore, user_id};
 
 pub const PHOTO_COLUMNS: &str = "id, user_id, content_hash, mime, width, height, bytes, meta_ciphertext, \
      created_at, favourite, archived, trashed_at";
 
-pub type PhotoRow = (
-    Vec<u8>,
-    Vec<u8>,
-    Vec<u8>,
-    String,
-    i64,
-    i64,
-    i64,
-    Vec<u8>,
-    i64,
-    bool,
-    bool,
-    Option<i64>,
-);
+/// A `photos` row, by column name.
+#[derive(Debug)]
+pub struct PhotoRow {
+    id: Vec<u8>,
+    user_id: Vec<u8>,
+    content_hash: Vec<u8>,
+    mime: String,
+    width: i64,
+    height: i64,
+    bytes: i64,
+    meta_ciphertext: Vec<u8>,
+    created_at: i64,
+    favourite: bool,
+    archived: bool,
+    trashed_at: Option<i64>,
+}
+
+impl FromRow for PhotoRow {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            user_id: row.get("user_id")?,
+            content_hash: row.get("content_hash")?,
+            mime: row.get("mime")?,
+            width: row.get("width")?,
+            height: row.get("height")?,
+            bytes: row.get("bytes")?,
+            meta_ciphertext: row.get("meta_ciphertext")?,
+            created_at: row.get("created_at")?,
+            favourite: row.get("favourite")?,
+            archived: row.get("archived")?,
+            trashed_at: row.get("trashed_at")?,
+        })
+    }
+}
 
 fn id16(bytes: Vec<u8>, what: &str) -> Result<[u8; 16]> {
     bytes
@@ -40,18 +62,18 @@ pub fn album_id(bytes: Vec<u8>) -> Result<AlbumId> {
 pub fn photo_record(r: PhotoRow) -> Result<PhotoRecord> {
     let dim = |v: i64| u32::try_from(v).map_err(|_| StoreError::Corrupt("photo dimension".into()));
     Ok(PhotoRecord {
-        id: photo_id(r.0)?,
-        owner: user_id(r.1)?,
-        content_hash: r.2,
-        mime: r.3,
-        width: dim(r.4)?,
-        height: dim(r.5)?,
-        bytes: r.6,
-        meta_ciphertext: r.7,
-        created_at: r.8,
-        favourite: r.9,
-        archived: r.10,
-        trashed_at: r.11,
+        id: photo_id(r.id)?,
+        owner: user_id(r.user_id)?,
+        content_hash: r.content_hash,
+        mime: r.mime,
+        width: dim(r.width)?,
+        height: dim(r.height)?,
+        bytes: r.bytes,
+        meta_ciphertext: r.meta_ciphertext,
+        created_at: r.created_at,
+        favourite: r.favourite,
+        archived: r.archived,
+        trashed_at: r.trashed_at,
     })
 }
 
@@ -80,44 +102,96 @@ pub fn cursor_bounds(after: Option<Cursor>) -> (i64, Vec<u8>) {
 
 pub const ALBUM_SELECT: &str = "SELECT a.id, a.user_id, a.name_ciphertext, a.created_at, a.updated_at, \
      (SELECT COUNT(*) FROM album_photos ap JOIN photos p ON p.id = ap.photo_id \
-        WHERE ap.album_id = a.id AND p.trashed_at IS NULL), \
+        WHERE ap.album_id = a.id AND p.trashed_at IS NULL) AS photo_count, \
      (SELECT p.id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id \
-        WHERE ap.album_id = a.id AND p.trashed_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 1) \
+        WHERE ap.album_id = a.id AND p.trashed_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 1) AS cover \
      FROM albums a";
 
-pub type AlbumRow = (Vec<u8>, Vec<u8>, Vec<u8>, i64, i64, i64, Option<Vec<u8>>);
+/// An album with its photo count and cover ([`ALBUM_SELECT`]), by column name.
+#[derive(Debug)]
+pub struct AlbumRow {
+    id: Vec<u8>,
+    user_id: Vec<u8>,
+    name_ciphertext: Vec<u8>,
+    created_at: i64,
+    updated_at: i64,
+    photo_count: i64,
+    cover: Option<Vec<u8>>,
+}
+
+impl FromRow for AlbumRow {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            user_id: row.get("user_id")?,
+            name_ciphertext: row.get("name_ciphertext")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            photo_count: row.get("photo_count")?,
+            cover: row.get("cover")?,
+        })
+    }
+}
 
 pub fn album_record(r: AlbumRow) -> Result<AlbumRecord> {
     Ok(AlbumRecord {
-        id: album_id(r.0)?,
-        owner: user_id(r.1)?,
-        name_ciphertext: r.2,
-        created_at: r.3,
-        updated_at: r.4,
-        photo_count: r.5,
-        cover: r.6.map(photo_id).transpose()?,
+        id: album_id(r.id)?,
+        owner: user_id(r.user_id)?,
+        name_ciphertext: r.name_ciphertext,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        photo_count: r.photo_count,
+        cover: r.cover.map(photo_id).transpose()?,
     })
 }
 
-/// Implement `PhotoStore` and `BlobGc` for a type with a `pool` field.
-#[macro_export]
-macro_rules! impl_photo_store {
-    ($store:ty) => {
-impl $crate::PhotoStore for $store {
-    async fn photo_totals(&self, user: &$crate::UserId) -> $crate::Result<(u64, u64)> {
-        let (n, bytes): (i64, i64) = $crate::sqlx::query_as(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM photos WHERE user_id = $1",
+/// How many photos a user has and their bytes.
+#[derive(Debug)]
+pub struct PhotoTotals {
+    n: i64,
+    bytes: i64,
+}
+
+impl FromRow for PhotoTotals {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            n: row.get("n")?,
+            bytes: row.get("bytes")?,
+        })
+    }
+}
+
+/// A photo's owner and id.
+#[derive(Debug)]
+pub struct OwnedPhoto {
+    user_id: Vec<u8>,
+    id: Vec<u8>,
+}
+
+impl FromRow for OwnedPhoto {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            user_id: row.get("user_id")?,
+            id: row.get("id")?,
+        })
+    }
+}
+
+impl<DB: Db> PhotoStore for SqlStore<DB> {
+    async fn photo_totals(&self, user: &crate::UserId) -> crate::Result<(u64, u64)> {
+        let totals: Option<PhotoTotals> = query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS bytes FROM photos WHERE user_id = $1",
         )
         .bind(user.as_bytes().as_slice())
-        .fetch_one(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .fetch_optional(&self.pool)
+        .await?;
+        let PhotoTotals { n, bytes } = totals.unwrap_or(PhotoTotals { n: 0, bytes: 0 });
         Ok((u64::try_from(n).unwrap_or(0), u64::try_from(bytes).unwrap_or(0)))
     }
 
-    async fn insert_photo(&self, p: &$crate::PhotoRecord, pending_blobs: &str) -> $crate::Result<()> {
-        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
-        $crate::sqlx::query(
+    async fn insert_photo(&self, p: &crate::PhotoRecord, pending_blobs: &str) -> crate::Result<()> {
+        let mut tx = self.pool.begin().await.map_err(crate::backend)?;
+        query(
             "INSERT INTO photos (id, user_id, content_hash, mime, width, height, bytes, meta_ciphertext, \
              created_at, favourite, archived, trashed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
@@ -133,74 +207,80 @@ impl $crate::PhotoStore for $store {
         .bind(p.favourite)
         .bind(p.archived)
         .bind(p.trashed_at)
-        .execute(&mut *tx)
-        .await
-        .map_err($crate::backend)?;
-        $crate::sqlx::query("DELETE FROM blob_gc WHERE prefix = $1")
+        .execute(&mut tx)
+        .await?;
+        query("DELETE FROM blob_gc WHERE prefix = $1")
             .bind(pending_blobs)
-            .execute(&mut *tx)
-            .await
-            .map_err($crate::backend)?;
-        tx.commit().await.map_err($crate::backend)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await.map_err(crate::backend)
     }
 
-    async fn photo(&self, owner: &$crate::UserId, id: &$crate::PhotoId) -> $crate::Result<Option<$crate::PhotoRecord>> {
-        let sql = format!("SELECT {} FROM photos WHERE user_id = $1 AND id = $2", $crate::photos::PHOTO_COLUMNS);
-        let row: Option<$crate::photos::PhotoRow> = $crate::sqlx::query_as(&sql)
+    async fn photo(
+        &self,
+        owner: &crate::UserId,
+        id: &crate::PhotoId,
+    ) -> crate::Result<Option<crate::PhotoRecord>> {
+        let sql = format!(
+            "SELECT {} FROM photos WHERE user_id = $1 AND id = $2",
+            PHOTO_COLUMNS
+        );
+        let row: Option<PhotoRow> = query(&sql)
             .bind(owner.as_bytes().as_slice())
             .bind(id.as_bytes().as_slice())
             .fetch_optional(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        row.map($crate::photos::photo_record).transpose()
+            .await?;
+        row.map(photo_record).transpose()
     }
 
-    async fn photo_by_hash(&self, owner: &$crate::UserId, content_hash: &[u8]) -> $crate::Result<Option<$crate::PhotoRecord>> {
+    async fn photo_by_hash(
+        &self,
+        owner: &crate::UserId,
+        content_hash: &[u8],
+    ) -> crate::Result<Option<crate::PhotoRecord>> {
         let sql = format!(
             "SELECT {} FROM photos WHERE user_id = $1 AND content_hash = $2",
-            $crate::photos::PHOTO_COLUMNS
+            PHOTO_COLUMNS
         );
-        let row: Option<$crate::photos::PhotoRow> = $crate::sqlx::query_as(&sql)
+        let row: Option<PhotoRow> = query(&sql)
             .bind(owner.as_bytes().as_slice())
             .bind(content_hash)
             .fetch_optional(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        row.map($crate::photos::photo_record).transpose()
+            .await?;
+        row.map(photo_record).transpose()
     }
 
     async fn list_photos(
         &self,
-        owner: &$crate::UserId,
-        filter: $crate::PhotoFilter,
-        after: Option<$crate::Cursor>,
+        owner: &crate::UserId,
+        filter: crate::PhotoFilter,
+        after: Option<crate::Cursor>,
         limit: u32,
-    ) -> $crate::Result<Vec<$crate::PhotoRecord>> {
+    ) -> crate::Result<Vec<crate::PhotoRecord>> {
         let sql = format!(
             "SELECT {} FROM photos WHERE user_id = $1 AND {} AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
              ORDER BY created_at DESC, id DESC LIMIT $4",
-            $crate::photos::PHOTO_COLUMNS,
-            $crate::photos::filter_clause(filter)
+            PHOTO_COLUMNS,
+            filter_clause(filter)
         );
-        let (at, id) = $crate::photos::cursor_bounds(after);
-        let rows: Vec<$crate::photos::PhotoRow> = $crate::sqlx::query_as(&sql)
+        let (at, id) = cursor_bounds(after);
+        let rows: Vec<PhotoRow> = query(&sql)
             .bind(owner.as_bytes().as_slice())
             .bind(at)
             .bind(id)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        $crate::photos::photos(rows)
+            .await?;
+        photos(rows)
     }
 
     async fn update_photo(
         &self,
-        owner: &$crate::UserId,
-        id: &$crate::PhotoId,
-        patch: $crate::PhotoPatch,
-    ) -> $crate::Result<Option<$crate::PhotoRecord>> {
-        let r = $crate::sqlx::query(
+        owner: &crate::UserId,
+        id: &crate::PhotoId,
+        patch: crate::PhotoPatch,
+    ) -> crate::Result<Option<crate::PhotoRecord>> {
+        let r = query(
             "UPDATE photos SET favourite = COALESCE($3, favourite), archived = COALESCE($4, archived) \
              WHERE user_id = $1 AND id = $2",
         )
@@ -209,64 +289,73 @@ impl $crate::PhotoStore for $store {
         .bind(patch.favourite)
         .bind(patch.archived)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
-        if r.rows_affected() == 0 {
+        .await?;
+        if r == 0 {
             return Ok(None);
         }
-        $crate::PhotoStore::photo(self, owner, id).await
+        crate::PhotoStore::photo(self, owner, id).await
     }
 
-    async fn set_trashed(&self, owner: &$crate::UserId, id: &$crate::PhotoId, at: Option<$crate::Millis>) -> $crate::Result<bool> {
-        let r = $crate::sqlx::query("UPDATE photos SET trashed_at = $3 WHERE user_id = $1 AND id = $2")
+    async fn set_trashed(
+        &self,
+        owner: &crate::UserId,
+        id: &crate::PhotoId,
+        at: Option<crate::Millis>,
+    ) -> crate::Result<bool> {
+        let r = query("UPDATE photos SET trashed_at = $3 WHERE user_id = $1 AND id = $2")
             .bind(owner.as_bytes().as_slice())
             .bind(id.as_bytes().as_slice())
             .bind(at)
             .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        Ok(r.rows_affected() > 0)
+            .await?;
+        Ok(r > 0)
     }
 
-    async fn purge_photo(&self, owner: &$crate::UserId, id: &$crate::PhotoId, now: $crate::Millis) -> $crate::Result<bool> {
-        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
-        let r = $crate::sqlx::query("DELETE FROM photos WHERE user_id = $1 AND id = $2")
+    async fn purge_photo(
+        &self,
+        owner: &crate::UserId,
+        id: &crate::PhotoId,
+        now: crate::Millis,
+    ) -> crate::Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(crate::backend)?;
+        let r = query("DELETE FROM photos WHERE user_id = $1 AND id = $2")
             .bind(owner.as_bytes().as_slice())
             .bind(id.as_bytes().as_slice())
-            .execute(&mut *tx)
-            .await
-            .map_err($crate::backend)?;
-        if r.rows_affected() == 0 {
+            .execute(&mut tx)
+            .await?;
+        if r == 0 {
             return Ok(false);
         }
-        $crate::sqlx::query(
+        query(
             "INSERT INTO blob_gc (prefix, due_at) VALUES ($1, $2) ON CONFLICT (prefix) DO UPDATE SET due_at = excluded.due_at",
         )
-        .bind($crate::PhotoRecord::blob_prefix(owner, id))
+        .bind(crate::PhotoRecord::blob_prefix(owner, id))
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err($crate::backend)?;
-        tx.commit().await.map_err($crate::backend)?;
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await.map_err(crate::backend)?;
         Ok(true)
     }
 
-    async fn trashed_before(&self, cutoff: $crate::Millis, limit: u32) -> $crate::Result<Vec<($crate::UserId, $crate::PhotoId)>> {
-        let rows: Vec<(Vec<u8>, Vec<u8>)> = $crate::sqlx::query_as(
+    async fn trashed_before(
+        &self,
+        cutoff: crate::Millis,
+        limit: u32,
+    ) -> crate::Result<Vec<(crate::UserId, crate::PhotoId)>> {
+        let rows: Vec<OwnedPhoto> = query(
             "SELECT user_id, id FROM photos WHERE trashed_at IS NOT NULL AND trashed_at < $1 ORDER BY trashed_at LIMIT $2",
         )
         .bind(cutoff)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .await?;
         rows.into_iter()
-            .map(|(u, p)| Ok(($crate::user_id(u)?, $crate::photos::photo_id(p)?)))
+            .map(|r| Ok((crate::user_id(r.user_id)?, photo_id(r.id)?)))
             .collect()
     }
 
-    async fn insert_album(&self, a: &$crate::AlbumRecord) -> $crate::Result<()> {
-        $crate::sqlx::query(
+    async fn insert_album(&self, a: &crate::AlbumRecord) -> crate::Result<()> {
+        query(
             "INSERT INTO albums (id, user_id, name_ciphertext, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(a.id.as_bytes().as_slice())
@@ -275,93 +364,92 @@ impl $crate::PhotoStore for $store {
         .bind(a.created_at)
         .bind(a.updated_at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .await?;
         Ok(())
     }
 
-    async fn album(&self, owner: &$crate::UserId, id: &$crate::AlbumId) -> $crate::Result<Option<$crate::AlbumRecord>> {
-        let sql = format!("{} WHERE a.user_id = $1 AND a.id = $2", $crate::photos::ALBUM_SELECT);
-        let row: Option<$crate::photos::AlbumRow> = $crate::sqlx::query_as(&sql)
+    async fn album(
+        &self,
+        owner: &crate::UserId,
+        id: &crate::AlbumId,
+    ) -> crate::Result<Option<crate::AlbumRecord>> {
+        let sql = format!("{} WHERE a.user_id = $1 AND a.id = $2", ALBUM_SELECT);
+        let row: Option<AlbumRow> = query(&sql)
             .bind(owner.as_bytes().as_slice())
             .bind(id.as_bytes().as_slice())
             .fetch_optional(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        row.map($crate::photos::album_record).transpose()
+            .await?;
+        row.map(album_record).transpose()
     }
 
     async fn list_albums(
         &self,
-        owner: &$crate::UserId,
-        after: Option<$crate::Cursor>,
+        owner: &crate::UserId,
+        after: Option<crate::Cursor>,
         limit: u32,
-    ) -> $crate::Result<Vec<$crate::AlbumRecord>> {
+    ) -> crate::Result<Vec<crate::AlbumRecord>> {
         let sql = format!(
             "{} WHERE a.user_id = $1 AND (a.created_at < $2 OR (a.created_at = $2 AND a.id < $3)) \
              ORDER BY a.created_at DESC, a.id DESC LIMIT $4",
-            $crate::photos::ALBUM_SELECT
+            ALBUM_SELECT
         );
-        let (at, id) = $crate::photos::cursor_bounds(after);
-        let rows: Vec<$crate::photos::AlbumRow> = $crate::sqlx::query_as(&sql)
+        let (at, id) = cursor_bounds(after);
+        let rows: Vec<AlbumRow> = query(&sql)
             .bind(owner.as_bytes().as_slice())
             .bind(at)
             .bind(id)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        rows.into_iter().map($crate::photos::album_record).collect()
+            .await?;
+        rows.into_iter().map(album_record).collect()
     }
 
     async fn rename_album(
         &self,
-        owner: &$crate::UserId,
-        id: &$crate::AlbumId,
+        owner: &crate::UserId,
+        id: &crate::AlbumId,
         name_ciphertext: &[u8],
-        at: $crate::Millis,
-    ) -> $crate::Result<bool> {
-        let r = $crate::sqlx::query("UPDATE albums SET name_ciphertext = $3, updated_at = $4 WHERE user_id = $1 AND id = $2")
-            .bind(owner.as_bytes().as_slice())
-            .bind(id.as_bytes().as_slice())
-            .bind(name_ciphertext)
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        Ok(r.rows_affected() > 0)
+        at: crate::Millis,
+    ) -> crate::Result<bool> {
+        let r =
+            query("UPDATE albums SET name_ciphertext = $3, updated_at = $4 WHERE user_id = $1 AND id = $2")
+                .bind(owner.as_bytes().as_slice())
+                .bind(id.as_bytes().as_slice())
+                .bind(name_ciphertext)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+        Ok(r > 0)
     }
 
-    async fn delete_album(&self, owner: &$crate::UserId, id: &$crate::AlbumId) -> $crate::Result<bool> {
-        let r = $crate::sqlx::query("DELETE FROM albums WHERE user_id = $1 AND id = $2")
+    async fn delete_album(&self, owner: &crate::UserId, id: &crate::AlbumId) -> crate::Result<bool> {
+        let r = query("DELETE FROM albums WHERE user_id = $1 AND id = $2")
             .bind(owner.as_bytes().as_slice())
             .bind(id.as_bytes().as_slice())
             .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        Ok(r.rows_affected() > 0)
+            .await?;
+        Ok(r > 0)
     }
 
     async fn add_to_album(
         &self,
-        owner: &$crate::UserId,
-        album: &$crate::AlbumId,
-        photos: &[$crate::PhotoId],
-        at: $crate::Millis,
-    ) -> $crate::Result<u64> {
-        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
-        let owned: Option<(Vec<u8>,)> = $crate::sqlx::query_as("SELECT id FROM albums WHERE user_id = $1 AND id = $2")
+        owner: &crate::UserId,
+        album: &crate::AlbumId,
+        photos: &[crate::PhotoId],
+        at: crate::Millis,
+    ) -> crate::Result<u64> {
+        let mut tx = self.pool.begin().await.map_err(crate::backend)?;
+        let owned: Option<Vec<u8>> = query("SELECT id FROM albums WHERE user_id = $1 AND id = $2")
             .bind(owner.as_bytes().as_slice())
             .bind(album.as_bytes().as_slice())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err($crate::backend)?;
+            .fetch_scalar(&mut tx)
+            .await?;
         if owned.is_none() {
-            return Err($crate::StoreError::NotFound);
+            return Err(crate::StoreError::NotFound);
         }
         let mut added = 0;
         for p in photos {
-            let r = $crate::sqlx::query(
+            let r = query(
                 "INSERT INTO album_photos (album_id, photo_id, added_at) \
                  SELECT $1, id, $3 FROM photos WHERE id = $2 AND user_id = $4 ON CONFLICT DO NOTHING",
             )
@@ -369,112 +457,100 @@ impl $crate::PhotoStore for $store {
             .bind(p.as_bytes().as_slice())
             .bind(at)
             .bind(owner.as_bytes().as_slice())
-            .execute(&mut *tx)
-            .await
-            .map_err($crate::backend)?;
-            added += r.rows_affected();
+            .execute(&mut tx)
+            .await?;
+            added += r;
         }
         if added > 0 {
-            $crate::sqlx::query("UPDATE albums SET updated_at = $2 WHERE id = $1")
+            query("UPDATE albums SET updated_at = $2 WHERE id = $1")
                 .bind(album.as_bytes().as_slice())
                 .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::backend)?;
+                .execute(&mut tx)
+                .await?;
         }
-        tx.commit().await.map_err($crate::backend)?;
+        tx.commit().await.map_err(crate::backend)?;
         Ok(added)
     }
 
     async fn remove_from_album(
         &self,
-        owner: &$crate::UserId,
-        album: &$crate::AlbumId,
-        photos: &[$crate::PhotoId],
-    ) -> $crate::Result<u64> {
-        let mut tx = self.pool.begin().await.map_err($crate::backend)?;
-        let owned: Option<(Vec<u8>,)> = $crate::sqlx::query_as("SELECT id FROM albums WHERE user_id = $1 AND id = $2")
+        owner: &crate::UserId,
+        album: &crate::AlbumId,
+        photos: &[crate::PhotoId],
+    ) -> crate::Result<u64> {
+        let mut tx = self.pool.begin().await.map_err(crate::backend)?;
+        let owned: Option<Vec<u8>> = query("SELECT id FROM albums WHERE user_id = $1 AND id = $2")
             .bind(owner.as_bytes().as_slice())
             .bind(album.as_bytes().as_slice())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err($crate::backend)?;
+            .fetch_scalar(&mut tx)
+            .await?;
         if owned.is_none() {
-            return Err($crate::StoreError::NotFound);
+            return Err(crate::StoreError::NotFound);
         }
         let mut removed = 0;
         for p in photos {
-            let r = $crate::sqlx::query("DELETE FROM album_photos WHERE album_id = $1 AND photo_id = $2")
+            let r = query("DELETE FROM album_photos WHERE album_id = $1 AND photo_id = $2")
                 .bind(album.as_bytes().as_slice())
                 .bind(p.as_bytes().as_slice())
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::backend)?;
-            removed += r.rows_affected();
+                .execute(&mut tx)
+                .await?;
+            removed += r;
         }
-        tx.commit().await.map_err($crate::backend)?;
+        tx.commit().await.map_err(crate::backend)?;
         Ok(removed)
     }
 
     async fn album_photos(
         &self,
-        owner: &$crate::UserId,
-        album: &$crate::AlbumId,
-        after: Option<$crate::Cursor>,
+        owner: &crate::UserId,
+        album: &crate::AlbumId,
+        after: Option<crate::Cursor>,
         limit: u32,
-    ) -> $crate::Result<Vec<$crate::PhotoRecord>> {
+    ) -> crate::Result<Vec<crate::PhotoRecord>> {
         let sql = format!(
             "SELECT {} FROM photos WHERE user_id = $1 AND trashed_at IS NULL \
              AND id IN (SELECT photo_id FROM album_photos WHERE album_id = $2) \
              AND (created_at < $3 OR (created_at = $3 AND id < $4)) ORDER BY created_at DESC, id DESC LIMIT $5",
-            $crate::photos::PHOTO_COLUMNS
+            PHOTO_COLUMNS
         );
-        let (at, id) = $crate::photos::cursor_bounds(after);
-        let rows: Vec<$crate::photos::PhotoRow> = $crate::sqlx::query_as(&sql)
+        let (at, id) = cursor_bounds(after);
+        let rows: Vec<PhotoRow> = query(&sql)
             .bind(owner.as_bytes().as_slice())
             .bind(album.as_bytes().as_slice())
             .bind(at)
             .bind(id)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
-            .await
-            .map_err($crate::backend)?;
-        $crate::photos::photos(rows)
+            .await?;
+        photos(rows)
     }
 }
 
-impl $crate::BlobGc for $store {
-    async fn schedule_gc(&self, prefix: &str, due_at: $crate::Millis) -> $crate::Result<()> {
-        $crate::sqlx::query(
+impl<DB: Db> BlobGc for SqlStore<DB> {
+    async fn schedule_gc(&self, prefix: &str, due_at: crate::Millis) -> crate::Result<()> {
+        query(
             "INSERT INTO blob_gc (prefix, due_at) VALUES ($1, $2) ON CONFLICT (prefix) DO UPDATE SET due_at = excluded.due_at",
         )
         .bind(prefix)
         .bind(due_at)
         .execute(&self.pool)
-        .await
-        .map_err($crate::backend)?;
+        .await?;
         Ok(())
     }
 
-    async fn due_gc(&self, now: $crate::Millis, limit: u32) -> $crate::Result<Vec<String>> {
-        let rows: Vec<(String,)> =
-            $crate::sqlx::query_as("SELECT prefix FROM blob_gc WHERE due_at <= $1 ORDER BY due_at LIMIT $2")
-                .bind(now)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::backend)?;
-        Ok(rows.into_iter().map(|(p,)| p).collect())
+    async fn due_gc(&self, now: crate::Millis, limit: u32) -> crate::Result<Vec<String>> {
+        query("SELECT prefix FROM blob_gc WHERE due_at <= $1 ORDER BY due_at LIMIT $2")
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_column(&self.pool)
+            .await
     }
 
-    async fn done_gc(&self, prefix: &str) -> $crate::Result<()> {
-        $crate::sqlx::query("DELETE FROM blob_gc WHERE prefix = $1")
+    async fn done_gc(&self, prefix: &str) -> crate::Result<()> {
+        query("DELETE FROM blob_gc WHERE prefix = $1")
             .bind(prefix)
             .execute(&self.pool)
-            .await
-            .map_err($crate::backend)?;
+            .await?;
         Ok(())
     }
-}
-    };
 }

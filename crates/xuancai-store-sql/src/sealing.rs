@@ -3,6 +3,9 @@
 
 use xuancai_store::SealedColumn;
 
+use crate::db::{Db, FromRow, Row, query};
+use crate::{SealingStore, SqlStore};
+
 /// A sealed column's place in the schema. Every name here is a constant of
 /// this file, never input, so the queries built from them are fixed text.
 #[doc(hidden)]
@@ -71,10 +74,10 @@ impl Place {
         } = *self;
         match plaintext {
             Some(plain) => format!(
-                "SELECT {id}, {plain} FROM {table} WHERE {owner} = $1 AND {sealed} IS NULL ORDER BY {id}"
+                "SELECT {id} AS row_id, {plain} AS cell FROM {table} WHERE {owner} = $1 AND {sealed} IS NULL ORDER BY {id}"
             ),
             None => format!(
-                "SELECT {id}, {sealed} FROM {table} WHERE {owner} = $1 AND {sealed} IS NOT NULL ORDER BY {id}"
+                "SELECT {id} AS row_id, {sealed} AS cell FROM {table} WHERE {owner} = $1 AND {sealed} IS NOT NULL ORDER BY {id}"
             ),
         }
     }
@@ -102,101 +105,116 @@ impl Place {
     }
 }
 
-/// Implement `xuancai_store::SealingStore` for a type with a `pool` field.
-#[macro_export]
-macro_rules! impl_sealing_store {
-    ($store:ty) => {
-        impl $crate::SealingStore for $store {
-            async fn accounts_to_reseal(
-                &self,
-                after: Option<$crate::UserId>,
-                limit: u32,
-            ) -> $crate::Result<Vec<$crate::UserId>> {
-                let rows: Vec<(Vec<u8>,)> = $crate::sqlx::query_as(
-                    "SELECT id FROM users WHERE seal_version < $1 AND id > $2 ORDER BY id LIMIT $3",
-                )
-                .bind($crate::SEAL_VERSION)
+/// A sealed column's cell still in its legacy form: text in the clear.
+#[derive(Debug)]
+pub struct TextCell {
+    row_id: Vec<u8>,
+    cell: String,
+}
+
+impl FromRow for TextCell {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            row_id: row.get("row_id")?,
+            cell: row.get("cell")?,
+        })
+    }
+}
+
+/// A sealed column's cell still in its legacy form: bytes sealed unbound.
+#[derive(Debug)]
+pub struct ByteCell {
+    row_id: Vec<u8>,
+    cell: Vec<u8>,
+}
+
+impl FromRow for ByteCell {
+    fn from_row<DB: Db>(row: &Row<'_, DB>) -> sqlx::Result<Self> {
+        Ok(Self {
+            row_id: row.get("row_id")?,
+            cell: row.get("cell")?,
+        })
+    }
+}
+
+impl<DB: Db> SealingStore for SqlStore<DB> {
+    async fn accounts_to_reseal(
+        &self,
+        after: Option<crate::UserId>,
+        limit: u32,
+    ) -> crate::Result<Vec<crate::UserId>> {
+        let rows: Vec<Vec<u8>> =
+            query("SELECT id FROM users WHERE seal_version < $1 AND id > $2 ORDER BY id LIMIT $3")
+                .bind(crate::SEAL_VERSION)
                 .bind(after.map_or_else(Vec::new, |u| u.as_bytes().to_vec()))
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::backend)?;
-                rows.into_iter().map(|(id,)| $crate::user_id(id)).collect()
-            }
+                .fetch_column(&self.pool)
+                .await?;
+        rows.into_iter().map(crate::user_id).collect()
+    }
 
-            async fn legacy_cells(&self, user: &$crate::UserId) -> $crate::Result<Vec<$crate::SealedCell>> {
-                let mut cells = Vec::new();
-                for column in $crate::SealedColumn::ALL {
-                    let place = $crate::sealing::place(column);
-                    let query = place.select_legacy();
-                    let rows: Vec<(Vec<u8>, Vec<u8>)> = if place.plaintext.is_some() {
-                        let rows: Vec<(Vec<u8>, String)> = $crate::sqlx::query_as(&query)
-                            .bind(user.as_bytes().as_slice())
-                            .fetch_all(&self.pool)
-                            .await
-                            .map_err($crate::backend)?;
-                        rows.into_iter()
-                            .map(|(id, text)| (id, text.into_bytes()))
-                            .collect()
-                    } else {
-                        $crate::sqlx::query_as(&query)
-                            .bind(user.as_bytes().as_slice())
-                            .fetch_all(&self.pool)
-                            .await
-                            .map_err($crate::backend)?
-                    };
-                    cells.extend(rows.into_iter().map(|(row, bytes)| $crate::SealedCell {
-                        column,
-                        row,
-                        bytes,
-                    }));
-                }
-                Ok(cells)
-            }
+    async fn legacy_cells(&self, user: &crate::UserId) -> crate::Result<Vec<crate::SealedCell>> {
+        let mut cells = Vec::new();
+        for column in crate::SealedColumn::ALL {
+            let place = place(column);
+            let sql = place.select_legacy();
+            let rows: Vec<ByteCell> = if place.plaintext.is_some() {
+                let rows: Vec<TextCell> = query(&sql)
+                    .bind(user.as_bytes().as_slice())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|t| ByteCell {
+                        row_id: t.row_id,
+                        cell: t.cell.into_bytes(),
+                    })
+                    .collect()
+            } else {
+                query(&sql)
+                    .bind(user.as_bytes().as_slice())
+                    .fetch_all(&self.pool)
+                    .await?
+            };
+            cells.extend(rows.into_iter().map(|c| crate::SealedCell {
+                column,
+                row: c.row_id,
+                bytes: c.cell,
+            }));
+        }
+        Ok(cells)
+    }
 
-            async fn reseal(
-                &self,
-                user: &$crate::UserId,
-                cells: &[($crate::SealedCell, Vec<u8>)],
-            ) -> $crate::Result<$crate::Resealed> {
-                let mut tx = self.pool.begin().await.map_err($crate::backend)?;
-                let marked = $crate::sqlx::query(
-                    "UPDATE users SET seal_version = $2 WHERE id = $1 AND seal_version < $2",
-                )
-                .bind(user.as_bytes().as_slice())
-                .bind($crate::SEAL_VERSION)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::backend)?;
-                if marked.rows_affected() != 1 {
-                    return Ok($crate::Resealed::AlreadyBound);
-                }
-                for (cell, new) in cells {
-                    let place = $crate::sealing::place(cell.column);
-                    let query = place.update_if_unchanged();
-                    let update = $crate::sqlx::query(&query)
-                        .bind(new.as_slice())
-                        .bind(cell.row.as_slice());
-                    let update = if place.plaintext.is_some() {
-                        let text = String::from_utf8(cell.bytes.clone()).map_err(|_| {
-                            $crate::StoreError::Corrupt(format!("{} is not text", cell.column.name()))
-                        })?;
-                        update.bind(text)
-                    } else {
-                        update.bind(cell.bytes.as_slice())
-                    };
-                    let done = update
-                        .bind(user.as_bytes().as_slice())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err($crate::backend)?;
-                    if done.rows_affected() != 1 {
-                        return Ok($crate::Resealed::Changed);
-                    }
-                }
-                tx.commit().await.map_err($crate::backend)?;
-                Ok($crate::Resealed::Done)
+    async fn reseal(
+        &self,
+        user: &crate::UserId,
+        cells: &[(crate::SealedCell, Vec<u8>)],
+    ) -> crate::Result<crate::Resealed> {
+        let mut tx = self.pool.begin().await.map_err(crate::backend)?;
+        let marked = query("UPDATE users SET seal_version = $2 WHERE id = $1 AND seal_version < $2")
+            .bind(user.as_bytes().as_slice())
+            .bind(crate::SEAL_VERSION)
+            .execute(&mut tx)
+            .await?;
+        if marked != 1 {
+            return Ok(crate::Resealed::AlreadyBound);
+        }
+        for (cell, new) in cells {
+            let place = place(cell.column);
+            let sql = place.update_if_unchanged();
+            let update = query(&sql).bind(new.as_slice()).bind(cell.row.as_slice());
+            let update = if place.plaintext.is_some() {
+                let text = String::from_utf8(cell.bytes.clone())
+                    .map_err(|_| crate::StoreError::Corrupt(format!("{} is not text", cell.column.name())))?;
+                update.bind(text)
+            } else {
+                update.bind(cell.bytes.as_slice())
+            };
+            let done = update.bind(user.as_bytes().as_slice()).execute(&mut tx).await?;
+            if done != 1 {
+                return Ok(crate::Resealed::Changed);
             }
         }
-    };
+        tx.commit().await.map_err(crate::backend)?;
+        Ok(crate::Resealed::Done)
+    }
 }

@@ -1,16 +1,15 @@
 //! Xuancai's storage on SQLite: one file, no other service — the embedded
-//! default. Implements the `xuancai-store` traits; its migrations live in
+//! default. Opens the pool for `xuancai-store-sql`'s [`SqlStore`] (which
+//! implements the `xuancai-store` traits); its migrations live in
 //! `migrations/` and are applied at start.
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::Sqlite;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use xuancai_store::{Result, StoreError};
-
-mod accounts;
+use xuancai_store_sql::SqlStore;
 
 /// Every file of `migrations/`, compiled in (the story test checks the list
 /// against the folder).
@@ -66,57 +65,46 @@ pub const MIGRATIONS: &[xuancai_store_sql::migrations::MigrationFile] = &[
     ("0016_leases.sql", include_str!("../migrations/0016_leases.sql")),
 ];
 
-/// A SQLite database (WAL mode, foreign keys on, a busy timeout so that
-/// concurrent writers wait instead of failing).
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
+/// Xuancai's storage on a SQLite database: the shared SQL of
+/// `xuancai-store-sql` on a SQLite pool.
+pub type SqliteStore = SqlStore<Sqlite>;
+
+/// Open (creating it if needed) and migrate a SQLite database (WAL mode,
+/// foreign keys on, a busy timeout so that concurrent writers wait instead
+/// of failing). `url` is `sqlite://PATH` or `sqlite::memory:`.
+pub async fn open(url: &str) -> Result<SqliteStore> {
+    let opts = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        // RET-2: deleted rows are overwritten, not left in free pages.
+        .pragma("secure_delete", "on")
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(opts)
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    xuancai_store_sql::migrations::migrator(MIGRATIONS)
+        .await?
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(SqlStore::new(pool))
 }
 
-impl SqliteStore {
-    /// What serialises the code sends of `reserve_send` (ACC-1): the INSERT that opens the transaction takes the one writer's lock.
-    pub(crate) const SEND_LOCK: Option<&'static str> = None;
-
-    /// Open (creating it if needed) and migrate. `url` is `sqlite://PATH` or
-    /// `sqlite::memory:`.
-    pub async fn open(url: &str) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Backend(e.to_string()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            // RET-2: deleted rows are overwritten, not left in free pages.
-            .pragma("secure_delete", "on")
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        xuancai_store_sql::migrations::migrator(MIGRATIONS)
-            .await?
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        Ok(Self { pool })
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// A consistent copy of the whole database in a new file (`VACUUM
-    /// INTO`), taken while the database is in use (issue 23 item 6).
-    pub async fn snapshot_into(&self, path: &std::path::Path) -> Result<()> {
-        let path = path
-            .to_str()
-            .ok_or_else(|| StoreError::Backend(format!("{} is not UTF-8", path.display())))?;
-        sqlx::query("VACUUM INTO $1")
-            .bind(path)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        Ok(())
-    }
+/// A consistent copy of the whole database in a new file (`VACUUM INTO`),
+/// taken while the database is in use (issue 23 item 6).
+pub async fn snapshot_into(store: &SqliteStore, path: &std::path::Path) -> Result<()> {
+    let path = path
+        .to_str()
+        .ok_or_else(|| StoreError::Backend(format!("{} is not UTF-8", path.display())))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(path)
+        .execute(store.pool())
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(())
 }

@@ -1,12 +1,13 @@
 //! The shared storage story on a real SQLite file (ACC-1, ACC-2, ACC-4).
 
-use xuancai_store_sqlite::SqliteStore;
 
 #[tokio::test]
 async fn acc1_acc2_acc4_sec1_story_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
-    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story::accounts(&store).await;
     xuancai_store::story::photos(&store).await;
     xuancai_store::story::profiles(&store).await;
@@ -15,7 +16,9 @@ async fn acc1_acc2_acc4_sec1_story_on_sqlite() {
     xuancai_store::story_notify::complaints(&store).await;
     // Reopening applies no migration twice and keeps the data.
     drop(store);
-    let again = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(again.pool())
         .await
@@ -27,7 +30,9 @@ async fn acc1_acc2_acc4_sec1_story_on_sqlite() {
 async fn jobs_story_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
-    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story_jobs::jobs(&store).await;
     xuancai_store::story_jobs::templates(&store).await;
     xuancai_store::story_jobs::works(&store).await;
@@ -37,7 +42,9 @@ async fn jobs_story_on_sqlite() {
 async fn jobs_race_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
-    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story_jobs::race(store, 6, 40).await;
 }
 
@@ -47,7 +54,9 @@ async fn jobs_race_on_sqlite() {
 async fn acc1_code_limits_hold_under_concurrency_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
-    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story::codes_race(store, 40, 30).await;
 }
 
@@ -57,7 +66,9 @@ async fn acc1_code_limits_hold_under_concurrency_on_sqlite() {
 async fn ads3_broadcast_queue_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
-    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story_notify::broadcasts(store, 8).await;
 }
 
@@ -68,7 +79,9 @@ async fn ads3_broadcast_queue_on_sqlite() {
 async fn the_compiled_in_migrations_are_the_folder_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
-    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let recorded: Vec<(i64, Vec<u8>)> =
         sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
             .fetch_all(store.pool())
@@ -85,6 +98,8 @@ async fn the_compiled_in_migrations_are_the_folder_on_sqlite() {
 async fn ret2_a_lease_is_held_by_one_node_at_a_time_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("xuancai.db").display());
-    let store = SqliteStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = xuancai_store_sqlite::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     xuancai_store::story::lease_race(store, 16).await;
 }

@@ -39,16 +39,16 @@ pub enum Backend {
 pub async fn open(url: Option<&str>, data_dir: &Path) -> Result<Backend> {
     match url {
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-            Ok(Backend::Postgres(PostgresStore::open(u, None).await?))
+            Ok(Backend::Postgres(xuancai_store_postgres::open(u, None).await?))
         }
-        Some(u) if u.starts_with("sqlite:") => Ok(Backend::Sqlite(SqliteStore::open(u).await?)),
+        Some(u) if u.starts_with("sqlite:") => Ok(Backend::Sqlite(xuancai_store_sqlite::open(u).await?)),
         Some(other) => Err(StoreError::Backend(format!(
             "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
             other.split(':').next().unwrap_or_default()
         ))),
         None => {
             let url = format!("sqlite://{}", data_dir.join("xuancai.db").display());
-            Ok(Backend::Sqlite(SqliteStore::open(&url).await?))
+            Ok(Backend::Sqlite(xuancai_store_sqlite::open(&url).await?))
         }
     }
 }
