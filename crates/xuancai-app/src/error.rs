@@ -250,6 +250,8 @@ impl From<DomainError> for AppError {
             DomainError::InvalidBirthDate(_) | DomainError::WeakPassword(_) => {
                 Self::Unprocessable { code, message }
             }
+            // The request is not in a state that allows the move.
+            DomainError::InvalidRequestTransition { .. } => Self::Conflict { code, message },
             _ => Self::BadRequest { code, message },
         }
     }

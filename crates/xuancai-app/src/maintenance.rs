@@ -27,6 +27,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use xuancai_domain::privacy::{RequestKind, RequestMove, RequestStatus};
 use xuancai_store::Store;
 
 use crate::App;
@@ -134,13 +135,13 @@ pub async fn resume_exports<S: Store>(state: &App<S>, now: i64) {
             return;
         }
     };
-    for r in open.iter().filter(|r| r.kind == "export") {
-        if r.status == "in_progress" && r.updated_at < now - 600_000 {
+    for r in open.iter().filter(|r| r.kind == RequestKind::Export) {
+        if r.status == RequestStatus::InProgress && r.updated_at < now - 600_000 {
             let _ = state
                 .store
-                .move_request(&r.id, "in_progress", "verified", None, now)
+                .move_request(&r.id, RequestMove::REQUEUE, None, now)
                 .await;
-        } else if r.status != "verified" {
+        } else if r.status != RequestStatus::Verified {
             continue;
         }
         crate::privacy::export::build_export(state, &r.id).await;

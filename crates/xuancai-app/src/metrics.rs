@@ -158,7 +158,7 @@ pub async fn queue_lines<S: Store>(store: &S, now: i64) -> Result<String, xuanca
         "# HELP xuancai_jobs_queued studio jobs by kind and state (queued, running)\n# TYPE xuancai_jobs_queued gauge\n",
     );
     for s in &stats {
-        let labels = render_labels(&[("kind", &s.kind), ("state", s.state.as_str())]);
+        let labels = render_labels(&[("kind", s.kind.as_str()), ("state", s.state.as_str())]);
         let _ = writeln!(out, "xuancai_jobs_queued{labels} {}", s.count);
     }
     out.push_str(
@@ -168,7 +168,7 @@ pub async fn queue_lines<S: Store>(store: &S, now: i64) -> Result<String, xuanca
         .iter()
         .filter(|s| s.state == xuancai_store::JobState::Queued)
     {
-        let labels = render_labels(&[("kind", &s.kind)]);
+        let labels = render_labels(&[("kind", s.kind.as_str())]);
         let age = (now - s.oldest_created_at).max(0) as f64 / 1000.0;
         let _ = writeln!(out, "xuancai_job_oldest_queued_seconds{labels} {age}");
     }

@@ -61,6 +61,8 @@ pub enum DomainError {
     InvalidRequestKind,
     #[error("not a request status")]
     InvalidRequestStatus,
+    #[error("a request that is {from} cannot become {to}")]
+    InvalidRequestTransition { from: &'static str, to: &'static str },
     #[error("not a valid complaint: {0}")]
     InvalidComplaint(&'static str),
     #[error("a message's kind is service or marketing")]
@@ -89,6 +91,7 @@ impl DomainError {
             Self::InvalidDocument => "invalid_document",
             Self::InvalidRequestKind => "invalid_request_kind",
             Self::InvalidRequestStatus => "invalid_request_status",
+            Self::InvalidRequestTransition { .. } => "invalid_transition",
             Self::InvalidComplaint(_) => "invalid_complaint",
             Self::InvalidMessageKind => "invalid_message_kind",
             Self::InvalidMessage(_) => "invalid_message",

@@ -1,6 +1,6 @@
 //! The studio's job queue (see `xuancai_store::JobStore`).
 
-use xuancai_store::{JobRecord, JobState, Result, StoreError};
+use xuancai_store::{JobKind, JobRecord, JobState, Result, StoreError};
 
 use crate::db::{Db, FromRow, Row, query};
 use crate::{JobStore, SqlStore};
@@ -59,7 +59,7 @@ impl JobRow {
         Ok(JobRecord {
             id: xuancai_domain::JobId::from_bytes(crate::privacy_rows::id16(self.id, "job")?),
             user: crate::user_id(self.user_id)?,
-            kind: self.kind,
+            kind: JobKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?,
             params: self.params,
             state: JobState::parse(&self.state).ok_or_else(|| corrupt("state"))?,
             progress: u8::try_from(self.progress.clamp(0, 100)).map_err(|_| corrupt("progress"))?,
@@ -105,7 +105,7 @@ impl<DB: Db> JobStore for SqlStore<DB> {
         )
         .bind(j.id.as_bytes().as_slice())
         .bind(j.user.as_bytes().as_slice())
-        .bind(&j.kind)
+        .bind(j.kind.as_str())
         .bind(&j.params)
         .bind(i64::from(j.max_attempts))
         .bind(j.created_at)
@@ -278,7 +278,8 @@ impl<DB: Db> JobStore for SqlStore<DB> {
                 Ok(crate::QueueStat {
                     state: crate::JobState::parse(&r.state)
                         .ok_or_else(|| crate::StoreError::Corrupt(format!("job state {:?}", r.state)))?,
-                    kind: r.kind,
+                    kind: JobKind::parse(&r.kind)
+                        .ok_or_else(|| crate::StoreError::Corrupt(format!("job kind {:?}", r.kind)))?,
                     count: u64::try_from(r.count).unwrap_or(0),
                     oldest_created_at: r.oldest,
                 })

@@ -201,8 +201,8 @@ impl<DB: Db> PrivacyStore for SqlStore<DB> {
         ))
         .bind(r.id.as_slice())
         .bind(r.user.as_bytes().as_slice())
-        .bind(&r.kind)
-        .bind(&r.status)
+        .bind(r.kind.as_str())
+        .bind(r.status.as_str())
         .bind(&r.detail_ciphertext)
         .bind(&r.resolution)
         .bind(r.received_at)
@@ -263,8 +263,7 @@ impl<DB: Db> PrivacyStore for SqlStore<DB> {
     async fn move_request(
         &self,
         id: &[u8; 16],
-        from: &str,
-        to: &str,
+        step: xuancai_domain::privacy::RequestMove,
         resolution: Option<&str>,
         at: crate::Millis,
     ) -> crate::Result<bool> {
@@ -273,8 +272,8 @@ impl<DB: Db> PrivacyStore for SqlStore<DB> {
              WHERE id = $1 AND status = $2",
         )
         .bind(id.as_slice())
-        .bind(from)
-        .bind(to)
+        .bind(step.from().as_str())
+        .bind(step.to().as_str())
         .bind(resolution)
         .bind(at)
         .execute(&self.pool)

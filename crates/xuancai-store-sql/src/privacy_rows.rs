@@ -6,6 +6,8 @@ use xuancai_store::{
     Result, StoreError, Subject, UsageEvent,
 };
 
+use xuancai_domain::privacy::{RequestKind, RequestStatus};
+
 use crate::db::{Db, FromRow, Row};
 use crate::user_id;
 
@@ -179,8 +181,10 @@ pub fn request_record(r: RequestRow) -> Result<Option<RequestRecord>> {
     Ok(Some(RequestRecord {
         id: id16(r.id, "request")?,
         user: user_id(user)?,
-        kind: r.kind,
-        status: r.status,
+        kind: RequestKind::parse(&r.kind)
+            .map_err(|_| StoreError::Corrupt(format!("request kind {:?}", r.kind)))?,
+        status: RequestStatus::parse(&r.status)
+            .map_err(|_| StoreError::Corrupt(format!("request status {:?}", r.status)))?,
         detail_ciphertext: r.detail_ciphertext,
         resolution: r.resolution,
         received_at: r.received_at,

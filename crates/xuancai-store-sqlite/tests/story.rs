@@ -1,6 +1,5 @@
 //! The shared storage story on a real SQLite file (ACC-1, ACC-2, ACC-4).
 
-
 #[tokio::test]
 async fn acc1_acc2_acc4_sec1_story_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -52,13 +52,45 @@ impl JobState {
     }
 }
 
+/// What a job does: one of the studio's kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    Cutout,
+    Sticker,
+    FaceSwap,
+    Pack,
+}
+
+impl JobKind {
+    pub const ALL: [Self; 4] = [Self::Cutout, Self::Sticker, Self::FaceSwap, Self::Pack];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cutout => "cutout",
+            Self::Sticker => "sticker",
+            Self::FaceSwap => "face_swap",
+            Self::Pack => "pack",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A job to enqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
     pub id: JobId,
     pub user: UserId,
     /// What to do: `cutout`, `sticker`, …
-    pub kind: String,
+    pub kind: JobKind,
     /// The parameters, opaque here (the server seals them under the owner's data key).
     pub params: Vec<u8>,
     pub max_attempts: u32,
@@ -73,7 +105,7 @@ pub struct NewJob {
 pub struct JobRecord {
     pub id: JobId,
     pub user: UserId,
-    pub kind: String,
+    pub kind: JobKind,
     pub params: Vec<u8>,
     pub state: JobState,
     /// 0–100.
@@ -194,7 +226,7 @@ pub trait JobStore: Send + Sync {
 /// Jobs of one kind in one state; see [`JobStore::queue_stats`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueStat {
-    pub kind: String,
+    pub kind: JobKind,
     pub state: JobState,
     pub count: u64,
     pub oldest_created_at: Millis,

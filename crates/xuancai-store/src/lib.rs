@@ -40,7 +40,7 @@ mod templates;
 mod works;
 
 pub use complaints::{ComplaintRecord, ComplaintStore};
-pub use jobs::{JobFailure, JobRecord, JobState, JobStore, NewJob, QueueStat};
+pub use jobs::{JobFailure, JobKind, JobRecord, JobState, JobStore, NewJob, QueueStat};
 pub use notify::{BroadcastPage, BroadcastRecord, InboxItem, NotifyStore, PushToken};
 pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
 pub use privacy::{

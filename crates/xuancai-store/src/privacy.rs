@@ -6,6 +6,7 @@
 use std::future::Future;
 
 use xuancai_domain::UserId;
+use xuancai_domain::privacy::{RequestKind, RequestMove, RequestStatus};
 
 use crate::{Millis, Result};
 
@@ -64,8 +65,8 @@ pub struct AccountState {
 pub struct RequestRecord {
     pub id: [u8; 16],
     pub user: UserId,
-    pub kind: String,
-    pub status: String,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
     /// What the user wrote, under their data key.
     pub detail_ciphertext: Option<Vec<u8>>,
     /// what a deletion request names (JSON), under their data key.
@@ -185,12 +186,13 @@ pub trait PrivacyStore: Send + Sync {
     fn requests_of(&self, user: &UserId) -> impl Future<Output = Result<Vec<RequestRecord>>> + Send;
     /// Open requests (not done or refused), oldest deadline first.
     fn open_requests(&self, limit: u32) -> impl Future<Output = Result<Vec<RequestRecord>>> + Send;
-    /// Move a request from `from` to `to` (compare-and-set); false if it was not in `from`.
+    /// Move a request by `step` (compare-and-set on its `from` status);
+    /// false if it was not in that status. Only a [`RequestMove`] the life
+    /// cycle allows can be asked for.
     fn move_request(
         &self,
         id: &[u8; 16],
-        from: &str,
-        to: &str,
+        step: RequestMove,
         resolution: Option<&str>,
         at: Millis,
     ) -> impl Future<Output = Result<bool>> + Send;

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use xuancai_domain::{JobId, UserId};
 
-use crate::{AccountStore, JobFailure, JobRecord, JobState, JobStore, NewJob, PrivacyStore, UserRecord};
+use crate::{
+    AccountStore, JobFailure, JobKind, JobRecord, JobState, JobStore, NewJob, PrivacyStore, UserRecord,
+};
 
 fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
@@ -25,15 +27,15 @@ async fn new_user<S: AccountStore>(store: &S, phone: &[u8]) -> UserId {
     u.id
 }
 
-fn new_job(user: UserId, kind: &str, at: i64, max_attempts: u32) -> NewJob {
+fn new_job(user: UserId, kind: JobKind, at: i64, max_attempts: u32) -> NewJob {
     NewJob {
         id: JobId::generate(),
         user,
-        kind: kind.into(),
+        kind,
         params: format!("{{\"kind\":\"{kind}\"}}").into_bytes(),
         max_attempts,
         created_at: at,
-        faces: kind == "face_swap",
+        faces: kind == JobKind::FaceSwap,
     }
 }
 
@@ -51,8 +53,8 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
         "an empty queue gives nothing"
     );
 
-    let first = new_job(owner, "cutout", 10_000, 2);
-    let second = new_job(owner, "sticker", 10_001, 1);
+    let first = new_job(owner, JobKind::Cutout, 10_000, 2);
+    let second = new_job(owner, JobKind::Sticker, 10_001, 1);
     ok(store.enqueue(&first).await);
     ok(store.enqueue(&second).await);
     assert!(store.enqueue(&first).await.is_err(), "a job id is enqueued once");
@@ -123,7 +125,7 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
 
     // Retries wait for their backoff time, then run again; a later success
     // clears the error.
-    let third = new_job(owner, "cutout", 13_000, 3);
+    let third = new_job(owner, JobKind::Cutout, 13_000, 3);
     ok(store.enqueue(&third).await);
     let c = claim(store, "w1", 13_000)
         .await
@@ -180,7 +182,7 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
     assert_eq!(listed, vec![third.id, second.id, first.id]);
     assert_eq!(ok(store.user_jobs(&owner, 1).await).len(), 1);
     assert_eq!(ok(store.pending_jobs(&owner).await), 0);
-    let fourth = new_job(owner, "sticker", 16_000, 1);
+    let fourth = new_job(owner, JobKind::Sticker, 16_000, 1);
     ok(store.enqueue(&fourth).await);
     assert_eq!(ok(store.pending_jobs(&owner).await), 1);
     assert!(ok(store.count_jobs(JobState::Failed).await) >= 2);
@@ -188,7 +190,7 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
     let stats = ok(store.queue_stats().await);
     let sticker = stats
         .iter()
-        .find(|s| s.kind == "sticker" && s.state == JobState::Queued)
+        .find(|s| s.kind == JobKind::Sticker && s.state == JobState::Queued)
         .unwrap_or_else(|| panic!("the queued sticker job in {stats:?}"));
     assert!(
         sticker.count >= 1 && sticker.oldest_created_at <= 16_000,
@@ -204,12 +206,12 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
     // CON-4: a withdrawn face consent cancels the user's jobs that process
     // faces, of every kind, queued or running; the running one's worker can
     // no longer finish it. Other jobs (the sticker `fourth`) go on.
-    let face_queued = new_job(owner, "face_swap", 16_100, 3);
-    let face_running = new_job(owner, "face_swap", 15_900, 3);
-    let others_face = new_job(other, "face_swap", 16_150, 3);
+    let face_queued = new_job(owner, JobKind::FaceSwap, 16_100, 3);
+    let face_running = new_job(owner, JobKind::FaceSwap, 15_900, 3);
+    let others_face = new_job(other, JobKind::FaceSwap, 16_150, 3);
     let portrait_sticker = NewJob {
         faces: true,
-        ..new_job(owner, "sticker", 16_120, 3)
+        ..new_job(owner, JobKind::Sticker, 16_120, 3)
     };
     for j in [&face_queued, &face_running, &others_face, &portrait_sticker] {
         ok(store.enqueue(j).await);
@@ -259,7 +261,7 @@ pub async fn race<S: JobStore + AccountStore + 'static>(store: S, workers: usize
     let owner = new_user(&store, b"hmac-jobs-race").await;
     for i in 0..jobs {
         ok(store
-            .enqueue(&new_job(owner, "cutout", i64::try_from(i).unwrap_or(0), 1))
+            .enqueue(&new_job(owner, JobKind::Cutout, i64::try_from(i).unwrap_or(0), 1))
             .await);
     }
     let store = Arc::new(store);

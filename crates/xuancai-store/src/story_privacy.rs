@@ -1,6 +1,7 @@
 //! The privacy engine's part of the story every backend must pass.
 
 use xuancai_domain::UserId;
+use xuancai_domain::privacy::{RequestKind, RequestMove, RequestStatus};
 
 use crate::story::{fail, user};
 use crate::{AccountStore, StoreError};
@@ -81,8 +82,8 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
         scope_ciphertext: None,
         id: *UserId::generate().as_bytes(),
         user: carol.id,
-        kind: "export".into(),
-        status: "received".into(),
+        kind: RequestKind::Export,
+        status: RequestStatus::Received,
         detail_ciphertext: Some(b"secret detail".to_vec()),
         resolution: None,
         received_at: 30,
@@ -92,13 +93,13 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
     store.insert_request(&req).await.unwrap_or_else(fail);
     assert!(
         store
-            .move_request(&req.id, "received", "verified", None, 31)
+            .move_request(&req.id, RequestMove::VERIFY, None, 31)
             .await
             .unwrap_or_else(fail)
     );
     assert!(
         !store
-            .move_request(&req.id, "received", "verified", None, 32)
+            .move_request(&req.id, RequestMove::VERIFY, None, 32)
             .await
             .unwrap_or_else(fail),
         "a second move from the old state does nothing"
@@ -110,7 +111,7 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
             .await
             .unwrap_or_else(fail)
             .map(|r| r.status),
-        Some("verified".into())
+        Some(RequestStatus::Verified)
     );
 
     // SEC-6, DATA-1: audit and usage.

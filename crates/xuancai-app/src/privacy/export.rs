@@ -12,6 +12,7 @@
 //! survive restarts.
 
 use xuancai_domain::UserId;
+use xuancai_domain::privacy::{RequestKind, RequestMove, RequestStatus};
 use xuancai_store::Store;
 
 use super::requests::hex;
@@ -47,9 +48,9 @@ pub async fn download<S: Store>(
         .store
         .request(id)
         .await?
-        .filter(|r| r.user == *user && r.kind == "export")
+        .filter(|r| r.user == *user && r.kind == RequestKind::Export)
         .ok_or(AppError::NotFound)?;
-    if r.status != "done" {
+    if r.status != RequestStatus::Done {
         return Err(AppError::Conflict {
             code: "export_not_ready",
             message: "the export is still being prepared".into(),
@@ -74,11 +75,7 @@ pub async fn download<S: Store>(
 /// the request verified → in progress → done; idempotent.
 pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
     let now = state.now();
-    match state
-        .store
-        .move_request(id, "verified", "in_progress", None, now)
-        .await
-    {
+    match state.store.move_request(id, RequestMove::START, None, now).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {
@@ -102,7 +99,7 @@ pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
             let note = format!("export ready ({bytes} bytes)");
             if let Err(e) = state
                 .store
-                .move_request(id, "in_progress", "done", Some(&note), state.now())
+                .move_request(id, RequestMove::FINISH, Some(&note), state.now())
                 .await
             {
                 tracing::error!(error = %e, "export: finishing failed");
@@ -112,7 +109,7 @@ pub async fn build_export<S: Store>(state: &App<S>, id: &[u8; 16]) {
             tracing::error!(error = %e, "export failed; will retry");
             let _ = state
                 .store
-                .move_request(id, "in_progress", "verified", None, state.now())
+                .move_request(id, RequestMove::REQUEUE, None, state.now())
                 .await;
         }
     }
@@ -268,7 +265,7 @@ async fn fill<S: Store>(
     for j in g
         .jobs
         .iter()
-        .filter(|j| j.kind == "pack" && j.state.as_str() == "done")
+        .filter(|j| j.kind == xuancai_store::JobKind::Pack && j.state == xuancai_store::JobState::Done)
     {
         w.blob(
             state,

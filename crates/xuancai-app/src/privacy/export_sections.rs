@@ -10,8 +10,8 @@ use xuancai_domain::UserId;
 use xuancai_domain::privacy::{CATEGORIES, Category, CategorySpec};
 use xuancai_store::{
     AccountState, AlbumRecord, BlessingRecord, CommentRecord, ConsentRecord, Cursor, DisclosureRecord,
-    InboxItem, JobRecord, PhotoFilter, PhotoRecord, ProfileRecord, PushToken, RequestRecord, Store, Subject,
-    UsageEvent, UserRecord, WorkRecord,
+    InboxItem, JobKind, JobRecord, JobState, PhotoFilter, PhotoRecord, ProfileRecord, PushToken,
+    RequestRecord, Store, Subject, UsageEvent, UserRecord, WorkRecord,
 };
 
 use super::requests::request_view;
@@ -175,9 +175,9 @@ fn job_json(j: &JobRecord, key: &DataKey) -> Value {
         .as_deref()
         .and_then(|r| serde_json::from_slice::<Value>(r).ok());
     json!({
-        "id": j.id.to_string(), "kind": j.kind, "state": j.state.as_str(), "request": request,
+        "id": j.id.to_string(), "kind": j.kind.as_str(), "state": j.state.as_str(), "request": request,
         "result": result, "error": j.error_code, "created_at": j.created_at, "updated_at": j.updated_at,
-        "pack_file": (j.kind == "pack" && j.state.as_str() == "done").then(|| format!("packs/{}.zip", j.id)),
+        "pack_file": (j.kind == JobKind::Pack && j.state == JobState::Done).then(|| format!("packs/{}.zip", j.id)),
     })
 }
 

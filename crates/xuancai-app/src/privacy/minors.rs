@@ -16,7 +16,7 @@
 //!   (the account is locked again) and files rights requests for the child
 //!   (MIN-5).
 
-use xuancai_domain::privacy::{AgeGroup, DocumentKind, RequestKind, RequestStatus};
+use xuancai_domain::privacy::{AgeGroup, DocumentKind, RequestKind, RequestMove, RequestStatus};
 use xuancai_domain::{BirthDate, PhoneNumber, UserId};
 use xuancai_store::{AuditRecord, FieldValue, ProfileField, RequestRecord, Store};
 
@@ -104,26 +104,14 @@ pub async fn correct_birth_date_after_review<S: Store>(
         .store
         .request(request)
         .await?
-        .filter(|r| r.user == *user && r.kind == RequestKind::Correction.as_str())
+        .filter(|r| r.user == *user && r.kind == RequestKind::Correction)
         .ok_or(AppError::NotFound)?;
-    let from = RequestStatus::parse(&r.status)?;
-    if !from.can_move_to(RequestStatus::Done) {
-        return Err(AppError::Conflict {
-            code: "invalid_transition",
-            message: format!("a correction request that is {} cannot be done", from.as_str()),
-        });
-    }
+    let step = r.status.move_to(RequestStatus::Done)?;
     let group = write_birth_date(state, user, birth).await?;
     let now = state.now();
     state
         .store
-        .move_request(
-            request,
-            from.as_str(),
-            RequestStatus::Done.as_str(),
-            Some("birth date corrected after review"),
-            now,
-        )
+        .move_request(request, step, Some("birth date corrected after review"), now)
         .await?;
     state
         .store
@@ -329,8 +317,8 @@ pub async fn request_for<S: Store>(
         scope_ciphertext: None,
         id,
         user: *child,
-        kind: kind.as_str().into(),
-        status: RequestStatus::Received.as_str().into(),
+        kind,
+        status: RequestStatus::Received,
         detail_ciphertext: Some(key.seal(SealedColumn::RequestDetail, &id, text.trim().as_bytes())),
         resolution: None,
         received_at: now,
@@ -340,9 +328,9 @@ pub async fn request_for<S: Store>(
     state.store.insert_request(&record).await?;
     state
         .store
-        .move_request(&record.id, "received", "verified", None, now)
+        .move_request(&record.id, RequestMove::VERIFY, None, now)
         .await?;
-    record.status = "verified".into();
+    record.status = RequestStatus::Verified;
     if kind == RequestKind::Cancellation {
         let erase = erase_after(state, child).await?;
         state
@@ -353,13 +341,12 @@ pub async fn request_for<S: Store>(
             .store
             .move_request(
                 &record.id,
-                "verified",
-                "done",
+                RequestMove::COMPLETE,
                 Some("cancelled by the guardian"),
                 now,
             )
             .await?;
-        record.status = "done".into();
+        record.status = RequestStatus::Done;
     }
     Ok(record)
 }

@@ -69,13 +69,11 @@ pub struct RequestView {
 }
 
 pub fn request_view(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> RequestView {
-    let open = RequestStatus::parse(&r.status)
-        .map(RequestStatus::is_open)
-        .unwrap_or(false);
+    let open = r.status.is_open();
     let id = hex(&r.id);
     RequestView {
-        kind: r.kind.clone(),
-        status: r.status.clone(),
+        kind: r.kind.as_str().into(),
+        status: r.status.as_str().into(),
         detail: key.and_then(|k| {
             r.detail_ciphertext
                 .as_ref()
@@ -87,7 +85,7 @@ pub fn request_view(r: &RequestRecord, key: Option<&DataKey>, now: i64) -> Reque
         deadline_at: r.deadline_at,
         updated_at: r.updated_at,
         overdue: open && now > r.deadline_at,
-        download: (r.kind == "export" && r.status == "done")
+        download: (r.kind == RequestKind::Export && r.status == RequestStatus::Done)
             .then(|| format!("/api/v1/me/requests/{id}/download")),
         id,
     }
@@ -132,14 +130,14 @@ pub fn resolution_text(head: &str, note: Option<&str>) -> String {
 pub fn outcome(r: &RequestRecord) -> Option<Value> {
     let text = r.resolution.as_deref()?;
     let (head, note) = text.split_once(NOTE).map_or((text, None), |(h, n)| (h, Some(n)));
-    if r.kind != RequestKind::Deletion.as_str() {
+    if r.kind != RequestKind::Deletion {
         return None;
     }
-    if r.status == RequestStatus::Done.as_str() {
+    if r.status == RequestStatus::Done {
         let d = super::deletion::Deleted::parse(head)?;
         return Some(json!({ "deleted": d, "note": note }));
     }
-    if r.status == RequestStatus::Refused.as_str() {
+    if r.status == RequestStatus::Refused {
         let (code, _) = head.split_once(": ")?;
         let (code, _) = super::deletion::refusal_ground(Some(code)).ok()?;
         return Some(json!({ "refused": code, "note": note }));

@@ -82,12 +82,11 @@ impl PrivacyStore for Backend {
     async fn move_request(
         &self,
         id: &[u8; 16],
-        from: &str,
-        to: &str,
+        step: xuancai_domain::privacy::RequestMove,
         resolution: Option<&str>,
         at: Millis,
     ) -> Result<bool> {
-        dispatch!(self, s => s.move_request(id, from, to, resolution, at))
+        dispatch!(self, s => s.move_request(id, step, resolution, at))
     }
 
     async fn append_audit(&self, record: &AuditRecord) -> Result<()> {

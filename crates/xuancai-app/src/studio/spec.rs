@@ -3,6 +3,7 @@
 //! well-formed, and the worker parses the stored request again the same way.
 
 use std::collections::BTreeMap;
+use xuancai_store::JobKind;
 
 use serde::{Deserialize, Serialize};
 use xuancai_domain::PhotoId;
@@ -235,12 +236,12 @@ fn text(slot: &str, t: &str) -> Result<(), AppError> {
 }
 
 impl JobRequest {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> JobKind {
         match self {
-            Self::Cutout(_) => "cutout",
-            Self::Sticker(_) => "sticker",
-            Self::FaceSwap(_) => FACE_SWAP,
-            Self::Pack(_) => "pack",
+            Self::Cutout(_) => JobKind::Cutout,
+            Self::Sticker(_) => JobKind::Sticker,
+            Self::FaceSwap(_) => JobKind::FaceSwap,
+            Self::Pack(_) => JobKind::Pack,
         }
     }
 
@@ -386,9 +387,6 @@ impl JobRequest {
         }
     }
 }
-
-/// The kind of face-swap jobs (CON-4 cancels them on withdrawal).
-pub const FACE_SWAP: &str = "face_swap";
 
 fn platform(s: Option<&str>) -> Result<Platform, AppError> {
     Platform::parse(s.unwrap_or("whatsapp")).map_err(|e| invalid(e.to_string()))

@@ -247,12 +247,12 @@ async fn work_in_span<S: Store>(
     };
     metrics.count(
         "xuancai_jobs_finished_total",
-        &[("kind", &job.kind), ("outcome", result)],
+        &[("kind", job.kind.as_str()), ("outcome", result)],
         1,
     );
     metrics.observe(
         "xuancai_job_duration_seconds",
-        &[("kind", &job.kind)],
+        &[("kind", job.kind.as_str())],
         started.elapsed().as_secs_f64(),
     );
     match outcome {

@@ -4,7 +4,7 @@
 
 use xuancai_app::maintenance::{JobReport, apply_retention, apply_shutdown, collect_garbage, purge_trash};
 use xuancai_app::privacy::cookies::DEVICE_COOKIE_MAX_AGE_SECS;
-use xuancai_domain::privacy::ComplaintStatus;
+use xuancai_domain::privacy::{ComplaintStatus, RequestKind, RequestStatus};
 use xuancai_domain::{PhotoId, UserId};
 use xuancai_store::{
     AccountStore, BlobGc, ConsentRecord, HoldRecord, PhotoRecord, PhotoStore, PrivacyStore, Subject,
@@ -315,13 +315,13 @@ async fn ret2_the_scheduler_runs_the_jobs_by_itself() {
     assert!(gone, "purged by the scheduler");
 }
 
-async fn export_request(t: &TestApp, user: &UserId, status: &str, updated_at: i64) -> [u8; 16] {
+async fn export_request(t: &TestApp, user: &UserId, status: RequestStatus, updated_at: i64) -> [u8; 16] {
     let id = *PhotoId::generate().as_bytes();
     let r = xuancai_store::RequestRecord {
         id,
         user: *user,
-        kind: "export".into(),
-        status: status.into(),
+        kind: RequestKind::Export,
+        status,
         detail_ciphertext: None,
         scope_ciphertext: None,
         resolution: None,
@@ -337,14 +337,13 @@ async fn export_request(t: &TestApp, user: &UserId, status: &str, updated_at: i6
     id
 }
 
-async fn status(t: &TestApp, id: &[u8; 16]) -> String {
+async fn status(t: &TestApp, id: &[u8; 16]) -> Option<RequestStatus> {
     t.app
         .store
         .request(id)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .map(|r| r.status)
-        .unwrap_or_default()
 }
 
 /// exports waiting (after a restart) are built; one stuck in progress
@@ -354,19 +353,23 @@ async fn r1_waiting_and_abandoned_exports_are_built_after_a_restart() {
     let t = spawn(|_| {}).await;
     let user = t.sign_up("13800138000", None).await;
     let now = t.app.now();
-    let waiting = export_request(&t, &user, "verified", now).await;
-    let abandoned = export_request(&t, &user, "in_progress", now - 600_001).await;
-    let running = export_request(&t, &user, "in_progress", now - 600_000).await;
-    let received = export_request(&t, &user, "received", now).await;
+    let waiting = export_request(&t, &user, RequestStatus::Verified, now).await;
+    let abandoned = export_request(&t, &user, RequestStatus::InProgress, now - 600_001).await;
+    let running = export_request(&t, &user, RequestStatus::InProgress, now - 600_000).await;
+    let received = export_request(&t, &user, RequestStatus::Received, now).await;
     xuancai_app::maintenance::resume_exports(&t.app, now).await;
-    assert_eq!(status(&t, &waiting).await, "done");
-    assert_eq!(status(&t, &abandoned).await, "done");
+    assert_eq!(status(&t, &waiting).await, Some(RequestStatus::Done));
+    assert_eq!(status(&t, &abandoned).await, Some(RequestStatus::Done));
     assert_eq!(
         status(&t, &running).await,
-        "in_progress",
+        Some(RequestStatus::InProgress),
         "still within its 10 minutes"
     );
-    assert_eq!(status(&t, &received).await, "received", "not verified: not built");
+    assert_eq!(
+        status(&t, &received).await,
+        Some(RequestStatus::Received),
+        "not verified: not built"
+    );
 }
 
 /// One run of the jobs reports what it did (`xuancai jobs run-once`).

@@ -20,4 +20,4 @@ pub use inventory::{
     Sensitivity, processor,
 };
 pub use necessity::{NECESSITY, Necessity};
-pub use requests::{RequestKind, RequestStatus};
+pub use requests::{RequestKind, RequestMove, RequestStatus};

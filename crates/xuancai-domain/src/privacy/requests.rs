@@ -94,13 +94,66 @@ impl RequestStatus {
         !matches!(self, Self::Done | Self::Refused)
     }
 
-    /// Whether a request may move from `self` to `next`.
+    /// Whether a request may move from `self` to `next`. An export whose
+    /// build failed, or whose worker was lost, goes back from in progress
+    /// to verified, to be built again.
     pub fn can_move_to(self, next: Self) -> bool {
         use RequestStatus::*;
         matches!(
             (self, next),
-            (Received, Verified) | (Verified, InProgress) | (Verified | InProgress, Done)
+            (Received, Verified)
+                | (Verified, InProgress)
+                | (InProgress, Verified)
+                | (Verified | InProgress, Done)
         ) || (self.is_open() && next == Refused)
+    }
+
+    /// The move from `self` to `next`, if the life cycle allows it: the only
+    /// way to make a [`RequestMove`] other than its constants.
+    pub fn move_to(self, next: Self) -> Result<RequestMove, DomainError> {
+        if self.can_move_to(next) {
+            Ok(RequestMove { from: self, to: next })
+        } else {
+            Err(DomainError::InvalidRequestTransition {
+                from: self.as_str(),
+                to: next.as_str(),
+            })
+        }
+    }
+}
+
+/// A change of a request's status that [`RequestStatus::can_move_to`]
+/// allows. The store moves a request only by one of these (compare and set
+/// on `from`), so no code path can move a request outside its life cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestMove {
+    from: RequestStatus,
+    to: RequestStatus,
+}
+
+impl RequestMove {
+    /// ACC-7: identity verified.
+    pub const VERIFY: Self = Self::known(RequestStatus::Received, RequestStatus::Verified);
+    /// Work begins (an export's build).
+    pub const START: Self = Self::known(RequestStatus::Verified, RequestStatus::InProgress);
+    /// Back to the queue: the build failed or its worker was lost.
+    pub const REQUEUE: Self = Self::known(RequestStatus::InProgress, RequestStatus::Verified);
+    /// Work finished.
+    pub const FINISH: Self = Self::known(RequestStatus::InProgress, RequestStatus::Done);
+    /// Done at once, without a separate step of work (a guardian's cancellation).
+    pub const COMPLETE: Self = Self::known(RequestStatus::Verified, RequestStatus::Done);
+
+    /// The constants above; each is checked against the rules by a test.
+    const fn known(from: RequestStatus, to: RequestStatus) -> Self {
+        Self { from, to }
+    }
+
+    pub fn from(self) -> RequestStatus {
+        self.from
+    }
+
+    pub fn to(self) -> RequestStatus {
+        self.to
     }
 }
 
@@ -121,6 +174,18 @@ mod tests {
             assert_eq!(RequestKind::parse(k.as_str()), Ok(k));
         }
         assert_eq!(RequestKind::Cancellation.deadline_working_days(), 1);
+        for m in [
+            RequestMove::VERIFY,
+            RequestMove::START,
+            RequestMove::REQUEUE,
+            RequestMove::FINISH,
+            RequestMove::COMPLETE,
+        ] {
+            assert!(m.from().can_move_to(m.to()), "{m:?} breaks the life cycle");
+            assert_eq!(m.from().move_to(m.to()), Ok(m));
+        }
+        assert!(Done.move_to(InProgress).is_err());
+        assert!(Received.move_to(Done).is_err());
         assert_eq!(RequestKind::Deletion.deadline_working_days(), 15);
     }
 }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{JobId, UserId};
-use xuancai_store::{JobRecord, JobState, NewJob, Store};
+use xuancai_store::{JobKind, JobRecord, JobState, NewJob, Store};
 
 use crate::error::ApiError;
 use crate::extract::Active;
@@ -125,7 +125,7 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> JobView {
             JobOutcome { result, urls }
         });
     JobView {
-        kind: j.kind.clone(),
+        kind: j.kind.as_str().into(),
         state: j.state.as_str(),
         progress: j.progress,
         attempts: j.attempts,
@@ -189,7 +189,7 @@ pub async fn create<S: Store>(
     let job = NewJob {
         id,
         user,
-        kind: request.kind().into(),
+        kind: request.kind(),
         params: key.seal(SealedColumn::JobParams, id.as_bytes(), &params),
         max_attempts: cfg.max_attempts.max(1),
         created_at: state.now(),
@@ -311,7 +311,7 @@ pub async fn download<S: Store>(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = owned_job(&state, &session.user, &id).await?;
-    if job.kind != "pack" || job.state != JobState::Done {
+    if job.kind != JobKind::Pack || job.state != JobState::Done {
         return Err(AppError::NotFound.into());
     }
     let key = state.data_key(&session.user).await?;

@@ -148,18 +148,7 @@ pub async fn process<S: Store>(
     let id = parse_request_id(&id).map_err(|_| AppError::NotFound)?;
     let next = RequestStatus::parse(&req.status)?;
     let r = state.store.request(&id).await?.ok_or(AppError::NotFound)?;
-    let from = RequestStatus::parse(&r.status)?;
-    if !from.can_move_to(next) {
-        return Err(AppError::Conflict {
-            code: "invalid_transition",
-            message: format!(
-                "a request that is {} cannot become {}",
-                from.as_str(),
-                next.as_str()
-            ),
-        }
-        .into());
-    }
+    let step = r.status.move_to(next)?;
     let mut resolution = req
         .resolution
         .as_deref()
@@ -168,7 +157,7 @@ pub async fn process<S: Store>(
         .map(str::to_string);
     // approving a deletion deletes exactly what it names; refusing one
     // records its ground.
-    if r.kind == RequestKind::Deletion.as_str() {
+    if r.kind == RequestKind::Deletion {
         use xuancai_app::privacy::deletion::{Deletion, execute, refusal_ground};
         use xuancai_app::privacy::requests::resolution_text;
         match next {
@@ -198,11 +187,7 @@ pub async fn process<S: Store>(
         .into());
     }
     let now = state.now();
-    if !state
-        .store
-        .move_request(&id, from.as_str(), next.as_str(), resolution, now)
-        .await?
-    {
+    if !state.store.move_request(&id, step, resolution, now).await? {
         return Err(AppError::Conflict {
             code: "request_changed",
             message: "the request changed meanwhile; reload it".into(),

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use xuancai_domain::privacy::{RequestKind, RequestStatus};
+use xuancai_domain::privacy::{RequestKind, RequestMove, RequestStatus};
 use xuancai_store::{PhotoFilter, RequestRecord, Store};
 
 use crate::error::ApiError;
@@ -151,8 +151,8 @@ pub async fn create<S: Store>(
         scope_ciphertext: deletion.as_ref().map(|d| d.seal(&key, &id)).transpose()?,
         id,
         user: session.user,
-        kind: kind.as_str().into(),
-        status: RequestStatus::Received.as_str().into(),
+        kind,
+        status: RequestStatus::Received,
         detail_ciphertext: (!req.detail.trim().is_empty())
             .then(|| key.seal(SealedColumn::RequestDetail, &id, req.detail.trim().as_bytes())),
         resolution: None,
@@ -165,9 +165,9 @@ pub async fn create<S: Store>(
     state.store.insert_request(&record).await?;
     state
         .store
-        .move_request(&record.id, "received", "verified", None, now)
+        .move_request(&record.id, RequestMove::VERIFY, None, now)
         .await?;
-    record.status = "verified".into();
+    record.status = RequestStatus::Verified;
     if kind == RequestKind::Export {
         let state = state.clone();
         let id = record.id;
@@ -277,8 +277,8 @@ pub async fn cancel<S: Store>(
         scope_ciphertext: None,
         id: random::<16>(),
         user: session.user,
-        kind: kind.as_str().into(),
-        status: "received".into(),
+        kind,
+        status: RequestStatus::Received,
         detail_ciphertext: None,
         resolution: None,
         received_at: now,
@@ -288,7 +288,7 @@ pub async fn cancel<S: Store>(
     state.store.insert_request(&record).await?;
     state
         .store
-        .move_request(&record.id, "received", "verified", None, now)
+        .move_request(&record.id, RequestMove::VERIFY, None, now)
         .await?;
     let erase_by = xuancai_app::privacy::minors::erase_after(&state, &session.user).await?;
     if !state
@@ -302,8 +302,7 @@ pub async fn cancel<S: Store>(
         .store
         .move_request(
             &record.id,
-            "verified",
-            "done",
+            RequestMove::COMPLETE,
             Some("account cancelled; sessions revoked"),
             now,
         )
