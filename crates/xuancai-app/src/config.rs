@@ -1,11 +1,14 @@
-//! Configuration, in layers: defaults, then a TOML file (`--config`), then
-//! `XUANCAI_…` environment variables, then command-line flags (the CLI maps
-//! the last two onto [`Config`] after [`Config::apply_file`]). Secrets are
+//! What the program runs on: [`Config`], made from the operator's
+//! [`Settings`] (read in layers by [`crate::settings::load`]) by
+//! [`Config::from_settings`], which applies the rules the keys' values must
+//! keep (RET-2's caps, a key file's contents, vendors' names). Secrets are
 //! redacted in `Debug`.
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use crate::settings::{S3Settings, Settings};
 
 /// A secret byte string that never appears in logs.
 #[derive(Clone, PartialEq, Eq)]
@@ -34,6 +37,20 @@ impl Secret {
 
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A secret is read from its text (a file key, an environment variable).
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Self(s.into_bytes()))
+    }
+}
+
+/// Never written out: a serialized secret is `"<redacted>"`.
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("<redacted>")
     }
 }
 
@@ -138,6 +155,14 @@ pub struct Config {
     pub contact: crate::contact::ContactConfig,
     /// RET-1: allowed regions and where each recipient is (`[residency]`).
     pub residency: crate::residency::ResidencyConfig,
+    /// The model and font cache (`None`: the user's cache directory).
+    pub assets_dir: Option<PathBuf>,
+    /// The ONNX Runtime library (`None`: the one in the asset cache).
+    pub onnxruntime: Option<PathBuf>,
+    /// The S3 client's endpoint, region and credentials (`s3://` blob URLs).
+    pub s3: S3Settings,
+    /// Failure injection for the crash tests only; `None` in production.
+    pub fault: Option<String>,
 }
 
 /// How this process works on the studio's job queue.
@@ -230,21 +255,6 @@ pub struct VendorConfig {
     pub base_url: Option<String>,
 }
 
-/// `[[push_vendor]]` in the config file.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VendorFile {
-    vendor: String,
-    #[serde(default)]
-    app_id: String,
-    #[serde(default)]
-    app_key: String,
-    secret: String,
-    #[serde(default)]
-    package: String,
-    base_url: Option<String>,
-}
-
 /// An external image-processing API (IMG-5). Each call discloses the photo
 /// to the processor and is logged (DATA-6); the processor shows as enabled
 /// in the published register (DATA-4).
@@ -262,17 +272,7 @@ pub struct ProcessorConfig {
 
 impl Default for StudioConfig {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self {
-            workers: 1,
-            threads: cores,
-            lease_secs: 60,
-            max_attempts: 3,
-            poll_ms: 500,
-            max_pending_per_user: 20,
-            producer: "xuancai".into(),
-            processor: None,
-        }
+        Config::default().studio
     }
 }
 
@@ -288,295 +288,170 @@ pub enum SmsConfig {
 }
 
 impl Default for Config {
+    /// The built-in defaults ([`Settings::default`]'s values).
     fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            data_dir: PathBuf::from("xuancai-data"),
-            database_url: None,
-            master_key: None,
-            dev_mode: false,
-            code_ttl_secs: 300,
-            code_max_attempts: 5,
-            sends_per_phone_minute: 1,
-            sends_per_phone_day: 10,
-            sends_per_ip_day: 50,
-            session_ttl_secs: 30 * 24 * 3600,
-            secure_cookies: false,
-            tls_cert: None,
-            tls_key: None,
-            metrics_token: None,
-            blob_url: None,
-            max_upload_bytes: 50 * 1024 * 1024,
-            max_upload_pixels: 100_000_000,
-            trash_retention_secs: 30 * 24 * 3600,
-            job_interval_secs: 60,
-            upload_grace_secs: 3600,
-            sms: SmsConfig::Log,
-            argon2_m_cost_kib: 19 * 1024,
-            argon2_t_cost: 2,
-            password_failures_per_hour: 10,
-            utc_offset_minutes: 480,
-            check_in_coins: 10,
-            operators: Vec::new(),
-            usage_retention_days: 180,
-            cancelled_retention_months: xuancai_domain::privacy::CANCELLED_ACCOUNT_RETENTION_MONTHS,
-            guardian_wait_days: xuancai_domain::privacy::GUARDIAN_WAIT_DAYS,
-            holidays: Vec::new(),
-            make_up_days: Vec::new(),
-            region: xuancai_domain::privacy::DEFAULT_REGION.to_string(),
-            shutdown_date: None,
-            shutdown_erase_days: 30,
-            push_contact: "mailto:privacy@localhost".into(),
-            push_allow_loopback: false,
-            push_vendors: Vec::new(),
-            studio: StudioConfig::default(),
-            security: crate::net::SecurityConfig::default(),
-            quotas: crate::quotas::QuotaConfig::default(),
-            contact: crate::contact::ContactConfig::default(),
-            residency: crate::residency::ResidencyConfig::default(),
-        }
+        Self::base(Settings::default())
     }
 }
 
-/// A configuration file (TOML). Every key is optional; unknown keys are an
-/// error so that typos do not pass silently.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<SocketAddr>,
-    data_dir: Option<PathBuf>,
-    database_url: Option<String>,
-    blob_url: Option<String>,
-    /// A file holding the master key (64 hex digits); keep it 0600.
-    master_key_file: Option<PathBuf>,
-    dev: Option<bool>,
-    secure_cookies: Option<bool>,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    metrics_token: Option<String>,
-    max_upload_bytes: Option<u64>,
-    max_upload_pixels: Option<u64>,
-    trash_retention_days: Option<u32>,
-    job_interval_secs: Option<u64>,
-    /// ACC-1's limits on one-time codes (per number per minute and per day,
-    /// per client address per day).
-    sends_per_phone_minute: Option<u64>,
-    sends_per_phone_day: Option<u64>,
-    sends_per_ip_day: Option<u64>,
-    upload_grace_secs: Option<i64>,
-    session_ttl_days: Option<u32>,
-    sms_http_url: Option<String>,
-    sms_http_token: Option<String>,
-    utc_offset_minutes: Option<i32>,
-    check_in_coins: Option<i64>,
-    operators: Option<Vec<String>>,
-    usage_retention_days: Option<u32>,
-    cancelled_retention_months: Option<u32>,
-    guardian_wait_days: Option<u32>,
-    holidays: Option<Vec<String>>,
-    make_up_days: Option<Vec<String>>,
-    region: Option<String>,
-    shutdown_date: Option<String>,
-    shutdown_erase_days: Option<u32>,
-    push_contact: Option<String>,
-    studio_workers: Option<usize>,
-    studio_threads: Option<usize>,
-    studio_lease_secs: Option<i64>,
-    studio_max_attempts: Option<u32>,
-    studio_max_pending: Option<u64>,
-    studio_producer: Option<String>,
-    push_vendor: Option<Vec<VendorFile>>,
-    studio_processor: Option<String>,
-    studio_processor_url: Option<String>,
-    studio_processor_token: Option<String>,
-    security: Option<crate::net::SecurityConfig>,
-    quotas: Option<crate::quotas::QuotaConfig>,
-    contact: Option<crate::contact::ContactConfig>,
-    residency: Option<crate::residency::ResidencyConfig>,
-}
-
-/// Why a configuration file was refused.
+/// Why the settings were refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {message}")]
     File { path: String, message: String },
+    /// A key's value does not fit it (the message names the key and the
+    /// layer it came from), or an unknown key.
+    #[error("configuration: {0}")]
+    Invalid(String),
 }
 
 impl Config {
-    /// Apply a TOML file over the current values (the layer between the
-    /// defaults and the environment).
-    pub fn apply_file(&mut self, path: &std::path::Path) -> Result<(), ConfigError> {
-        let err = |message: String| ConfigError::File {
-            path: path.display().to_string(),
-            message,
+    /// The program's configuration from the operator's settings: units
+    /// converted, limits kept (RET-2 at most 3 months, MIN-2 at most 7
+    /// days), the master key read from its file, vendors and the external
+    /// processor checked.
+    pub fn from_settings(mut s: Settings) -> Result<Self, ConfigError> {
+        let invalid = |m: String| ConfigError::Invalid(m);
+        let key_file = s.master_key_file.take();
+        let hex_key = s.master_key.take();
+        let vendors = std::mem::take(&mut s.push_vendor);
+        let processor = (
+            s.studio_processor.take(),
+            s.studio_processor_url.take(),
+            s.studio_processor_token.take(),
+        );
+        let mut c = Self::base(s);
+        c.master_key = match (hex_key, key_file) {
+            (Some(hex), _) => Some(
+                hex_secret(hex.expose())
+                    .ok_or_else(|| invalid("master_key: the master key must be 64 hex digits".into()))?,
+            ),
+            (None, Some(p)) => {
+                let text = std::fs::read(&p).map_err(|e| ConfigError::File {
+                    path: p.display().to_string(),
+                    message: format!("master_key_file: {e}"),
+                })?;
+                Some(hex_secret(&text).ok_or_else(|| ConfigError::File {
+                    path: p.display().to_string(),
+                    message: "master_key_file: not 64 hex digits".into(),
+                })?)
+            }
+            (None, None) => None,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let f: FileConfig = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
-        if let Some(v) = f.listen {
-            self.listen = v;
-        }
-        if let Some(v) = f.data_dir {
-            self.data_dir = v;
-        }
-        if f.database_url.is_some() {
-            self.database_url = f.database_url;
-        }
-        if f.blob_url.is_some() {
-            self.blob_url = f.blob_url;
-        }
-        if let Some(p) = f.master_key_file {
-            let hex = std::fs::read_to_string(&p)
-                .map_err(|e| err(format!("master_key_file {}: {e}", p.display())))?;
-            self.master_key = Some(
-                Secret::from_hex(&hex)
-                    .ok_or_else(|| err(format!("master_key_file {}: not 64 hex digits", p.display())))?,
-            );
-        }
-        if let Some(v) = f.dev {
-            self.dev_mode = v;
-        }
-        if let Some(v) = f.secure_cookies {
-            self.secure_cookies = v;
-        }
-        if f.tls_cert.is_some() {
-            self.tls_cert = f.tls_cert;
-        }
-        if f.tls_key.is_some() {
-            self.tls_key = f.tls_key;
-        }
-        if let Some(t) = f.metrics_token.filter(|t| !t.is_empty()) {
-            self.metrics_token = Some(Secret::new(t.into_bytes()));
-        }
-        if let Some(v) = f.max_upload_bytes {
-            self.max_upload_bytes = v;
-        }
-        if let Some(v) = f.max_upload_pixels {
-            self.max_upload_pixels = v;
-        }
-        if let Some(v) = f.trash_retention_days {
-            self.trash_retention_secs = i64::from(v) * 86_400;
-        }
-        if let Some(v) = f.job_interval_secs {
-            self.job_interval_secs = v.max(1);
-        }
-        if let Some(v) = f.sends_per_phone_minute {
-            self.sends_per_phone_minute = v.max(1);
-        }
-        if let Some(v) = f.sends_per_phone_day {
-            self.sends_per_phone_day = v.max(1);
-        }
-        if let Some(v) = f.sends_per_ip_day {
-            self.sends_per_ip_day = v.max(1);
-        }
-        if let Some(v) = f.upload_grace_secs {
-            self.upload_grace_secs = v.max(0);
-        }
-        if let Some(v) = f.session_ttl_days {
-            self.session_ttl_secs = i64::from(v) * 86_400;
-        }
-        if let Some(url) = f.sms_http_url {
-            self.sms = SmsConfig::Http {
-                url,
-                token: f.sms_http_token.map(|t| Secret::new(t.into_bytes())),
-            };
-        }
-        if let Some(v) = f.utc_offset_minutes {
-            self.utc_offset_minutes = v;
-        }
-        if let Some(v) = f.check_in_coins {
-            self.check_in_coins = v;
-        }
-        if let Some(v) = f.operators {
-            self.operators = v;
-        }
-        if let Some(v) = f.usage_retention_days {
-            self.usage_retention_days = v;
-        }
-        if let Some(v) = f.cancelled_retention_months {
-            // RET-2: within 3 months, whatever the file says.
-            self.cancelled_retention_months =
-                v.min(xuancai_domain::privacy::CANCELLED_ACCOUNT_RETENTION_MONTHS);
-        }
-        if let Some(v) = f.guardian_wait_days {
-            self.guardian_wait_days = v.min(xuancai_domain::privacy::GUARDIAN_WAIT_DAYS);
-        }
-        if let Some(v) = f.holidays {
-            self.holidays = v;
-        }
-        if let Some(v) = f.make_up_days {
-            self.make_up_days = v;
-        }
-        if let Some(v) = f.region {
-            self.region = v;
-        }
-        if f.shutdown_date.is_some() {
-            self.shutdown_date = f.shutdown_date;
-        }
-        if let Some(v) = f.shutdown_erase_days {
-            self.shutdown_erase_days = v;
-        }
-        if let Some(v) = f.push_contact {
-            self.push_contact = v;
-        }
-        if let Some(v) = f.studio_workers {
-            self.studio.workers = v;
-        }
-        if let Some(v) = f.studio_threads {
-            self.studio.threads = v.max(1);
-        }
-        if let Some(v) = f.studio_lease_secs {
-            self.studio.lease_secs = v.max(1);
-        }
-        if let Some(v) = f.studio_max_attempts {
-            self.studio.max_attempts = v.max(1);
-        }
-        if let Some(v) = f.studio_max_pending {
-            self.studio.max_pending_per_user = v;
-        }
-        for v in f.push_vendor.unwrap_or_default() {
+        for v in vendors {
             let vendor = Vendor::parse(&v.vendor).ok_or_else(|| {
-                err(format!(
+                invalid(format!(
                     "push_vendor {:?}: use xiaomi, huawei, oppo, vivo or meizu",
                     v.vendor
                 ))
             })?;
-            self.push_vendors.push(VendorConfig {
+            c.push_vendors.push(VendorConfig {
                 vendor,
                 app_id: v.app_id,
                 app_key: v.app_key,
-                secret: Secret::new(v.secret.into_bytes()),
+                secret: v.secret,
                 package: v.package,
                 base_url: v.base_url,
             });
         }
-        if let Some(v) = f.security {
-            self.security = v;
-        }
-        if let Some(v) = f.quotas {
-            self.quotas = v;
-        }
-        if let Some(v) = f.contact {
-            self.contact = v;
-        }
-        if let Some(v) = f.residency {
-            self.residency = v;
-        }
-        if let Some(v) = f.studio_producer {
-            self.studio.producer = v;
-        }
-        match (f.studio_processor, f.studio_processor_url) {
-            (Some(key), Some(url)) => {
-                self.studio.processor = Some(ProcessorConfig {
-                    key,
-                    url,
-                    token: f.studio_processor_token.map(|t| Secret::new(t.into_bytes())),
-                });
+        c.studio.processor = match processor {
+            (Some(key), Some(url), token) => Some(ProcessorConfig { key, url, token }),
+            (None, None, _) => None,
+            _ => {
+                return Err(invalid(
+                    "studio_processor and studio_processor_url go together".into(),
+                ));
             }
-            (None, None) => {}
-            _ => return Err(err("studio_processor and studio_processor_url go together".into())),
-        }
-        Ok(())
+        };
+        Ok(c)
     }
+
+    /// Everything that cannot fail: values, units and caps.
+    fn base(s: Settings) -> Self {
+        let secret = |t: Option<Secret>| t.filter(|t| !t.expose().is_empty());
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            listen: s.listen,
+            data_dir: s.data_dir,
+            database_url: s.database_url,
+            master_key: None,
+            dev_mode: s.dev,
+            code_ttl_secs: 300,
+            code_max_attempts: 5,
+            sends_per_phone_minute: s.sends_per_phone_minute.max(1),
+            sends_per_phone_day: s.sends_per_phone_day.max(1),
+            sends_per_ip_day: s.sends_per_ip_day.max(1),
+            session_ttl_secs: i64::from(s.session_ttl_days) * 86_400,
+            secure_cookies: s.secure_cookies,
+            tls_cert: s.tls_cert,
+            tls_key: s.tls_key,
+            metrics_token: secret(s.metrics_token),
+            blob_url: s.blob_url,
+            max_upload_bytes: s
+                .max_upload_mb
+                .map_or(s.max_upload_bytes, |mb| mb.saturating_mul(1024 * 1024)),
+            max_upload_pixels: s.max_upload_pixels,
+            trash_retention_secs: i64::from(s.trash_retention_days) * 86_400,
+            job_interval_secs: s.job_interval_secs.max(1),
+            upload_grace_secs: s.upload_grace_secs.max(0),
+            sms: match s.sms_http_url {
+                Some(url) => SmsConfig::Http {
+                    url,
+                    token: s.sms_http_token,
+                },
+                None => SmsConfig::Log,
+            },
+            argon2_m_cost_kib: 19 * 1024,
+            argon2_t_cost: 2,
+            password_failures_per_hour: 10,
+            utc_offset_minutes: s.utc_offset_minutes,
+            check_in_coins: s.check_in_coins,
+            operators: s.operators.iter().map(|p| p.trim().to_string()).collect(),
+            usage_retention_days: s.usage_retention_days,
+            // RET-2: within 3 months, whatever the settings say; MIN-2: 7 days.
+            cancelled_retention_months: s
+                .cancelled_retention_months
+                .min(xuancai_domain::privacy::CANCELLED_ACCOUNT_RETENTION_MONTHS),
+            guardian_wait_days: s
+                .guardian_wait_days
+                .min(xuancai_domain::privacy::GUARDIAN_WAIT_DAYS),
+            holidays: s.holidays,
+            make_up_days: s.make_up_days,
+            region: s.region,
+            shutdown_date: s.shutdown_date,
+            shutdown_erase_days: s.shutdown_erase_days,
+            push_contact: s.push_contact,
+            push_vendors: Vec::new(),
+            push_allow_loopback: false,
+            studio: StudioConfig {
+                workers: s.studio_workers,
+                threads: if s.studio_threads == 0 {
+                    cores
+                } else {
+                    s.studio_threads
+                },
+                lease_secs: s.studio_lease_secs.max(1),
+                max_attempts: s.studio_max_attempts.max(1),
+                poll_ms: 500,
+                max_pending_per_user: s.studio_max_pending,
+                producer: s.studio_producer,
+                processor: None,
+            },
+            security: s.security,
+            quotas: s.quotas,
+            contact: s.contact,
+            residency: s.residency,
+            assets_dir: s.assets_dir,
+            onnxruntime: s.onnxruntime,
+            s3: s.s3,
+            fault: s.fault.filter(|f| !f.is_empty()),
+        }
+    }
+}
+
+/// 64 hex digits (surrounding white space allowed) as a 32-byte secret.
+fn hex_secret(text: &[u8]) -> Option<Secret> {
+    Secret::from_hex(std::str::from_utf8(text).ok()?)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::App;
 use crate::error::AppError;
 
 /// The `[quotas]` section of the configuration file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QuotaConfig {
     /// Photos one account stores (the trash included).

@@ -59,14 +59,14 @@ pub const MAINLAND_REGIONS: &[&str] = &[
 ];
 
 /// The `[residency]` section of the configuration file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResidencyConfig {
     /// Regions personal information may be stored in or sent to.
     pub allowed: Vec<String>,
     /// Where this server runs (its database file and local blobs).
     pub server: String,
-    /// The S3 bucket's region; without it `AWS_REGION` / `AWS_DEFAULT_REGION`.
+    /// The S3 bucket's region; without it the S3 client's (`AWS_REGION`).
     pub object_store: Option<String>,
     /// The SMS gateway's region (needed with `sms_http_url`).
     pub sms_gateway: Option<String>,
@@ -92,13 +92,12 @@ impl ResidencyConfig {
         self.allowed.iter().any(|a| a.eq_ignore_ascii_case(region.trim()))
     }
 
-    /// The S3 bucket's declared region: the configuration, else the
-    /// environment the S3 client reads.
-    pub fn object_store_region(&self) -> Option<String> {
+    /// The S3 bucket's declared region: `[residency] object_store`, else
+    /// the S3 client's region (`AWS_REGION`, read with the settings).
+    pub fn object_store_region(&self, s3: &crate::settings::S3Settings) -> Option<String> {
         self.object_store
             .clone()
-            .or_else(|| std::env::var("AWS_REGION").ok())
-            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .or_else(|| s3.region.clone())
             .filter(|r| !r.trim().is_empty())
     }
 }
@@ -125,7 +124,7 @@ pub fn recipients(config: &Config) -> Vec<Recipient> {
         out.push(Recipient {
             key: "object_store".into(),
             name: "对象存储（S3 兼容）".into(),
-            region: r.object_store_region(),
+            region: r.object_store_region(&config.s3),
         });
     }
     for p in xuancai_domain::privacy::PROCESSORS {

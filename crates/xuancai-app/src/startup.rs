@@ -171,7 +171,7 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
     crate::residency::check(config).map_err(StartupError::Config)?;
     let outbound = connect(config, &keys)?;
     // Failure injection for the crash tests only.
-    let fault = std::env::var("XUANCAI_FAULT").ok().filter(|f| !f.is_empty());
+    let fault = config.fault.clone();
     if let Some(f) = &fault {
         tracing::warn!(fault = %f, "XUANCAI_FAULT is set: this process will crash on purpose");
     }
@@ -189,7 +189,14 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
         .collect::<Result<Vec<_>, _>>()?;
     let calendar = calendar(config)?;
     let engines = Arc::new(crate::studio::Engines::new(
-        xuancai_vision::AssetDir::from_env(),
+        config
+            .assets_dir
+            .clone()
+            .map_or_else(
+                xuancai_vision::AssetDir::in_user_cache,
+                xuancai_vision::AssetDir::new,
+            )
+            .with_runtime(config.onnxruntime.clone()),
         config.studio.threads,
         outbound.processor,
     ));

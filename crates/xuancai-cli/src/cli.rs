@@ -81,71 +81,90 @@ pub enum JobsAction {
 }
 
 /// Settings come in layers: built-in defaults, then the `--config` file
-/// (TOML), then `XUANCAI_…` environment variables, then these flags.
-#[derive(Debug, Args)]
+/// (TOML), then `XUANCAI_…` environment variables, then these flags
+/// (`xuancai_app::settings`). Each flag names a key of the file (its
+/// `serde` name here) and has an `XUANCAI_KEY` variable; docs/CONFIG.md
+/// lists them all.
+#[derive(Debug, Args, serde::Serialize)]
 pub struct ServeArgs {
     /// TOML configuration file (keys as in docs/CONFIG.md).
     #[arg(long, env = "XUANCAI_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Address and port to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "XUANCAI_LISTEN", value_name = "ADDR:PORT")]
+    #[arg(long, value_name = "ADDR:PORT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<std::net::SocketAddr>,
     /// Data directory: the SQLite file, local blobs, development keys, SMS outbox [default: xuancai-data].
-    #[arg(long, env = "XUANCAI_DATA_DIR", value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
     /// Database URL: sqlite://PATH (default: DATA_DIR/xuancai.db) or postgres://…
-    #[arg(long, env = "XUANCAI_DATABASE_URL", value_name = "URL")]
+    #[arg(long, value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
     /// Blob store: file:///PATH (default: DATA_DIR/blobs) or s3://BUCKET (credentials,
     /// region and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
     /// AWS_ENDPOINT_URL).
-    #[arg(long, env = "XUANCAI_BLOB_URL", value_name = "URL")]
+    #[arg(long, value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blob_url: Option<String>,
     /// Master key, 64 hex digits (better from the environment or `master_key_file` in
     /// the config file than on the command line).
-    #[arg(long, env = "XUANCAI_MASTER_KEY", hide_env_values = true, value_name = "HEX")]
+    #[arg(long, value_name = "HEX")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub master_key: Option<String>,
     /// Development mode: generate a master key into the data dir if none is given, and
     /// deliver SMS codes to the log and DATA_DIR/sms-outbox.log.
-    #[arg(long, env = "XUANCAI_DEV")]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "is_false")]
     pub dev: bool,
     /// Mark cookies Secure (behind an HTTPS reverse proxy).
-    #[arg(long, env = "XUANCAI_SECURE_COOKIES")]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "is_false")]
     pub secure_cookies: bool,
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate chain (PEM);
     /// needs --tls-key. Cookies become Secure. SIGHUP reloads both files.
-    #[arg(long, env = "XUANCAI_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_cert: Option<std::path::PathBuf>,
     /// Serve `GET /metrics` (Prometheus) to requests with `Authorization:
     /// Bearer TOKEN`; without a token there is no metrics page.
-    #[arg(
-        long,
-        env = "XUANCAI_METRICS_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "TOKEN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<String>,
     /// The private key (PEM) of --tls-cert.
-    #[arg(long, env = "XUANCAI_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<std::path::PathBuf>,
     /// Largest upload, in MiB [default: 50].
-    #[arg(long, env = "XUANCAI_MAX_UPLOAD_MB", value_name = "MIB")]
+    #[arg(long, value_name = "MIB")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_upload_mb: Option<u64>,
     /// Days a photo stays in the trash before it is purged [default: 30].
-    #[arg(long, env = "XUANCAI_TRASH_DAYS", value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "trash_retention_days")]
     pub trash_days: Option<u32>,
     /// Operators' phone numbers, comma-separated: they process rights requests (SEC-6).
-    #[arg(long, env = "XUANCAI_OPERATORS", value_delimiter = ',', value_name = "PHONES")]
+    #[arg(long, value_delimiter = ',', value_name = "PHONES")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub operators: Vec<String>,
     /// RET-3: announce a shutdown on this day (YYYY-MM-DD); sign-ups stop at once.
-    #[arg(long, env = "XUANCAI_SHUTDOWN_DATE", value_name = "DATE")]
+    #[arg(long, value_name = "DATE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_date: Option<String>,
     /// Studio jobs this process runs at once (0: none; leave them to `xuancai worker`).
-    #[arg(long, env = "XUANCAI_WORKERS", value_name = "N")]
+    #[arg(long, value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "studio_workers")]
     pub workers: Option<usize>,
     /// Threads per studio job (model runs and image work); default: all cores.
-    #[arg(long, env = "XUANCAI_STUDIO_THREADS", value_name = "N")]
+    #[arg(long, value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub studio_threads: Option<usize>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 #[derive(Debug, Args)]

@@ -1,64 +1,18 @@
-//! `xuancai serve`: flags and `XUANCAI_…` variables onto the server's config.
+//! `xuancai serve`, `worker`, `jobs run-once`, `backup`, `restore`: the
+//! server's configuration from its layers, then the process.
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use xuancai_app::Config;
-use xuancai_app::config::Secret;
 use xuancai_server::Application;
 
 use crate::cli::ServeArgs;
 
-/// Defaults, then the file, then environment and flags (clap has already
-/// merged those two, flags winning).
+/// The configuration: defaults, then the file, then the environment, then
+/// the flags (`xuancai_app::settings::load`).
 pub fn config(args: &ServeArgs) -> anyhow::Result<Config> {
-    let mut config = Config::default();
-    if let Some(path) = &args.config {
-        config.apply_file(path)?;
-    }
-    if let Some(v) = args.listen {
-        config.listen = v;
-    }
-    if let Some(v) = &args.data_dir {
-        config.data_dir = v.clone();
-    }
-    if args.database_url.is_some() {
-        config.database_url = args.database_url.clone();
-    }
-    if args.blob_url.is_some() {
-        config.blob_url = args.blob_url.clone();
-    }
-    if let Some(hex) = &args.master_key {
-        config.master_key = Some(Secret::from_hex(hex).context("the master key must be 64 hex digits")?);
-    }
-    config.dev_mode |= args.dev;
-    config.secure_cookies |= args.secure_cookies;
-    if let Some(t) = args.metrics_token.as_ref().filter(|t| !t.is_empty()) {
-        config.metrics_token = Some(Secret::new(t.clone().into_bytes()));
-    }
-    if args.tls_cert.is_some() {
-        config.tls_cert = args.tls_cert.clone();
-        config.tls_key = args.tls_key.clone();
-    }
-    if let Some(mb) = args.max_upload_mb {
-        config.max_upload_bytes = mb.saturating_mul(1024 * 1024);
-    }
-    if let Some(days) = args.trash_days {
-        config.trash_retention_secs = i64::from(days) * 86_400;
-    }
-    if !args.operators.is_empty() {
-        config.operators = args.operators.iter().map(|p| p.trim().to_string()).collect();
-    }
-    if let Some(n) = args.workers {
-        config.studio.workers = n;
-    }
-    if let Some(n) = args.studio_threads {
-        config.studio.threads = n.max(1);
-    }
-    if args.shutdown_date.is_some() {
-        config.shutdown_date = args.shutdown_date.clone();
-    }
-    Ok(config)
+    let settings = xuancai_app::settings::load(args.config.as_deref(), args)?;
+    Ok(Config::from_settings(settings)?)
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {

@@ -67,7 +67,8 @@ pub fn connect(config: &Config, keys: &Keys) -> Result<Outbound, StartupError> {
     Ok(Outbound {
         blobs: blobs::open(
             config.blob_url.as_deref(),
-            config.residency.object_store_region().as_deref(),
+            &config.s3,
+            config.residency.object_store_region(&config.s3).as_deref(),
             &config.data_dir,
         )?,
         sms,

@@ -84,28 +84,53 @@ pub struct AssetInfo {
 }
 
 /// The asset cache: `$XUANCAI_ASSETS_DIR`, else `$XDG_CACHE_HOME/xuancai`,
-/// else `~/.cache/xuancai`.
+/// else `~/.cache/xuancai`; and the ONNX Runtime library in it, unless one
+/// is named (`$ORT_DYLIB_PATH`).
 #[derive(Debug, Clone)]
 pub struct AssetDir {
     root: PathBuf,
+    runtime: Option<PathBuf>,
 }
 
 impl AssetDir {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            runtime: None,
+        }
     }
 
-    /// The directory from the environment, as `fetch.py` chooses it.
-    pub fn from_env() -> Self {
-        if let Some(d) = std::env::var_os("XUANCAI_ASSETS_DIR").filter(|d| !d.is_empty()) {
-            return Self::new(d);
-        }
+    /// The cache in the user's cache directory (`$XDG_CACHE_HOME/xuancai`,
+    /// else `~/.cache/xuancai`), where `fetch.py` puts it by default.
+    pub fn in_user_cache() -> Self {
         let cache = std::env::var_os("XDG_CACHE_HOME")
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
             .unwrap_or_else(|| PathBuf::from(".cache"));
         Self::new(cache.join("xuancai"))
+    }
+
+    /// The directory and runtime from the environment, as `fetch.py`
+    /// chooses them (the CLI's tools; the server takes both from its
+    /// settings instead).
+    pub fn from_env() -> Self {
+        let dir = match std::env::var_os("XUANCAI_ASSETS_DIR").filter(|d| !d.is_empty()) {
+            Some(d) => Self::new(d),
+            None => Self::in_user_cache(),
+        };
+        dir.with_runtime(
+            std::env::var_os("ORT_DYLIB_PATH")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+        )
+    }
+
+    /// Use this ONNX Runtime library instead of the cached one.
+    #[must_use]
+    pub fn with_runtime(mut self, library: Option<PathBuf>) -> Self {
+        self.runtime = library;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -173,11 +198,11 @@ impl AssetDir {
         self.file(FONT_CJK)
     }
 
-    /// The ONNX Runtime shared library: `$ORT_DYLIB_PATH` if set, else the
-    /// one from the asset cache.
+    /// The ONNX Runtime shared library: the one named (`with_runtime`),
+    /// else the one from the asset cache.
     pub fn onnxruntime_library(&self) -> Result<PathBuf> {
-        if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
-            return Ok(PathBuf::from(p));
+        if let Some(p) = &self.runtime {
+            return Ok(p.clone());
         }
         let info = self
             .info("onnxruntime")

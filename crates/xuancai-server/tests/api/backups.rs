@@ -42,7 +42,7 @@ async fn users(app: &TestApp) -> i64 {
 
 /// The blob store a configuration names (local folder or S3 bucket).
 fn blobs_of(config: &xuancai_app::Config) -> xuancai_app::blobs::Blobs {
-    xuancai_outbound::blobs::open(config.blob_url.as_deref(), None, &config.data_dir)
+    xuancai_outbound::blobs::open(config.blob_url.as_deref(), &config.s3, None, &config.data_dir)
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -125,7 +125,7 @@ async fn backup_story(backend: Backend) {
         let a = pg::Admin::connect().await;
         let (url, name) = a.fresh_database().await;
         target.database_url = Some(url);
-        target.blob_url = Some(s3::bucket().await);
+        (target.blob_url, target.s3) = s3::bucket().await;
         admin = Some((a, name));
     }
     let (old_store, new_store) = (blobs_of(&app.config), blobs_of(&target));

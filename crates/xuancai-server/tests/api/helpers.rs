@@ -75,7 +75,7 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Te
         let admin = pg::Admin::connect().await;
         let (url, name) = admin.fresh_database().await;
         config.database_url = Some(url);
-        config.blob_url = Some(s3::bucket().await);
+        (config.blob_url, config.s3) = s3::bucket().await;
         pg_db = Some((admin, name));
     }
     tweak(&mut config);
@@ -432,17 +432,16 @@ pub mod s3 {
         })
     }
 
-    /// A new bucket; returns its `s3://` URL and sets the AWS variables the
-    /// server reads.
-    pub async fn bucket() -> String {
+    /// A new bucket: its `s3://` URL and the S3 client's settings to reach it.
+    pub async fn bucket() -> (Option<String>, xuancai_app::settings::S3Settings) {
         let endpoint = endpoint().to_string();
-        // SAFETY: every test sets the same values; no test reads them concurrently with a different value.
-        unsafe {
-            std::env::set_var("AWS_ENDPOINT_URL", &endpoint);
-            std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-            std::env::set_var("AWS_REGION", "cn-north-1");
-        }
+        let s3 = xuancai_app::settings::S3Settings {
+            endpoint: Some(endpoint.clone()),
+            region: Some("cn-north-1".into()),
+            access_key_id: Some("testing".into()),
+            secret_access_key: Some(xuancai_app::config::Secret::new(b"testing".to_vec())),
+            session_token: None,
+        };
         let name = format!(
             "xuancai-{}",
             xuancai_domain::UserId::generate()
@@ -455,6 +454,6 @@ pub mod s3 {
             .await
             .unwrap_or_else(|e| panic!("creating bucket: {e}"));
         assert!(r.status().is_success(), "creating bucket {name}: {}", r.status());
-        format!("s3://{name}")
+        (Some(format!("s3://{name}")), s3)
     }
 }

@@ -91,7 +91,7 @@ async fn everything(app: &TestApp, backend: Backend) -> (Vec<Vec<u8>>, Vec<Strin
                 .clone()
                 .unwrap_or_default()
                 .replace("s3://", "");
-            let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+            let endpoint = app.config.s3.endpoint.clone().unwrap_or_default();
             let xml = reqwest::get(format!("{endpoint}/{bucket}?list-type=2"))
                 .await
                 .unwrap_or_else(|e| panic!("{e}"))
