@@ -181,3 +181,23 @@ fn settings_from_the_environment_keep_text_and_name_the_bad_key() -> Result<(), 
     assert!(short.contains("64 hex digits"), "{short}");
     Ok(())
 }
+
+/// Issue 18 item 4: every key the loader takes (and every key of its
+/// sections) is documented in docs/CONFIG.md.
+#[test]
+fn every_setting_is_documented() {
+    let doc = include_str!("../../../docs/CONFIG.md");
+    let defaults = serde_json::to_value(crate::settings::Settings::default()).unwrap_or_default();
+    let mut missing = Vec::new();
+    for (key, value) in defaults.as_object().into_iter().flatten() {
+        if !doc.contains(&format!("`{key}`")) && !doc.contains(&format!("`[{key}]`")) {
+            missing.push(key.clone());
+        }
+        for inner in value.as_object().into_iter().flat_map(|m| m.keys()) {
+            if !doc.contains(&format!("`{inner}`")) {
+                missing.push(format!("{key}.{inner}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/CONFIG.md: {missing:?}");
+}

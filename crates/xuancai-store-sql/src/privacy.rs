@@ -4,8 +4,46 @@
 
 pub use crate::privacy_rows::*;
 
-use crate::db::{Db, query};
-use crate::{PrivacyStore, SqlStore};
+use xuancai_domain::privacy::RequestMove;
+
+use crate::db::{Db, Query, query};
+use crate::{PrivacyStore, RequestRecord, SqlStore};
+
+/// Record a rights request.
+fn insert_request<DB: Db>(r: &RequestRecord) -> Query<'static, DB> {
+    query::<DB>(INSERT_REQUEST)
+        .bind(r.id.to_vec())
+        .bind(r.user.as_bytes().to_vec())
+        .bind(r.kind.as_str())
+        .bind(r.status.as_str())
+        .bind(r.detail_ciphertext.clone())
+        .bind(r.resolution.clone())
+        .bind(r.received_at)
+        .bind(r.deadline_at)
+        .bind(r.updated_at)
+        .bind(r.scope_ciphertext.clone())
+}
+
+const INSERT_REQUEST: &str = "INSERT INTO rights_requests (id, user_id, kind, status, detail_ciphertext, resolution, \
+     received_at, deadline_at, updated_at, scope_ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Move a request by `step`, if it is in `step`'s from status (compare and set).
+fn move_request<DB: Db>(
+    id: &[u8; 16],
+    step: RequestMove,
+    resolution: Option<&str>,
+    at: i64,
+) -> Query<'static, DB> {
+    query::<DB>(
+        "UPDATE rights_requests SET status = $3, resolution = COALESCE($4, resolution), updated_at = $5 \
+         WHERE id = $1 AND status = $2",
+    )
+    .bind(id.to_vec())
+    .bind(step.from().as_str())
+    .bind(step.to().as_str())
+    .bind(resolution.map(str::to_string))
+    .bind(at)
+}
 
 impl<DB: Db> PrivacyStore for SqlStore<DB> {
     async fn append_consent(&self, r: &crate::ConsentRecord) -> crate::Result<()> {
@@ -88,6 +126,7 @@ impl<DB: Db> PrivacyStore for SqlStore<DB> {
         tombstone: &[u8],
         at: crate::Millis,
         erase_after: crate::Millis,
+        request: Option<crate::CancellationRequest<'_>>,
     ) -> crate::Result<bool> {
         let mut tx = self.pool.begin().await.map_err(crate::backend)?;
         let phone: Option<Vec<u8>> =
@@ -112,6 +151,21 @@ impl<DB: Db> PrivacyStore for SqlStore<DB> {
             .bind(erase_after)
             .execute(&mut tx)
             .await?;
+        if let Some(r) = request {
+            insert_request(r.record).execute(&mut tx).await?;
+            for (step, resolution) in [
+                (RequestMove::VERIFY, None),
+                (RequestMove::COMPLETE, Some(r.resolution)),
+            ] {
+                if move_request(&r.record.id, step, resolution, at)
+                    .execute(&mut tx)
+                    .await?
+                    != 1
+                {
+                    return Err(crate::StoreError::Conflict);
+                }
+            }
+        }
         tx.commit().await.map_err(crate::backend)?;
         Ok(true)
     }
@@ -195,22 +249,7 @@ impl<DB: Db> PrivacyStore for SqlStore<DB> {
     }
 
     async fn insert_request(&self, r: &crate::RequestRecord) -> crate::Result<()> {
-        query(&format!(
-            "INSERT INTO rights_requests ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            REQUEST_COLUMNS
-        ))
-        .bind(r.id.as_slice())
-        .bind(r.user.as_bytes().as_slice())
-        .bind(r.kind.as_str())
-        .bind(r.status.as_str())
-        .bind(&r.detail_ciphertext)
-        .bind(&r.resolution)
-        .bind(r.received_at)
-        .bind(r.deadline_at)
-        .bind(r.updated_at)
-        .bind(&r.scope_ciphertext)
-        .execute(&self.pool)
-        .await?;
+        insert_request(r).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -263,22 +302,11 @@ impl<DB: Db> PrivacyStore for SqlStore<DB> {
     async fn move_request(
         &self,
         id: &[u8; 16],
-        step: xuancai_domain::privacy::RequestMove,
+        step: RequestMove,
         resolution: Option<&str>,
         at: crate::Millis,
     ) -> crate::Result<bool> {
-        let r = query(
-            "UPDATE rights_requests SET status = $3, resolution = COALESCE($4, resolution), updated_at = $5 \
-             WHERE id = $1 AND status = $2",
-        )
-        .bind(id.as_slice())
-        .bind(step.from().as_str())
-        .bind(step.to().as_str())
-        .bind(resolution)
-        .bind(at)
-        .execute(&self.pool)
-        .await?;
-        Ok(r == 1)
+        Ok(move_request(id, step, resolution, at).execute(&self.pool).await? == 1)
     }
 
     async fn append_audit(&self, a: &crate::AuditRecord) -> crate::Result<()> {

@@ -44,8 +44,8 @@ pub use jobs::{JobFailure, JobKind, JobRecord, JobState, JobStore, NewJob, Queue
 pub use notify::{BroadcastPage, BroadcastRecord, InboxItem, NotifyStore, PushToken};
 pub use photos::{AlbumRecord, BlobGc, Cursor, PhotoFilter, PhotoPatch, PhotoRecord, PhotoStore};
 pub use privacy::{
-    AccountState, AuditRecord, ConsentRecord, DisclosureRecord, DocumentRecord, HoldRecord, PrivacyStore,
-    RequestRecord, Subject, UsageEvent,
+    AccountState, AuditRecord, CancellationRequest, ConsentRecord, DisclosureRecord, DocumentRecord,
+    HoldRecord, PrivacyStore, RequestRecord, Subject, UsageEvent,
 };
 pub use profile::{
     Appended, BalanceSwap, FieldValue, LedgerEntry, ProfileField, ProfileRecord, ProfileStore,

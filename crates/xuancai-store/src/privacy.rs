@@ -60,6 +60,14 @@ pub struct AccountState {
     pub guardian_phone_ciphertext: Option<Vec<u8>>,
 }
 
+/// The request a cancellation answers (see [`PrivacyStore::cancel_account`]):
+/// its record as received, and the resolution it is done with.
+#[derive(Debug, Clone, Copy)]
+pub struct CancellationRequest<'a> {
+    pub record: &'a RequestRecord,
+    pub resolution: &'a str,
+}
+
 /// A rights request (R-1..R-6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {
@@ -141,15 +149,19 @@ pub trait PrivacyStore: Send + Sync {
 
     fn account_state(&self, user: &UserId) -> impl Future<Output = Result<Option<AccountState>>> + Send;
     /// ACC-6: mark the account cancelled, revoke every session and free the
-    /// phone number (its lookup hash becomes `tombstone`), atomically; the
-    /// account is due for erasure at `erase_after` (RET-2, MIN-6).
-    /// False when the user does not exist or is cancelled already.
+    /// phone number (its lookup hash becomes `tombstone`); the account is
+    /// due for erasure at `erase_after` (RET-2, MIN-6). With `request`, the
+    /// rights request that asked for it is recorded and moved
+    /// received → verified → done in the same transaction: both or
+    /// neither. False, and nothing written, when the user does not exist or
+    /// is cancelled already.
     fn cancel_account(
         &self,
         user: &UserId,
         tombstone: &[u8],
         at: Millis,
         erase_after: Millis,
+        request: Option<CancellationRequest<'_>>,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// MIN-4: record the guardian's verified phone (under the child's data
     /// key, and as a keyed hash to find the guardian's accounts); the account

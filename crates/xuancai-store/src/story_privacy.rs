@@ -3,6 +3,8 @@
 use xuancai_domain::UserId;
 use xuancai_domain::privacy::{RequestKind, RequestMove, RequestStatus};
 
+use crate::CancellationRequest;
+
 use crate::story::{fail, user};
 use crate::{AccountStore, StoreError};
 
@@ -152,18 +154,45 @@ pub async fn privacy<S: crate::PrivacyStore + crate::BlobGc + AccountStore>(stor
         "device ids dropped on withdrawal"
     );
 
-    // ACC-6: cancelling frees the number, once.
+    // ACC-6: cancelling frees the number, once. R-5: the request that asked
+    // for it is written with it (received → verified → done), or not at all.
+    let asked = |id: [u8; 16]| RequestRecord {
+        id,
+        kind: RequestKind::Cancellation,
+        detail_ciphertext: None,
+        resolution: None,
+        ..req.clone()
+    };
+    let (first, second) = (asked([0xc1; 16]), asked([0xc2; 16]));
+    let with = |record| {
+        Some(CancellationRequest {
+            record,
+            resolution: "account cancelled",
+        })
+    };
     assert!(
         store
-            .cancel_account(&carol.id, b"tomb-carol", 60, 160)
+            .cancel_account(&carol.id, b"tomb-carol", 60, 160, with(&first))
             .await
             .unwrap_or_else(fail)
     );
     assert!(
         !store
-            .cancel_account(&carol.id, b"tomb-carol-2", 61, 161)
+            .cancel_account(&carol.id, b"tomb-carol-2", 61, 161, with(&second))
             .await
             .unwrap_or_else(fail)
+    );
+    let done = store.request(&first.id).await.unwrap_or_else(fail);
+    assert_eq!(
+        done.as_ref()
+            .map(|r| (r.status, r.resolution.as_deref(), r.updated_at)),
+        Some((RequestStatus::Done, Some("account cancelled"), 60)),
+        "the request is done with the cancellation"
+    );
+    assert_eq!(
+        store.request(&second.id).await.unwrap_or_else(fail),
+        None,
+        "a cancellation that did not happen leaves no request behind"
     );
     assert_eq!(
         store.user_by_phone(b"hmac-carol").await.unwrap_or_else(fail),

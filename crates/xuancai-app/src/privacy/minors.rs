@@ -18,7 +18,7 @@
 
 use xuancai_domain::privacy::{AgeGroup, DocumentKind, RequestKind, RequestMove, RequestStatus};
 use xuancai_domain::{BirthDate, PhoneNumber, UserId};
-use xuancai_store::{AuditRecord, FieldValue, ProfileField, RequestRecord, Store};
+use xuancai_store::{AuditRecord, CancellationRequest, FieldValue, ProfileField, RequestRecord, Store};
 
 use super::agreements;
 use super::gate::age_group;
@@ -156,7 +156,7 @@ pub async fn erase_unconfirmed<S: Store>(state: &App<S>, now: i64) -> Result<usi
         }
         if state
             .store
-            .cancel_account(&user, &random::<32>(), now, now)
+            .cancel_account(&user, &random::<32>(), now, now, None)
             .await?
         {
             tracing::info!(%user, "no guardian agreed in time: account cancelled for erasure (MIN-2)");
@@ -325,29 +325,31 @@ pub async fn request_for<S: Store>(
         deadline_at: deadline(state, kind, now),
         updated_at: now,
     };
+    if kind == RequestKind::Cancellation {
+        // the request and the cancellation are written together.
+        let erase = erase_after(state, child).await?;
+        let resolution = "cancelled by the guardian";
+        let request = CancellationRequest {
+            record: &record,
+            resolution,
+        };
+        if !state
+            .store
+            .cancel_account(child, &random::<32>(), now, erase, Some(request))
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        record.status = RequestStatus::Done;
+        record.resolution = Some(resolution.into());
+        return Ok(record);
+    }
     state.store.insert_request(&record).await?;
     state
         .store
         .move_request(&record.id, RequestMove::VERIFY, None, now)
         .await?;
     record.status = RequestStatus::Verified;
-    if kind == RequestKind::Cancellation {
-        let erase = erase_after(state, child).await?;
-        state
-            .store
-            .cancel_account(child, &random::<32>(), now, erase)
-            .await?;
-        state
-            .store
-            .move_request(
-                &record.id,
-                RequestMove::COMPLETE,
-                Some("cancelled by the guardian"),
-                now,
-            )
-            .await?;
-        record.status = RequestStatus::Done;
-    }
     Ok(record)
 }
 

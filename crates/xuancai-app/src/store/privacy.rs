@@ -33,8 +33,9 @@ impl PrivacyStore for Backend {
         tombstone: &[u8],
         at: Millis,
         erase_after: Millis,
+        request: Option<CancellationRequest<'_>>,
     ) -> Result<bool> {
-        dispatch!(self, s => s.cancel_account(user, tombstone, at, erase_after))
+        dispatch!(self, s => s.cancel_account(user, tombstone, at, erase_after, request))
     }
 
     async fn set_guardian(

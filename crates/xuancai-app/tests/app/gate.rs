@@ -61,7 +61,7 @@ async fn con1_min2_acc6_the_gate_lets_through_only_an_active_account() {
     assert!(
         t.app
             .store
-            .cancel_account(&adult, b"tombstone-adult", now, now + 1000)
+            .cancel_account(&adult, b"tombstone-adult", now, now + 1000, None)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
     );

@@ -43,7 +43,7 @@ async fn cancel(t: &TestApp, user: &UserId, erase_after: i64) {
     assert!(
         t.app
             .store
-            .cancel_account(user, &tomb, erase_after - DAY, erase_after)
+            .cancel_account(user, &tomb, erase_after - DAY, erase_after, None)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
     );

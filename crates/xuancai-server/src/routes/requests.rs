@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use xuancai_domain::privacy::{RequestKind, RequestMove, RequestStatus};
-use xuancai_store::{PhotoFilter, RequestRecord, Store};
+use xuancai_store::{CancellationRequest, PhotoFilter, RequestRecord, Store};
 
 use crate::error::ApiError;
 use crate::extract::AppJson;
@@ -285,28 +285,19 @@ pub async fn cancel<S: Store>(
         deadline_at: deadline(&state, kind, now),
         updated_at: now,
     };
-    state.store.insert_request(&record).await?;
-    state
-        .store
-        .move_request(&record.id, RequestMove::VERIFY, None, now)
-        .await?;
     let erase_by = xuancai_app::privacy::minors::erase_after(&state, &session.user).await?;
+    // the request and the cancellation are written together.
+    let request = CancellationRequest {
+        record: &record,
+        resolution: "account cancelled; sessions revoked",
+    };
     if !state
         .store
-        .cancel_account(&session.user, &random::<32>(), now, erase_by)
+        .cancel_account(&session.user, &random::<32>(), now, erase_by, Some(request))
         .await?
     {
         return Err(AppError::Unauthenticated.into());
     }
-    state
-        .store
-        .move_request(
-            &record.id,
-            RequestMove::COMPLETE,
-            Some("account cancelled; sessions revoked"),
-            now,
-        )
-        .await?;
     tracing::info!(user = %session.user, "account cancelled");
     let mut resp = Json(Cancelled {
         status: "cancelled",
