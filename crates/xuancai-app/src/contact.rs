@@ -208,7 +208,7 @@ pub async fn submit<S: Store>(
     let record = ComplaintRecord {
         id: random::<16>().to_vec(),
         topic: topic.as_str().into(),
-        status: ComplaintStatus::Open.as_str().into(),
+        status: ComplaintStatus::Open,
         body_ciphertext: state.keys.seal_service(&plain),
         resolution: None,
         received_at: now,
@@ -231,7 +231,7 @@ pub async fn queue<S: Store>(
     status: ComplaintStatus,
 ) -> Result<Vec<QueuedComplaint>, AppError> {
     let now = state.now();
-    let rows = state.store.complaints(status.as_str(), 500).await?;
+    let rows = state.store.complaints(status, 500).await?;
     rows.into_iter()
         .map(|r| {
             let plain = state
@@ -244,7 +244,7 @@ pub async fn queue<S: Store>(
                 id: hex(&r.id),
                 overdue: status == ComplaintStatus::Open && now > r.deadline_at,
                 topic: r.topic,
-                status: r.status,
+                status: r.status.as_str().into(),
                 message: body.message,
                 reply_to: body.reply_to,
                 child: body.child,
@@ -266,10 +266,7 @@ pub async fn answer<S: Store>(state: &App<S>, id: &str, resolution: &str) -> Res
             message: "say what was done (1 to 2000 characters)".into(),
         });
     }
-    let done = state
-        .store
-        .answer_complaint(&id, ComplaintStatus::Answered.as_str(), resolution, state.now())
-        .await?;
+    let done = state.store.answer_complaint(&id, resolution, state.now()).await?;
     if done { Ok(()) } else { Err(AppError::NotFound) }
 }
 

@@ -1,6 +1,8 @@
 //! Complaints (see `xuancai_store::ComplaintStore`).
 
 use crate::db::{Db, FromRow, Row, query};
+use xuancai_domain::privacy::ComplaintStatus;
+
 use crate::{ComplaintRecord, ComplaintStore, SqlStore};
 
 /// A row of `complaints`, by column name.
@@ -31,18 +33,21 @@ impl FromRow for ComplaintRow {
     }
 }
 
-impl From<ComplaintRow> for ComplaintRecord {
-    fn from(r: ComplaintRow) -> Self {
-        ComplaintRecord {
+impl TryFrom<ComplaintRow> for ComplaintRecord {
+    type Error = crate::StoreError;
+
+    fn try_from(r: ComplaintRow) -> crate::Result<Self> {
+        Ok(ComplaintRecord {
             id: r.id,
             topic: r.topic,
-            status: r.status,
+            status: ComplaintStatus::parse(&r.status)
+                .map_err(|_| crate::StoreError::Corrupt(format!("complaint status {:?}", r.status)))?,
             body_ciphertext: r.body_ciphertext,
             resolution: r.resolution,
             received_at: r.received_at,
             deadline_at: r.deadline_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -55,7 +60,7 @@ impl<DB: Db> ComplaintStore for SqlStore<DB> {
         )
         .bind(c.id.as_slice())
         .bind(&c.topic)
-        .bind(&c.status)
+        .bind(c.status.as_str())
         .bind(c.body_ciphertext.as_slice())
         .bind(c.resolution.as_deref())
         .bind(c.received_at)
@@ -66,33 +71,32 @@ impl<DB: Db> ComplaintStore for SqlStore<DB> {
         Ok(())
     }
 
-    async fn complaints(&self, status: &str, limit: u32) -> crate::Result<Vec<crate::ComplaintRecord>> {
+    async fn complaints(
+        &self,
+        status: ComplaintStatus,
+        limit: u32,
+    ) -> crate::Result<Vec<crate::ComplaintRecord>> {
         let rows: Vec<ComplaintRow> = query(
             "SELECT id, topic, status, body_ciphertext, resolution, received_at, deadline_at, updated_at \
              FROM complaints WHERE status = $1 ORDER BY deadline_at, received_at LIMIT $2",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(ComplaintRecord::from).collect())
+        rows.into_iter().map(ComplaintRecord::try_from).collect()
     }
 
-    async fn answer_complaint(
-        &self,
-        id: &[u8],
-        status: &str,
-        resolution: &str,
-        at: crate::Millis,
-    ) -> crate::Result<bool> {
+    async fn answer_complaint(&self, id: &[u8], resolution: &str, at: crate::Millis) -> crate::Result<bool> {
         let r = query(
             "UPDATE complaints SET status = $2, resolution = $3, updated_at = $4 \
-             WHERE id = $1 AND status = 'open'",
+             WHERE id = $1 AND status = $5",
         )
         .bind(id)
-        .bind(status)
+        .bind(ComplaintStatus::Answered.as_str())
         .bind(resolution)
         .bind(at)
+        .bind(ComplaintStatus::Open.as_str())
         .execute(&self.pool)
         .await?;
         Ok(r == 1)

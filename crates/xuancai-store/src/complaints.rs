@@ -5,6 +5,8 @@
 
 use std::future::Future;
 
+use xuancai_domain::privacy::ComplaintStatus;
+
 use crate::{Millis, Result};
 
 /// One complaint as stored.
@@ -13,8 +15,7 @@ pub struct ComplaintRecord {
     pub id: Vec<u8>,
     /// `xuancai_domain::privacy::ComplaintTopic::as_str`.
     pub topic: String,
-    /// `xuancai_domain::privacy::ComplaintStatus::as_str`.
-    pub status: String,
+    pub status: ComplaintStatus,
     /// The sealed message, reply address and (for a minor) the child's account.
     pub body_ciphertext: Vec<u8>,
     pub resolution: Option<String>,
@@ -28,15 +29,14 @@ pub trait ComplaintStore: Send + Sync {
     /// Complaints with `status`, oldest deadline first.
     fn complaints(
         &self,
-        status: &str,
+        status: ComplaintStatus,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<ComplaintRecord>>> + Send;
-    /// Move an open complaint to `status` with the operator's `resolution`;
-    /// false when it does not exist or is no longer open.
+    /// Answer an open complaint (open → answered) with the operator's
+    /// `resolution`; false when it does not exist or is no longer open.
     fn answer_complaint(
         &self,
         id: &[u8],
-        status: &str,
         resolution: &str,
         at: Millis,
     ) -> impl Future<Output = Result<bool>> + Send;

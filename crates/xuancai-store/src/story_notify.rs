@@ -3,6 +3,7 @@
 
 use crate::AccountStore;
 use crate::story::{fail, user};
+use xuancai_domain::privacy::ComplaintStatus;
 
 /// Push tokens stored once per user and removed together (DATA-5, CON-4);
 /// the inbox newest first (ADS-3).
@@ -90,7 +91,7 @@ pub async fn complaints<S: crate::ComplaintStore>(store: &S) {
     let c = |id: u8, deadline: i64| ComplaintRecord {
         id: vec![id; 16],
         topic: "minor".into(),
-        status: "open".into(),
+        status: ComplaintStatus::Open,
         body_ciphertext: vec![id; 40],
         resolution: None,
         received_at: 10,
@@ -100,28 +101,34 @@ pub async fn complaints<S: crate::ComplaintStore>(store: &S) {
     store.add_complaint(&c(1, 300)).await.unwrap_or_else(fail);
     store.add_complaint(&c(2, 200)).await.unwrap_or_else(fail);
     assert!(store.add_complaint(&c(1, 1)).await.is_err(), "an id is used once");
-    let open = store.complaints("open", 10).await.unwrap_or_else(fail);
+    let open = store
+        .complaints(ComplaintStatus::Open, 10)
+        .await
+        .unwrap_or_else(fail);
     assert_eq!(open.iter().map(|r| r.id[0]).collect::<Vec<_>>(), [2, 1]);
     assert_eq!(open[1], c(1, 300), "read back as written");
     assert!(
         store
-            .answer_complaint(&[2; 16], "answered", "replied by mail", 500)
+            .answer_complaint(&[2; 16], "replied by mail", 500)
             .await
             .unwrap_or_else(fail)
     );
     assert!(
         !store
-            .answer_complaint(&[2; 16], "answered", "again", 600)
+            .answer_complaint(&[2; 16], "again", 600)
             .await
             .unwrap_or_else(fail)
     );
     assert!(
         !store
-            .answer_complaint(&[9; 16], "answered", "none", 600)
+            .answer_complaint(&[9; 16], "none", 600)
             .await
             .unwrap_or_else(fail)
     );
-    let answered = store.complaints("answered", 10).await.unwrap_or_else(fail);
+    let answered = store
+        .complaints(ComplaintStatus::Answered, 10)
+        .await
+        .unwrap_or_else(fail);
     assert_eq!(answered.len(), 1);
     assert_eq!(answered[0].resolution.as_deref(), Some("replied by mail"));
     assert_eq!(answered[0].updated_at, 500);
@@ -132,7 +139,11 @@ pub async fn complaints<S: crate::ComplaintStore>(store: &S) {
     );
     assert_eq!(store.purge_complaints(501).await.unwrap_or_else(fail), 1);
     assert_eq!(
-        store.complaints("open", 10).await.unwrap_or_else(fail).len(),
+        store
+            .complaints(ComplaintStatus::Open, 10)
+            .await
+            .unwrap_or_else(fail)
+            .len(),
         1,
         "open ones stay"
     );

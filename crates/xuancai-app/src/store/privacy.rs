@@ -164,12 +164,16 @@ impl ComplaintStore for Backend {
         dispatch!(self, s => s.add_complaint(c))
     }
 
-    async fn complaints(&self, status: &str, limit: u32) -> Result<Vec<ComplaintRecord>> {
+    async fn complaints(
+        &self,
+        status: xuancai_domain::privacy::ComplaintStatus,
+        limit: u32,
+    ) -> Result<Vec<ComplaintRecord>> {
         dispatch!(self, s => s.complaints(status, limit))
     }
 
-    async fn answer_complaint(&self, id: &[u8], status: &str, resolution: &str, at: Millis) -> Result<bool> {
-        dispatch!(self, s => s.answer_complaint(id, status, resolution, at))
+    async fn answer_complaint(&self, id: &[u8], resolution: &str, at: Millis) -> Result<bool> {
+        dispatch!(self, s => s.answer_complaint(id, resolution, at))
     }
 
     async fn purge_complaints(&self, before: Millis) -> Result<u64> {
