@@ -71,6 +71,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// The master key (32 bytes) that wraps every user's data key (SEC-4).
     pub master_key: Option<Secret>,
+    /// During a rotation, the master key being replaced (it only opens).
+    pub previous_master_key: Option<Secret>,
     /// Development mode: generate a master key into the data dir when none is
     /// given, and deliver SMS codes to the log and `DATA_DIR/sms-outbox.log`.
     pub dev_mode: bool,
@@ -314,6 +316,7 @@ impl Config {
         let invalid = |m: String| ConfigError::Invalid(m);
         let key_file = s.master_key_file.take();
         let hex_key = s.master_key.take();
+        let previous = (s.previous_master_key.take(), s.previous_master_key_file.take());
         let vendors = std::mem::take(&mut s.push_vendor);
         let processor = (
             s.studio_processor.take(),
@@ -321,23 +324,8 @@ impl Config {
             s.studio_processor_token.take(),
         );
         let mut c = Self::base(s);
-        c.master_key = match (hex_key, key_file) {
-            (Some(hex), _) => Some(
-                hex_secret(hex.expose())
-                    .ok_or_else(|| invalid("master_key: the master key must be 64 hex digits".into()))?,
-            ),
-            (None, Some(p)) => {
-                let text = std::fs::read(&p).map_err(|e| ConfigError::File {
-                    path: p.display().to_string(),
-                    message: format!("master_key_file: {e}"),
-                })?;
-                Some(hex_secret(&text).ok_or_else(|| ConfigError::File {
-                    path: p.display().to_string(),
-                    message: "master_key_file: not 64 hex digits".into(),
-                })?)
-            }
-            (None, None) => None,
-        };
+        c.master_key = master_key("master_key", hex_key, key_file)?;
+        c.previous_master_key = master_key("previous_master_key", previous.0, previous.1)?;
         for v in vendors {
             let vendor = Vendor::parse(&v.vendor).ok_or_else(|| {
                 invalid(format!(
@@ -375,6 +363,7 @@ impl Config {
             data_dir: s.data_dir,
             database_url: s.database_url,
             master_key: None,
+            previous_master_key: None,
             dev_mode: s.dev,
             code_ttl_secs: 300,
             code_max_attempts: 5,
@@ -446,6 +435,26 @@ impl Config {
             s3: s.s3,
             fault: s.fault.filter(|f| !f.is_empty()),
         }
+    }
+}
+
+/// A master key from its 64 hex digits, else from the file holding them.
+fn master_key(key: &str, hex: Option<Secret>, file: Option<PathBuf>) -> Result<Option<Secret>, ConfigError> {
+    match (hex, file) {
+        (Some(hex), _) => Ok(Some(hex_secret(hex.expose()).ok_or_else(|| {
+            ConfigError::Invalid(format!("{key}: a master key is 64 hex digits"))
+        })?)),
+        (None, Some(p)) => {
+            let file_error = |message: String| ConfigError::File {
+                path: p.display().to_string(),
+                message,
+            };
+            let text = std::fs::read(&p).map_err(|e| file_error(format!("{key}_file: {e}")))?;
+            Ok(Some(hex_secret(&text).ok_or_else(|| {
+                file_error(format!("{key}_file: not 64 hex digits"))
+            })?))
+        }
+        (None, None) => Ok(None),
     }
 }
 

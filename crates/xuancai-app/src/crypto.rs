@@ -57,10 +57,24 @@ impl MacUse {
     }
 }
 
-/// Keys derived from the master key.
+/// The service's keys (SEC-4). Two roots:
+///
+/// - the **master key** (the operator's, `master_key`) wraps every user's
+///   data key and the derivation root; it can be replaced (issue 23 item 5:
+///   `xuancai keys rotate`), and while the data keys are re-wrapped the
+///   previous one still opens what it wrapped ([`Keys::with_previous`]);
+/// - the **derivation root**, from which every keyed hash and service key
+///   below is derived (phone lookups, links, VAPID, the complaint seal…),
+///   stays the same across rotations so that those values stay valid. It is
+///   stored in the database wrapped by the master key; a deployment's root
+///   is its first master key (`Keys::new` derives from the master key
+///   itself, as every deployment did before rotation existed).
 #[derive(Clone)]
 pub struct Keys {
-    wrap: Aes256Gcm,
+    wrap: Wrapper,
+    /// The master key this process replaced, while its data keys are
+    /// re-wrapped: it only opens.
+    previous: Option<Wrapper>,
     lookup: Secret,
     /// One HMAC key per [`MacUse`], in `MacUse::ALL`'s order.
     macs: [Secret; 6],
@@ -70,6 +84,37 @@ pub struct Keys {
     coin_reference: Secret,
     guardian: Aes256Gcm,
     service: Aes256Gcm,
+}
+
+/// A master key's wrapping cipher and its id (the first bytes of a keyed
+/// hash of it), written before every key it wraps so that the right master
+/// key is chosen when two are in use.
+#[derive(Clone)]
+struct Wrapper {
+    cipher: Aes256Gcm,
+    id: [u8; 4],
+}
+
+impl Wrapper {
+    fn new(master: &Secret) -> Result<Self, CryptoError> {
+        if master.expose().len() != 32 {
+            return Err(CryptoError::BadMasterKey);
+        }
+        let wrap = derive(master.expose(), b"xuancai wrap v1");
+        let id = derive(master.expose(), b"xuancai master key id v1");
+        Ok(Self {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
+            id: [id[0], id[1], id[2], id[3]],
+        })
+    }
+
+    /// [`WRAP_V3`], this key's id, then AES-GCM bound to `aad` and the id.
+    fn wrap(&self, raw: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut out = vec![WRAP_V3];
+        out.extend_from_slice(&self.id);
+        out.extend(seal_with(&self.cipher, raw, &[aad, &self.id].concat()));
+        out
+    }
 }
 
 impl std::fmt::Debug for Keys {
@@ -84,6 +129,12 @@ pub enum CryptoError {
     BadMasterKey,
     #[error("decryption failed")]
     Decrypt,
+    /// Wrapped by a master key this process was not given (a rotation's
+    /// previous key is missing from `previous_master_key`).
+    #[error(
+        "wrapped by another master key (id {0}); configure it as previous_master_key until the rotation finishes"
+    )]
+    OtherMasterKey(String),
 }
 
 pub fn random<const N: usize>() -> [u8; N] {
@@ -140,16 +191,24 @@ fn open_with(cipher: &Aes256Gcm, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, C
 }
 
 impl Keys {
+    /// Keys whose derivation root is the master key itself (a deployment
+    /// whose master key was never rotated; see [`Self::with_root`]).
     pub fn new(master: &Secret) -> Result<Self, CryptoError> {
-        if master.expose().len() != 32 {
+        Self::with_root(master, master)
+    }
+
+    /// Keys wrapping with `master`, deriving from `root` (32 bytes).
+    pub fn with_root(master: &Secret, root: &Secret) -> Result<Self, CryptoError> {
+        if root.expose().len() != 32 {
             return Err(CryptoError::BadMasterKey);
         }
-        let wrap = derive(master.expose(), b"xuancai wrap v1");
-        let guardian = derive(master.expose(), b"xuancai guardian page v1");
-        let service = derive(master.expose(), b"xuancai service records v1");
-        // The master key is 32 random bytes, so it serves as HKDF's
-        // pseudorandom key directly (RFC 5869 §3.3: extraction may be skipped).
-        let hkdf = hkdf::Hkdf::<Sha256>::from_prk(master.expose()).map_err(|_| CryptoError::BadMasterKey)?;
+        let wrap = Wrapper::new(master)?;
+        let root = root.expose();
+        let guardian = derive(root, b"xuancai guardian page v1");
+        let service = derive(root, b"xuancai service records v1");
+        // The root is 32 random bytes, so it serves as HKDF's pseudorandom
+        // key directly (RFC 5869 §3.3: extraction may be skipped).
+        let hkdf = hkdf::Hkdf::<Sha256>::from_prk(root).map_err(|_| CryptoError::BadMasterKey)?;
         let macs = MacUse::ALL.map(|u| {
             let mut okm = [0u8; 32];
             hkdf.expand(u.info(), &mut okm)
@@ -157,16 +216,95 @@ impl Keys {
             Secret::new(okm.to_vec())
         });
         Ok(Self {
-            wrap: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&wrap)),
+            wrap,
+            previous: None,
             macs,
-            lookup: Secret::new(derive(master.expose(), b"xuancai lookup v1").to_vec()),
-            ohttp: Secret::new(derive(master.expose(), b"xuancai ohttp v1").to_vec()),
-            vapid: Secret::new(derive(master.expose(), b"xuancai vapid v1").to_vec()),
-            unsubscribe: Secret::new(derive(master.expose(), b"xuancai unsubscribe v1").to_vec()),
-            coin_reference: Secret::new(derive(master.expose(), b"xuancai coin reference v1").to_vec()),
+            lookup: Secret::new(derive(root, b"xuancai lookup v1").to_vec()),
+            ohttp: Secret::new(derive(root, b"xuancai ohttp v1").to_vec()),
+            vapid: Secret::new(derive(root, b"xuancai vapid v1").to_vec()),
+            unsubscribe: Secret::new(derive(root, b"xuancai unsubscribe v1").to_vec()),
+            coin_reference: Secret::new(derive(root, b"xuancai coin reference v1").to_vec()),
             guardian: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&guardian)),
             service: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&service)),
         })
+    }
+
+    /// These keys, also opening what `previous` wrapped (during a rotation).
+    pub fn with_previous(mut self, previous: Option<&Secret>) -> Result<Self, CryptoError> {
+        self.previous = previous.map(Wrapper::new).transpose()?;
+        Ok(self)
+    }
+
+    /// The id of the master key that wraps (hex), as wrapped keys name it.
+    pub fn master_key_id(&self) -> String {
+        self.wrap.id.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The derivation root wrapped by the master key, for the database.
+    pub fn wrap_root(&self, root: &Secret) -> Vec<u8> {
+        self.wrap.wrap(root.expose(), ROOT_AAD)
+    }
+
+    /// The derivation root from its stored form (wrapped by this master key
+    /// or the previous one).
+    pub fn unwrap_root(&self, wrapped: &[u8]) -> Result<Secret, CryptoError> {
+        let raw = self.unwrap(wrapped, ROOT_AAD, false)?;
+        if raw.len() != 32 {
+            return Err(CryptoError::Decrypt);
+        }
+        Ok(Secret::new(raw))
+    }
+
+    /// Whether `wrapped` is wrapped by this master key (in the current format).
+    pub fn wraps(&self, wrapped: &[u8]) -> bool {
+        wrapped.first() == Some(&WRAP_V3) && wrapped.get(1..5) == Some(&self.wrap.id[..])
+    }
+
+    /// Open a wrapped key: [`WRAP_V3`] by the master key its id names
+    /// (current or previous); [`WRAP_V2`] (no id, `bound` only) by either.
+    fn unwrap(&self, wrapped: &[u8], aad: &[u8], v2: bool) -> Result<Vec<u8>, CryptoError> {
+        match wrapped.split_first() {
+            Some((&WRAP_V3, rest)) if rest.len() > 4 => {
+                let (id, sealed) = rest.split_at(4);
+                let w = [Some(&self.wrap), self.previous.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .find(|w| w.id == id)
+                    .ok_or_else(|| {
+                        CryptoError::OtherMasterKey(id.iter().map(|b| format!("{b:02x}")).collect())
+                    })?;
+                open_with(&w.cipher, sealed, &[aad, id].concat())
+            }
+            Some((&WRAP_V2, sealed)) if v2 => [Some(&self.wrap), self.previous.as_ref()]
+                .into_iter()
+                .flatten()
+                .find_map(|w| open_with(&w.cipher, sealed, aad).ok())
+                .ok_or(CryptoError::Decrypt),
+            _ => Err(CryptoError::Decrypt),
+        }
+    }
+
+    /// A stored data key of `user` wrapped by this master key: `Ok(None)`
+    /// when it is already; else it is opened (with this key, the previous
+    /// one, or as a key from before binding) and wrapped anew. The data key
+    /// itself does not change, so nothing it sealed is touched.
+    pub fn rewrap_data_key(&self, user: &UserId, wrapped: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
+        if self.wraps(wrapped) {
+            return Ok(None);
+        }
+        let raw = if wrapped.len() == LEGACY_WRAPPED_LEN {
+            [Some(&self.wrap), self.previous.as_ref()]
+                .into_iter()
+                .flatten()
+                .find_map(|w| open(&w.cipher, wrapped).ok())
+                .ok_or(CryptoError::Decrypt)?
+        } else {
+            self.unwrap(wrapped, &wrap_aad(user), true)?
+        };
+        if raw.len() != 32 {
+            return Err(CryptoError::Decrypt);
+        }
+        Ok(Some(self.wrap_bound(user, &raw)))
     }
 
     /// The VAPID signing key's 32 bytes (DATA-5): stable across processes.
@@ -315,24 +453,19 @@ impl Keys {
         (DataKey::from_raw(&raw, *user), self.wrap_bound(user, &raw))
     }
 
-    /// Issue 19 item 16: a wrapped key is [`WRAP_V2`] then AES-GCM under the
-    /// wrap key with the account's id as associated data, so a key moved to
-    /// another account's row (with that account's ciphertexts or not) does
-    /// not unwrap there.
+    /// Issue 19 item 16: a wrapped key is bound to its account (its id is
+    /// associated data), so a key moved to another account's row (with that
+    /// account's ciphertexts or not) does not unwrap there. Issue 23 item 5:
+    /// [`WRAP_V3`] names the master key that wrapped it.
     fn wrap_bound(&self, user: &UserId, raw: &[u8]) -> Vec<u8> {
-        let mut out = vec![WRAP_V2];
-        out.extend(seal_with(&self.wrap, raw, &wrap_aad(user)));
-        out
+        self.wrap.wrap(raw, &wrap_aad(user))
     }
 
     /// The data key of `user`, from the wrapped key stored in that
     /// account's row. Only the bound format opens: keys wrapped before it
     /// are re-wrapped at start-up ([`Self::rewrap_legacy`]).
     pub fn unwrap_data_key(&self, user: &UserId, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
-        let Some((&WRAP_V2, sealed)) = wrapped.split_first() else {
-            return Err(CryptoError::Decrypt);
-        };
-        let raw = open_with(&self.wrap, sealed, &wrap_aad(user))?;
+        let raw = self.unwrap(wrapped, &wrap_aad(user), true)?;
         if raw.len() != 32 {
             return Err(CryptoError::Decrypt);
         }
@@ -346,7 +479,7 @@ impl Keys {
         if wrapped.len() != LEGACY_WRAPPED_LEN {
             return Ok(None);
         }
-        let raw = open(&self.wrap, wrapped)?;
+        let raw = open(&self.wrap.cipher, wrapped)?;
         Ok(Some(self.wrap_bound(user, &raw)))
     }
 
@@ -355,12 +488,16 @@ impl Keys {
     #[doc(hidden)]
     pub fn legacy_data_key(&self, user: &UserId) -> (DataKey, Vec<u8>) {
         let raw = random::<32>();
-        (DataKey::from_raw(&raw, *user), seal(&self.wrap, &raw))
+        (DataKey::from_raw(&raw, *user), seal(&self.wrap.cipher, &raw))
     }
 }
 
 /// The version byte of a wrapped data key bound to its account.
 const WRAP_V2: u8 = 2;
+/// … bound to its account and naming its master key (issue 23 item 5).
+const WRAP_V3: u8 = 3;
+/// The derivation root's associated data.
+const ROOT_AAD: &[u8] = b"xuancai derivation root";
 
 /// The length of a data key wrapped before binding: nonce, 32-byte key, tag.
 pub const LEGACY_WRAPPED_LEN: usize = 12 + 32 + 16;

@@ -52,6 +52,7 @@ pub mod profile;
 pub mod push;
 pub mod quotas;
 pub mod residency;
+pub mod rotation;
 pub mod sealing;
 pub mod settings;
 pub mod sign_in;

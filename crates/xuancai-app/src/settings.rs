@@ -34,6 +34,10 @@ pub struct Settings {
     pub master_key: Option<Secret>,
     /// A file holding the master key (64 hex digits); keep it 0600.
     pub master_key_file: Option<PathBuf>,
+    /// During a master-key rotation (`xuancai keys rotate`): the key being
+    /// replaced, which then only opens what it wrapped.
+    pub previous_master_key: Option<Secret>,
+    pub previous_master_key_file: Option<PathBuf>,
     #[serde(deserialize_with = "flag")]
     pub dev: bool,
     #[serde(deserialize_with = "flag")]
@@ -139,6 +143,8 @@ impl Default for Settings {
             blob_url: None,
             master_key: None,
             master_key_file: None,
+            previous_master_key: None,
+            previous_master_key_file: None,
             dev: false,
             secure_cookies: false,
             tls_cert: None,

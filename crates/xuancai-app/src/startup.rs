@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::crypto::{Keys, random};
 use crate::maintenance::JobReport;
+use crate::rotation::load_keys;
 use crate::sms::SmsSender;
 use crate::state::Shutdown;
 use crate::store::{self, Backend};
@@ -149,6 +150,29 @@ pub struct Outbound {
 /// Builds the outbound channels from the configuration and the keys.
 pub type Connect = fn(&Config, &Keys) -> Result<Outbound, StartupError>;
 
+/// The configured master key; in development, the one kept in the data dir.
+fn master_key(config: &Config) -> Result<Secret, StartupError> {
+    match (&config.master_key, config.dev_mode) {
+        (Some(k), _) => Ok(k.clone()),
+        (None, true) => dev_master_key(&config.data_dir),
+        (None, false) => Err(StartupError::NoMasterKey),
+    }
+}
+
+/// `xuancai keys rotate` (issue 23 item 5): re-wrap every data key and the
+/// derivation root under the configured `master_key`, opening them with
+/// `previous_master_key`. Opens the database only: no blob store, no port.
+pub async fn rotate_keys(config: &Config) -> Result<crate::rotation::Rotation, StartupError> {
+    let master = master_key(config)?;
+    let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    let keys = load_keys(&backend, &master, config.previous_master_key.as_ref())
+        .await
+        .map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
+    crate::rotation::rotate(&backend, &keys, crate::rotation::Limit::default())
+        .await
+        .map_err(|e| StartupError::BadMasterKey(e.to_string()))
+}
+
 /// Open the backend the configuration names and build the other parts,
 /// with the outbound channels `connect` builds.
 pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts), StartupError> {
@@ -156,12 +180,11 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
         path: config.data_dir.display().to_string(),
         source,
     })?;
-    let master = match (&config.master_key, config.dev_mode) {
-        (Some(k), _) => k.clone(),
-        (None, true) => dev_master_key(&config.data_dir)?,
-        (None, false) => return Err(StartupError::NoMasterKey),
-    };
-    let keys = Keys::new(&master).map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
+    let master = master_key(config)?;
+    let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    let keys = load_keys(&backend, &master, config.previous_master_key.as_ref())
+        .await
+        .map_err(|e| StartupError::BadMasterKey(e.to_string()))?;
     if config.contact.is_example() && !config.dev_mode {
         tracing::warn!(
             "[contact] still holds the example channels: the policy and the app show them as \
@@ -175,7 +198,6 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
     if let Some(f) = &fault {
         tracing::warn!(fault = %f, "XUANCAI_FAULT is set: this process will crash on purpose");
     }
-    let backend = store::open(config.database_url.as_deref(), &config.data_dir).await?;
     crate::accounts::bind_legacy_data_keys(&backend, &keys).await?;
     crate::sealing::reseal_legacy_rows(&backend, &keys).await?;
     let operators = config

@@ -48,6 +48,25 @@ pub enum Command {
     /// Restore a backup into an empty database and blob store, then erase
     /// again every account erased since the backup (the erasure log).
     Restore(RestoreArgs),
+    /// The master key: `rotate` re-wraps every data key under the
+    /// configured master_key, opening them with previous_master_key
+    /// (docs/OPERATIONS.md). Same settings as `serve`.
+    Keys(KeysArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub action: KeysAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Re-wrap every account's data key and the derivation root under
+    /// master_key, opening them with previous_master_key; reads no blob,
+    /// resumable; prints what it did as JSON; exits 1 while a key is left
+    /// that opens with neither.
+    Rotate(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -432,5 +451,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => crate::serve::run_jobs_once(a),
         Command::Backup(a) => crate::serve::backup(a),
         Command::Restore(a) => crate::serve::restore(a),
+        Command::Keys(KeysArgs {
+            action: KeysAction::Rotate(a),
+        }) => crate::serve::rotate_keys(a),
     }
 }

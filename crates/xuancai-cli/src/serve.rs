@@ -78,6 +78,22 @@ pub fn restore(args: crate::cli::RestoreArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `xuancai keys rotate`: prints the report as JSON; exit 1 while a data
+/// key opens with neither master key or the run did not finish.
+pub fn rotate_keys(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = config(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = runtime.block_on(xuancai_app::startup::rotate_keys(&config))?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(
+        if report.finished && report.unreadable.is_empty() && report.changed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
+}
+
 pub fn run_jobs_once(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

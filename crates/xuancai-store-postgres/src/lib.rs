@@ -62,6 +62,10 @@ pub const MIGRATIONS: &[xuancai_store_sql::migrations::MigrationFile] = &[
         include_str!("../migrations/0015_bound_ciphertexts.sql"),
     ),
     ("0016_leases.sql", include_str!("../migrations/0016_leases.sql")),
+    (
+        "0017_service_keys.sql",
+        include_str!("../migrations/0017_service_keys.sql"),
+    ),
 ];
 
 /// Xuancai's storage on PostgreSQL: the shared SQL of `xuancai-store-sql`

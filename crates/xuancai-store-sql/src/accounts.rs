@@ -155,6 +155,49 @@ impl<DB: Db> AccountStore for SqlStore<DB> {
             .collect()
     }
 
+    async fn wrapped_keys(
+        &self,
+        after: Option<crate::UserId>,
+        limit: u32,
+    ) -> crate::Result<Vec<(crate::UserId, Vec<u8>)>> {
+        let rows: Vec<WrappedKeyRow> =
+            query("SELECT id, wrapped_data_key FROM users WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after.map_or_else(Vec::new, |u| u.as_bytes().to_vec()))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|r| Ok((crate::user_id(r.id)?, r.wrapped_data_key)))
+            .collect()
+    }
+
+    async fn service_key(&self, name: &str) -> crate::Result<Option<Vec<u8>>> {
+        query("SELECT wrapped FROM service_keys WHERE name = $1")
+            .bind(name)
+            .fetch_scalar(&self.pool)
+            .await
+    }
+
+    async fn init_service_key(&self, name: &str, wrapped: &[u8]) -> crate::Result<bool> {
+        let n =
+            query("INSERT INTO service_keys (name, wrapped) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(wrapped)
+                .execute(&self.pool)
+                .await?;
+        Ok(n == 1)
+    }
+
+    async fn swap_service_key(&self, name: &str, old: &[u8], new: &[u8]) -> crate::Result<bool> {
+        let n = query("UPDATE service_keys SET wrapped = $3 WHERE name = $1 AND wrapped = $2")
+            .bind(name)
+            .bind(old)
+            .bind(new)
+            .execute(&self.pool)
+            .await?;
+        Ok(n == 1)
+    }
+
     async fn rewrap_data_key(&self, user: &crate::UserId, old: &[u8], new: &[u8]) -> crate::Result<bool> {
         let done = query("UPDATE users SET wrapped_data_key = $3 WHERE id = $1 AND wrapped_data_key = $2")
             .bind(user.as_bytes().as_slice())

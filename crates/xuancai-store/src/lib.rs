@@ -130,6 +130,25 @@ pub trait AccountStore: Send + Sync {
         after: Option<UserId>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<(UserId, Vec<u8>)>>> + Send;
+    /// Every account's wrapped data key, by id after `after`, at most
+    /// `limit` (a master-key rotation's pages).
+    fn wrapped_keys(
+        &self,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(UserId, Vec<u8>)>>> + Send;
+    /// A key the service keeps wrapped in the database (issue 23 item 5).
+    fn service_key(&self, name: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+    /// Store `wrapped` as `name` unless there is one; whether it was stored
+    /// (of two processes starting at once, one writes it).
+    fn init_service_key(&self, name: &str, wrapped: &[u8]) -> impl Future<Output = Result<bool>> + Send;
+    /// Replace `name` if it is still `old` (compare and swap).
+    fn swap_service_key(
+        &self,
+        name: &str,
+        old: &[u8],
+        new: &[u8],
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Replace `user`'s wrapped data key if it is still `old` (compare and
     /// swap: two processes re-wrapping at once write one of them); whether
     /// it was replaced.

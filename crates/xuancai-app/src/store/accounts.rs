@@ -28,6 +28,22 @@ impl AccountStore for Backend {
         dispatch!(self, s => s.wrapped_keys_of_len(wrapped_len, after, limit))
     }
 
+    async fn wrapped_keys(&self, after: Option<UserId>, limit: u32) -> Result<Vec<(UserId, Vec<u8>)>> {
+        dispatch!(self, s => s.wrapped_keys(after, limit))
+    }
+
+    async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        dispatch!(self, s => s.service_key(name))
+    }
+
+    async fn init_service_key(&self, name: &str, wrapped: &[u8]) -> Result<bool> {
+        dispatch!(self, s => s.init_service_key(name, wrapped))
+    }
+
+    async fn swap_service_key(&self, name: &str, old: &[u8], new: &[u8]) -> Result<bool> {
+        dispatch!(self, s => s.swap_service_key(name, old, new))
+    }
+
     async fn rewrap_data_key(&self, user: &UserId, old: &[u8], new: &[u8]) -> Result<bool> {
         dispatch!(self, s => s.rewrap_data_key(user, old, new))
     }

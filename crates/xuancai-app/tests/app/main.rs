@@ -8,5 +8,6 @@ mod gate;
 mod keys;
 mod leases;
 mod retention;
+mod rotation;
 mod streams;
 mod support;

@@ -65,6 +65,19 @@ impl TestApp {
         Arc::new(parts.with_store(backend))
     }
 
+    /// Another node on the same database and blobs with its configuration
+    /// changed (a restart with other settings); the start-up's error if it
+    /// refuses to start.
+    pub async fn node_with(
+        &self,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Result<Arc<App<Backend>>, StartupError> {
+        let mut config = self.app.config.clone();
+        tweak(&mut config);
+        let (backend, parts) = open(&config, connect).await?;
+        Ok(Arc::new(parts.with_store(backend)))
+    }
+
     /// The application, to hand to a task (the scheduler).
     pub fn shared(&self) -> Arc<App<Backend>> {
         self.app.clone()

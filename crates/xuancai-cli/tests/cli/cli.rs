@@ -227,6 +227,58 @@ fn ret2_jobs_run_once_reports_as_json() {
     );
 }
 
+/// Issue 23 item 5 (SEC-4): `xuancai keys rotate` from the command line,
+/// the previous key given by its variable: a report as JSON; run again, it
+/// finds everything done; the old key alone is then refused with a message
+/// that says what to configure.
+#[test]
+fn sec4_keys_rotate_reports_as_json_and_the_old_key_alone_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().to_string_lossy().to_string();
+    let (old, new) = ("11".repeat(32), "22".repeat(32));
+    let run = |master: &str, previous: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xuancai"));
+        cmd.args(["keys", "rotate", "--data-dir", &data])
+            .env("XUANCAI_MASTER_KEY", master)
+            .env_remove("XUANCAI_DATABASE_URL")
+            .env_remove("XUANCAI_PREVIOUS_MASTER_KEY");
+        if let Some(p) = previous {
+            cmd.env("XUANCAI_PREVIOUS_MASTER_KEY", p);
+        }
+        cmd.output().unwrap_or_else(|e| panic!("running xuancai: {e}"))
+    };
+    // A deployment that ran with the old key (its database made by it).
+    let first = run(&old, None);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let rotated = run(&new, Some(&old));
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&rotated.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&rotated.stdout)));
+    assert_eq!(
+        (v["root_rewrapped"].as_bool(), v["finished"].as_bool()),
+        (Some(true), Some(true)),
+        "{v}"
+    );
+    let again = run(&new, Some(&old));
+    let v: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap_or_default();
+    assert_eq!(v["root_rewrapped"], false, "{v}");
+    let refused = run(&old, None);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("previous_master_key"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
 /// Issue 21 item 6: a JPEG cut to half its bytes is refused by every
 /// command with `image_truncated` and nothing is written — the server's
 /// upload refuses it the same way; `--accept-truncated` is the way to take
