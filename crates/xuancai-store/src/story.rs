@@ -56,6 +56,7 @@ pub async fn accounts<S: AccountStore>(store: &S) {
     assert_eq!(store.user_by_phone(b"nobody").await.ok().flatten(), None);
 
     crate::story_keys::legacy_data_keys(store).await;
+    crate::story_keys::rotation(store).await;
 
     // ACC-1: codes are single use, expire, and allow a limited number of tries.
     let p = b"hmac-alice";

@@ -1,5 +1,6 @@
 //! Part of the accounts story ([`crate::story::accounts`]): data keys
-//! still wrapped in an old format (SEC-4, issue 19 item 16).
+//! still wrapped in an old format (SEC-4, issue 19 item 16), and what a
+//! master-key rotation reads and swaps (issue 23 item 5).
 
 use crate::AccountStore;
 use crate::story::{fail, user};
@@ -50,5 +51,53 @@ pub(crate) async fn legacy_data_keys<S: AccountStore>(store: &S) {
         store.wrapped_keys_of_len(60, None, 10).await.unwrap_or_else(fail),
         vec![(old_format[1].id, old_format[1].wrapped_data_key.clone())],
         "the re-wrapped key is no longer in the old format"
+    );
+}
+
+/// Issue 23 item 5: every wrapped key, page by page in id order; a service
+/// key stored once (the second start does not overwrite it) and replaced
+/// by compare and swap only.
+pub(crate) async fn rotation<S: AccountStore>(store: &S) {
+    let all = store.wrapped_keys(None, 1000).await.unwrap_or_else(fail);
+    assert!(all.len() >= 2, "the story's accounts: {}", all.len());
+    assert!(
+        all.windows(2).all(|w| w[0].0.as_bytes() < w[1].0.as_bytes()),
+        "in id order"
+    );
+    let first = store.wrapped_keys(None, 1).await.unwrap_or_else(fail);
+    assert_eq!(first, all[..1].to_vec());
+    let next = store.wrapped_keys(Some(all[0].0), 1).await.unwrap_or_else(fail);
+    assert_eq!(next, all[1..2].to_vec());
+
+    assert_eq!(store.service_key("root").await.unwrap_or_else(fail), None);
+    assert!(
+        store
+            .init_service_key("root", b"wrapped-1")
+            .await
+            .unwrap_or_else(fail)
+    );
+    assert!(
+        !store
+            .init_service_key("root", b"wrapped-other")
+            .await
+            .unwrap_or_else(fail),
+        "a second start keeps the first root"
+    );
+    assert!(
+        !store
+            .swap_service_key("root", b"stale", b"wrapped-2")
+            .await
+            .unwrap_or_else(fail),
+        "a stale root is not replaced"
+    );
+    assert!(
+        store
+            .swap_service_key("root", b"wrapped-1", b"wrapped-2")
+            .await
+            .unwrap_or_else(fail)
+    );
+    assert_eq!(
+        store.service_key("root").await.unwrap_or_else(fail),
+        Some(b"wrapped-2".to_vec())
     );
 }

@@ -140,9 +140,11 @@ async fn moved_key_story(backend: Backend) {
         "{body}"
     );
     let (_, rewrapped, _) = row(&restarted, &keys.lookup_hash(BOB.1)).await;
+    // Bound to the account, and naming its master key (issue 23 item 5):
+    // the version byte, the key's 4-byte id, then the sealed key.
     assert_eq!(
         (rewrapped.len(), rewrapped[0]),
-        (legacy.len() + 1, 2),
+        (legacy.len() + 5, 3),
         "bound format"
     );
     let (_, alice_after, _) = row(&restarted, &keys.lookup_hash(ALICE.1)).await;
