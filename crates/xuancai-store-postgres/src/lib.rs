@@ -84,10 +84,5 @@ pub async fn open(url: &str, schema: Option<&str>) -> Result<PostgresStore> {
         .connect_with(opts)
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))?;
-    xuancai_store_sql::migrations::migrator(MIGRATIONS)
-        .await?
-        .run(&pool)
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    Ok(SqlStore::new(pool))
+    SqlStore::migrated(pool, MIGRATIONS).await
 }

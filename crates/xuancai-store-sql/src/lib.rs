@@ -55,6 +55,22 @@ impl<DB: Db> SqlStore<DB> {
     }
 }
 
+impl<DB: Db> SqlStore<DB>
+where
+    DB::Connection: sqlx::migrate::Migrate,
+{
+    /// Bring the pool's database up to date with the backend's migrations
+    /// (`files`, compiled in), then make the store on it.
+    pub async fn migrated(pool: sqlx::Pool<DB>, files: &'static [migrations::MigrationFile]) -> Result<Self> {
+        migrations::migrator(files)
+            .await?
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(Self::new(pool))
+    }
+}
+
 /// Compare two secrets' hashes in time independent of where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

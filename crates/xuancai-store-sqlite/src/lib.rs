@@ -91,12 +91,7 @@ pub async fn open(url: &str) -> Result<SqliteStore> {
         .connect_with(opts)
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))?;
-    xuancai_store_sql::migrations::migrator(MIGRATIONS)
-        .await?
-        .run(&pool)
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    Ok(SqlStore::new(pool))
+    SqlStore::migrated(pool, MIGRATIONS).await
 }
 
 /// A consistent copy of the whole database in a new file (`VACUUM INTO`),
