@@ -215,7 +215,10 @@ const ALIASES: &[(&str, &str)] = &[
 /// environment, then `flags` (a serializable value whose fields are keys of
 /// [`Settings`]; `None` fields are left out, so they do not override).
 pub fn load(file: Option<&Path>, flags: &impl Serialize) -> Result<Settings, ConfigError> {
-    load_from(file, flags, std::env::vars())
+    // `vars_os`: a variable that is not UTF-8 (another program's) is
+    // skipped, where `vars` would panic; none of ours can be one.
+    let env = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    load_from(file, flags, env)
 }
 
 /// [`load`] with the environment given (tests).

@@ -227,6 +227,21 @@ fn ret2_jobs_run_once_reports_as_json() {
     );
 }
 
+/// Issue 18 item 4: the settings loader reads the whole environment; a
+/// variable of another program that is not UTF-8 is skipped, not a crash.
+#[test]
+fn a_variable_that_is_not_utf8_does_not_stop_the_server_start() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xuancai"))
+        .args(["jobs", "run-once", "--dev", "--data-dir"])
+        .arg(dir.path())
+        .env("SOME_OTHER_TOOL", std::ffi::OsStr::from_bytes(b"caf\xe9"))
+        .output()
+        .unwrap_or_else(|e| panic!("running xuancai: {e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// Issue 23 item 5 (SEC-4): `xuancai keys rotate` from the command line,
 /// the previous key given by its variable: a report as JSON; run again, it
 /// finds everything done; the old key alone is then refused with a message
