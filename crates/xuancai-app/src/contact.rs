@@ -44,12 +44,9 @@ pub struct ContactConfig {
     /// An optional telephone line.
     pub phone: Option<String>,
     /// Days an answered complaint is kept before it is erased.
-    #[serde(skip_serializing)]
     pub complaint_retention_days: u32,
     /// Complaints accepted per client address per day, and in all per day.
-    #[serde(skip_serializing)]
     pub complaints_per_ip_day: u64,
-    #[serde(skip_serializing)]
     pub complaints_per_day: u64,
 }
 

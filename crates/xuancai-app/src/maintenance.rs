@@ -91,6 +91,9 @@ pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
             ..JobReport::default()
         };
     }
+    // The cluster test (tools/cluster) reads these two lines from every
+    // node's log and checks that no two nodes' runs overlap (issue 23 item 2).
+    tracing::debug!(node = %state.node, "maintenance: lease taken");
     let now = state.now();
     let mut report = JobReport {
         purged_photos: purge_trash(state, now).await,
@@ -116,6 +119,7 @@ pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
     } else {
         tracing::warn!("maintenance: lost the lease part-way; the next run finishes");
     }
+    tracing::debug!(node = %state.node, "maintenance: lease given back");
     if let Err(e) = state.store.release_lease(LEASE, &state.node).await {
         tracing::warn!(error = %e, "maintenance: giving the lease back failed; it expires");
     }

@@ -28,12 +28,15 @@ pub struct SecurityConfig {
     pub password_failures_per_hour: u64,
     /// Proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` is believed.
     /// Default: none — the peer address is the client.
+    #[serde(deserialize_with = "crate::settings::list_of")]
     pub trusted_proxies: Vec<IpNet>,
     /// Hosts a Web Push subscription may point at (exact host, or a
     /// suffix starting with a dot). Default: the major browsers' push services.
+    #[serde(deserialize_with = "crate::settings::list_of")]
     pub push_hosts: Vec<String>,
     /// Operator-configured outbound hosts (SMS gateway, push vendors,
     /// processors) allowed to resolve to internal addresses.
+    #[serde(deserialize_with = "crate::settings::list_of")]
     pub internal_hosts: Vec<String>,
     /// Push devices kept per account; registering one more drops the oldest.
     pub push_devices_per_account: u32,

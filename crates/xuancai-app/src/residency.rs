@@ -63,6 +63,7 @@ pub const MAINLAND_REGIONS: &[&str] = &[
 #[serde(default, deny_unknown_fields)]
 pub struct ResidencyConfig {
     /// Regions personal information may be stored in or sent to.
+    #[serde(deserialize_with = "crate::settings::list_of")]
     pub allowed: Vec<String>,
     /// Where this server runs (its database file and local blobs).
     pub server: String,

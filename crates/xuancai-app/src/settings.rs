@@ -233,7 +233,7 @@ pub fn load_from(
     }
     let env: Vec<(String, String)> = env.into_iter().collect();
     let figment = figment
-        .merge(Environment::new(&env))
+        .merge(Environment::new(&env)?)
         .merge(Serialized::defaults(flags));
     figment.extract().map_err(|e| ConfigError::Invalid(explain(&e)))
 }
@@ -279,7 +279,9 @@ struct Environment {
 }
 
 impl Environment {
-    fn new(env: &[(String, String)]) -> Self {
+    /// A variable naming a key of a section that has no such key is an
+    /// error: it would otherwise be ignored without a word.
+    fn new(env: &[(String, String)]) -> Result<Self, ConfigError> {
         let shape = shape();
         let mut ranked = Vec::new();
         for (name, value) in env {
@@ -296,6 +298,13 @@ impl Environment {
                 continue;
             };
             let Some(default) = key.split('.').try_fold(&shape, |v, k| v.get(k)) else {
+                if let Some((section, _)) = key.split_once('.')
+                    && shape.get(section).is_some_and(serde_json::Value::is_object)
+                {
+                    return Err(ConfigError::Invalid(format!(
+                        "{name}: [{section}] has no such key (docs/CONFIG.md lists them)"
+                    )));
+                }
                 continue;
             };
             let value = if default.is_string() || default.is_null() {
@@ -308,9 +317,9 @@ impl Environment {
             ranked.push((rank, key, value));
         }
         ranked.sort_by_key(|(rank, _, _)| std::cmp::Reverse(*rank));
-        Self {
+        Ok(Self {
             vars: ranked.into_iter().map(|(_, k, v)| (k, v)).collect(),
-        }
+        })
     }
 }
 
@@ -412,13 +421,26 @@ fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 
 /// A list of strings, or one string of comma-separated items.
 fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    list_of(d)
+}
+
+/// A list, or one string of comma-separated items (`XUANCAI_SECURITY__
+/// TRUSTED_PROXIES=10.0.0.5/32`): every item parsed as a `T`. The sections'
+/// lists use it, so a list from the environment is written the same way
+/// whatever section it is in.
+pub(crate) fn list_of<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum List {
         Many(Vec<String>),
         One(String),
     }
-    Ok(match List::deserialize(d)? {
+    let items: Vec<String> = match List::deserialize(d)? {
         List::Many(v) => v,
         List::One(s) => s
             .split(',')
@@ -426,7 +448,14 @@ fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
             .filter(|p| !p.is_empty())
             .map(str::to_string)
             .collect(),
-    })
+    };
+    items
+        .iter()
+        .map(|i| {
+            i.parse()
+                .map_err(|e| serde::de::Error::custom(format!("{i:?}: {e}")))
+        })
+        .collect()
 }
 
 /// A whole number, or its digits as text (an environment variable).

@@ -19,10 +19,44 @@ use crate::extract::{AppJson, AppQuery, ClientIp, Operator};
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Contact {
     #[serde(flatten)]
-    channels: ContactConfig,
+    channels: Channels,
     /// The operator has not configured their own channels yet.
     example: bool,
     answer_within_working_days: u32,
+}
+
+/// The channels of the `[contact]` settings, and only those (its limits
+/// and retention are the operator's business).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Channels {
+    /// The operator (the personal-information handler), as registered.
+    operator: String,
+    /// 客服邮箱: questions about the policy and personal information.
+    email: String,
+    /// 未成年人投诉举报邮箱 (MIN-5).
+    minors_email: String,
+    /// 文件收寄地址: where written requests are sent.
+    address: String,
+    /// 个人信息保护负责人: name or title.
+    officer: String,
+    /// How to reach the officer directly.
+    officer_email: String,
+    /// An optional telephone line.
+    phone: Option<String>,
+}
+
+impl From<&ContactConfig> for Channels {
+    fn from(c: &ContactConfig) -> Self {
+        Self {
+            operator: c.operator.clone(),
+            email: c.email.clone(),
+            minors_email: c.minors_email.clone(),
+            address: c.address.clone(),
+            officer: c.officer.clone(),
+            officer_email: c.officer_email.clone(),
+            phone: c.phone.clone(),
+        }
+    }
 }
 
 /// `GET /api/v1/contact`: how to reach the operator; `example` is true
@@ -30,7 +64,7 @@ pub struct Contact {
 pub async fn show<S: Store>(State(state): State<Arc<App<S>>>) -> Json<Contact> {
     let c = &state.config.contact;
     Json(Contact {
-        channels: c.clone(),
+        channels: Channels::from(c),
         example: c.is_example(),
         answer_within_working_days: RequestKind::Complaint.deadline_working_days(),
     })
