@@ -94,6 +94,7 @@ pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
     // The cluster test (tools/cluster) reads these two lines from every
     // node's log and checks that no two nodes' runs overlap (issue 23 item 2).
     tracing::debug!(node = %state.node, "maintenance: lease taken");
+    state.fault_pause("slow-maintenance").await;
     let now = state.now();
     let mut report = JobReport {
         purged_photos: purge_trash(state, now).await,

@@ -84,4 +84,13 @@ impl<S: Store> App<S> {
             std::process::abort();
         }
     }
+
+    /// Take a quarter of a second here if the test asked for it (the
+    /// cluster test's `slow-maintenance`: runs long enough that two nodes
+    /// would overlap if the lease let them).
+    pub async fn fault_pause(&self, name: &str) {
+        if self.fault.as_deref() == Some(name) {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
 }
