@@ -61,10 +61,11 @@ cluster-test: setup
 	XUANCAI_BIN=$(CURDIR)/target/ci/xuancai $(ASSETS)/venv/bin/python tools/cluster/cluster.py
 
 # The same cluster under load (wrk through nginx, jobs with two workers and
-# one): docs/BENCHMARKS.md. Needs wrk.
+# one): docs/BENCHMARKS.md. Needs wrk. The release build: the `ci` profile
+# compiles the glue crates without optimisation.
 cluster-bench: setup
-	cargo build --profile ci -p xuancai-cli
-	XUANCAI_BIN=$(CURDIR)/target/ci/xuancai $(ASSETS)/venv/bin/python tools/cluster/cluster.py --bench
+	cargo build --release -p xuancai-cli
+	XUANCAI_BIN=$(CURDIR)/target/release/xuancai $(ASSETS)/venv/bin/python tools/cluster/cluster.py --bench
 
 # Every benchmark once, small and short, on the `ci` build (make test runs it).
 bench-smoke:

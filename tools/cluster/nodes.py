@@ -188,6 +188,7 @@ class Cluster:
             XUANCAI_JOB_INTERVAL_SECS="1",
             XUANCAI_UPLOAD_GRACE_SECS="2",
             XUANCAI_STUDIO_LEASE_SECS="3",
+            XUANCAI_MAINTENANCE_LEASE_SECS="3",
             XUANCAI_STUDIO_MAX_PENDING="50",
             XUANCAI_SENDS_PER_PHONE_MINUTE="20",
             XUANCAI_CONTACT__COMPLAINTS_PER_IP_DAY="3",
@@ -314,6 +315,9 @@ http {{
             err = self.tmp / "nginx-error.log"
             if err.exists():
                 print("---- nginx error log (last lines)\n" + "\n".join(err.read_text().splitlines()[-15:]))
+        if show_logs:
+            print(f"the database {self.db} is kept (drop it with: psql {PG_URL} -c 'DROP DATABASE {self.db}')")
+            return
         try:
             self.psql(PG_URL.rsplit("/", 1)[1], f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
         except subprocess.CalledProcessError as e:

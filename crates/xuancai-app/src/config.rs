@@ -105,6 +105,8 @@ pub struct Config {
     pub trash_retention_secs: i64,
     /// How often the background jobs (purge, blob clean-up) run.
     pub job_interval_secs: u64,
+    /// A maintenance run's lease (renewed every third of it while it runs).
+    pub maintenance_lease_secs: u64,
     /// How long the blobs of an upload that never committed are kept before
     /// the clean-up job deletes them (longer than any upload takes).
     pub upload_grace_secs: i64,
@@ -382,6 +384,7 @@ impl Config {
             max_upload_pixels: s.max_upload_pixels,
             trash_retention_secs: i64::from(s.trash_retention_days) * 86_400,
             job_interval_secs: s.job_interval_secs.max(1),
+            maintenance_lease_secs: s.maintenance_lease_secs.max(1),
             upload_grace_secs: s.upload_grace_secs.max(0),
             sms: match s.sms_http_url {
                 Some(url) => SmsConfig::Http {

@@ -21,8 +21,9 @@
 //!
 //! Several nodes may share the database (issue 23 item 2): a run is done by
 //! the node holding the [`LEASE`], one at a time; the others skip their tick.
-//! The lease is renewed between steps and given back at the end; a node
-//! that dies holding it loses it after [`LEASE_MS`].
+//! The lease is renewed while the run goes on (every third of
+//! `maintenance_lease_secs`, and between steps) and given back at the end;
+//! a node that dies holding it loses it within one lease.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,8 +38,14 @@ const BATCH: u32 = 100;
 /// The lease a maintenance run is done under.
 pub const LEASE: &str = "maintenance";
 
-/// How long a run may hold the lease without renewing it.
-pub const LEASE_MS: i64 = 10 * 60 * 1000;
+/// How long a run may hold the lease without renewing it
+/// (`maintenance_lease_secs`): how long maintenance waits after a node died
+/// holding it.
+pub fn lease_ms<S>(state: &App<S>) -> i64 {
+    i64::try_from(state.config.maintenance_lease_secs.max(1))
+        .unwrap_or(60)
+        .saturating_mul(1000)
+}
 
 /// Run the jobs every `job_interval_secs` until the task is dropped.
 pub async fn run<S: Store>(state: Arc<App<S>>) {
@@ -71,7 +78,7 @@ async fn hold<S: Store>(state: &App<S>) -> bool {
     let now = state.now();
     match state
         .store
-        .take_lease(LEASE, &state.node, now, now + LEASE_MS)
+        .take_lease(LEASE, &state.node, now, now + lease_ms(state))
         .await
     {
         Ok(held) => held,
@@ -94,13 +101,41 @@ pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
     // The cluster test (tools/cluster) reads these two lines from every
     // node's log and checks that no two nodes' runs overlap (issue 23 item 2).
     tracing::debug!(node = %state.node, "maintenance: lease taken");
+    // Renewed while the steps run, so that a long step keeps the lease and
+    // a node that dies loses it within one lease. Never ends by itself.
+    let renew = async {
+        let every = u64::try_from(lease_ms(state) / 3).unwrap_or(1_000).max(100);
+        loop {
+            tokio::time::sleep(Duration::from_millis(every)).await;
+            if !hold(state).await {
+                break;
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    let report = tokio::select! {
+        report = steps(state) => report,
+        () = renew => JobReport::default(),
+    };
+    tracing::debug!(node = %state.node, "maintenance: lease given back");
+    if let Err(e) = state.store.release_lease(LEASE, &state.node).await {
+        tracing::warn!(error = %e, "maintenance: giving the lease back failed; it expires");
+    }
+    if report != JobReport::default() {
+        tracing::info!(?report, "background jobs");
+    }
+    report
+}
+
+/// The steps of a run, the lease held (and checked again between them).
+async fn steps<S: Store>(state: &App<S>) -> JobReport {
     state.fault_pause("slow-maintenance").await;
     let now = state.now();
     let mut report = JobReport {
         purged_photos: purge_trash(state, now).await,
         ..JobReport::default()
     };
-    // Renewed between steps: a long step does not let another node in.
+    // Checked between steps: a node that lost the lease stops here.
     let mut held = hold(state).await;
     if held {
         apply_retention(state, now, &mut report).await;
@@ -119,13 +154,6 @@ pub async fn run_once<S: Store>(state: &App<S>) -> JobReport {
         report.deleted_blob_prefixes = collect_garbage(state, now).await;
     } else {
         tracing::warn!("maintenance: lost the lease part-way; the next run finishes");
-    }
-    tracing::debug!(node = %state.node, "maintenance: lease given back");
-    if let Err(e) = state.store.release_lease(LEASE, &state.node).await {
-        tracing::warn!(error = %e, "maintenance: giving the lease back failed; it expires");
-    }
-    if report != JobReport::default() {
-        tracing::info!(?report, "background jobs");
     }
     report
 }

@@ -53,6 +53,7 @@ pub struct Settings {
     pub max_upload_pixels: u64,
     pub trash_retention_days: u32,
     pub job_interval_secs: u64,
+    pub maintenance_lease_secs: u64,
     /// ACC-1's limits on one-time codes (per number per minute and per day,
     /// per client address per day).
     pub sends_per_phone_minute: u64,
@@ -155,6 +156,7 @@ impl Default for Settings {
             max_upload_pixels: 100_000_000,
             trash_retention_days: 30,
             job_interval_secs: 60,
+            maintenance_lease_secs: 60,
             sends_per_phone_minute: 1,
             sends_per_phone_day: 10,
             sends_per_ip_day: 50,

@@ -14,6 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 use xuancai_app::crypto::random;
 use xuancai_app::startup::{Started, shutdown_signal};
 use xuancai_app::{App, Config, Control};
@@ -59,12 +60,10 @@ async fn request_id(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| random::<12>().iter().map(|b| format!("{b:02x}")).collect());
     let span =
         tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
-    let mut resp = REQUEST_ID
-        .scope(id.clone(), async move {
-            let _enter = span.enter();
-            next.run(req).await
-        })
-        .await;
+    // Instrumented, not entered: a guard held across the `.await` would
+    // leave the span entered on the thread while the request waits, and
+    // every span made meanwhile would nest inside it.
+    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req).instrument(span)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
@@ -182,5 +181,80 @@ impl std::fmt::Debug for Application {
             .field("port", &self.port)
             .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+    use tracing_subscriber::registry::LookupSpan;
+
+    use super::*;
+
+    /// How many spans each event was logged inside.
+    #[derive(Clone, Default)]
+    struct Depths(Arc<Mutex<Vec<usize>>>);
+
+    impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Depths {
+        fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+            let depth = ctx.event_scope(event).map_or(0, Iterator::count);
+            if let Ok(mut d) = self.0.lock() {
+                d.push(depth);
+            }
+        }
+    }
+
+    /// A request's span is entered only while the request runs: it must
+    /// not stay entered on the thread while the request waits, or every
+    /// span made meanwhile (the next requests', the background tasks') is
+    /// made inside it. Held across an `.await` it was, and under load the
+    /// chain of nested spans grew until the server overflowed its stack
+    /// (found by the cluster bench, issue 23).
+    #[test]
+    fn request_spans_do_not_nest_while_requests_wait() -> Result<(), Box<dyn std::error::Error>> {
+        let depths = Depths::default();
+        let subscriber = tracing_subscriber::registry().with(depths.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(async {
+                let app = Router::new()
+                    .route(
+                        "/",
+                        get(|| async {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                            tracing::info!("handled");
+                        }),
+                    )
+                    .layer(middleware::from_fn(request_id));
+                let calls = (0..20).map(|_| {
+                    let req = Request::get("/").body(Body::empty());
+                    let app = app.clone();
+                    async move {
+                        app.oneshot(req.map_err(|e| e.to_string())?)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                });
+                for r in futures_util::future::join_all(calls).await {
+                    r?;
+                }
+                Ok::<_, String>(())
+            })
+        })?;
+        let depths = depths.0.lock().map_err(|e| e.to_string())?.clone();
+        assert_eq!(depths.len(), 20, "one event per request");
+        assert!(
+            depths.iter().all(|&d| d == 1),
+            "each event in its own request's span only: {depths:?}"
+        );
+        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! a time: the others skip their tick while a node holds the lease; a node
 //! that dies holding it is replaced once the lease expires.
 
-use xuancai_app::maintenance::{LEASE, LEASE_MS, run_once};
+use xuancai_app::maintenance::{LEASE, lease_ms, run_once};
 use xuancai_store::JobStore;
 
 use crate::support::spawn;
@@ -13,12 +13,17 @@ async fn ret2_maintenance_runs_on_one_node_at_a_time() {
     let t = spawn(|_| {}).await;
     let (a, b) = (t.shared(), t.node().await);
     assert_ne!(a.node, b.node, "each node has its own name");
+    let lease = lease_ms(&a);
+    assert_eq!(
+        lease, 60_000,
+        "a minute by default: a dead holder stops maintenance no longer"
+    );
 
     // A holds the lease (a run in progress): B's tick does nothing.
     let now = a.now();
     assert!(
         a.store
-            .take_lease(LEASE, &a.node, now, now + LEASE_MS)
+            .take_lease(LEASE, &a.node, now, now + lease)
             .await
             .unwrap_or(false)
     );
@@ -31,12 +36,12 @@ async fn ret2_maintenance_runs_on_one_node_at_a_time() {
     let now = a.now();
     assert!(
         a.store
-            .take_lease(LEASE, &a.node, now, now + LEASE_MS)
+            .take_lease(LEASE, &a.node, now, now + lease)
             .await
             .unwrap_or(false)
     );
     assert!(run_once(&b).await.skipped);
-    b.clock.advance(LEASE_MS - 1_000);
+    b.clock.advance(lease - 1_000);
     assert!(run_once(&b).await.skipped, "not expired yet");
     b.clock.advance(2_000);
     assert!(!run_once(&b).await.skipped, "expired: B takes over");
