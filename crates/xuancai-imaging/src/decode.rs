@@ -308,7 +308,9 @@ pub fn decode_rgb_to_fit(bytes: &[u8], limits: &DecodeLimits, max_side: u32) -> 
             let img = image::RgbImage::from_raw(w, h, rgb)
                 .ok_or_else(|| ImagingError::Corrupt("JPEG size".into()))?;
             let (fw, fh) = crate::resize::fit_within(w, h, max_side);
-            let mut img = DynamicImage::ImageRgb8(crate::resize::resize_rgb(&img, fw, fh)?);
+            // DCT scaling left less than 2x to go: Catmull-Rom suffices.
+            let filter = crate::resize::Filter::CatmullRom;
+            let mut img = DynamicImage::ImageRgb8(crate::resize::resize_rgb(&img, fw, fh, filter)?);
             if let Some(o) = orientation {
                 img.apply_orientation(o);
             }
