@@ -7,21 +7,28 @@ import urllib.request
 import uuid
 
 
-def call(base, method, path, token=None, body=None, form=None, timeout=120):
-    """`body`: JSON; `form`: (file name, bytes) sent as the multipart `file`."""
-    headers = {}
+def encode(token=None, body=None, form=None, headers=None):
+    """(request body, headers): `body` as JSON, or `form` = (file name,
+    bytes) as the multipart `file`; the bearer token."""
+    h = dict(headers or {})
     data = None
     if token:
-        headers["Authorization"] = f"Bearer {token}"
+        h["Authorization"] = f"Bearer {token}"
     if body is not None:
         data = json.dumps(body).encode()
-        headers["content-type"] = "application/json"
+        h["content-type"] = "application/json"
     if form is not None:
         name, raw = form
         boundary = uuid.uuid4().hex
         data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n".encode()
                 + raw + f"\r\n--{boundary}--\r\n".encode())
-        headers["content-type"] = f"multipart/form-data; boundary={boundary}"
+        h["content-type"] = f"multipart/form-data; boundary={boundary}"
+    return data, h
+
+
+def call(base, method, path, token=None, body=None, form=None, timeout=120):
+    """`body`: JSON; `form`: (file name, bytes) sent as the multipart `file`."""
+    data, headers = encode(token, body, form)
     req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read() or b"null")

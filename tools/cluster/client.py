@@ -4,11 +4,19 @@ call (so nginx balances every call), a chosen source address on loopback
 in a thread, and an upload that can be stopped half way."""
 
 import http.client
+import importlib.util
 import json
+import pathlib
 import ssl
 import threading
 import urllib.parse
-import uuid
+
+# The API client of tools/api (the same request encoding), loaded by path:
+# both directories have a `client` module.
+_spec = importlib.util.spec_from_file_location(
+    "api_client", pathlib.Path(__file__).resolve().parent.parent / "api" / "client.py")
+api_client = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(api_client)
 
 
 class Client:
@@ -26,16 +34,7 @@ class Client:
 
     @staticmethod
     def encode(token, body, form, headers):
-        h = dict(headers or {})
-        data = None
-        if token:
-            h["Authorization"] = f"Bearer {token}"
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["content-type"] = "application/json"
-        if form is not None:
-            data, h["content-type"] = multipart(*form)
-        return data, h
+        return api_client.encode(token, body, form, headers)
 
     def call(self, method, path, token=None, body=None, form=None, headers=None, source="127.0.0.1", raw=False):
         """(status, parsed JSON or raw bytes)."""
@@ -80,13 +79,6 @@ class Client:
 
     def start_upload(self, token, path, extra=b""):
         return HalfUpload(self, token, path, extra)
-
-
-def multipart(name, raw):
-    boundary = uuid.uuid4().hex
-    data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n".encode()
-            + raw + f"\r\n--{boundary}--\r\n".encode())
-    return data, f"multipart/form-data; boundary={boundary}"
 
 
 class Events(threading.Thread):
