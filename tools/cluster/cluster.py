@@ -228,7 +228,25 @@ def ops_phase(cl, c):
     check(status == 200, f"/ready on the surviving server: {body[:200]!r}")
 
 
+def single_phase(cl):
+    """docs/DEPLOY.md's one-machine configuration starts as written and
+    serves HTTPS itself (issue 23 items 3 and 7)."""
+    print("== the one-machine configuration (deploy/single, TLS in the binary)", flush=True)
+    node = cl.start_single()
+    try:
+        c = Client(f"https://localhost:{node.port}", cafile=cl.cert)
+        status, body = c.call("GET", "/ready", raw=True)
+        check(status == 200, f"it starts from the documented file and answers /ready over TLS ({body[:60]!r})")
+        token, _ = c.sign_in("13800138002", cl.sms)
+        me = c.json("GET", "/api/v1/me", token)
+        check(bool(me.get("user_id")), "a sign-in through the SMS gateway works on it")
+    finally:
+        node.proc.terminate()
+        node.proc.wait(timeout=15)
+
+
 def story(cl, bench):
+    single_phase(cl)
     c = Client(cl.proxy_url, cafile=cl.cert)
     token, user = c.sign_in(PHONE, cl.sms)
     c.json("PUT", "/api/v1/me/consents/faces", token, body={"granted": True})

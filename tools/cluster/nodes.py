@@ -216,6 +216,25 @@ class Cluster:
         wait_port(port, name, node.proc)
         return node
 
+    def start_single(self):
+        """The one-machine shape (deploy/single/xuancai.toml with
+        deploy/systemd/xuancai.service): SQLite, local files, TLS in the
+        binary. Only paths, the port and the SMS gateway are this machine's."""
+        port = free_port()
+        data = self.tmp / "single"
+        key = self.tmp / "single.key"
+        key.write_text(secrets.token_hex(32) + "\n")
+        argv, unit_env = unit_command(self.root / "deploy" / "systemd" / "xuancai.service", self.binary,
+                                      self.root / "deploy" / "single" / "xuancai.toml", self.assets)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("XUANCAI_", "AWS_"))}
+        env.update(unit_env, XUANCAI_LISTEN=f"127.0.0.1:{port}", XUANCAI_DATA_DIR=str(data),
+                   XUANCAI_MASTER_KEY_FILE=str(key), XUANCAI_TLS_CERT=str(self.cert), XUANCAI_TLS_KEY=str(self.key),
+                   XUANCAI_SMS_HTTP_URL=self.sms.url, XUANCAI_SECURITY__INTERNAL_HOSTS="127.0.0.1")
+        node = Node("single", argv, env, self.tmp / "single.log")
+        node.port = port
+        wait_port(port, "the single-machine server", node.proc)
+        return node
+
     def start(self):
         print(f"== starting PostgreSQL database {self.db}, moto, the SMS gateway", flush=True)
         self.start_parts()
