@@ -113,7 +113,7 @@ export async function newPage(server, { viewport = MOBILE, locale = 'zh-CN', byp
   page.on('pageerror', (e) => errors.push(String(e)));
   // The server's own origin (a test that restarts the server adds the new one).
   page.origins = [server.base];
-  page.thirdParty = () => requests.filter((u) => !page.origins.some((o) => u.startsWith(o + '/')) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  page.thirdParty = () => requests.filter((u) => !page.origins.some((o) => u.startsWith(o + '/')) && !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith('about:'));
   page.problems = async () => {
     const missing = await page.evaluate(() => window.__missingKeys || []).catch(() => []);
     // 4xx answers the app expects (a 401 before sign-in) are logged by the
