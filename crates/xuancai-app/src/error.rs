@@ -28,6 +28,7 @@ pub const CODES: &[&str] = &[
     "consent_not_optional",
     "consent_required",
     "consent_withdrawn",
+    "content_refused",
     "content_credentials_failed",
     "csrf_required",
     "deletion_without_scope",

@@ -53,6 +53,7 @@ pub mod push;
 pub mod quotas;
 pub mod residency;
 pub mod rotation;
+pub mod safety;
 pub mod sealing;
 pub mod settings;
 pub mod sign_in;

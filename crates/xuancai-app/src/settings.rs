@@ -86,6 +86,8 @@ pub struct Settings {
     pub studio_max_attempts: u32,
     pub studio_max_pending: u64,
     pub studio_producer: String,
+    /// Issue 21 item 7: the content-safety threshold (0–1; 1 turns it off).
+    pub studio_nsfw_threshold: f32,
     pub studio_processor: Option<String>,
     pub studio_processor_url: Option<String>,
     pub studio_processor_token: Option<Secret>,
@@ -182,6 +184,7 @@ impl Default for Settings {
             studio_max_attempts: 3,
             studio_max_pending: 20,
             studio_producer: "xuancai".into(),
+            studio_nsfw_threshold: xuancai_vision::safety::DEFAULT_NSFW_THRESHOLD,
             studio_processor: None,
             studio_processor_url: None,
             studio_processor_token: None,

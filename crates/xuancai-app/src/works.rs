@@ -199,8 +199,12 @@ pub async fn create<S: Store>(
         })?;
     let key = state.data_key(user).await?;
     let bytes = state.blobs.get(&Variant::Original.key(&photo), &key).await?;
-    let now = state.now();
     let id = WorkId::generate();
+    // Issue 21 item 7: nothing becomes public or link-shared unreviewed.
+    if visibility != Visibility::Private {
+        crate::safety::review_before_sharing(state, bytes.clone(), "work", &id.to_string()).await?;
+    }
+    let now = state.now();
     let work = WorkRecord {
         id,
         owner: *user,
@@ -258,6 +262,12 @@ pub async fn update<S: Store>(
         Some(v) => visibility(Some(v))?,
         None => w.visibility,
     };
+    // Issue 21 item 7: a private work is reviewed before it is shared.
+    if w.visibility == Visibility::Private && visibility != Visibility::Private {
+        let key = state.data_key(user).await?;
+        let bytes = state.blobs.get(&image_key(&w), &key).await?;
+        crate::safety::review_before_sharing(state, bytes, "work", &id.to_string()).await?;
+    }
     // Leaving link-only, or asking for it, retires the old share token.
     let rotate = patch.new_link || (w.visibility == Visibility::Link && visibility != Visibility::Link);
     let version = w.link_version + i64::from(rotate);

@@ -32,6 +32,9 @@ pub enum Command {
     Templates(TemplatesArgs),
     /// Print the AI-content labels and C2PA manifest a file carries.
     Inspect(InspectArgs),
+    /// Score images with the content-safety classifier (open_nsfw) and say
+    /// whether the threshold refuses them, as face swap and sharing do.
+    Check(CheckArgs),
     /// List the models and runtime in the asset cache, and check them.
     Models(ModelsArgs),
     /// Run the HTTP server (SQLite file + local data dir by default).
@@ -200,6 +203,10 @@ pub struct CutoutArgs {
     /// Subject model: auto (person → portrait, else general), portrait or general.
     #[arg(long, default_value = "auto", value_parser = ["auto", "portrait", "general"])]
     pub model: String,
+    /// The general model's weights: int8 (the static int8 graph, 2–3× faster) or fp32 (the
+    /// reference it is measured against).
+    #[arg(long, default_value = "int8", value_parser = ["int8", "fp32"])]
+    pub general_weights: String,
     /// Write the 8-bit matte instead of the cutout.
     #[arg(long, conflicts_with_all = ["bg", "bg_image", "bg_blur", "shadow"])]
     pub mask_only: bool,
@@ -308,6 +315,10 @@ pub struct SwapArgs {
     /// Threads for inference (default: all cores).
     #[arg(long, env = "XUANCAI_THREADS")]
     pub threads: Option<usize>,
+    /// Content safety: refuse a source, target or result whose open_nsfw score is at or above
+    /// this (0 refuses everything, 1 turns the check off).
+    #[arg(long, default_value_t = xuancai_vision::safety::DEFAULT_NSFW_THRESHOLD)]
+    pub nsfw_threshold: f32,
 }
 
 /// How stickers look: shared by `sticker` and `pack`.
@@ -424,6 +435,23 @@ pub struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Images to score.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub files: Vec<PathBuf>,
+    /// Refuse at or above this score (0 refuses everything, 1 turns the check off).
+    #[arg(long, default_value_t = xuancai_vision::safety::DEFAULT_NSFW_THRESHOLD)]
+    pub nsfw_threshold: f32,
+    /// Print one JSON object per image.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write each image's model input (f32, little-endian, NHWC 1×224×224×3) to this folder
+    /// as NAME.nsfw-input.f32, for comparing with another runtime.
+    #[arg(long, value_name = "DIR")]
+    pub dump_input: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ModelsArgs {
     /// Check every cached file's sha256 against the manifest.
     #[arg(long)]
@@ -443,6 +471,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(a) => crate::stickers::validate(a),
         Command::Templates(a) => crate::stickers::templates(a),
         Command::Inspect(a) => crate::swap::inspect(a),
+        Command::Check(a) => crate::check::run(a),
         Command::Models(a) => crate::models::run(a),
         Command::Serve(a) => crate::serve::run(a),
         Command::Worker(a) => crate::serve::run_worker(a),

@@ -11,7 +11,7 @@ use serde_json::json;
 use xuancai_imaging::compose::{Background, ShadowOptions, parse_color};
 use xuancai_imaging::decode::{self, DecodeLimits};
 use xuancai_imaging::encode::OutputFormat;
-use xuancai_vision::{AssetDir, CutoutOptions, ModelChoice, Studio, VisionError};
+use xuancai_vision::{AssetDir, CutoutOptions, GeneralWeights, ModelChoice, Studio, VisionError};
 
 use crate::cli::CutoutArgs;
 use crate::output::{Batch, write_atomic};
@@ -129,7 +129,8 @@ pub fn run(args: CutoutArgs) -> anyhow::Result<ExitCode> {
     };
     let format = output_format(&args)?;
     let opts = options(&args, &limits)?;
-    let studio = Studio::with_onnxruntime(AssetDir::from_env(), threads)?;
+    let weights = GeneralWeights::parse(&args.general_weights).unwrap_or_default();
+    let studio = Studio::with_onnxruntime(AssetDir::from_env(), threads)?.with_general_weights(weights);
 
     let mut batch = Batch::new(inputs.len(), args.json);
     for input in &inputs {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod check;
 mod cli;
 mod cutout;
 mod faces;

@@ -15,7 +15,7 @@ use xuancai_aigc::{Labeller, Provenance};
 use xuancai_imaging::decode::{self, DecodeLimits};
 use xuancai_imaging::encode::{OutputFormat, encode_rgba};
 use xuancai_vision::faces::Selector;
-use xuancai_vision::{AssetDir, DetectOptions, Studio, SwapOptions};
+use xuancai_vision::{AssetDir, ContentPolicy, DetectOptions, Studio, SwapOptions};
 
 use crate::cli::{InspectArgs, SwapArgs};
 use crate::output::write_atomic;
@@ -76,9 +76,12 @@ pub fn run(args: SwapArgs) -> anyhow::Result<ExitCode> {
     } else {
         Selector::Largest
     };
+    let content =
+        ContentPolicy::parse(args.nsfw_threshold).map_err(|e| anyhow::anyhow!("--nsfw-threshold: {e}"))?;
     let opts = SwapOptions {
         source_face: args.source_face,
         target,
+        content,
         ..SwapOptions::default()
     };
     let started = Instant::now();

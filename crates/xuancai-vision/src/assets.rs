@@ -19,23 +19,31 @@ pub const FONT_CJK: &str = "font_cjk_bold";
 pub enum ModelId {
     /// MediaPipe selfie segmentation (Apache-2.0), 256×256, people.
     Portrait,
-    /// ISNet general-use (AGPL-3.0 package), 1024×1024, any salient object.
+    /// ISNet general-use (AGPL-3.0 package), 1024×1024, any salient object:
+    /// the static int8 graph the set-up step quantizes (issue 21 item 3).
     General,
+    /// The same ISNet in fp32, the reference the int8 graph is measured
+    /// against (and what `--general-weights fp32` runs).
+    GeneralFp32,
     /// BlazeFace short range.
     FaceDetectionShort,
     /// BlazeFace full range.
     FaceDetectionFull,
     /// FaceMesh 468 landmarks.
     FaceLandmark,
+    /// Yahoo open_nsfw (BSD-2 weights), the content-safety classifier.
+    Nsfw,
 }
 
 impl ModelId {
-    pub const ALL: [ModelId; 5] = [
+    pub const ALL: [ModelId; 7] = [
         Self::Portrait,
         Self::General,
+        Self::GeneralFp32,
         Self::FaceDetectionShort,
         Self::FaceDetectionFull,
         Self::FaceLandmark,
+        Self::Nsfw,
     ];
 
     /// The id used in the manifest and on the command line.
@@ -43,9 +51,11 @@ impl ModelId {
         match self {
             Self::Portrait => "portrait",
             Self::General => "general",
+            Self::GeneralFp32 => "general_fp32",
             Self::FaceDetectionShort => "face_detection_short",
             Self::FaceDetectionFull => "face_detection_full",
             Self::FaceLandmark => "face_landmark",
+            Self::Nsfw => "nsfw",
         }
     }
 }
@@ -164,7 +174,7 @@ impl AssetDir {
                 reason: format!(
                     "{} is missing; run `python3 tools/assets/fetch.py` (or `make setup`){}",
                     info.path.display(),
-                    if id == ModelId::General {
+                    if matches!(id, ModelId::General | ModelId::GeneralFp32) {
                         " without --skip-agpl"
                     } else {
                         ""

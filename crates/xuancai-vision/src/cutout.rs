@@ -34,6 +34,35 @@ pub enum ModelChoice {
     General,
 }
 
+/// Which weights the `general` model runs (issue 21 item 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GeneralWeights {
+    /// The static int8 graph: 2–3× faster on one thread, IoU ≥ 0.97
+    /// against fp32 on every test photo (docs/BENCHMARKS.md).
+    #[default]
+    Int8,
+    /// The fp32 graph the int8 one is measured against.
+    Fp32,
+}
+
+impl GeneralWeights {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "int8" => Some(Self::Int8),
+            "fp32" => Some(Self::Fp32),
+            _ => None,
+        }
+    }
+
+    /// The model file these weights are.
+    pub fn model_id(self) -> ModelId {
+        match self {
+            Self::Int8 => ModelId::General,
+            Self::Fp32 => ModelId::GeneralFp32,
+        }
+    }
+}
+
 /// `auto`: the share of the frame the portrait model must call a person.
 pub const AUTO_PERSON_COVERAGE: f32 = 0.05;
 /// `auto`: the face score that counts a face. Measured on the test photos:
@@ -134,6 +163,9 @@ fn release_free_memory() {
     }
 }
 
+/// Photos larger than this give the model's memory back after its run.
+pub const RELEASE_ABOVE_PIXELS: u64 = 16_000_000;
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -145,6 +177,7 @@ pub struct Studio {
     assets: AssetDir,
     engine: Box<dyn Engine>,
     models: Mutex<HashMap<ModelId, Arc<dyn Model>>>,
+    general: GeneralWeights,
 }
 
 impl Studio {
@@ -153,7 +186,14 @@ impl Studio {
             assets,
             engine,
             models: Mutex::new(HashMap::new()),
+            general: GeneralWeights::default(),
         }
+    }
+
+    /// Run `general` with these weights (int8 unless told).
+    pub fn with_general_weights(mut self, weights: GeneralWeights) -> Self {
+        self.general = weights;
+        self
     }
 
     /// ONNX Runtime from the asset cache, `threads` intra-op threads per model.
@@ -200,18 +240,34 @@ impl Studio {
         work: &RgbaImage,
         choice: ModelChoice,
     ) -> Result<(Segmentation, xuancai_imaging::filter::Plane)> {
+        self.mask_of(work, choice, false)
+    }
+
+    /// `release`: give the general model's run memory back afterwards (a
+    /// large photo's full-resolution stages come next).
+    fn mask_of(
+        &self,
+        work: &RgbaImage,
+        choice: ModelChoice,
+        release: bool,
+    ) -> Result<(Segmentation, xuancai_imaging::filter::Plane)> {
         match choice {
             ModelChoice::Portrait => {
                 let m = self.model(ModelId::Portrait)?;
                 Ok((Segmentation::Portrait, Segmentation::Portrait.predict(&*m, work)?))
             }
             ModelChoice::General => {
-                let m = self.model(ModelId::General)?;
-                Ok((Segmentation::General, Segmentation::General.predict(&*m, work)?))
+                let m = self.model(self.general.model_id())?;
+                let mask = if release {
+                    Segmentation::General.predict_then_release(&*m, work)?
+                } else {
+                    Segmentation::General.predict(&*m, work)?
+                };
+                Ok((Segmentation::General, mask))
             }
             ModelChoice::Auto => {
-                if !self.available(ModelId::General) {
-                    return self.mask(work, ModelChoice::Portrait);
+                if !self.available(self.general.model_id()) {
+                    return self.mask_of(work, ModelChoice::Portrait, release);
                 }
                 if self.is_portrait(work)? {
                     let pm = self.model(ModelId::Portrait)?;
@@ -220,7 +276,7 @@ impl Studio {
                         return Ok((Segmentation::Portrait, p));
                     }
                 }
-                self.mask(work, ModelChoice::General)
+                self.mask_of(work, ModelChoice::General, release)
             }
         }
     }
@@ -258,7 +314,11 @@ impl Studio {
         t.prepare_ms = ms(start);
 
         let start = Instant::now();
-        let (model, coarse) = self.mask(&work, opts.model)?;
+        // Above 16 MP the model's memory goes back before the full-resolution
+        // stages (the 24 MP peak stays under 1 GB); below, the arena is kept
+        // for the next photo's speed (docs/BENCHMARKS.md).
+        let large = u64::from(image.width()) * u64::from(image.height()) > RELEASE_ABOVE_PIXELS;
+        let (model, coarse) = self.mask_of(&work, opts.model, large)?;
         release_free_memory();
         t.mask_ms = ms(start);
 

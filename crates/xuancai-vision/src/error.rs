@@ -20,6 +20,13 @@ pub enum VisionError {
     /// The face an edit names is not in the photo.
     #[error("{wanted} was not found (the photo has {found} face(s))")]
     FaceNotFound { wanted: String, found: usize },
+    /// The content-safety check refused an image (issue 21 item 7).
+    #[error("the {what} was refused by the content-safety check (score {score:.3}, threshold {threshold})")]
+    ContentRefused {
+        what: &'static str,
+        score: f32,
+        threshold: f32,
+    },
     /// Pixel-level failure (bad input image, bad parameter, encoding).
     #[error(transparent)]
     Imaging(#[from] ImagingError),
@@ -34,6 +41,7 @@ impl VisionError {
             Self::Inference(_) => "inference_failed",
             Self::BadModelOutput { .. } => "model_output_invalid",
             Self::FaceNotFound { .. } => "face_not_found",
+            Self::ContentRefused { .. } => "content_refused",
             Self::Imaging(e) => e.code(),
         }
     }

@@ -115,6 +115,12 @@ impl Segmentation {
         let input = self.input(img)?;
         self.output(model.run(&input)?)
     }
+
+    /// As [`Segmentation::predict`], giving the run's memory back after it.
+    pub fn predict_then_release(self, model: &dyn Model, img: &RgbaImage) -> Result<Plane> {
+        let input = self.input(img)?;
+        self.output(model.run_then_release(&input)?)
+    }
 }
 
 /// The share of the frame the mask calls subject (probability over 0.5).

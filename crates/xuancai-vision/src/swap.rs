@@ -21,6 +21,7 @@ use crate::cutout::Studio;
 use crate::error::{Result, VisionError};
 use crate::faces::mesh::{self, idx};
 use crate::faces::{DetectOptions, Face, Selector};
+use crate::safety::{ContentPolicy, Verdict};
 
 /// What to swap.
 #[derive(Debug, Clone)]
@@ -33,6 +34,9 @@ pub struct SwapOptions {
     /// Feather width as a share of the inter-ocular distance.
     pub feather: f32,
     pub detect: DetectOptions,
+    /// The content-safety check run on the source, the target and the
+    /// result (issue 21 item 7).
+    pub content: ContentPolicy,
 }
 
 impl Default for SwapOptions {
@@ -44,6 +48,7 @@ impl Default for SwapOptions {
             // The same detection as `Studio::faces` and `xuancai faces`, so
             // face N is the same person everywhere (issue 21 item 5).
             detect: DetectOptions::default(),
+            content: ContentPolicy::default(),
         }
     }
 }
@@ -56,6 +61,7 @@ pub struct SwapTimings {
     pub warp_ms: f64,
     pub colour_ms: f64,
     pub blend_ms: f64,
+    pub safety_ms: f64,
 }
 
 /// One replaced face.
@@ -75,6 +81,8 @@ pub struct SwapResult {
     pub targets: Vec<Face>,
     pub swapped: Vec<Swapped>,
     pub timings: SwapTimings,
+    /// The content-safety verdicts: source, target, result.
+    pub safety: [Verdict; 3],
 }
 
 fn ms(t: Instant) -> f64 {
@@ -172,6 +180,11 @@ impl Studio {
         opts: &SwapOptions,
     ) -> Result<SwapResult> {
         let mut t = SwapTimings::default();
+        // Nothing is synthesised from refused material.
+        let start = Instant::now();
+        let source_verdict = self.check_content(source_img, &opts.content, "source photo")?;
+        let target_verdict = self.check_content(target_img, &opts.content, "target photo")?;
+        t.safety_ms = ms(start);
         let start = Instant::now();
         let sources = self.faces(source_img, &opts.detect)?;
         let source = sources
@@ -206,12 +219,16 @@ impl Studio {
                 found: targets.len(),
             });
         }
+        let start = Instant::now();
+        let result_verdict = self.check_content(&image, &opts.content, "face-swap result")?;
+        t.safety_ms += ms(start);
         Ok(SwapResult {
             image,
             source,
             targets,
             swapped,
             timings: t,
+            safety: [source_verdict, target_verdict, result_verdict],
         })
     }
 }

@@ -20,7 +20,9 @@ use xuancai_stickers::preset::{self, Platform};
 use xuancai_stickers::template::Template;
 use xuancai_store::{JobRecord, Store};
 use xuancai_vision::faces::Selector;
-use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation, SwapOptions};
+use xuancai_vision::{
+    ContentPolicy, CutoutImage, CutoutOptions, ModelChoice, Segmentation, SwapOptions, VisionError,
+};
 
 use super::spec::{BackgroundChoice, Job, TargetFaces};
 use super::worker::{JobError, JobResult, open_request};
@@ -177,8 +179,16 @@ pub async fn execute<S: Store>(
                 propagator: None,
                 action: "face swap".into(),
             };
+            let content = state.config.studio.content;
+            let job_id = job.id.to_string();
             let made = tokio::task::spawn_blocking(move || {
-                face_swap(&engines, &src, &tgt, source_face, faces, &limits, &provenance)
+                let swap = SwapRequest {
+                    source_face,
+                    faces,
+                    content,
+                    job: &job_id,
+                };
+                face_swap(&engines, &src, &tgt, &swap, &limits, &provenance)
             })
             .await
             .map_err(blocking_failed)??;
@@ -401,12 +411,19 @@ fn with_alpha_of(mut original: RgbaImage, cut: &RgbaImage) -> Result<RgbaImage, 
 
 /// IMG-3: the swap, the visible label, then the AIGC metadata and the
 /// content credentials (CON-3 and the subject's consent were checked first).
+/// What a face-swap job asks for.
+struct SwapRequest<'a> {
+    source_face: usize,
+    faces: TargetFaces,
+    content: ContentPolicy,
+    job: &'a str,
+}
+
 fn face_swap(
     engines: &super::Engines,
     src: &[u8],
     tgt: &[u8],
-    source_face: usize,
-    faces: TargetFaces,
+    req: &SwapRequest<'_>,
     limits: &DecodeLimits,
     provenance: &Provenance,
 ) -> Result<Made, JobError> {
@@ -415,15 +432,37 @@ fn face_swap(
     let source = decode::decode(src, limits)?.image;
     let target = decode::decode(tgt, limits)?.image;
     let opts = SwapOptions {
-        source_face,
-        target: match faces {
+        source_face: req.source_face,
+        target: match req.faces {
             TargetFaces::Largest => Selector::Largest,
             TargetFaces::Index(i) => Selector::Index(i),
             TargetFaces::All => Selector::All,
         },
+        content: req.content,
         ..SwapOptions::default()
     };
-    let mut swapped = studio.swap(&source, &target, &opts)?;
+    // Issue 21 item 7: the decision is logged with the job, never the image.
+    let mut swapped = match studio.swap(&source, &target, &opts) {
+        Ok(s) => {
+            let [a, b, c] = s.safety;
+            tracing::info!(target: "xuancai::safety", job = req.job, kind = "face_swap",
+                scores = ?[a.score, b.score, c.score], threshold = a.threshold, "content allowed");
+            s
+        }
+        Err(e @ VisionError::ContentRefused { .. }) => {
+            if let VisionError::ContentRefused {
+                what,
+                score,
+                threshold,
+            } = &e
+            {
+                tracing::warn!(target: "xuancai::safety", job = req.job, kind = "face_swap", what,
+                    score, threshold, "content refused");
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     drop((source, target));
     labeller.mark(&mut swapped.image)?;
     let format = if swapped.image.pixels().any(|p| p.0[3] < 255) {

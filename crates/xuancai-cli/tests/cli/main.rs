@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod crash;
 mod faces_cli;
+mod safety_cli;
 mod stickers_cli;
 mod supply_chain;
 mod tls;

@@ -33,6 +33,7 @@ mod push_vendors;
 mod residency;
 mod retention;
 mod rights;
+mod safety;
 mod sealing;
 mod sec6;
 mod sensitive;

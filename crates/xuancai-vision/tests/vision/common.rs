@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use xuancai_imaging::decode::{DecodeLimits, decode};
 use xuancai_imaging::{GrayImage, RgbaImage};
-use xuancai_vision::{AssetDir, Studio};
+use xuancai_vision::{AssetDir, GeneralWeights, Studio};
 
 pub fn studio() -> &'static Studio {
     static STUDIO: OnceLock<Studio> = OnceLock::new();
@@ -13,6 +13,32 @@ pub fn studio() -> &'static Studio {
         Studio::with_onnxruntime(AssetDir::from_env(), 2)
             .unwrap_or_else(|e| panic!("ONNX Runtime must be installed by `make setup`: {e}"))
     })
+}
+
+/// A studio whose `general` runs the fp32 reference weights.
+pub fn studio_fp32() -> &'static Studio {
+    static STUDIO: OnceLock<Studio> = OnceLock::new();
+    STUDIO.get_or_init(|| {
+        Studio::with_onnxruntime(AssetDir::from_env(), 2)
+            .unwrap_or_else(|e| panic!("ONNX Runtime must be installed by `make setup`: {e}"))
+            .with_general_weights(GeneralWeights::Fp32)
+    })
+}
+
+/// Every photo of the asset cache's test data, by file name.
+pub fn all_photos() -> Vec<String> {
+    let dir = AssetDir::from_env().root().join("testdata");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{} (run `make setup`): {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| {
+            [".jpg", ".jpeg", ".png"]
+                .iter()
+                .any(|x| n.to_lowercase().ends_with(x))
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 pub fn general_skipped() -> bool {

@@ -9,13 +9,21 @@ use xuancai_imaging::compose::Background;
 use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation};
 
 fn mask_of(name: &str, model: ModelChoice) -> (xuancai_imaging::GrayImage, Segmentation) {
+    mask_by(studio(), name, model)
+}
+
+fn mask_by(
+    studio: &xuancai_vision::Studio,
+    name: &str,
+    model: ModelChoice,
+) -> (xuancai_imaging::GrayImage, Segmentation) {
     let img = photo(name);
     let opts = CutoutOptions {
         model,
         mask_only: true,
         ..CutoutOptions::default()
     };
-    let cut = studio()
+    let cut = studio
         .cutout(&img, &opts)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     match cut.image {
@@ -50,6 +58,26 @@ fn img2_general_model_matches_reference_masks() {
         let score = iou(&mask, &reference_mask(name));
         eprintln!("{name}: IoU {score:.3}");
         assert!(score > 0.98, "{name}: IoU {score:.3}");
+    }
+}
+
+/// Issue 21 item 3: the general model runs as a static int8 graph (2–3×
+/// faster); on every test photo its full-resolution cutout mask, refinement
+/// included, agrees with the fp32 model's (IoU ≥ 0.97). The calibration
+/// photos are other package photos, so these measure it honestly.
+#[test]
+fn img2_int8_general_keeps_the_fp32_cutout_on_every_test_photo() {
+    if general_skipped() {
+        return;
+    }
+    let photos = all_photos();
+    assert!(photos.len() >= 10, "{photos:?}");
+    for file in &photos {
+        let (int8, _) = mask_of(file, ModelChoice::General);
+        let (fp32, _) = mask_by(studio_fp32(), file, ModelChoice::General);
+        let score = iou(&int8, &fp32);
+        eprintln!("{file}: int8 against fp32 IoU {score:.4}");
+        assert!(score >= 0.97, "{file}: IoU {score:.4} against fp32");
     }
 }
 

@@ -151,6 +151,7 @@ export const en = {
   'err.detail_too_long': 'The description has at most 2000 characters',
   'err.document_version_stale': 'The documents have changed; reload the page, read them and agree again',
   'err.export_expired': 'The export has expired; request a new one',
+  'err.content_refused': 'This image did not pass the content-safety check and cannot be used for face swap or shared. If you think this is a mistake, appeal through Contact us',
   'err.face_not_found': 'No face was found in the photo; choose one with a clear, front-facing face',
   'err.font_invalid': 'The font cannot be used',
   'err.glyph_missing': 'The caption has characters that cannot be drawn; change it and try again',

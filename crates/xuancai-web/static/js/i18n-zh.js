@@ -151,6 +151,7 @@ export const zh = {
   'err.detail_too_long': '说明最多 2000 个字',
   'err.document_version_stale': '协议已更新，请刷新页面后重新阅读并同意',
   'err.export_expired': '导出文件已过期，请重新申请导出',
+  'err.content_refused': '该图片未通过内容安全审核，不能用于换脸或公开分享。如认为有误，可通过“联系我们”申诉',
   'err.face_not_found': '照片中没有找到人脸，请换一张正脸清晰的照片',
   'err.font_invalid': '字体文件无法使用',
   'err.glyph_missing': '配字中有无法显示的字符，请修改后再试',
