@@ -17,6 +17,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+import testca  # noqa: E402  (tools/testca.py)
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PG_URL = os.environ.get("XUANCAI_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
 
@@ -170,6 +173,9 @@ class Cluster:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                         "-keyout", str(self.key), "-out", str(self.cert)], check=True, capture_output=True)
+        # The C2PA signing chain the servers refuse to start without (issue 21
+        # item 8), from a throwaway CA.
+        _, self.c2pa_chain, self.c2pa_key = testca.make_chain(self.tmp / "c2pa")
         self.config = self.root / "deploy" / "xuancai.toml"
         self.env = dict(
             os.environ,
@@ -180,6 +186,8 @@ class Cluster:
             AWS_ACCESS_KEY_ID="testing",
             AWS_SECRET_ACCESS_KEY="testing",
             XUANCAI_MASTER_KEY_FILE=str(key),
+            XUANCAI_AIGC_SIGNING_CERT=str(self.c2pa_chain),
+            XUANCAI_AIGC_SIGNING_KEY=str(self.c2pa_key),
             XUANCAI_METRICS_TOKEN=self.metrics_token,
             XUANCAI_SMS_HTTP_URL=self.sms.url,
             XUANCAI_SECURITY__TRUSTED_PROXIES="127.0.0.1/32",
@@ -229,6 +237,7 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("XUANCAI_", "AWS_"))}
         env.update(unit_env, XUANCAI_LISTEN=f"127.0.0.1:{port}", XUANCAI_DATA_DIR=str(data),
                    XUANCAI_MASTER_KEY_FILE=str(key), XUANCAI_TLS_CERT=str(self.cert), XUANCAI_TLS_KEY=str(self.key),
+                   XUANCAI_AIGC_SIGNING_CERT=str(self.c2pa_chain), XUANCAI_AIGC_SIGNING_KEY=str(self.c2pa_key),
                    XUANCAI_SMS_HTTP_URL=self.sms.url, XUANCAI_SECURITY__INTERNAL_HOSTS="127.0.0.1")
         node = Node("single", argv, env, self.tmp / "single.log")
         node.port = port

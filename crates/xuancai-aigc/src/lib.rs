@@ -24,6 +24,9 @@ pub use error::{AigcError, Result};
 pub use visible::{Corner, Placement};
 pub use xmp::{Aigc, Container};
 
+use std::sync::Arc;
+
+pub use credentials::Credentials;
 use xuancai_imaging::RgbaImage;
 use xuancai_imaging::text::Font;
 
@@ -47,15 +50,25 @@ pub struct Labeller {
     font: Font,
     text: String,
     corner: Corner,
+    credentials: Arc<Credentials>,
 }
 
 impl Labeller {
+    /// A labeller signing with the ephemeral development chain; give it the
+    /// operator's with [`Labeller::with_credentials`].
     pub fn new(font: Font) -> Self {
         Self {
             font,
             text: visible::TEXT.into(),
             corner: Corner::default(),
+            credentials: Arc::new(Credentials::ephemeral()),
         }
+    }
+
+    /// Sign with these credentials.
+    pub fn with_credentials(mut self, credentials: Arc<Credentials>) -> Self {
+        self.credentials = credentials;
+        self
     }
 
     /// Load the font from a file (the CJK font of the asset cache).
@@ -79,8 +92,20 @@ impl Labeller {
         visible::draw(img, &self.font, &self.text, self.corner)
     }
 
-    /// Write the implicit label and sign the content credentials.
+    /// Write the implicit label and sign the content credentials of a new
+    /// image (`c2pa.created`).
     pub fn finish(&self, encoded: &[u8], p: &Provenance) -> Result<Vec<u8>> {
+        self.label(encoded, p, None)
+    }
+
+    /// As [`Labeller::finish`] for an edit of `original` (the file it was
+    /// made from): `c2pa.opened` with the original as parent ingredient,
+    /// then `c2pa.edited`.
+    pub fn finish_edit(&self, encoded: &[u8], p: &Provenance, original: &[u8]) -> Result<Vec<u8>> {
+        self.label(encoded, p, Some(original))
+    }
+
+    fn label(&self, encoded: &[u8], p: &Provenance, original: Option<&[u8]>) -> Result<Vec<u8>> {
         let (propagator, propagate_id) = p.propagator.clone().unwrap_or_default();
         let aigc = Aigc {
             label: "1".into(),
@@ -100,6 +125,8 @@ impl Labeller {
                 title: &p.produce_id,
                 description: &p.action,
             },
+            &self.credentials,
+            original,
         )
     }
 }

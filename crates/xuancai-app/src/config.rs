@@ -167,6 +167,17 @@ pub struct Config {
     pub s3: S3Settings,
     /// Failure injection for the crash tests only; `None` in production.
     pub fault: Option<String>,
+    /// Issue 21 item 8: the operator's C2PA signing chain and key; `None`
+    /// only in development (the ephemeral chain signs then).
+    pub aigc_signing: Option<SigningFiles>,
+}
+
+/// Where the C2PA signing chain and key are, and the algorithm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub alg: String,
 }
 
 /// How this process works on the studio's job queue.
@@ -329,6 +340,11 @@ impl Config {
             s.studio_processor_token.take(),
         );
         let nsfw_threshold = s.studio_nsfw_threshold;
+        if s.aigc_signing_cert.is_some() != s.aigc_signing_key.is_some() {
+            return Err(invalid(
+                "aigc_signing_cert and aigc_signing_key go together: the chain and its key".into(),
+            ));
+        }
         let mut c = Self::base(s);
         c.studio.content = xuancai_vision::ContentPolicy::parse(nsfw_threshold)
             .map_err(|e| invalid(format!("studio_nsfw_threshold: {e}")))?;
@@ -444,6 +460,14 @@ impl Config {
             onnxruntime: s.onnxruntime,
             s3: s.s3,
             fault: s.fault.filter(|f| !f.is_empty()),
+            aigc_signing: match (s.aigc_signing_cert, s.aigc_signing_key) {
+                (Some(cert), Some(key)) => Some(SigningFiles {
+                    cert,
+                    key,
+                    alg: s.aigc_signing_alg,
+                }),
+                _ => None,
+            },
         }
     }
 }

@@ -88,6 +88,12 @@ pub struct Settings {
     pub studio_producer: String,
     /// Issue 21 item 7: the content-safety threshold (0–1; 1 turns it off).
     pub studio_nsfw_threshold: f32,
+    /// Issue 21 item 8: the C2PA signing chain (PEM, the signing certificate
+    /// first) and its private key (PEM, PKCS#8). Required without `--dev`.
+    pub aigc_signing_cert: Option<PathBuf>,
+    pub aigc_signing_key: Option<PathBuf>,
+    /// `es256` (default), `es384`, `es512`, `ps256`, `ps384`, `ps512`, `ed25519`.
+    pub aigc_signing_alg: String,
     pub studio_processor: Option<String>,
     pub studio_processor_url: Option<String>,
     pub studio_processor_token: Option<Secret>,
@@ -185,6 +191,9 @@ impl Default for Settings {
             studio_max_pending: 20,
             studio_producer: "xuancai".into(),
             studio_nsfw_threshold: xuancai_vision::safety::DEFAULT_NSFW_THRESHOLD,
+            aigc_signing_cert: None,
+            aigc_signing_key: None,
+            aigc_signing_alg: "es256".into(),
             studio_processor: None,
             studio_processor_url: None,
             studio_processor_token: None,

@@ -159,6 +159,27 @@ fn master_key(config: &Config) -> Result<Secret, StartupError> {
     }
 }
 
+/// Issue 21 item 8: the operator's C2PA signing chain, checked by signing a
+/// test manifest; the ephemeral development chain only with `--dev`.
+fn aigc_credentials(config: &Config) -> Result<xuancai_aigc::Credentials, StartupError> {
+    let Some(files) = &config.aigc_signing else {
+        if config.dev_mode {
+            return Ok(xuancai_aigc::Credentials::ephemeral());
+        }
+        return Err(StartupError::Config(
+            "the C2PA signing certificate is missing: set aigc_signing_cert (the chain, PEM) and \
+             aigc_signing_key (its key, PEM) — results of face swap are signed with it (issue 21 \
+             item 8); only --dev signs with a throwaway certificate"
+                .into(),
+        ));
+    };
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| StartupError::Config(format!("reading {}: {e}", p.display())))
+    };
+    xuancai_aigc::Credentials::from_pem(&read(&files.cert)?, &read(&files.key)?, &files.alg)
+        .map_err(|e| StartupError::Config(format!("aigc_signing_cert / aigc_signing_key: {e}")))
+}
+
 /// `xuancai keys rotate` (issue 23 item 5): re-wrap every data key and the
 /// derivation root under the configured `master_key`, opening them with
 /// `previous_master_key`. Opens the database only: no blob store, no port.
@@ -210,6 +231,7 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
         })
         .collect::<Result<Vec<_>, _>>()?;
     let calendar = calendar(config)?;
+    let credentials = Arc::new(aigc_credentials(config)?);
     let engines = Arc::new(crate::studio::Engines::new(
         config
             .assets_dir
@@ -221,6 +243,7 @@ pub async fn open(config: &Config, connect: Connect) -> Result<(Backend, Parts),
             .with_runtime(config.onnxruntime.clone()),
         config.studio.threads,
         outbound.processor,
+        credentials,
     ));
     let shutdown = config
         .shutdown_date
@@ -380,5 +403,44 @@ impl Control {
     /// Run every background job once, now.
     pub async fn run_jobs_once(&self) -> JobReport {
         (self.tick)().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 21 item 8: outside development the server signs with the
+    /// operator's chain or does not start.
+    #[test]
+    fn without_dev_the_server_needs_the_operators_signing_chain() {
+        let dev = Config {
+            dev_mode: true,
+            ..Config::default()
+        };
+        assert!(aigc_credentials(&dev).is_ok_and(|c| c.is_ephemeral()));
+        let prod = Config {
+            dev_mode: false,
+            ..Config::default()
+        };
+        let err = aigc_credentials(&prod)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("aigc_signing_cert"), "{err}");
+        let missing = Config {
+            dev_mode: false,
+            aigc_signing: Some(crate::config::SigningFiles {
+                cert: "/nonexistent/chain.pem".into(),
+                key: "/nonexistent/key.pem".into(),
+                alg: "es256".into(),
+            }),
+            ..Config::default()
+        };
+        let err = aigc_credentials(&missing)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("/nonexistent/chain.pem"), "{err}");
     }
 }

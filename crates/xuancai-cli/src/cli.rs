@@ -319,6 +319,26 @@ pub struct SwapArgs {
     /// this (0 refuses everything, 1 turns the check off).
     #[arg(long, default_value_t = xuancai_vision::safety::DEFAULT_NSFW_THRESHOLD)]
     pub nsfw_threshold: f32,
+    /// C2PA signing chain (PEM, the signing certificate first). Without it, and its key, the
+    /// manifest is signed with a throwaway development certificate (validators: untrusted).
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "signing_key",
+        env = "XUANCAI_AIGC_SIGNING_CERT"
+    )]
+    pub signing_cert: Option<PathBuf>,
+    /// The signing certificate's private key (PEM, PKCS#8).
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "signing_cert",
+        env = "XUANCAI_AIGC_SIGNING_KEY"
+    )]
+    pub signing_key: Option<PathBuf>,
+    /// Signing algorithm: es256, es384, es512, ps256, ps384, ps512 or ed25519.
+    #[arg(long, default_value = "es256", env = "XUANCAI_AIGC_SIGNING_ALG")]
+    pub signing_alg: String,
 }
 
 /// How stickers look: shared by `sticker` and `pack`.

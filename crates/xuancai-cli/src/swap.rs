@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use xuancai_aigc::{Labeller, Provenance};
+use xuancai_aigc::{Credentials, Labeller, Provenance};
 use xuancai_imaging::decode::{self, DecodeLimits};
 use xuancai_imaging::encode::{OutputFormat, encode_rgba};
 use xuancai_vision::faces::Selector;
@@ -26,10 +26,34 @@ person whose face is in the source or the edited target photo agreed to this edi
 provisions require the consent of the people whose faces are edited). Nothing was written.";
 
 fn read_image(path: &Path, limits: &DecodeLimits) -> anyhow::Result<xuancai_imaging::RgbaImage> {
+    Ok(read_file_image(path, limits)?.1)
+}
+
+/// The file's bytes and its decoded image.
+fn read_file_image(
+    path: &Path,
+    limits: &DecodeLimits,
+) -> anyhow::Result<(Vec<u8>, xuancai_imaging::RgbaImage)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(decode::decode(&bytes, limits)
+    let image = decode::decode(&bytes, limits)
         .with_context(|| path.display().to_string())?
-        .image)
+        .image;
+    Ok((bytes, image))
+}
+
+/// The C2PA signer: the chain and key given, else the throwaway development one.
+fn credentials(args: &SwapArgs) -> anyhow::Result<Credentials> {
+    match (&args.signing_cert, &args.signing_key) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+            Ok(
+                Credentials::from_pem(&read(cert)?, &read(key)?, &args.signing_alg)
+                    .context("--signing-cert / --signing-key")?,
+            )
+        }
+        (None, None) => Ok(Credentials::ephemeral()),
+        _ => bail!("--signing-cert and --signing-key go together"),
+    }
 }
 
 fn produce_id(data: &[u8]) -> String {
@@ -56,11 +80,14 @@ pub fn run(args: SwapArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
     let assets = AssetDir::from_env();
-    let labeller = Labeller::from_font_file(&assets.font()?)?;
+    let credentials = credentials(&args)?;
+    let ephemeral = credentials.is_ephemeral();
+    let labeller =
+        Labeller::from_font_file(&assets.font()?)?.with_credentials(std::sync::Arc::new(credentials));
     let studio = Studio::with_onnxruntime(assets, threads)?;
     let limits = DecodeLimits::default();
     let source = read_image(&args.source, &limits)?;
-    let target_img = read_image(&args.target, &limits)?;
+    let (target_bytes, target_img) = read_file_image(&args.target, &limits)?;
     let target = if args.all {
         Selector::All
     } else if let Some(r) = &args.reference {
@@ -100,7 +127,8 @@ pub fn run(args: SwapArgs) -> anyhow::Result<ExitCode> {
     let encode_ms = t.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
     let id = produce_id(&encoded);
-    let labelled = labeller.finish(
+    // An edit of the target: `c2pa.opened` on it as the parent, then `c2pa.edited`.
+    let labelled = labeller.finish_edit(
         &encoded,
         &Provenance {
             producer: args.producer.clone(),
@@ -108,6 +136,7 @@ pub fn run(args: SwapArgs) -> anyhow::Result<ExitCode> {
             propagator: None,
             action: "face swap".into(),
         },
+        &target_bytes,
     )?;
     let credentials_ms = t.elapsed().as_secs_f64() * 1000.0;
     write_atomic(&args.output, &labelled)?;
@@ -125,6 +154,7 @@ pub fn run(args: SwapArgs) -> anyhow::Result<ExitCode> {
                 "label_ms": label_ms,
                 "encode_ms": encode_ms,
                 "credentials_ms": credentials_ms,
+                "signer": if ephemeral { "ephemeral" } else { "configured" },
                 "total_ms": started.elapsed().as_secs_f64() * 1000.0,
             })
         );

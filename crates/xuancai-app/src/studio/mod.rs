@@ -41,10 +41,16 @@ pub struct Engines {
     maker: Mutex<Option<Arc<Maker>>>,
     labeller: Mutex<Option<Arc<Labeller>>>,
     processor: Option<Arc<dyn ImageProcessor>>,
+    credentials: Arc<xuancai_aigc::Credentials>,
 }
 
 impl Engines {
-    pub fn new(assets: AssetDir, threads: usize, processor: Option<Arc<dyn ImageProcessor>>) -> Self {
+    pub fn new(
+        assets: AssetDir,
+        threads: usize,
+        processor: Option<Arc<dyn ImageProcessor>>,
+        credentials: Arc<xuancai_aigc::Credentials>,
+    ) -> Self {
         Self {
             assets,
             threads: threads.max(1),
@@ -52,6 +58,7 @@ impl Engines {
             maker: Mutex::new(None),
             labeller: Mutex::new(None),
             processor,
+            credentials,
         }
     }
 
@@ -73,7 +80,7 @@ impl Engines {
         if let Some(l) = slot.as_ref() {
             return Ok(l.clone());
         }
-        let labeller = Arc::new(Labeller::new(self.font()?));
+        let labeller = Arc::new(Labeller::new(self.font()?).with_credentials(self.credentials.clone()));
         *slot = Some(labeller.clone());
         Ok(labeller)
     }

@@ -471,7 +471,8 @@ fn face_swap(
         OutputFormat::Jpeg
     };
     let encoded = encode_rgba(&swapped.image, format)?;
-    let data = labeller.finish(&encoded, provenance)?;
+    // Issue 21 item 8: an edit of the target photo, recorded as such.
+    let data = labeller.finish_edit(&encoded, provenance, tgt)?;
     Ok(Made {
         data,
         ext: ext(format),

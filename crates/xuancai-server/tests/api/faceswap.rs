@@ -273,3 +273,48 @@ async fn img3_con3_a_photos_faces_are_numbered_as_the_swap_takes_them() {
     assert_eq!(failed["state"], "failed", "one past the last face: {failed}");
     app.cleanup().await;
 }
+
+/// Issue 21 item 8: the server signs with the operator's chain (a test CA
+/// made by tools/testca.py) and records the swap as an edit of the target:
+/// `c2pa.opened` on it as the parent ingredient, then `c2pa.edited`.
+#[tokio::test]
+async fn img3_a_face_swap_job_is_signed_by_the_operator_chain_as_an_edit() {
+    let ca = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/testca.py");
+    let made = std::process::Command::new("python3")
+        .arg(script)
+        .arg(ca.path())
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let files = xuancai_app::config::SigningFiles {
+        cert: ca.path().join("chain.pem"),
+        key: ca.path().join("key.pem"),
+        alg: "es256".into(),
+    };
+    let app = spawn_with(Backend::SqliteLocal, |c| c.aigc_signing = Some(files)).await;
+    let alice = app.login("13800138013", "+8613800138013").await;
+    consent(&app, &alice, "faces", true).await;
+    let source = photo_id(&app, &alice, "astronaut.png").await;
+    let target = photo_id(&app, &alice, "faceapi-sample3.jpg").await;
+    let swap = json!({ "kind": "face_swap", "source": source, "target": target, "subject_consent": true });
+    let queued = app.json("POST", "/api/v1/jobs", &alice, Some(&swap), 202).await;
+    let done = settle(&app, &alice, queued["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let photo = done["result"]["photo"].as_str().unwrap_or_default();
+    let original = bytes(&app, &alice, &format!("/api/v1/photos/{photo}/original")).await;
+    let c2pa = xuancai_aigc::inspect(&original)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .c2pa
+        .unwrap_or_else(|| panic!("C2PA manifest"));
+    assert_eq!(c2pa.signer.as_deref(), Some("Xuancai Test Signer"), "{c2pa:?}");
+    assert_eq!(c2pa.actions, ["c2pa.opened", "c2pa.edited"], "{c2pa:?}");
+    let active = c2pa.json["active_manifest"].as_str().unwrap_or_default();
+    let parent = &c2pa.json["manifests"][active]["ingredients"][0];
+    assert_eq!(
+        (parent["relationship"].as_str(), parent["format"].as_str()),
+        (Some("parentOf"), Some("image/jpeg")),
+        "{parent}"
+    );
+    app.cleanup().await;
+}
