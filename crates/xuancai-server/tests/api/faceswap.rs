@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, spawn_app, spawn_with};
 use crate::jobs::{bytes, photo_id, settle};
 
-async fn consent(app: &crate::helpers::TestApp, token: &str, purpose: &str, granted: bool) {
+pub async fn consent(app: &crate::helpers::TestApp, token: &str, purpose: &str, granted: bool) {
     app.json(
         "PUT",
         &format!("/api/v1/me/consents/{purpose}"),

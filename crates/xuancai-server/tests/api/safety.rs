@@ -8,6 +8,7 @@
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_with};
+use crate::faceswap::consent;
 use crate::jobs::{photo_id, settle};
 
 async fn with_threshold(t: f32) -> TestApp {
@@ -19,14 +20,7 @@ async fn with_threshold(t: f32) -> TestApp {
 
 async fn swap_state(app: &TestApp, phone: &str) -> serde_json::Value {
     let token = app.login(phone, &format!("+86{phone}")).await;
-    app.json(
-        "PUT",
-        "/api/v1/me/consents/faces",
-        &token,
-        Some(&json!({ "granted": true })),
-        200,
-    )
-    .await;
+    consent(app, &token, "faces", true).await;
     let source = photo_id(app, &token, "astronaut.png").await;
     let target = photo_id(app, &token, "faceapi-sample3.jpg").await;
     let swap = json!({ "kind": "face_swap", "source": source, "target": target, "subject_consent": true });
