@@ -7,8 +7,8 @@
 
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_with};
 use crate::faceswap::consent;
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_with};
 use crate::jobs::{photo_id, settle};
 
 async fn with_threshold(t: f32) -> TestApp {
