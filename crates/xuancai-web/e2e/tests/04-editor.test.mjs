@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launch, closeBrowser, newPage, shot, clean, signIn, testdata } from '../harness.mjs';
+import { startServer, launch, closeBrowser, newPage, shot, clean, signIn, testdata, MOBILE, DESKTOP } from '../harness.mjs';
 
 let server;
 let page;
@@ -79,6 +79,55 @@ test('img2_cutout_with_a_white_background_shows_before_and_after_and_downloads',
   // A white background makes an opaque result: a JPEG, so `.jpg`.
   await assertNamed(file, 'cutout', 'cutout');
   assert.equal(realExtension(file.bytes), 'jpg');
+  await clean(page);
+});
+
+/** Drag the before/after handle to `share` (0..1) of the image's width; the cut it shows. */
+async function dragCompare(share) {
+  const box = await page.locator('#compare').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * share, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  return page.locator('#compare').evaluate((el) => el.style.getPropertyValue('--cut'));
+}
+
+// Issue 22 item 2: with the default transparent background the "after"
+// side showed the original through the cut-out, so the slider showed no
+// difference. The cut-out now lies on a checkerboard, and the handle on the
+// image moves the cut (the slider still does, from the keyboard).
+test('img2_before_after_shows_the_cutout_on_a_checkerboard_and_the_handle_on_the_image_moves_it', async () => {
+  await page.goto(server.base + '/#/studio?tab=cutout');
+  await page.getByRole('button', { name: '开始抠图' }).waitFor();
+  await pick(page.getByRole('button', { name: '选择照片' }), 1);
+  await page.getByRole('button', { name: '开始抠图' }).click();
+  await page.getByRole('img', { name: '效果' }).waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#compare img')].every((i) => i.complete && i.naturalWidth > 0));
+  // The result is transparent where the background was, and what shows
+  // through there is the checkerboard, not the original photo.
+  const seen = await page.locator('#compare').evaluate((box) => {
+    const img = box.querySelector('.after img');
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const px = g.getImageData(0, 0, c.width, c.height).data;
+    let clear = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] < 128) clear += 1;
+    const layer = getComputedStyle(box.querySelector('.after'));
+    return { clearShare: clear / (px.length / 4), layerBackground: layer.backgroundImage };
+  });
+  assert.ok(seen.clearShare > 0.05, `a transparent cut-out (${seen.clearShare})`);
+  assert.match(seen.layerBackground, /conic-gradient/, 'the after side lies on a checkerboard');
+  for (const [size, viewport] of [['360', MOBILE], ['1280', DESKTOP]]) {
+    await page.setViewportSize(viewport);
+    await page.locator('#compare').scrollIntoViewIfNeeded();
+    assert.equal(await dragCompare(0.25), '25%', size);
+    assert.equal(await page.getByLabel('拖动对比原图和效果').inputValue(), '25', 'the slider follows the handle');
+    await shot(page, `img2-before-after-checkerboard-${size}`);
+    assert.equal(await dragCompare(0.8), '80%', size);
+  }
+  await page.setViewportSize(MOBILE);
   await clean(page);
 });
 

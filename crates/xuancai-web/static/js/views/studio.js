@@ -173,13 +173,35 @@ async function cutout(photo) {
     h('div', {}, bgChoice, h('div', { class: 'card' }, check(t('cutout.crop'), crop), check(t('cutout.shadow'), shadow), field(t('cutout.model'), model)), start), out);
 }
 
-/** Before/after with a slider (keyboard: arrows move it). */
+/**
+ * Before/after (issue 22 item 2): the original on the left, the result on
+ * the right over a checkerboard, so a transparent cut-out shows what was
+ * removed. The handle on the image is dragged (mouse, touch, pen); the
+ * slider under it does the same from the keyboard (arrows).
+ */
 function compare(before, after) {
+  const handle = h('div', { class: 'handle', 'aria-hidden': 'true' });
   const box = h('div', { class: 'compare', id: 'compare' },
-    h('img', { src: before, alt: t('cutout.before') }),
-    h('div', { class: 'after' }, h('img', { src: after, alt: t('cutout.after') })));
+    h('img', { src: before, alt: t('cutout.before'), draggable: false }),
+    h('div', { class: 'after checker' }, h('img', { src: after, alt: t('cutout.after'), draggable: false })),
+    handle);
   const slider = h('input', { type: 'range', min: 0, max: 100, value: 50, 'aria-label': t('cutout.compare') });
-  slider.addEventListener('input', () => box.style.setProperty('--cut', slider.value + '%'));
+  const set = (pct) => {
+    const v = Math.round(Math.min(100, Math.max(0, pct)));
+    box.style.setProperty('--cut', v + '%');
+    slider.value = String(v);
+  };
+  slider.addEventListener('input', () => set(Number(slider.value)));
+  const follow = (e) => {
+    const r = box.getBoundingClientRect();
+    if (r.width > 0) set(((e.clientX - r.left) / r.width) * 100);
+  };
+  box.addEventListener('pointerdown', (e) => {
+    box.setPointerCapture(e.pointerId);
+    follow(e);
+    e.preventDefault();
+  });
+  box.addEventListener('pointermove', (e) => { if (box.hasPointerCapture(e.pointerId)) follow(e); });
   return h('div', {}, box, slider, h('div', { class: 'row hint', style: 'justify-content:space-between' }, h('span', {}, t('cutout.before')), h('span', {}, t('cutout.after'))));
 }
 
