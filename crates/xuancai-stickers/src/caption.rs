@@ -145,6 +145,16 @@ pub fn is_emoji(c: char) -> bool {
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B05..=0x2B55 | 0xFE0F | 0x200D | 0xE0020..=0xE007F)
 }
 
+/// Emoji that no font of ours draws, known without loading one: the
+/// pictographs from U+1F300 on, the emoji presentation selector, the
+/// zero-width joiner and the tag characters of flag sequences. A job whose
+/// text holds one is refused before it is queued (issue 22 item 8); the
+/// older symbols of U+2600–U+27BF and U+1F000–U+1F2FF are left to
+/// [`check_text`], since the font draws some of them.
+pub fn is_colour_emoji(c: char) -> bool {
+    matches!(c as u32, 0x1F300..=0x1FAFF | 0xFE0F | 0x200D | 0xE0020..=0xE007F)
+}
+
 /// Refuse text the font cannot draw, naming the first such character.
 pub fn check_text(font: &Font, text: &str) -> Result<()> {
     for c in text.chars().filter(|c| !c.is_whitespace()) {
@@ -401,5 +411,7 @@ mod tests {
         assert!(is_emoji('\u{FE0F}'));
         assert!(!is_emoji('好'));
         assert!(!is_emoji('A'));
+        assert!(is_colour_emoji('😀') && is_colour_emoji('\u{FE0F}') && is_colour_emoji('\u{200D}'));
+        assert!(!is_colour_emoji('★') && !is_colour_emoji('好'));
     }
 }

@@ -232,6 +232,30 @@ fn text(slot: &str, t: &str) -> Result<(), AppError> {
             message: format!("the text of {slot:?} is longer than {MAX_TEXT_CHARS} characters"),
         });
     }
+    // Issue 22 item 8: refused before the job, not after it ran.
+    if let Some(c) = t.chars().find(|&c| xuancai_stickers::caption::is_colour_emoji(c)) {
+        return Err(AppError::Unprocessable {
+            code: "caption_emoji_unsupported",
+            message: format!(
+                "the text of {slot:?} holds an emoji (U+{:04X}) the sticker font cannot draw",
+                c as u32
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Issue 22 item 8: an animation the platform cannot take is refused before
+/// the job (Telegram takes animated stickers as WebM video only).
+fn platform_takes(platform: Platform, template: &Template) -> Result<(), AppError> {
+    if platform == Platform::Telegram && template.animation.is_some() {
+        return Err(AppError::Unprocessable {
+            code: "preset_unsupported",
+            message:
+                "Telegram takes animated stickers as WebM video, which is not made yet: choose no animation"
+                    .into(),
+        });
+    }
     Ok(())
 }
 
@@ -298,9 +322,11 @@ impl JobRequest {
                     &s.texts,
                     s.animate.as_deref(),
                 )?;
+                let platform = platform(s.platform.as_deref())?;
+                platform_takes(platform, &template)?;
                 Ok(Job::Sticker {
                     photo: photo_id(&s.photo)?,
-                    platform: platform(s.platform.as_deref())?,
+                    platform,
                     template: Box::new(template),
                     texts,
                     model: model(s.model.as_deref())?,
@@ -373,6 +399,7 @@ impl JobRequest {
                     &BTreeMap::new(),
                     p.animate.as_deref(),
                 )?;
+                platform_takes(platform, &template)?;
                 Ok(Job::Pack {
                     photos,
                     platform,
@@ -479,6 +506,20 @@ mod tests {
             ),
             "{j:?}"
         );
+        // A still Telegram sticker, and a symbol the font draws, are fine.
+        let j = parse(&format!(
+            r#"{{"kind":"sticker","photo":"{p}","platform":"telegram","caption":"★好"}}"#
+        ));
+        assert!(
+            matches!(
+                j,
+                Ok(Job::Sticker {
+                    platform: Platform::Telegram,
+                    ..
+                })
+            ),
+            "{j:?}"
+        );
         let j = parse(&format!(
             r#"{{"kind":"face_swap","source":"{p}","target":"{p}","subject_consent":true,"target_face":2}}"#
         ));
@@ -546,6 +587,25 @@ mod tests {
             (
                 format!(r#"{{"kind":"sticker","photo":"{p}","texts":{{"nope":"x"}}}}"#),
                 "invalid_job",
+            ),
+            // Issue 22 item 8: checked before the job runs.
+            (
+                format!(r#"{{"kind":"sticker","photo":"{p}","caption":"好耶😀"}}"#),
+                "caption_emoji_unsupported",
+            ),
+            (
+                format!(r#"{{"kind":"sticker","photo":"{p}","caption":"赞👍🏻"}}"#),
+                "caption_emoji_unsupported",
+            ),
+            (
+                format!(r#"{{"kind":"sticker","photo":"{p}","platform":"telegram","animate":"shake"}}"#),
+                "preset_unsupported",
+            ),
+            (
+                format!(
+                    r#"{{"kind":"pack","photos":["{p}"],"name":"x","platform":"telegram","animate":"pulse"}}"#
+                ),
+                "preset_unsupported",
             ),
             (
                 format!(r#"{{"kind":"cutout","photo":"{p}","extra":1}}"#),

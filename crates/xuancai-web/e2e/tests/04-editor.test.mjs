@@ -223,6 +223,43 @@ test('img4_a_captioned_whatsapp_sticker_is_made_and_downloads_as_webp', async ()
   await clean(page);
 });
 
+// Issue 22 item 8: checked before running. Telegram takes animated stickers
+// only as video, so the animation is turned off with the reason; a caption
+// with an emoji the font cannot draw is refused at once, and no job runs.
+test('img4_telegram_turns_the_animation_off_with_the_reason_and_an_emoji_caption_is_refused_before_any_job', async () => {
+  const stickerJobs = () => page.evaluate(() => fetch('/api/v1/jobs').then((r) => r.json())
+    .then((v) => v.items.filter((j) => j.kind === 'sticker').length));
+  for (const [size, viewport] of [['360', MOBILE], ['1280', DESKTOP]]) {
+    await page.setViewportSize(viewport);
+    // A fresh view (the same hash twice would keep the old one).
+    await page.goto(server.base + '/#/studio?tab=cutout');
+    await page.getByRole('button', { name: '开始抠图' }).waitFor();
+    await page.goto(server.base + '/#/studio?tab=sticker');
+    await page.getByRole('button', { name: '制作贴纸' }).waitFor();
+    await pick(page.getByRole('button', { name: '选择照片' }), 1);
+    const animate = page.getByLabel('动画效果');
+    await animate.selectOption('shake');
+    await page.getByLabel('平台预设').selectOption('telegram');
+    assert.equal(await animate.inputValue(), '', size);
+    assert.ok(await animate.isDisabled(), size);
+    assert.ok(await page.locator('#animate-note').isVisible(), size);
+    assert.match(await page.locator('#animate-note').textContent(), /Telegram 的动态贴纸只收视频格式/);
+    const jobs = await stickerJobs();
+    await page.getByLabel('配字').fill('早上好😀');
+    await page.getByRole('button', { name: '制作贴纸' }).click();
+    assert.ok(await page.locator('#caption-error').isVisible(), size);
+    assert.equal(await page.locator('#caption-error').textContent(), '配字里有表情符号 😀，贴纸字体画不出彩色表情，请删去后再试。');
+    await shot(page, `img4-sticker-checks-${size}`);
+    assert.equal(await stickerJobs(), jobs, 'no job was queued');
+    await page.getByLabel('配字').fill('早上好');
+    assert.ok(await page.locator('#caption-error').isHidden(), 'the error goes with the emoji');
+    await page.getByLabel('平台预设').selectOption('whatsapp');
+    assert.ok(!(await animate.isDisabled()), 'other platforms animate');
+  }
+  await page.setViewportSize(MOBILE);
+  await clean(page);
+});
+
 test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   await page.goto(server.base + '/#/studio?tab=pack');
   await page.getByRole('button', { name: '制作表情包' }).waitFor();

@@ -78,6 +78,7 @@ export const en = {
   'sticker.platform': 'Platform preset', 'sticker.platform_hint': "Size, format and file size follow the platform's rules.",
   'sticker.p_whatsapp': 'WhatsApp', 'sticker.p_telegram': 'Telegram', 'sticker.p_signal': 'Signal', 'sticker.p_wechat': 'WeChat',
   'sticker.animate': 'Animation', 'sticker.e_none': 'None', 'sticker.e_shake': 'Shake', 'sticker.e_pulse': 'Pulse', 'sticker.e_typewriter': 'Typewriter', 'sticker.e_flash': 'Flash',
+  'sticker.telegram_still': 'Telegram takes animated stickers only as video (WebM), so this one is made as a still sticker.', 'sticker.caption_emoji': 'The caption holds an emoji ({c}) the sticker font cannot draw; remove it and try again.',
   'sticker.start': 'Make sticker', 'sticker.result': 'Sticker', 'sticker.made_for': "Made to {platform}'s rules.",
   'pack.intro': 'Choose several photos and make a whole sticker pack at once.', 'pack.choose': 'Choose photos', 'pack.count': '{n} chosen', 'pack.name': 'Pack name',
   'pack.default_name': 'My stickers', 'pack.emojis': 'Emojis', 'pack.emojis_hint': '1 to 3 emojis, separated by spaces.', 'pack.platform_hint': 'WhatsApp needs at least 3 stickers.',

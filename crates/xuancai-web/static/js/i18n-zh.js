@@ -78,6 +78,7 @@ export const zh = {
   'sticker.platform': '平台预设', 'sticker.platform_hint': '按平台规则自动调整尺寸、格式和文件大小。',
   'sticker.p_whatsapp': 'WhatsApp', 'sticker.p_telegram': 'Telegram', 'sticker.p_signal': 'Signal', 'sticker.p_wechat': '微信',
   'sticker.animate': '动画效果', 'sticker.e_none': '无', 'sticker.e_shake': '抖动', 'sticker.e_pulse': '缩放', 'sticker.e_typewriter': '打字机', 'sticker.e_flash': '闪烁',
+  'sticker.telegram_still': 'Telegram 的动态贴纸只收视频格式（WebM），这里会做成静态贴纸。', 'sticker.caption_emoji': '配字里有表情符号 {c}，贴纸字体画不出彩色表情，请删去后再试。',
   'sticker.start': '制作贴纸', 'sticker.result': '贴纸', 'sticker.made_for': '已按 {platform} 的规则制作。',
   'pack.intro': '选择多张照片，一次做成一整套表情包。', 'pack.choose': '选择照片', 'pack.count': '已选 {n} 张', 'pack.name': '表情包名称',
   'pack.default_name': '我的表情包', 'pack.emojis': '表情符号', 'pack.emojis_hint': '1到3个表情，用空格分开。', 'pack.platform_hint': 'WhatsApp 每套至少3张。',

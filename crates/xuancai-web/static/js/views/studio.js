@@ -245,21 +245,48 @@ async function templatesSelect() {
   return { sel, note };
 }
 
+/** Emoji the sticker font cannot draw (as `xuancai_stickers::caption::is_colour_emoji`). */
+const COLOUR_EMOJI = /[\u{1F300}-\u{1FAFF}\u{FE0F}\u{200D}\u{E0020}-\u{E007F}]/u;
+
+/**
+ * The platform, caption and animation of a sticker or pack, checked before
+ * anything runs (issue 22 item 8): Telegram takes animated stickers only as
+ * video, so its animation is off with the reason shown; a caption with an
+ * emoji the font cannot draw is refused at once, in the user's language.
+ */
 function stickerOptions() {
   const platform = h('select', {}, PLATFORMS.map((p) => h('option', { value: p }, t('sticker.p_' + p))));
   const caption = h('input', { maxlength: 120, placeholder: t('sticker.caption_ph') });
   const animate = h('select', {}, EFFECTS.map((e) => h('option', { value: e }, t('sticker.e_' + (e || 'none')))));
-  return { platform, caption, animate };
+  const animateNote = h('p', { class: 'hint', id: 'animate-note', hidden: true }, t('sticker.telegram_still'));
+  platform.addEventListener('change', () => {
+    const still = platform.value === 'telegram';
+    if (still) animate.value = '';
+    animate.disabled = still;
+    animateNote.hidden = !still;
+  });
+  const captionError = h('p', { class: 'error', id: 'caption-error', role: 'alert', hidden: true });
+  const captionOk = () => {
+    const found = caption.value.match(COLOUR_EMOJI);
+    captionError.hidden = !found;
+    if (found) captionError.textContent = t('sticker.caption_emoji', { c: found[0] });
+    return !found;
+  };
+  caption.addEventListener('input', captionOk);
+  const captionField = (hint) => h('div', {}, field(t('sticker.caption'), caption, hint), captionError);
+  const animateField = () => h('div', {}, field(t('sticker.animate'), animate), animateNote);
+  return { platform, caption, animate, captionOk, captionField, animateField };
 }
 
 async function sticker(photo) {
   const src = photoSlot(t('studio.photo'), photo);
   const { sel, note } = await templatesSelect();
-  const { platform, caption, animate } = stickerOptions();
+  const { platform, caption, animate, captionOk, captionField, animateField } = stickerOptions();
   const out = h('div', { id: 'result', 'aria-live': 'polite' });
   const start = h('button', { type: 'button' }, t('sticker.start'));
   start.addEventListener('click', () => busy(start, async () => {
     if (!src.get()) return toast(t('studio.no_photo'), 'error');
+    if (!captionOk()) return caption.focus();
     const body = { kind: 'sticker', photo: src.get(), platform: platform.value };
     if (sel.value && sel.value !== 'sticker') body.template = sel.value;
     if (caption.value.trim()) body.caption = caption.value.trim();
@@ -272,9 +299,9 @@ async function sticker(photo) {
   return h('div', { class: 'editor' }, h('div', {}, src.box),
     h('div', {}, h('div', { class: 'card' },
       field(t('sticker.template'), sel), note,
-      field(t('sticker.caption'), caption, t('sticker.caption_hint')),
+      captionField(t('sticker.caption_hint')),
       field(t('sticker.platform'), platform, t('sticker.platform_hint')),
-      field(t('sticker.animate'), animate)), start), out);
+      animateField()), start), out);
 }
 
 async function pack() {
@@ -287,10 +314,11 @@ async function pack() {
   }));
   const name = h('input', { maxlength: 128, value: t('pack.default_name'), required: true });
   const emojis = h('input', { value: '🙂', maxlength: 12 });
-  const { platform, caption, animate } = stickerOptions();
+  const { platform, caption, animate, captionOk, captionField, animateField } = stickerOptions();
   const out = h('div', { id: 'result', 'aria-live': 'polite' });
   const start = h('button', { type: 'button' }, t('pack.start'));
   start.addEventListener('click', () => busy(start, async () => {
+    if (!captionOk()) return caption.focus();
     const body = { kind: 'pack', photos, name: name.value.trim(), platform: platform.value, emojis: emojis.value.trim().split(/\s+/).filter(Boolean).slice(0, 3) };
     if (caption.value.trim()) body.caption = caption.value.trim();
     if (animate.value) body.animate = animate.value;
@@ -302,6 +330,6 @@ async function pack() {
     h('div', {}, h('div', { class: 'card' },
       field(t('pack.name'), name), field(t('pack.emojis'), emojis, t('pack.emojis_hint')),
       field(t('sticker.platform'), platform, t('pack.platform_hint')),
-      field(t('sticker.caption'), caption), field(t('sticker.animate'), animate)), start), out);
+      captionField(), animateField()), start), out);
 }
 
