@@ -14,7 +14,7 @@ REQUIRED_IDS = SEC-5 IMG-4 IMG-5 IMG-6 DATA-3 R-8 CON-6 ADS-1 ACC-1 ACC-2 ACC-3 
   MIN-1 MIN-2 MIN-3 MIN-4 MIN-5 MIN-6 R-1 R-2 R-3 R-4 R-5 R-6 R-7 RET-1 RET-2 RET-3 \
   SEC-1 SEC-2 SEC-3 SEC-4 SEC-6 DATA-1 DATA-2 DATA-4 DATA-5 DATA-6 ADS-2 ADS-3 IMG-1 IMG-2 IMG-3
 
-.PHONY: setup run test lint bench bench-smoke conformance attack mutants cluster-test cluster-bench contact-sheet
+.PHONY: setup run test lint bench bench-smoke conformance attack mutants cluster-test cluster-bench contact-sheet screenshots
 
 conformance:
 	$(PYTHON) tools/conformance/report.py --require "$(REQUIRED_IDS)"
@@ -71,6 +71,13 @@ cluster-bench: setup
 # one PNG (bench-out/contact-sheet.png; issue 21).
 contact-sheet: setup
 	bash bench/contact_sheet.sh
+
+# The web app's screens in one picture (issue 22): the browser tests at both
+# sizes, then target/e2e-screenshots/contact-sheet.png.
+screenshots:
+	$(PYTHON) tools/assets/fetch.py --with-test-tools
+	bash tools/e2e/run.sh
+	$(ASSETS)/venv/bin/python tools/e2e/contact_sheet.py
 
 # Every benchmark once, small and short, on the `ci` build (make test runs it).
 bench-smoke:

@@ -66,6 +66,8 @@ cargo nextest run --workspace --cargo-profile "$PROFILE" --profile ci
 
 phase "browser tests"
 bash tools/e2e/run.sh
+# Their screenshots in one picture (issue 22; `make screenshots`).
+"$ASSETS/venv/bin/python" tools/e2e/contact_sheet.py
 
 phase "API contract (schemathesis)"
 # Every operation of the OpenAPI document against a dev server built here,
