@@ -5,8 +5,6 @@
 //! The result's id comes from the job's, so an attempt after a crash finds
 //! what an earlier one stored and does not store it twice.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-
 use xuancai_aigc::{Labeller, Provenance};
 use xuancai_domain::privacy::{Category, Purpose};
 use xuancai_domain::{JobId, PhotoId, UserId};
@@ -25,7 +23,7 @@ use xuancai_vision::{
 };
 
 use super::spec::{BackgroundChoice, Job, TargetFaces};
-use super::worker::{JobError, JobResult, open_request};
+use super::worker::{JobError, JobResult, Progress, open_request};
 use crate::App;
 use crate::crypto::DataKey;
 use crate::photos::{Variant, add_photo};
@@ -69,7 +67,7 @@ fn format_name(ext: &str) -> String {
 pub async fn execute<S: Store>(
     state: &App<S>,
     job: &JobRecord,
-    progress: &AtomicU8,
+    progress: &Progress,
 ) -> Result<JobResult, JobError> {
     let key = state.data_key(&job.user).await?;
     let request = open_request(job, &key)?;
@@ -104,7 +102,7 @@ pub async fn execute<S: Store>(
             shadow,
         } => {
             let bytes = read_photo(state, job, &key, &photo).await?;
-            progress.store(20, Ordering::Relaxed);
+            progress.set(20);
             let background = match background {
                 BackgroundChoice::Transparent => Background::Transparent,
                 BackgroundChoice::Color(c) => Background::Color(c),
@@ -139,7 +137,7 @@ pub async fn execute<S: Store>(
             model,
         } => {
             let bytes = read_photo(state, job, &key, &photo).await?;
-            progress.store(20, Ordering::Relaxed);
+            progress.set(20);
             let engines = state.engines.clone();
             let made = tokio::task::spawn_blocking(move || {
                 let made = engines
@@ -171,7 +169,7 @@ pub async fn execute<S: Store>(
         } => {
             let src = read_photo(state, job, &key, &source).await?;
             let tgt = read_photo(state, job, &key, &target).await?;
-            progress.store(20, Ordering::Relaxed);
+            progress.set(20);
             let engines = state.engines.clone();
             let provenance = Provenance {
                 producer: state.config.studio.producer.clone(),
@@ -222,7 +220,7 @@ pub async fn execute<S: Store>(
             return Ok(made);
         }
     };
-    progress.store(85, Ordering::Relaxed);
+    progress.set(85);
     if faces {
         // CON-4: withdrawn while the job ran — nothing is stored.
         permit(state, &job.user, Purpose::Faces).await?;
@@ -506,7 +504,7 @@ async fn make_pack<S: Store>(
     look: Look,
     meta: PackMeta,
     emojis: Vec<String>,
-    progress: &AtomicU8,
+    progress: &Progress,
 ) -> Result<JobResult, JobError> {
     let look = std::sync::Arc::new(look);
     let mut items = Vec::with_capacity(photos.len());
@@ -539,8 +537,9 @@ async fn make_pack<S: Store>(
             emojis: emojis.clone(),
             accessibility_text: meta.name.clone(),
         });
-        let done = (i + 1) * 80 / photos.len();
-        progress.store(u8::try_from(10 + done).unwrap_or(90), Ordering::Relaxed);
+        // 10 % to 85 %, sticker by sticker; the ZIP takes it on from there.
+        let done = (i + 1) * 75 / photos.len();
+        progress.set(u8::try_from(10 + done).unwrap_or(90));
     }
     let platform = look.platform;
     let count = items.len();

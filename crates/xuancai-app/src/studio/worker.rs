@@ -22,6 +22,36 @@ use crate::crypto::DataKey;
 use crate::error::AppError;
 use xuancai_store::SealedColumn;
 
+/// How soon after a step its progress reaches the store (and the user).
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// A running job's progress in percent, written to the store by the
+/// heartbeat soon after it changes.
+#[derive(Debug)]
+pub struct Progress {
+    value: AtomicU8,
+    changed: tokio::sync::Notify,
+}
+
+impl Progress {
+    pub fn new(percent: u8) -> Self {
+        Self {
+            value: AtomicU8::new(percent),
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// A step is done: `percent` of the job.
+    pub fn set(&self, percent: u8) {
+        self.value.store(percent.min(100), Ordering::Relaxed);
+        self.changed.notify_one();
+    }
+
+    pub fn get(&self) -> u8 {
+        self.value.load(Ordering::Relaxed)
+    }
+}
+
 /// Why a job failed, with a stable code; `retry` when another attempt may
 /// succeed (storage or engine trouble), not when the input is at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,13 +242,18 @@ async fn work_in_span<S: Store>(
         state.store.fail(&job.id, worker, &failure, state.now()).await?;
         return Ok(());
     }
-    let progress = Arc::new(AtomicU8::new(5));
+    let progress = Arc::new(Progress::new(5));
     let lease = lease_ms(state);
     let beat = Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1000).max(10));
     let heartbeat = async {
         loop {
-            tokio::time::sleep(beat).await;
-            let p = progress.load(Ordering::Relaxed);
+            // Every third of the lease, and soon after each step (issue 22
+            // item 6: the bar stood at 0 % for the whole first beat, 20 s).
+            tokio::select! {
+                () = tokio::time::sleep(beat) => {}
+                () = progress.changed.notified() => tokio::time::sleep(PROGRESS_EVERY).await,
+            }
+            let p = progress.get();
             match state
                 .store
                 .heartbeat(&job.id, worker, p, state.now(), lease)

@@ -367,3 +367,52 @@ async fn img5_an_external_processor_is_off_by_default_and_every_call_is_logged()
     );
     app.cleanup().await;
 }
+
+/// Issue 22 item 6: a pack's progress reaches the user after each sticker,
+/// not at the lease's next heartbeat (a third of the lease: the bar stood
+/// at 0 % for 20 s, then jumped).
+#[tokio::test]
+async fn img4_a_packs_progress_moves_with_each_sticker() {
+    let app = spawn_app().await;
+    let alice = app.login("13800138024", "+8613800138024").await;
+    let mut photos = Vec::new();
+    for file in [
+        "astronaut.png",
+        "coffee.png",
+        "chelsea.png",
+        "faceapi-sample3.jpg",
+    ] {
+        photos.push(photo_id(&app, &alice, file).await);
+    }
+    let v = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &alice,
+            Some(&json!({ "kind": "pack", "photos": photos, "platform": "whatsapp", "name": "进度" })),
+            202,
+        )
+        .await;
+    let id = v["id"].as_str().unwrap_or_default().to_string();
+    let mut seen = Vec::new();
+    let mut state = String::new();
+    for _ in 0..1200 {
+        let j = app
+            .json("GET", &format!("/api/v1/jobs/{id}"), &alice, None, 200)
+            .await;
+        state = j["state"].as_str().unwrap_or_default().to_string();
+        if state == "done" || state == "failed" {
+            break;
+        }
+        if let Some(p) = j["progress"].as_f64()
+            && seen.last() != Some(&p)
+        {
+            seen.push(p);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "done");
+    let steps: Vec<_> = seen.iter().filter(|&&p| p > 5.0 && p < 100.0).collect();
+    assert!(steps.len() >= 2, "progress seen while it ran: {seen:?}");
+    app.cleanup().await;
+}

@@ -82,55 +82,6 @@ test('img2_cutout_with_a_white_background_shows_before_and_after_and_downloads',
   await clean(page);
 });
 
-/** Drag the before/after handle to `share` (0..1) of the image's width; the cut it shows. */
-async function dragCompare(share) {
-  const box = await page.locator('#compare').boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * share, box.y + box.height / 2, { steps: 5 });
-  await page.mouse.up();
-  return page.locator('#compare').evaluate((el) => el.style.getPropertyValue('--cut'));
-}
-
-// Issue 22 item 2: with the default transparent background the "after"
-// side showed the original through the cut-out, so the slider showed no
-// difference. The cut-out now lies on a checkerboard, and the handle on the
-// image moves the cut (the slider still does, from the keyboard).
-test('img2_before_after_shows_the_cutout_on_a_checkerboard_and_the_handle_on_the_image_moves_it', async () => {
-  await page.goto(server.base + '/#/studio?tab=cutout');
-  await page.getByRole('button', { name: '开始抠图' }).waitFor();
-  await pick(page.getByRole('button', { name: '选择照片' }), 1);
-  await page.getByRole('button', { name: '开始抠图' }).click();
-  await page.getByRole('img', { name: '效果' }).waitFor({ timeout: 120_000 });
-  await page.waitForFunction(() => [...document.querySelectorAll('#compare img')].every((i) => i.complete && i.naturalWidth > 0));
-  // The result is transparent where the background was, and what shows
-  // through there is the checkerboard, not the original photo.
-  const seen = await page.locator('#compare').evaluate((box) => {
-    const img = box.querySelector('.after img');
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth; c.height = img.naturalHeight;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const px = g.getImageData(0, 0, c.width, c.height).data;
-    let clear = 0;
-    for (let i = 3; i < px.length; i += 4) if (px[i] < 128) clear += 1;
-    const layer = getComputedStyle(box.querySelector('.after'));
-    return { clearShare: clear / (px.length / 4), layerBackground: layer.backgroundImage };
-  });
-  assert.ok(seen.clearShare > 0.05, `a transparent cut-out (${seen.clearShare})`);
-  assert.match(seen.layerBackground, /conic-gradient/, 'the after side lies on a checkerboard');
-  for (const [size, viewport] of [['360', MOBILE], ['1280', DESKTOP]]) {
-    await page.setViewportSize(viewport);
-    await page.locator('#compare').scrollIntoViewIfNeeded();
-    assert.equal(await dragCompare(0.25), '25%', size);
-    assert.equal(await page.getByLabel('拖动对比原图和效果').inputValue(), '25', 'the slider follows the handle');
-    await shot(page, `img2-before-after-checkerboard-${size}`);
-    assert.equal(await dragCompare(0.8), '80%', size);
-  }
-  await page.setViewportSize(MOBILE);
-  await clean(page);
-});
-
 test('img3_con3_face_swap_asks_the_face_consent_at_the_moment_of_use_and_needs_the_affirmation', async () => {
   await page.goto(server.base + '/#/studio?tab=faceswap');
   await page.getByRole('button', { name: '开始换脸' }).waitFor();
@@ -268,11 +219,89 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   for (const n of [0, 1, 2]) await dlg.locator('.cell').nth(n).click();
   await dlg.getByRole('button', { name: '选好了' }).click();
   await page.getByText('已选 3 张').waitFor();
+  // Issue 22 item 6: the bar moves with each sticker (it stood at 0 %, then
+  // jumped) and the status says how far, in view on the phone.
+  await page.evaluate(() => {
+    window.seenProgress = [];
+    window.progressWatch = setInterval(() => {
+      const bar = document.querySelector('#result progress');
+      const status = document.querySelector('#result [role=status]');
+      if (!bar) return;
+      const r = status.getBoundingClientRect();
+      const seen = { value: bar.value, max: bar.max, text: status.textContent, inView: r.top >= 0 && r.bottom <= innerHeight };
+      const last = window.seenProgress[window.seenProgress.length - 1];
+      if (!last || last.value !== seen.value) window.seenProgress.push(seen);
+    }, 40);
+  });
   await page.getByRole('button', { name: '制作表情包' }).click();
   const link = page.getByRole('link', { name: '下载表情包（ZIP）' });
   await link.waitFor({ timeout: 180_000 });
+  const seen = await page.evaluate(() => { clearInterval(window.progressWatch); return window.seenProgress; });
+  // The bar is in percent, as the job's progress is (its maximum was 1, so
+  // any progress showed it full); a running step says how far; the status
+  // is on screen. That the worker writes each step at once is the server
+  // test `img4_a_packs_progress_moves_with_each_sticker` (the page hears of
+  // changes every half second, and three small stickers can take less).
+  assert.ok(seen.length >= 1 && seen.every((s) => s.max === 100 && s.inView), JSON.stringify(seen));
+  const steps = seen.filter((s) => s.value > 5 && s.value < 100);
+  assert.ok(steps.every((s) => /处理中… \d+%/.test(s.text)), JSON.stringify(steps));
   const { bytes, name } = await downloaded(link);
   assert.equal(bytes.subarray(0, 2).toString(), 'PK');
   assert.match(name, /\.zip$/);
+  await clean(page);
+});
+
+/** Drag the before/after handle to `share` (0..1) of the image's width; the cut it shows. */
+async function dragCompare(share) {
+  // In the middle of the screen: not under the header or the phone's tab bar.
+  await page.locator('#compare').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  const box = await page.locator('#compare').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * share, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  return page.locator('#compare').evaluate((el) => el.style.getPropertyValue('--cut'));
+}
+
+// Issue 22 item 2: with the default transparent background the "after"
+// side showed the original through the cut-out, so the slider showed no
+// difference. The cut-out now lies on a checkerboard, and the handle on the
+// image moves the cut (the slider still does, from the keyboard). Last in the
+// file: its cutout adds a photo to the library, which moves the photos the
+// tests above pick by position.
+test('img2_before_after_shows_the_cutout_on_a_checkerboard_and_the_handle_on_the_image_moves_it', async () => {
+  // A fresh view (the same hash twice would keep the old one).
+  await page.goto(server.base + '/#/studio?tab=sticker');
+  await page.getByRole('button', { name: '制作贴纸' }).waitFor();
+  await page.goto(server.base + '/#/studio?tab=cutout');
+  await page.getByRole('button', { name: '开始抠图' }).waitFor();
+  await pick(page.getByRole('button', { name: '选择照片' }), 1);
+  await page.getByRole('button', { name: '开始抠图' }).click();
+  await page.getByRole('img', { name: '效果' }).waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#compare img')].every((i) => i.complete && i.naturalWidth > 0));
+  // The result is transparent where the background was, and what shows
+  // through there is the checkerboard, not the original photo.
+  const seen = await page.locator('#compare').evaluate((box) => {
+    const img = box.querySelector('.after img');
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const px = g.getImageData(0, 0, c.width, c.height).data;
+    let clear = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] < 128) clear += 1;
+    const layer = getComputedStyle(box.querySelector('.after'));
+    return { clearShare: clear / (px.length / 4), layerBackground: layer.backgroundImage };
+  });
+  assert.ok(seen.clearShare > 0.05, `a transparent cut-out (${seen.clearShare})`);
+  assert.match(seen.layerBackground, /conic-gradient/, 'the after side lies on a checkerboard');
+  for (const [size, viewport] of [['360', MOBILE], ['1280', DESKTOP]]) {
+    await page.setViewportSize(viewport);
+    assert.equal(await dragCompare(0.25), '25%', size);
+    assert.equal(await page.getByLabel('拖动对比原图和效果').inputValue(), '25', 'the slider follows the handle');
+    await shot(page, `img2-before-after-checkerboard-${size}`);
+    assert.equal(await dragCompare(0.8), '80%', size);
+  }
+  await page.setViewportSize(MOBILE);
   await clean(page);
 });

@@ -88,13 +88,20 @@ function faceSlot(label, initial) {
 
 /** Queue a job and follow it; shows progress in `out`, then the result. */
 async function runJob(body, out, showResult) {
-  const bar = h('progress', { max: 1, value: 0, 'aria-label': t('studio.progress') });
+  // The job's progress is a percentage, written by the worker after each
+  // step (issue 22 item 6); the status stays in view on a phone.
+  const bar = h('progress', { max: 100, value: 0, 'aria-label': t('studio.progress') });
   const state = h('p', { class: 'hint', role: 'status' }, t('studio.queued'));
   out.replaceChildren(bar, state);
+  out.scrollIntoView({ block: 'center' });
   const job = await post('/api/v1/jobs', body);
   out.dataset.job = job.id;
   try {
-    const done = await followJob(job.id, (p, s) => { bar.value = p; state.textContent = t('studio.' + s, null, null) || s; });
+    const done = await followJob(job.id, (p, s) => {
+      bar.value = p;
+      const what = t('studio.' + s, null, null) || s;
+      state.textContent = s === 'running' && p > 0 ? `${what} ${Math.round(p)}%` : what;
+    });
     out.replaceChildren(await showResult(done));
   } catch (e) {
     state.textContent = errorText(e);
