@@ -245,6 +245,18 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   assert.ok(seen.length >= 1 && seen.every((s) => s.max === 100 && s.inView), JSON.stringify(seen));
   const steps = seen.filter((s) => s.value > 5 && s.value < 100);
   assert.ok(steps.every((s) => /处理中… \d+%/.test(s.text)), JSON.stringify(steps));
+  // Issue 22 item 9 (part): how to import it, beside the download.
+  const howTo = page.getByRole('region', { name: '怎样导入到 WhatsApp' });
+  await howTo.waitFor();
+  const items = await howTo.locator('li').allTextContents();
+  assert.equal(items.length, 3, JSON.stringify(items));
+  assert.match(items[0], /contents\.json/);
+  assert.match(items[2], /添加到 WhatsApp/);
+  await howTo.scrollIntoViewIfNeeded();
+  await shot(page, 'img4-pack-import-360');
+  await page.setViewportSize(DESKTOP);
+  await shot(page, 'img4-pack-import-1280');
+  await page.setViewportSize(MOBILE);
   const { bytes, name } = await downloaded(link);
   assert.equal(bytes.subarray(0, 2).toString(), 'PK');
   assert.match(name, /\.zip$/);

@@ -311,6 +311,22 @@ async function sticker(photo) {
       animateField()), start), out);
 }
 
+/**
+ * How a person actually imports a pack on its platform (issue 22 item 9),
+ * shown beside the download: the steps of the platform's own way in.
+ */
+function importSteps(platform) {
+  const steps = [];
+  for (let i = 1; ; i += 1) {
+    const step = t(`pack.import_${platform}_${i}`, null, null);
+    if (step === null) break;
+    steps.push(h('li', {}, step));
+  }
+  return h('section', { class: 'card', id: 'import-steps', 'aria-labelledby': 'import-title' },
+    h('h3', { id: 'import-title' }, t('pack.import_title', { platform: t('sticker.p_' + platform) })),
+    h('ol', {}, steps));
+}
+
 async function pack() {
   let photos = [];
   const count = h('p', { class: 'hint', role: 'status' }, t('pack.count', { n: 0 }));
@@ -331,7 +347,8 @@ async function pack() {
     if (animate.value) body.animate = animate.value;
     await runJob(body, out, (job) => h('div', { class: 'stack' },
       h('p', { class: 'ok' }, t('pack.done', { n: (job.result.stickers || photos.length) })),
-      h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download'))));
+      h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download')),
+      importSteps(body.platform)));
   }));
   return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose)),
     h('div', {}, h('div', { class: 'card' },
