@@ -43,7 +43,7 @@ const CLAIM: Claim<'static> = Claim {
 };
 
 #[test]
-fn the_operator_chain_signs_and_an_edit_is_opened_then_edited() {
+fn img3_the_operator_chain_signs_and_an_edit_is_opened_then_edited() {
     let (cert, key) = chain();
     let credentials =
         Credentials::from_pem(cert.as_bytes(), key.as_bytes(), "es256").unwrap_or_else(|e| panic!("{e}"));
@@ -79,7 +79,7 @@ fn the_operator_chain_signs_and_an_edit_is_opened_then_edited() {
 }
 
 #[test]
-fn a_key_that_is_not_the_chains_is_refused_when_the_credentials_are_made() {
+fn img3_a_key_that_is_not_the_chains_is_refused_when_the_credentials_are_made() {
     let (cert, _) = chain();
     let (_, other_key) = chain();
     let err = Credentials::from_pem(cert.as_bytes(), other_key.as_bytes(), "es256");

@@ -413,7 +413,7 @@ mod tests {
     /// Issue 21 item 8: outside development the server signs with the
     /// operator's chain or does not start.
     #[test]
-    fn without_dev_the_server_needs_the_operators_signing_chain() {
+    fn img3_without_dev_the_server_needs_the_operators_signing_chain() {
         let dev = Config {
             dev_mode: true,
             ..Config::default()

@@ -21,7 +21,7 @@ fn check(threshold: &str) -> (Option<i32>, Vec<serde_json::Value>) {
 }
 
 #[test]
-fn check_refuses_at_0_and_allows_at_the_default_and_at_1() {
+fn img3_img6_check_refuses_at_0_and_allows_at_the_default_and_at_1() {
     let (code, lines) = check("0.8");
     assert_eq!(code, Some(0), "{lines:?}");
     assert_eq!(lines.len(), PHOTOS.len());
@@ -63,7 +63,7 @@ fn swap(threshold: &str, out: &std::path::Path) -> std::process::Output {
 }
 
 #[test]
-fn swap_is_refused_at_threshold_0_and_nothing_is_written() {
+fn img3_swap_is_refused_at_threshold_0_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = dir.path().join("swapped.jpg");
     let run = swap("0", &out);
