@@ -77,12 +77,20 @@ struct PhotoUrls {
     original: String,
 }
 
-pub fn photo_view<'a>(p: &'a PhotoRecord, key: &DataKey) -> PhotoView<'a> {
-    let meta: PhotoMeta = key
-        .open(SealedColumn::PhotoMeta, p.id.as_bytes(), &p.meta_ciphertext)
+fn photo_meta(p: &PhotoRecord, key: &DataKey) -> PhotoMeta {
+    key.open(SealedColumn::PhotoMeta, p.id.as_bytes(), &p.meta_ciphertext)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The name the photo was uploaded under, if it had one.
+pub fn file_name(p: &PhotoRecord, key: &DataKey) -> Option<String> {
+    photo_meta(p, key).file_name
+}
+
+pub fn photo_view<'a>(p: &'a PhotoRecord, key: &DataKey) -> PhotoView<'a> {
+    let meta = photo_meta(p, key);
     let id = p.id.to_string();
     let base = format!("/api/v1/photos/{id}");
     PhotoView {

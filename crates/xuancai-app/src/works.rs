@@ -173,9 +173,60 @@ fn visibility(v: Option<&str>) -> Result<Visibility, AppError> {
 /// and a visibility (private unless said).
 #[derive(Debug, Clone, Copy)]
 pub struct NewWork<'a> {
-    pub photo: &'a str,
+    /// What the work is a copy of.
+    pub from: WorkSource<'a>,
     pub title: Option<&'a str>,
     pub visibility: Option<&'a str>,
+}
+
+/// A work's image: a photo of the library, or a studio job's result not
+/// saved to the library (issue 22 item 5: "保存为作品" adds nothing to it).
+#[derive(Debug, Clone, Copy)]
+pub enum WorkSource<'a> {
+    Photo(&'a str),
+    Job(&'a str),
+}
+
+/// The image bytes, type and size a new work copies.
+async fn source_image<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    from: WorkSource<'_>,
+) -> Result<(Vec<u8>, String, u32, u32), AppError> {
+    let key = state.data_key(user).await?;
+    match from {
+        WorkSource::Photo(p) => {
+            let photo = owned(state, user, p).await.map_err(|_| AppError::Unprocessable {
+                code: "photo_not_found",
+                message: format!("no photo {p} in your library"),
+            })?;
+            let bytes = state.blobs.get(&Variant::Original.key(&photo), &key).await?;
+            Ok((bytes, photo.mime, photo.width, photo.height))
+        }
+        WorkSource::Job(j) => {
+            let id = xuancai_domain::JobId::parse(j).map_err(|_| AppError::Unprocessable {
+                code: "invalid_job_id",
+                message: format!("{j:?} is not a job id"),
+            })?;
+            let result =
+                crate::studio::results::read(state, user, &id, crate::studio::results::ResultFile::Original)
+                    .await
+                    .map_err(|e| match e {
+                        AppError::NotFound => AppError::Unprocessable {
+                            code: "photo_not_found",
+                            message: format!("no result of a job {j} of yours"),
+                        },
+                        other => other,
+                    })?;
+            let limits = xuancai_imaging::decode::DecodeLimits {
+                max_bytes: state.config.max_upload_bytes,
+                max_pixels: state.config.max_upload_pixels,
+                ..Default::default()
+            };
+            let (w, h) = xuancai_imaging::decode::probe(&result.bytes, &limits)?;
+            Ok((result.bytes, result.mime.to_string(), w, h))
+        }
+    }
 }
 
 /// Save one of the user's photos as a work (a copy: the photo may be
@@ -191,14 +242,8 @@ pub async fn create<S: Store>(
     crate::quotas::check_authored(state, user, Authored::Works).await?;
     let title = title(new.title)?;
     let visibility = visibility(new.visibility)?;
-    let photo = owned(state, user, new.photo)
-        .await
-        .map_err(|_| AppError::Unprocessable {
-            code: "photo_not_found",
-            message: format!("no photo {} in your library", new.photo),
-        })?;
+    let (bytes, mime, width, height) = source_image(state, user, new.from).await?;
     let key = state.data_key(user).await?;
-    let bytes = state.blobs.get(&Variant::Original.key(&photo), &key).await?;
     let id = WorkId::generate();
     // Issue 21 item 7: nothing becomes public or link-shared unreviewed.
     if visibility != Visibility::Private {
@@ -211,9 +256,9 @@ pub async fn create<S: Store>(
         title_ciphertext: key.seal(SealedColumn::WorkTitle, id.as_bytes(), title.as_bytes()),
         visibility,
         link_version: 0,
-        mime: photo.mime.clone(),
-        width: photo.width,
-        height: photo.height,
+        mime,
+        width,
+        height,
         created_at: now,
         updated_at: now,
     };

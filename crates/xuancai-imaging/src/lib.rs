@@ -18,6 +18,7 @@
 //! make it panic.
 
 pub mod blend;
+pub mod brush;
 mod completeness;
 pub mod compose;
 pub mod decode;

@@ -73,6 +73,18 @@ pub fn renditions(bytes: &[u8], limits: &DecodeLimits) -> Result<Renditions> {
     })
 }
 
+/// A preview that keeps transparency (a studio result shown and composed in
+/// the browser, issue 22 item 3): the size of a photo's preview, lossy WebP
+/// with its alpha kept exactly (libwebp compresses alpha losslessly).
+pub fn preview_with_alpha(bytes: &[u8], limits: &DecodeLimits) -> Result<Rendition> {
+    let img = decode_to_fit(bytes, limits, PREVIEW_SIDE)?.image;
+    Ok(Rendition {
+        bytes: encode_webp(&img, 85.0)?,
+        width: img.width(),
+        height: img.height(),
+    })
+}
+
 /// One JPEG thumbnail fitting a `max_side` square (the step compared with
 /// libvips' `thumbnail` in the benchmarks).
 pub fn thumbnail_jpeg(bytes: &[u8], limits: &DecodeLimits, max_side: u32, quality: u8) -> Result<Rendition> {

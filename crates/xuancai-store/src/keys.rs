@@ -11,6 +11,8 @@
 //! u/{user}/avatar/{version}.webp the avatar
 //! u/{user}/exports/{request}.zip an export (R-1)
 //! u/{user}/packs/{job}.zip       a sticker pack job's ZIP
+//! u/{user}/results/{job}         another job's result (kept out of the library until saved)
+//! u/{user}/results/{job}.preview.webp  its preview (alpha kept)
 //! ```
 
 use xuancai_domain::{JobId, PhotoId, UserId, WorkId};
@@ -70,6 +72,17 @@ pub fn pack(user: &UserId, job: &JobId) -> String {
     format!("u/{user}/packs/{job}.zip")
 }
 
+/// A job's result image (every kind but packs): the job's, not the
+/// library's, until the user saves it (issue 22 item 5).
+pub fn result(user: &UserId, job: &JobId) -> String {
+    format!("u/{user}/results/{job}")
+}
+
+/// A job result's preview (WebP with alpha, the size of a photo's preview).
+pub fn result_preview(user: &UserId, job: &JobId) -> String {
+    format!("u/{user}/results/{job}.preview.webp")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +103,8 @@ mod tests {
             avatar(&u, "v1"),
             export(&u, "00ff"),
             pack(&u, &JobId::generate()),
+            result(&u, &JobId::generate()),
+            result_preview(&u, &JobId::generate()),
         ] {
             assert!(key.starts_with(&root), "{key} is under {root}");
         }

@@ -275,6 +275,27 @@ async fn fill<S: Store>(
         )
         .await?;
     }
+    // Issue 22 item 5: results kept with their jobs, saved or not.
+    for j in g
+        .jobs
+        .iter()
+        .filter(|j| j.kind != xuancai_store::JobKind::Pack && j.state == xuancai_store::JobState::Done)
+    {
+        let format = j
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_slice::<crate::studio::worker::JobResult>(r).ok())
+            .map(|r| r.format)
+            .unwrap_or_default();
+        let ext = if format == "jpeg" { "jpg" } else { format.as_str() };
+        w.blob(
+            state,
+            &format!("results/{}.{ext}", j.id),
+            &crate::keys::result(user, &j.id),
+            key,
+        )
+        .await?;
+    }
     if let Some(v) = &g.profile.avatar_version {
         w.blob(state, "avatar.webp", &crate::keys::avatar(user, v), key)
             .await?;

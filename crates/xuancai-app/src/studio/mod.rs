@@ -6,8 +6,11 @@
 //! - [`worker`]: the workers that claim jobs from the database queue under
 //!   a lease, with bounded concurrency;
 //! - [`run`]: one job — its inputs read from the owner's library, the
-//!   engine run on a blocking thread, the result stored as a new photo (or,
+//!   engine run on a blocking thread, the result stored with the job (or,
 //!   for a pack, a ZIP to download);
+//! - [`results`]: a result read, saved to the library when the user asks,
+//!   or its cut-out reused for another background (issue 22 items 3, 5);
+//! - [`touchup`]: erase/restore strokes as a client sends them (item 4);
 //! - [`external`]: third-party image APIs (IMG-5), off by default;
 //! - [`Engines`]: the models, the font and the labeller, loaded once per
 //!   process on first use and shared by every worker.
@@ -22,8 +25,10 @@ use xuancai_vision::{AssetDir, Studio};
 pub mod external;
 pub mod faces;
 pub mod portrait;
+pub mod results;
 pub mod run;
 pub mod spec;
+pub mod touchup;
 pub mod worker;
 
 pub use external::ImageProcessor;

@@ -9,9 +9,12 @@ use xuancai_vision::ModelChoice;
 use super::spec::{Job, JobRequest};
 
 impl JobRequest {
-    /// The segmentation model asked for (`auto` when absent); none for a face swap.
+    /// The segmentation model asked for (`auto` when absent); none for a
+    /// face swap, or for a cutout that reuses an earlier cut-out (`from`:
+    /// no model runs, issue 22 item 3).
     fn model_asked(&self) -> Option<&str> {
         match self {
+            Self::Cutout(c) if c.from.is_some() => None,
             Self::Cutout(c) => Some(c.model.as_deref().unwrap_or("auto")),
             Self::Sticker(s) => Some(s.model.as_deref().unwrap_or("auto")),
             Self::Pack(p) => Some(p.model.as_deref().unwrap_or("auto")),
@@ -59,12 +62,16 @@ impl Job {
                 model,
                 crop,
                 shadow,
+                from,
+                touchup,
             } => Self::Cutout {
                 photo,
                 background,
                 model: general(model),
                 crop,
                 shadow,
+                from,
+                touchup,
             },
             Self::Sticker {
                 photo,

@@ -1,9 +1,11 @@
 //! One job, run: its inputs read from the owner's library, the engine run
 //! on a blocking thread (one decoded photo at a time per worker), the result
-//! stored — a new photo, or for a pack a ZIP under the owner's prefix.
+//! stored under the job — an image with its preview, or for a pack a ZIP,
+//! under the owner's prefix — and added to the library only when the user
+//! saves it (`save_result`, issue 22 item 5).
 //!
-//! The result's id comes from the job's, so an attempt after a crash finds
-//! what an earlier one stored and does not store it twice.
+//! The result's key comes from the job's id, so an attempt after a crash
+//! finds what an earlier one stored and does not store it twice.
 
 use xuancai_aigc::{Labeller, Provenance};
 use xuancai_domain::privacy::{Category, Purpose};
@@ -13,6 +15,7 @@ use xuancai_imaging::compose::{Background, ShadowOptions};
 use xuancai_imaging::decode::{self, DecodeLimits};
 use xuancai_imaging::encode::{OutputFormat, encode_rgba};
 use xuancai_imaging::resize::{Filter, resize_rgba};
+use xuancai_imaging::thumbnail;
 use xuancai_stickers::pack::{self, Item, PackMeta};
 use xuancai_stickers::preset::{self, Platform};
 use xuancai_stickers::template::Template;
@@ -26,7 +29,7 @@ use super::spec::{BackgroundChoice, Job, TargetFaces};
 use super::worker::{JobError, JobResult, Progress, open_request};
 use crate::App;
 use crate::crypto::DataKey;
-use crate::photos::{Variant, add_photo};
+use crate::photos::Variant;
 use crate::privacy::{consent_state, disclose, permit};
 
 impl From<xuancai_aigc::AigcError> for JobError {
@@ -44,8 +47,6 @@ pub fn pack_key(user: &UserId, job: &JobId) -> String {
 /// A result image, before it is stored.
 struct Made {
     data: Vec<u8>,
-    /// The file extension.
-    ext: &'static str,
     result: JobResult,
 }
 
@@ -83,8 +84,7 @@ pub async fn execute<S: Store>(
     }
     let faces = request.processes_faces(consented);
     let parsed = if consented { parsed } else { parsed.without_faces() };
-    let result_id = PhotoId::from_bytes(*job.id.as_bytes());
-    if let Some(done) = earlier(state, job, &key, &parsed, &result_id).await? {
+    if let Some(done) = earlier(state, job, &key, &parsed).await? {
         tracing::info!("the result was stored by an earlier attempt");
         return Ok(done);
     }
@@ -100,7 +100,15 @@ pub async fn execute<S: Store>(
             model,
             crop,
             shadow,
+            from,
+            touchup,
         } => {
+            // Issue 22 item 3: an earlier cut-out, reused (checked again
+            // here: it may have gone since the job was queued).
+            let reused = match &from {
+                Some(f) => Some(super::results::reusable_cut(state, &job.user, f, &photo).await?),
+                None => None,
+            };
             let bytes = read_photo(state, job, &key, &photo).await?;
             progress.set(20);
             let background = match background {
@@ -122,6 +130,21 @@ pub async fn execute<S: Store>(
                 shadow: shadow.then(ShadowOptions::default),
                 ..CutoutOptions::default()
             };
+            if let (Some(cut), Some(f)) = (reused, from) {
+                let made = recompose(bytes, cut, opts, touchup, limits, f).await?;
+                return finish_job(
+                    state,
+                    job,
+                    &key,
+                    made,
+                    photo,
+                    faces,
+                    counted.as_deref(),
+                    progress,
+                    limits,
+                )
+                .await;
+            }
             // IMG-5 with CON-3: a person's photo leaves only with the consent.
             let made = match state.engines.processor().filter(|_| consented) {
                 Some(p) => external_cutout(state, job, p.as_ref(), bytes, opts, limits).await?,
@@ -148,7 +171,6 @@ pub async fn execute<S: Store>(
                 notes.extend(e.sticker.notes);
                 Ok::<_, JobError>(Made {
                     data: e.sticker.bytes,
-                    ext: e.sticker.format,
                     result: JobResult {
                         format: e.sticker.format.to_string(),
                         model: made.model.map(model_name),
@@ -220,19 +242,106 @@ pub async fn execute<S: Store>(
             return Ok(made);
         }
     };
+    finish_job(
+        state,
+        job,
+        &key,
+        made,
+        source,
+        faces,
+        counted.as_deref(),
+        progress,
+        limits,
+    )
+    .await
+}
+
+/// The last steps of every job but a pack: the face consent checked again,
+/// the result stored with the job, the template counted.
+#[allow(clippy::too_many_arguments)]
+async fn finish_job<S: Store>(
+    state: &App<S>,
+    job: &JobRecord,
+    key: &DataKey,
+    made: Made,
+    source: PhotoId,
+    faces: bool,
+    counted: Option<&str>,
+    progress: &Progress,
+    limits: DecodeLimits,
+) -> Result<JobResult, JobError> {
     progress.set(85);
     if faces {
         // CON-4: withdrawn while the job ran — nothing is stored.
         permit(state, &job.user, Purpose::Faces).await?;
     }
-    let name = format!("{}-{source}.{}", job.kind, made.ext);
-    let added = add_photo(state, job.user, &key, made.data, Some(name), result_id).await?;
+    store_result(state, job, key, &made.data, limits).await?;
     state.fault_point("job-after-result");
-    count_template(state, job, counted.as_deref()).await?;
-    Ok(JobResult {
-        photo: Some(added.photo.id.to_string()),
-        ..made.result
+    count_template(state, job, counted).await?;
+    tracing::debug!(%source, "result stored with the job");
+    Ok(made.result)
+}
+
+/// Issue 22 items 3 and 4: an earlier cut-out at full resolution, touched
+/// up, on another background — no model runs.
+async fn recompose(
+    photo: Vec<u8>,
+    cut: Vec<u8>,
+    opts: CutoutOptions,
+    touchup: Vec<xuancai_imaging::brush::Stroke>,
+    limits: DecodeLimits,
+    from: JobId,
+) -> Result<Made, JobError> {
+    tokio::task::spawn_blocking(move || {
+        let original = decode::decode(&photo, &limits)?.image;
+        let mut cut = decode::decode(&cut, &limits)?.image;
+        if cut.dimensions() != original.dimensions() {
+            return Err(JobError::permanent(
+                "cutout_not_reusable",
+                format!("the cut-out of {from} is not the photo's size"),
+            ));
+        }
+        xuancai_imaging::brush::apply(&mut cut, &original, &touchup)?;
+        let format = cutout_format(&opts);
+        let (out, _) = xuancai_vision::cutout::finish(&original, cut, &opts)?;
+        let CutoutImage::Rgba(img) = out else {
+            return Err(JobError::internal("a mask where an image was asked"));
+        };
+        Ok(Made {
+            data: encode_rgba(&img, format)?,
+            result: JobResult {
+                format: format_name(ext(format)),
+                notes: vec![format!("the cut-out of {from}, reused")],
+                ..JobResult::default()
+            },
+        })
     })
+    .await
+    .map_err(blocking_failed)?
+}
+
+/// Issue 22 item 5: a result is the job's until the user saves it — it is
+/// stored under the job (with a preview that keeps its alpha, for the
+/// browser to show and compose backgrounds on), not added to the library.
+/// The result is written last: its presence is what `earlier` looks for.
+async fn store_result<S: Store>(
+    state: &App<S>,
+    job: &JobRecord,
+    key: &DataKey,
+    data: &[u8],
+    limits: DecodeLimits,
+) -> Result<(), JobError> {
+    let bytes = data.to_vec();
+    let preview = tokio::task::spawn_blocking(move || thumbnail::preview_with_alpha(&bytes, &limits))
+        .await
+        .map_err(blocking_failed)??;
+    let keys = (
+        crate::keys::result_preview(&job.user, &job.id),
+        crate::keys::result(&job.user, &job.id),
+    );
+    state.blobs.put(&keys.0, &preview.bytes, key).await?;
+    state.blobs.put(&keys.1, data, key).await?;
+    Ok(())
 }
 
 /// IMG-4, CON-6: a made sticker or pack counts for its template's popularity
@@ -254,7 +363,6 @@ async fn earlier<S: Store>(
     job: &JobRecord,
     key: &DataKey,
     parsed: &Job,
-    result_id: &PhotoId,
 ) -> Result<Option<JobResult>, JobError> {
     let again = vec!["stored by an earlier attempt".to_string()];
     if let Job::Pack { photos, .. } = parsed {
@@ -270,17 +378,22 @@ async fn earlier<S: Store>(
             Err(e) => Err(e.into()),
         };
     }
-    Ok(state
-        .store
-        .photo(&job.user, result_id)
-        .await?
-        .map(|done| JobResult {
-            photo: Some(done.id.to_string()),
-            format: done.mime.trim_start_matches("image/").to_string(),
+    match state
+        .blobs
+        .get(&crate::keys::result(&job.user, &job.id), key)
+        .await
+    {
+        Ok(done) => Ok(Some(JobResult {
+            format: decode::sniff(&done)
+                .map(|f| f.as_str().to_string())
+                .unwrap_or_default(),
             ai_labelled: matches!(parsed, Job::FaceSwap { .. }),
             notes: again,
             ..JobResult::default()
-        }))
+        })),
+        Err(crate::blobs::BlobError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A photo's original bytes, if the job's owner still has it.
@@ -327,7 +440,6 @@ async fn local_cutout<S: Store>(
         let (data, cut) = engines.studio()?.cutout_bytes(&bytes, &limits, &opts, format)?;
         Ok(Made {
             data,
-            ext: ext(format),
             result: JobResult {
                 format: format_name(ext(format)),
                 model: Some(model_name(cut.model)),
@@ -378,7 +490,6 @@ async fn external_cutout<S: Store>(
         };
         Ok(Made {
             data: encode_rgba(&img, format)?,
-            ext: ext(format),
             result: JobResult {
                 format: format_name(ext(format)),
                 processor: Some(key.to_string()),
@@ -473,7 +584,6 @@ fn face_swap(
     let data = labeller.finish_edit(&encoded, provenance, tgt)?;
     Ok(Made {
         data,
-        ext: ext(format),
         result: JobResult {
             format: format_name(ext(format)),
             faces: swapped.swapped.iter().map(|s| s.index).collect(),

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use xuancai_store::JobKind;
 
 use serde::{Deserialize, Serialize};
-use xuancai_domain::PhotoId;
+use xuancai_domain::{JobId, PhotoId};
+use xuancai_imaging::brush::Stroke;
 use xuancai_imaging::compose;
 use xuancai_stickers::anim::Effect;
 use xuancai_stickers::caption::TextStyle;
@@ -52,6 +53,15 @@ pub struct CutoutRequest {
     /// A soft drop shadow under the subject.
     #[serde(default)]
     pub shadow: bool,
+    /// Issue 22 item 3: an earlier plain (transparent, uncropped) cutout job
+    /// of this photo whose cut-out is reused — the model does not run again;
+    /// the background, crop, shadow and touch-up are applied to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Issue 22 item 4: touch-up strokes painted over the preview, applied
+    /// at full resolution (needs `from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<Vec<super::touchup::StrokeRequest>>,
 }
 
 /// A replacement background: `{"color": "#rrggbb"}`, `{"blur": 12}` (the
@@ -181,6 +191,9 @@ pub enum Job {
         model: ModelChoice,
         crop: bool,
         shadow: bool,
+        /// The earlier cutout reused, and the touch-up applied to it.
+        from: Option<JobId>,
+        touchup: Vec<Stroke>,
     },
     Sticker {
         photo: PhotoId,
@@ -278,6 +291,17 @@ impl JobRequest {
         }
     }
 
+    /// The photo a result is made from (a face swap's target), for the
+    /// result's name; none for a pack.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Self::Cutout(c) => Some(&c.photo),
+            Self::Sticker(s) => Some(&s.photo),
+            Self::FaceSwap(f) => Some(&f.target),
+            Self::Pack(_) => None,
+        }
+    }
+
     /// The photos the job reads (the server checks the user owns them).
     pub fn photos(&self) -> Vec<&str> {
         match self {
@@ -314,6 +338,21 @@ impl JobRequest {
                 model: model(c.model.as_deref())?,
                 crop: c.crop,
                 shadow: c.shadow,
+                from: match &c.from {
+                    Some(j) => {
+                        Some(JobId::parse(j).map_err(|_| invalid(format!("from: {j:?} is not a job id")))?)
+                    }
+                    None => None,
+                },
+                touchup: match (&c.edit, &c.from) {
+                    (Some(_), None) => {
+                        return Err(invalid(
+                            "touch-up strokes apply to an earlier cut-out: send `from`",
+                        ));
+                    }
+                    (Some(strokes), Some(_)) => super::touchup::parse(strokes)?,
+                    (None, _) => Vec::new(),
+                },
             }),
             Self::Sticker(s) => {
                 let (template, texts) = look(

@@ -222,10 +222,10 @@ async fn job(s: &Server, token: &str, id: &str) -> serde_json::Value {
     r.json().await.unwrap_or_default()
 }
 
-/// Issue 7: the process dies mid-job (after the result photo is stored,
-/// before the job is marked done). After a restart the job is claimed again
-/// once its lease runs out and completes exactly once: one result photo,
-/// two attempts, the same result id.
+/// Issue 7: the process dies mid-job (after the result is stored, before
+/// the job is marked done). After a restart the job is claimed again once
+/// its lease runs out and completes exactly once: one result, two attempts,
+/// the second finding the first's result.
 #[tokio::test]
 async fn studio_job_survives_a_crash_and_completes_once() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -256,10 +256,14 @@ async fn studio_job_survives_a_crash_and_completes_once() {
     assert!(!status.success(), "aborted mid-job");
 
     let s = serve(&data, Some(&config), None);
+    // Issue 22 item 5: the result is the job's (its file and preview under
+    // the owner's `results/`), not a photo of the library.
+    let stored = || result_files(&data, &id);
     assert_eq!(
-        photo_count(&s, &token, "library").await,
+        stored().len(),
         2,
-        "the result was stored before the crash"
+        "the result was stored before the crash: {:?}",
+        stored()
     );
     let mut done = serde_json::Value::Null;
     for _ in 0..300 {
@@ -272,16 +276,36 @@ async fn studio_job_survives_a_crash_and_completes_once() {
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(done["attempts"], 2, "claimed again after the lease ran out");
     assert_eq!(
-        photo_count(&s, &token, "library").await,
-        2,
-        "one result photo, not two"
+        done["result"]["notes"][0], "stored by an earlier attempt",
+        "the second attempt found the first one's result: {done}"
     );
-    let result = done["result"]["photo"].as_str().unwrap_or_default();
+    assert_eq!(stored().len(), 2, "one result, not two: {:?}", stored());
     assert_eq!(
-        &result[2..],
-        &id[2..],
-        "the result's id is derived from the job's"
+        photo_count(&s, &token, "library").await,
+        1,
+        "nothing added to the library"
     );
+}
+
+/// The blob files of job `id`'s result, wherever the owner's prefix is.
+fn result_files(data: &std::path::Path, id: &str) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, id: &str, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, id, out);
+            } else if p.parent().is_some_and(|d| d.ends_with("results"))
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(id))
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(data, id, &mut out);
+    out
 }
 
 /// Issue 7: `serve --workers 0` only queues; a separate `xuancai worker`

@@ -1,7 +1,8 @@
 //! Studio jobs (issue 7; IMG-2 cutout and background replacement, IMG-4
 //! stickers): create one on a stored photo (answered at once with 202),
-//! follow it by polling or by server-sent events, find its result — a new
-//! photo in the library. Every call is scoped to the job's owner; another
+//! follow it by polling or by server-sent events, read its result (and its
+//! preview) from the job, and save it to the library when the user asks
+//! (issue 22 item 5). Every call is scoped to the job's owner; another
 //! user's job reads as 404 (SEC-6).
 
 use std::convert::Infallible;
@@ -29,6 +30,7 @@ use xuancai_app::crypto::DataKey;
 use xuancai_app::photos::owned;
 use xuancai_app::privacy::consent_state;
 use xuancai_app::studio::JobRequest;
+use xuancai_app::studio::results::{self, ResultFile};
 use xuancai_app::studio::run::pack_key;
 use xuancai_app::studio::worker::{JobResult, open_request};
 use xuancai_store::SealedColumn;
@@ -72,11 +74,20 @@ pub struct JobOutcome {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ResultUrls {
-    /// The new photo in the library.
+    /// A job finished before results were kept with their job: the photo
+    /// it added to the library.
     Photo {
         photo: String,
         original: String,
         thumbnail: String,
+    },
+    /// The result, kept with the job until the user saves it (issue 22
+    /// item 5): the file, its preview (alpha kept) and where to `POST` to
+    /// add it to the library.
+    File {
+        original: String,
+        preview: String,
+        save: String,
     },
     /// A pack's ZIP.
     Download { download: String },
@@ -118,8 +129,13 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> JobView {
                         photo: base,
                     }
                 }
-                None => ResultUrls::Download {
+                None if j.kind == JobKind::Pack => ResultUrls::Download {
                     download: format!("/api/v1/jobs/{id}/download"),
+                },
+                None => ResultUrls::File {
+                    original: format!("/api/v1/jobs/{id}/result"),
+                    preview: format!("/api/v1/jobs/{id}/result/preview"),
+                    save: format!("/api/v1/jobs/{id}/save"),
                 },
             };
             JobOutcome { result, urls }
@@ -163,7 +179,15 @@ pub async fn create<S: Store>(
     if let Some(p) = request.purposes().iter().find(|p| !consents.allows(**p)) {
         return Err(AppError::ConsentRequired { purpose: p.key() }.into());
     }
-    request.parse()?;
+    let parsed = request.parse()?;
+    if let xuancai_app::studio::Job::Cutout {
+        from: Some(from),
+        photo,
+        ..
+    } = &parsed
+    {
+        results::check_reusable(&state, &user, from, photo).await?;
+    }
     for p in request.photos() {
         owned(&state, &user, p)
             .await
@@ -331,4 +355,100 @@ pub async fn download<S: Store>(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(resp)
+}
+
+/// `GET /api/v1/jobs/{id}/result` and `…/result/preview`: a finished job's
+/// result (every kind but a pack), named after the photo it was made from.
+async fn result_file<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    id: &str,
+    file: ResultFile,
+) -> Result<Response, ApiError> {
+    let id = parse_job_id(id)?;
+    let r = results::read(state, user, &id, file).await?;
+    let mut resp = crate::respond::image(r.bytes, r.mime, "private, max-age=31536000, immutable")?;
+    if file == ResultFile::Original {
+        let ascii: String = r
+            .file_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let utf8: String = url_encode(&r.file_name);
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"))
+        {
+            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// RFC 5987's percent-encoding of a file name.
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub async fn result<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    result_file(&state, &session.user, &id, ResultFile::Original).await
+}
+
+pub async fn result_preview<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    result_file(&state, &session.user, &id, ResultFile::Preview).await
+}
+
+/// What saving a result answers: the photo in the library, and whether it
+/// was there already (200) or is new (201).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Saved<'a> {
+    photo: xuancai_app::photos::PhotoView<'a>,
+    duplicate: bool,
+}
+
+/// `POST /api/v1/jobs/{id}/save`: add a finished job's result to the
+/// library (issue 22 item 5); saving again answers the same photo.
+pub async fn save<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_job_id(&id)?;
+    let added = results::save(&state, &session.user, &id).await?;
+    let key = state.data_key(&session.user).await?;
+    let status = if added.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let view = xuancai_app::photos::photo_view(&added.photo, &key);
+    Ok((
+        status,
+        Json(Saved {
+            photo: view,
+            duplicate: added.duplicate,
+        }),
+    )
+        .into_response())
 }

@@ -67,6 +67,45 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
     .add(
         doc(
             "GET",
+            "/api/v1/jobs/{id}/result",
+            "studio",
+            "A finished job's result at full resolution (every kind but a pack), kept with the job \
+             until saved, named after the photo it was made from",
+        )
+        .keeps("IMG-2 IMG-3 IMG-4 SEC-6")
+        .media("image/*")
+        .may(&[409]),
+        get(jobs::result::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/jobs/{id}/result/preview",
+            "studio",
+            "The result's preview: about 1440 px, WebP with its transparency, to show and to compose \
+             backgrounds on in the browser",
+        )
+        .keeps("IMG-2 SEC-6")
+        .media("image/webp")
+        .may(&[409]),
+        get(jobs::result_preview::<S>),
+    )
+    .add(
+        doc(
+            "POST",
+            "/api/v1/jobs/{id}/save",
+            "studio",
+            "Save a finished job's result to the library (201; 200 when it was saved before)",
+        )
+        .ok(201)
+        .keeps("IMG-1 IMG-2 SEC-6")
+        .returns::<jobs::Saved>()
+        .may(&[409, 422, 429]),
+        post(jobs::save::<S>),
+    )
+    .add(
+        doc(
+            "GET",
             "/api/v1/templates",
             "studio",
             "Sticker and greeting templates",

@@ -105,7 +105,11 @@ pub async fn work_json<S: Store>(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
-    photo: String,
+    /// A photo of your library; or, instead,
+    photo: Option<String>,
+    /// a finished studio job whose result becomes the work without being
+    /// saved to the library (issue 22 item 5).
+    job: Option<String>,
     #[schemars(length(max = 60))]
     title: Option<String>,
     #[schemars(extend("enum" = ["public", "link", "private", null]))]
@@ -120,8 +124,19 @@ pub async fn create<S: Store>(
     AppJson(b): AppJson<CreateBody>,
 ) -> Result<Response, ApiError> {
     let user = session.user;
+    let from = match (&b.photo, &b.job) {
+        (Some(p), None) => works::WorkSource::Photo(p),
+        (None, Some(j)) => works::WorkSource::Job(j),
+        _ => {
+            return Err(AppError::Unprocessable {
+                code: "invalid_parameter",
+                message: "send either \"photo\" or \"job\"".into(),
+            }
+            .into());
+        }
+    };
     let new = NewWork {
-        photo: &b.photo,
+        from,
         title: b.title.as_deref(),
         visibility: b.visibility.as_deref(),
     };

@@ -143,6 +143,15 @@ async fn story(backend: Backend) {
     );
     assert_eq!(section("template_use")[0]["template"], "greeting");
     assert_eq!(section("studio_jobs")[0]["kind"], "sticker");
+    // Issue 22 item 5: the sticker is the job's (not saved to the library),
+    // and the export holds it as made.
+    let sticker_url = done["result"]["urls"]["original"].as_str().unwrap_or_default();
+    let made = crate::jobs::bytes(&app, &token, sticker_url).await;
+    let job_id = done["id"].as_str().unwrap_or_default();
+    assert!(
+        read(&mut zip, &format!("results/{job_id}.webp")) == made,
+        "the export holds the studio's result"
+    );
     assert_eq!(section("works")["works"][0]["id"], work_id.as_str());
     // The work's image is in the ZIP, as the section names it.
     let file = section("works")["works"][0]["file"]

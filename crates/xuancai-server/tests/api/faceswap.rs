@@ -68,8 +68,12 @@ async fn img3_con3_face_swap_needs_consent_and_affirmation_and_is_labelled() {
         result["faces"].as_array().is_some_and(|f| !f.is_empty()),
         "{done}"
     );
-    let photo = result["photo"].as_str().unwrap_or_default();
-    let original = bytes(&app, &alice, &format!("/api/v1/photos/{photo}/original")).await;
+    let original = bytes(
+        &app,
+        &alice,
+        result["urls"]["original"].as_str().unwrap_or_default(),
+    )
+    .await;
     // The labels survive storage: the metadata and the manifest are read back.
     let report = xuancai_aigc::inspect(&original).unwrap_or_else(|e| panic!("{e}"));
     assert!(report.is_labelled(), "{report:?}");
@@ -114,6 +118,17 @@ async fn img3_con3_face_swap_needs_consent_and_affirmation_and_is_labelled() {
         corner_changed > 100,
         "the visible label ({corner_changed} pixels)"
     );
+    // Issue 22 item 5: saved to the library when asked, byte for byte — the
+    // labels and the manifest go with it.
+    let save = result["urls"]["save"].as_str().unwrap_or_default();
+    let saved = app.json("POST", save, &alice, None, 201).await;
+    let photo = saved["photo"]["id"].as_str().unwrap_or_default();
+    assert_eq!(
+        saved["photo"]["file_name"], "faceapi-sample3-face-swap.jpg",
+        "{saved}"
+    );
+    let kept = bytes(&app, &alice, &format!("/api/v1/photos/{photo}/original")).await;
+    assert!(kept == original, "the saved photo is the labelled result");
 
     // A target without a face fails for good with a stable code, nothing stored.
     let scene = photo_id(&app, &alice, "coffee.png").await;
@@ -301,8 +316,12 @@ async fn img3_a_face_swap_job_is_signed_by_the_operator_chain_as_an_edit() {
     let queued = app.json("POST", "/api/v1/jobs", &alice, Some(&swap), 202).await;
     let done = settle(&app, &alice, queued["id"].as_str().unwrap_or_default()).await;
     assert_eq!(done["state"], "done", "{done}");
-    let photo = done["result"]["photo"].as_str().unwrap_or_default();
-    let original = bytes(&app, &alice, &format!("/api/v1/photos/{photo}/original")).await;
+    let original = bytes(
+        &app,
+        &alice,
+        done["result"]["urls"]["original"].as_str().unwrap_or_default(),
+    )
+    .await;
     let c2pa = xuancai_aigc::inspect(&original)
         .unwrap_or_else(|e| panic!("{e}"))
         .c2pa

@@ -92,37 +92,86 @@ async fn img2_cutout_job_makes_a_transparent_photo() {
         done["result"]["model"], "portrait",
         "a person photo goes to the portrait model"
     );
-    let result = done["result"]["photo"].as_str().unwrap_or_default().to_string();
-    assert_ne!(result, photo);
-
-    // The result is a new photo in the library, with renditions.
-    let list = app.json("GET", "/api/v1/photos", &token, None, 200).await;
-    let ids: Vec<&str> = list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p["id"].as_str())
-        .collect();
-    assert_eq!(ids.len(), 2, "{list}");
-    assert!(ids.contains(&result.as_str()));
-    let meta = app
-        .json("GET", &format!("/api/v1/photos/{result}"), &token, None, 200)
-        .await;
-    assert_eq!(meta["mime"], "image/png");
-    assert!(
-        meta["file_name"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("cutout-"),
-        "{meta}"
+    // Issue 22 item 5: the result is the job's, not the library's.
+    let urls = &done["result"]["urls"];
+    assert_eq!(
+        (
+            urls["original"].as_str(),
+            urls["save"].as_str(),
+            done["result"]["photo"].as_str()
+        ),
+        (
+            Some(format!("/api/v1/jobs/{id}/result").as_str()),
+            Some(format!("/api/v1/jobs/{id}/save").as_str()),
+            None
+        ),
+        "{done}"
     );
-    let png = bytes(&app, &token, &format!("/api/v1/photos/{result}/original")).await;
+    assert_eq!(
+        library(&app, &token).await,
+        [photo.clone()],
+        "nothing lands in the library unasked"
+    );
+    let r = app
+        .call("GET", &format!("/api/v1/jobs/{id}/result"), Some(&token), None)
+        .await;
+    assert_eq!(r.status(), 200);
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(header("content-type"), "image/png");
+    assert!(
+        header("content-disposition").contains("filename=\"astronaut-cutout.png\""),
+        "named after the photo, with the real format: {}",
+        header("content-disposition")
+    );
+    let png = r.bytes().await.unwrap_or_else(|e| panic!("{e}")).to_vec();
     let img = image::load_from_memory(&png)
         .unwrap_or_else(|e| panic!("{e}"))
         .to_rgba8();
     assert_eq!(img.dimensions(), (512, 512));
     assert_eq!(img.get_pixel(2, 2)[3], 0, "the background is transparent");
     assert_eq!(img.get_pixel(256, 200)[3], 255, "the face is kept");
+    // The preview keeps the alpha exactly (the browser composes on it).
+    let preview = bytes(&app, &token, urls["preview"].as_str().unwrap_or_default()).await;
+    let preview = image::load_from_memory_with_format(&preview, image::ImageFormat::WebP)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_rgba8();
+    assert_eq!(preview.dimensions(), (512, 512));
+    assert!(
+        preview.pixels().zip(img.pixels()).all(|(p, q)| p[3] == q[3]),
+        "the preview's alpha is the result's"
+    );
+
+    // Saved when asked: a photo named after the source, with renditions;
+    // saving again answers the same photo.
+    let saved = app
+        .json("POST", &format!("/api/v1/jobs/{id}/save"), &token, None, 201)
+        .await;
+    let result = saved["photo"]["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        (
+            saved["photo"]["mime"].as_str(),
+            saved["photo"]["file_name"].as_str()
+        ),
+        (Some("image/png"), Some("astronaut-cutout.png")),
+        "{saved}"
+    );
+    let again = app
+        .json("POST", &format!("/api/v1/jobs/{id}/save"), &token, None, 200)
+        .await;
+    assert_eq!(again["photo"]["id"], result.as_str());
+    let mut ids = library(&app, &token).await;
+    ids.sort();
+    let mut want = vec![photo.clone(), result.clone()];
+    want.sort();
+    assert_eq!(ids, want);
+    let stored = bytes(&app, &token, &format!("/api/v1/photos/{result}/original")).await;
+    assert!(stored == png, "the library holds the result as it was made");
     bytes(&app, &token, &format!("/api/v1/photos/{result}/thumbnail")).await;
 
     // The job list shows it.
@@ -164,10 +213,7 @@ async fn img2_background_replacement_and_img4_sticker_jobs() {
     let jpg = bytes(
         &app,
         &token,
-        &format!(
-            "/api/v1/photos/{}/original",
-            red["result"]["photo"].as_str().unwrap_or_default()
-        ),
+        red["result"]["urls"]["original"].as_str().unwrap_or_default(),
     )
     .await;
     let img = image::load_from_memory(&jpg)
@@ -186,10 +232,7 @@ async fn img2_background_replacement_and_img4_sticker_jobs() {
     let out = bytes(
         &app,
         &token,
-        &format!(
-            "/api/v1/photos/{}/original",
-            onto["result"]["photo"].as_str().unwrap_or_default()
-        ),
+        onto["result"]["urls"]["original"].as_str().unwrap_or_default(),
     )
     .await;
     let out = image::load_from_memory(&out)
@@ -218,10 +261,7 @@ async fn img2_background_replacement_and_img4_sticker_jobs() {
     let png = bytes(
         &app,
         &token,
-        &format!(
-            "/api/v1/photos/{}/original",
-            cropped["result"]["photo"].as_str().unwrap_or_default()
-        ),
+        cropped["result"]["urls"]["original"].as_str().unwrap_or_default(),
     )
     .await;
     let (w, h) = image::load_from_memory(&png)
@@ -241,10 +281,7 @@ async fn img2_background_replacement_and_img4_sticker_jobs() {
     let webp = bytes(
         &app,
         &token,
-        &format!(
-            "/api/v1/photos/{}/original",
-            sticker["result"]["photo"].as_str().unwrap_or_default()
-        ),
+        sticker["result"]["urls"]["original"].as_str().unwrap_or_default(),
     )
     .await;
     let v = xuancai_stickers::preset::validate_sticker(&webp, xuancai_stickers::Platform::WhatsApp, "s.webp");
@@ -259,14 +296,22 @@ async fn img2_background_replacement_and_img4_sticker_jobs() {
     let gif = bytes(
         &app,
         &token,
-        &format!(
-            "/api/v1/photos/{}/original",
-            wechat["result"]["photo"].as_str().unwrap_or_default()
-        ),
+        wechat["result"]["urls"]["original"].as_str().unwrap_or_default(),
     )
     .await;
     let v = xuancai_stickers::preset::validate_sticker(&gif, xuancai_stickers::Platform::WeChat, "s.gif");
     assert!(v.is_empty(), "a valid WeChat sticker: {v:?}");
+}
+
+/// The ids of the photos in the user's library.
+async fn library(app: &TestApp, token: &str) -> Vec<String> {
+    let list = app.json("GET", "/api/v1/photos", token, None, 200).await;
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str().map(str::to_string))
+        .collect()
 }
 
 /// Read server-sent events until the stream ends; returns each event's JSON.

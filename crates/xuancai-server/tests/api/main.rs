@@ -31,6 +31,7 @@ mod public;
 mod push;
 mod push_vendors;
 mod residency;
+mod results;
 mod retention;
 mod rights;
 mod safety;

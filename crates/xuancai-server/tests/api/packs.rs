@@ -41,7 +41,7 @@ async fn img4_a_pack_job_makes_an_importable_zip() {
         (
             result["format"].as_str(),
             result["stickers"].as_u64(),
-            result["photo"].as_str()
+            result["urls"]["original"].as_str()
         ),
         (Some("zip"), Some(2), None),
         "{done}"
@@ -286,10 +286,7 @@ async fn img5_an_external_processor_is_off_by_default_and_every_call_is_logged()
     let out = bytes(
         &app,
         &token,
-        &format!(
-            "/api/v1/photos/{}/original",
-            done["result"]["photo"].as_str().unwrap_or_default()
-        ),
+        done["result"]["urls"]["original"].as_str().unwrap_or_default(),
     )
     .await;
     let out = image::load_from_memory(&out)

@@ -299,6 +299,10 @@ async fn ret2_story(backend: Backend) {
         keys.iter().any(|k| k.contains(&format!("{user_id}/packs/"))),
         "the pack's ZIP among them"
     );
+    assert!(
+        keys.iter().any(|k| k.contains(&format!("{user_id}/results/"))),
+        "and the sticker job's result"
+    );
 
     // ACC-6: preview, then confirm with a fresh code and both confirmations.
     let preview = app
@@ -306,8 +310,8 @@ async fn ret2_story(backend: Backend) {
         .await;
     assert_eq!(preview["coins_forfeited"], 10);
     assert_eq!(
-        preview["photos"], 5,
-        "three uploads, one more, and the sticker job's result"
+        preview["photos"], 4,
+        "three uploads and one more (the sticker is its job's, issue 22 item 5)"
     );
     let code = fresh_code(&app, &token, e164).await;
     let r = app

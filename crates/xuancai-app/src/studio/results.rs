@@ -1,0 +1,218 @@
+//! A job's result after the job (issue 22 items 3 and 5): read it or its
+//! preview, save it to the library when the user asks, and reuse a cut-out
+//! for another background without running the model again.
+//!
+//! Nothing a job makes lands in the library by itself: the result is kept
+//! under the job (`keys::result`), and [`save`] adds it as a photo — with a
+//! name from the photo it was made from — only when the user asks. Saving
+//! twice gives the same photo (its id is the job's).
+
+use xuancai_domain::{JobId, PhotoId, UserId};
+use xuancai_imaging::decode;
+use xuancai_store::{JobKind, JobRecord, JobState, Store};
+
+use super::spec::JobRequest;
+use super::worker::open_request;
+use crate::App;
+use crate::error::AppError;
+use crate::photos::{Added, add_photo, file_name};
+
+/// Which of a result's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultFile {
+    /// The file at full resolution, as the job made it.
+    Original,
+    /// About 1440 px, WebP with the alpha kept.
+    Preview,
+}
+
+/// A result's bytes and media type.
+#[derive(Debug)]
+pub struct ResultBytes {
+    pub bytes: Vec<u8>,
+    pub mime: &'static str,
+    /// A download name: the source photo's, what was made, the real format.
+    pub file_name: String,
+}
+
+/// The owner's finished job that has an image result (not a pack).
+async fn finished<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result<JobRecord, AppError> {
+    let job = state.store.job(user, id).await?.ok_or(AppError::NotFound)?;
+    if job.kind == JobKind::Pack {
+        return Err(AppError::NotFound);
+    }
+    if job.state != JobState::Done {
+        return Err(AppError::Conflict {
+            code: "job_not_done",
+            message: format!(
+                "the job is {}: its result is there once it is done",
+                job.state.as_str()
+            ),
+        });
+    }
+    Ok(job)
+}
+
+fn mime_of(bytes: &[u8]) -> &'static str {
+    match decode::sniff(bytes).map(|f| f.as_str()) {
+        Ok("jpeg") => "image/jpeg",
+        Ok("png") => "image/png",
+        Ok("webp") => "image/webp",
+        Ok("gif") => "image/gif",
+        _ => "application/octet-stream",
+    }
+}
+
+fn extension(mime: &str) -> &'static str {
+    match mime {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "image/gif" => "gif",
+        _ => "bin",
+    }
+}
+
+/// What a job of `kind` made, as a word for file names.
+fn made(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Cutout => "cutout",
+        JobKind::Sticker => "sticker",
+        JobKind::FaceSwap => "face-swap",
+        JobKind::Pack => "pack",
+    }
+}
+
+/// `{source photo's name without extension}-{what}.{ext}`; `xuancai-…` when
+/// the source is gone or had no name.
+async fn result_name<S: Store>(state: &App<S>, job: &JobRecord, mime: &str) -> Result<String, AppError> {
+    let key = state.data_key(&job.user).await?;
+    let source = open_request(job, &key)
+        .ok()
+        .and_then(|r| r.subject().and_then(|p| PhotoId::parse(p).ok()));
+    let mut stem = String::new();
+    if let Some(id) = source
+        && let Some(photo) = state.store.photo(&job.user, &id).await?
+    {
+        let name = file_name(&photo, &key).unwrap_or_default();
+        let base = name.rsplit_once('.').map_or(name.as_str(), |(b, _)| b);
+        stem = base
+            .chars()
+            .map(|c| {
+                if c.is_control() || "\\/:*?\"<>|".contains(c) {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .take(80)
+            .collect::<String>()
+            .trim()
+            .to_string();
+    }
+    if stem.is_empty() {
+        stem = "xuancai".into();
+    }
+    Ok(format!("{stem}-{}.{}", made(job.kind), extension(mime)))
+}
+
+/// A finished job's result file (the owner's only).
+pub async fn read<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    id: &JobId,
+    file: ResultFile,
+) -> Result<ResultBytes, AppError> {
+    let job = finished(state, user, id).await?;
+    let key = state.data_key(user).await?;
+    let blob = match file {
+        ResultFile::Original => crate::keys::result(user, id),
+        ResultFile::Preview => crate::keys::result_preview(user, id),
+    };
+    let bytes = match state.blobs.get(&blob, &key).await {
+        Ok(b) => b,
+        // A job finished before results were kept with the job: its result
+        // is the library photo named in its result.
+        Err(crate::blobs::BlobError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let mime = mime_of(&bytes);
+    let file_name = result_name(state, &job, mime).await?;
+    Ok(ResultBytes {
+        bytes,
+        mime,
+        file_name,
+    })
+}
+
+/// Issue 22 item 5: add a finished job's result to the library, under a
+/// name from the photo it was made from. Idempotent: the photo's id is the
+/// job's, and saving again answers the photo saved before.
+pub async fn save<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result<Added, AppError> {
+    let result = read(state, user, id, ResultFile::Original).await?;
+    let key = state.data_key(user).await?;
+    add_photo(
+        state,
+        *user,
+        &key,
+        result.bytes,
+        Some(result.file_name),
+        PhotoId::from_bytes(*id.as_bytes()),
+    )
+    .await
+}
+
+/// Issue 22 item 3: whether the cut-out of the earlier job `from` may be
+/// reused to draw another background at full resolution without running
+/// the model again: the owner's finished cutout of the same photo, made
+/// transparent, uncropped, without a shadow or touch-up (the subject's
+/// colours and alpha at the photo's size).
+pub async fn check_reusable<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    from: &JobId,
+    photo: &PhotoId,
+) -> Result<(), AppError> {
+    let job = state
+        .store
+        .job(user, from)
+        .await?
+        .ok_or_else(|| not_reusable(from, "is not yours or is gone"))?;
+    if job.kind != JobKind::Cutout || job.state != JobState::Done {
+        return Err(not_reusable(from, "is not a finished cutout"));
+    }
+    let key = state.data_key(user).await?;
+    let Ok(JobRequest::Cutout(c)) = open_request(&job, &key) else {
+        return Err(not_reusable(from, "is not a cutout"));
+    };
+    if PhotoId::parse(&c.photo).ok().as_ref() != Some(photo) {
+        return Err(not_reusable(from, "cut out another photo"));
+    }
+    if c.background.is_some() || c.crop || c.shadow || c.from.is_some() || c.edit.is_some() {
+        return Err(not_reusable(from, "was not a plain transparent cutout"));
+    }
+    Ok(())
+}
+
+fn not_reusable(from: &JobId, why: &str) -> AppError {
+    AppError::Unprocessable {
+        code: "cutout_not_reusable",
+        message: format!("the job {from} {why}: cut the photo out again without `from`"),
+    }
+}
+
+/// The cut-out of `from` (checked by [`check_reusable`]), as stored.
+pub async fn reusable_cut<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    from: &JobId,
+    photo: &PhotoId,
+) -> Result<Vec<u8>, AppError> {
+    check_reusable(state, user, from, photo).await?;
+    let key = state.data_key(user).await?;
+    match state.blobs.get(&crate::keys::result(user, from), &key).await {
+        Ok(b) => Ok(b),
+        Err(crate::blobs::BlobError::NotFound) => Err(not_reusable(from, "has no stored result")),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,204 @@
+//! Issue 22 items 3 and 4: a cut-out computed once and reused — another
+//! background drawn at full resolution without running the model, and the
+//! user's erase/restore strokes applied at full resolution.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, testdata};
+use crate::jobs::{bytes, photo_id, settle};
+
+async fn run(app: &TestApp, token: &str, body: Value) -> Value {
+    let v = app.json("POST", "/api/v1/jobs", token, Some(&body), 202).await;
+    let done = settle(app, token, v["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    done
+}
+
+async fn rgb(app: &TestApp, token: &str, job: &Value) -> image::RgbImage {
+    let data = bytes(
+        app,
+        token,
+        job["result"]["urls"]["original"].as_str().unwrap_or_default(),
+    )
+    .await;
+    image::load_from_memory(&data)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_rgb8()
+}
+
+#[tokio::test]
+async fn img2_a_cut_out_is_reused_for_another_background_and_touched_up_at_full_resolution() {
+    let app = spawn_app().await;
+    let token = app.login("13800138031", "+8613800138031").await;
+    let photo = photo_id(&app, &token, "astronaut.png").await;
+    let base = run(&app, &token, json!({ "kind": "cutout", "photo": photo })).await;
+    let from = base["id"].as_str().unwrap_or_default();
+
+    // The same background from the stored cut-out is the same picture as
+    // from a fresh run of the model, pixel for pixel.
+    let white = json!({ "color": "#ffffff" });
+    let fresh = run(
+        &app,
+        &token,
+        json!({ "kind": "cutout", "photo": photo, "background": white }),
+    )
+    .await;
+    let reused = run(
+        &app,
+        &token,
+        json!({ "kind": "cutout", "photo": photo, "background": white, "from": from }),
+    )
+    .await;
+    assert_eq!(reused["result"]["model"], Value::Null, "no model ran: {reused}");
+    assert_eq!(
+        reused["result"]["notes"][0],
+        format!("the cut-out of {from}, reused"),
+        "{reused}"
+    );
+    let (fresh_img, reused_img) = (rgb(&app, &token, &fresh).await, rgb(&app, &token, &reused).await);
+    assert!(
+        fresh_img == reused_img,
+        "the reused cut-out draws the same result"
+    );
+
+    // Touch-up: erase over the face, restore a dot in the corner.
+    let edit = json!([
+        { "mode": "erase", "width": 0.12, "points": [[0.45, 0.39], [0.55, 0.39]] },
+        { "mode": "restore", "width": 0.06, "points": [[0.04, 0.04]] }
+    ]);
+    let touched = run(
+        &app,
+        &token,
+        json!({ "kind": "cutout", "photo": photo, "background": white, "from": from, "edit": edit }),
+    )
+    .await;
+    let touched = rgb(&app, &token, &touched).await;
+    let original = image::load_from_memory(&testdata("astronaut.png"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_rgb8();
+    let is_white = |p: &image::Rgb<u8>| p.0.iter().all(|&c| c > 245);
+    let near = |p: &image::Rgb<u8>, q: &image::Rgb<u8>| p.0.iter().zip(q.0).all(|(a, b)| a.abs_diff(b) < 12);
+    assert!(
+        !is_white(reused_img.get_pixel(256, 200)),
+        "the face was kept before the touch-up"
+    );
+    assert!(
+        is_white(touched.get_pixel(256, 200)),
+        "erased: {:?}",
+        touched.get_pixel(256, 200)
+    );
+    assert!(
+        is_white(reused_img.get_pixel(20, 20)),
+        "the corner was background"
+    );
+    assert!(
+        near(touched.get_pixel(20, 20), original.get_pixel(20, 20)),
+        "restored to the photo: {:?} vs {:?}",
+        touched.get_pixel(20, 20),
+        original.get_pixel(20, 20)
+    );
+    assert!(
+        near(touched.get_pixel(256, 450), reused_img.get_pixel(256, 450)),
+        "untouched elsewhere"
+    );
+
+    // What may not be reused, refused before the job is queued.
+    let other = photo_id(&app, &token, "coffee.png").await;
+    let refused = |body: Value, code: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let v = app.json("POST", "/api/v1/jobs", &token, Some(&body), 422).await;
+            assert_eq!(v["code"], code, "{body}: {v}");
+        }
+    };
+    refused(
+        json!({ "kind": "cutout", "photo": other, "from": from }),
+        "cutout_not_reusable",
+    )
+    .await;
+    let fresh_id = fresh["id"].as_str().unwrap_or_default();
+    refused(
+        json!({ "kind": "cutout", "photo": photo, "from": fresh_id }),
+        "cutout_not_reusable",
+    )
+    .await;
+    refused(
+        json!({ "kind": "cutout", "photo": photo, "edit": edit }),
+        "invalid_job",
+    )
+    .await;
+    refused(
+        json!({ "kind": "cutout", "photo": photo, "from": from,
+                "edit": [{ "mode": "smudge", "width": 0.1, "points": [[0.5, 0.5]] }] }),
+        "invalid_job",
+    )
+    .await;
+    refused(
+        json!({ "kind": "cutout", "photo": photo, "from": from,
+                "edit": [{ "mode": "erase", "width": 0.1, "points": [[1.5, 0.5]] }] }),
+        "invalid_job",
+    )
+    .await;
+    // Another user's cut-out is not theirs to reuse (SEC-6).
+    let bob = app.login("13800138032", "+8613800138032").await;
+    let bobs = photo_id(&app, &bob, "astronaut.png").await;
+    let v = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &bob,
+            Some(&json!({ "kind": "cutout", "photo": bobs, "from": from })),
+            422,
+        )
+        .await;
+    assert_eq!(v["code"], "cutout_not_reusable", "{v}");
+    // Bob cannot read or save Alice's result either.
+    for (m, path) in [
+        ("GET", format!("/api/v1/jobs/{from}/result")),
+        ("POST", format!("/api/v1/jobs/{from}/save")),
+    ] {
+        assert_eq!(
+            app.call(m, &path, Some(&bob), None).await.status(),
+            404,
+            "{m} {path}"
+        );
+    }
+    // "保存为作品": a work straight from the job's result.
+    let work = app
+        .json(
+            "POST",
+            "/api/v1/works",
+            &token,
+            Some(&json!({ "job": from, "title": "抠图", "visibility": "private" })),
+            201,
+        )
+        .await;
+    let image = bytes(
+        &app,
+        &token,
+        &format!("/api/v1/works/{}/image", work["id"].as_str().unwrap_or_default()),
+    )
+    .await;
+    let made = bytes(
+        &app,
+        &token,
+        base["result"]["urls"]["original"].as_str().unwrap_or_default(),
+    )
+    .await;
+    assert!(image == made, "the work is the result as made");
+    let v = app
+        .json(
+            "POST",
+            "/api/v1/works",
+            &token,
+            Some(&json!({ "title": "无图" })),
+            422,
+        )
+        .await;
+    assert_eq!(v["code"], "invalid_parameter", "{v}");
+    // Nothing of this landed in Alice's library.
+    let list = app.json("GET", "/api/v1/photos", &token, None, 200).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");
+    app.cleanup().await;
+}
