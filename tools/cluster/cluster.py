@@ -257,7 +257,10 @@ def story(cl, bench):
     check(len(photos) == 4 and len(set(photos.values())) == 4, "four photos uploaded through nginx")
     limits_phase(c)
     done = jobs_phase(cl, c, token, photos)
-    result = next(v["result"]["photo"] for v in done if v["kind"] == "cutout")
+    # Issue 22 item 5: a result joins the library only when saved.
+    cut = next(v for v in done if v["kind"] == "cutout")
+    result = c.json("POST", cut["result"]["urls"]["save"], token, expect=201)["photo"]["id"]
+    check(result in set(photo_ids(c, token)), "the saved cutout is in the library")
     work = c.json("POST", "/api/v1/works", token, body={"photo": result, "title": "集群", "visibility": "public"}, expect=201)
     feed = c.json("GET", "/api/v1/works/feed?limit=20")
     check(any(w["id"] == work["id"] for w in feed["items"]), "the published work is in the public feed")

@@ -73,22 +73,27 @@ fn extension(mime: &str) -> &'static str {
     }
 }
 
-/// What a job of `kind` made, as a word for file names.
-fn made(kind: JobKind) -> &'static str {
-    match kind {
-        JobKind::Cutout => "cutout",
-        JobKind::Sticker => "sticker",
-        JobKind::FaceSwap => "face-swap",
-        JobKind::Pack => "pack",
+/// What a job made, as words for file names (a sticker names its platform).
+fn made(kind: JobKind, request: Option<&JobRequest>) -> String {
+    match (kind, request) {
+        (JobKind::Sticker, Some(JobRequest::Sticker(s))) => {
+            format!("sticker-{}", s.platform.as_deref().unwrap_or("whatsapp"))
+        }
+        (JobKind::Cutout, _) => "cutout".into(),
+        (JobKind::Sticker, _) => "sticker".into(),
+        (JobKind::FaceSwap, _) => "face-swap".into(),
+        (JobKind::Pack, _) => "pack".into(),
     }
 }
 
-/// `{source photo's name without extension}-{what}.{ext}`; `xuancai-…` when
+/// `{source photo's name without extension}-{what}.{ext}` (the web app
+/// names downloads the same way: a browser prefers this name); `xuancai-…` when
 /// the source is gone or had no name.
 async fn result_name<S: Store>(state: &App<S>, job: &JobRecord, mime: &str) -> Result<String, AppError> {
     let key = state.data_key(&job.user).await?;
-    let source = open_request(job, &key)
-        .ok()
+    let request = open_request(job, &key).ok();
+    let source = request
+        .as_ref()
         .and_then(|r| r.subject().and_then(|p| PhotoId::parse(p).ok()));
     let mut stem = String::new();
     if let Some(id) = source
@@ -113,7 +118,11 @@ async fn result_name<S: Store>(state: &App<S>, job: &JobRecord, mime: &str) -> R
     if stem.is_empty() {
         stem = "xuancai".into();
     }
-    Ok(format!("{stem}-{}.{}", made(job.kind), extension(mime)))
+    Ok(format!(
+        "{stem}-{}.{}",
+        made(job.kind, request.as_ref()),
+        extension(mime)
+    ))
 }
 
 /// A finished job's result file (the owner's only).

@@ -1,14 +1,15 @@
-// The editor: cutout with background choices and before/after (IMG-2), face
-// swap behind its own consent prompt and the subjects' affirmation (IMG-3,
-// CON-3), stickers with captions, outline, templates and platform presets,
-// and packs (IMG-4). Every edit is a job on the server, followed live.
-import { get, post, followJob } from '../api.js';
+// The editor: cutout with live backgrounds and touch-up (IMG-2, in
+// `cutout.js`), face swap behind its own consent prompt and the subjects'
+// affirmation (IMG-3, CON-3), stickers with captions, outline, templates and
+// platform presets, and packs (IMG-4). Every edit is a job on the server,
+// followed live; its result is the job's until the user saves it.
+import { get } from '../api.js';
 import { t, templateTitle } from '../i18n.js';
-import { h, render, field, check, busy, toast, errorText } from '../ui.js';
+import { h, render, field, check, busy, toast } from '../ui.js';
 import * as session from '../session.js';
 import { pickPhotos } from './photos.js';
-import { publishButton } from './works.js';
-import { separateConsent } from '../consent.js';
+import { photoSlot, runJob, resultActions, faceConsent } from './studio_common.js';
+import { cutoutPanel } from './cutout.js';
 
 const TABS = ['cutout', 'faceswap', 'sticker', 'pack'];
 const PLATFORMS = ['whatsapp', 'telegram', 'signal', 'wechat'];
@@ -19,28 +20,8 @@ export async function studioView(_p, query) {
   const photo = query.get('photo');
   const nav = h('nav', { class: 'segmented', 'aria-label': t('studio.tools') },
     TABS.map((k) => h('a', { href: `#/studio?tab=${k}${photo ? '&photo=' + photo : ''}`, 'aria-current': k === tab ? 'page' : undefined }, t('studio.' + k))));
-  const panel = await { cutout, faceswap, sticker, pack }[tab](photo);
+  const panel = await { cutout: cutoutPanel, faceswap, sticker, pack }[tab](photo);
   render(h('h1', {}, t('studio.title')), nav, panel);
-}
-
-/** The chosen photo, with a button to choose another. */
-function photoSlot(label, initial, onChange) {
-  let id = initial;
-  const img = h('img', { alt: label, style: 'max-height:200px;border-radius:8px' });
-  const none = h('p', { class: 'hint' }, t('studio.no_photo'));
-  const show = () => {
-    img.hidden = !id; none.hidden = !!id;
-    if (id) img.src = `/api/v1/photos/${id}/thumbnail`;
-  };
-  const choose = h('button', { type: 'button', class: 'ghost' }, t('studio.choose_photo'));
-  choose.addEventListener('click', () => busy(choose, async () => {
-    const ids = await pickPhotos({ multiple: false, title: label });
-    if (ids && ids[0]) { id = ids[0]; show(); if (onChange) onChange(id); }
-  }));
-  show();
-  const frame = h('div', { class: 'frame' }, img);
-  const box = h('div', { class: 'card', role: 'group', 'aria-label': label }, h('h3', {}, label), frame, none, h('div', { class: 'row' }, choose));
-  return { box, frame, get: () => id };
 }
 
 /**
@@ -85,135 +66,6 @@ function faceSlot(label, initial) {
   load(initial).catch(() => {});
   return { box: slot.box, get: slot.get, face: () => chosen };
 }
-
-/** Queue a job and follow it; shows progress in `out`, then the result. */
-async function runJob(body, out, showResult) {
-  // The job's progress is a percentage, written by the worker after each
-  // step (issue 22 item 6); the status stays in view on a phone.
-  const bar = h('progress', { max: 100, value: 0, 'aria-label': t('studio.progress') });
-  const state = h('p', { class: 'hint', role: 'status' }, t('studio.queued'));
-  out.replaceChildren(bar, state);
-  out.scrollIntoView({ block: 'center' });
-  const job = await post('/api/v1/jobs', body);
-  out.dataset.job = job.id;
-  try {
-    const done = await followJob(job.id, (p, s) => {
-      bar.value = p;
-      const what = t('studio.' + s, null, null) || s;
-      state.textContent = s === 'running' && p > 0 ? `${what} ${Math.round(p)}%` : what;
-    });
-    out.replaceChildren(await showResult(done));
-  } catch (e) {
-    state.textContent = errorText(e);
-    state.className = 'error';
-    bar.remove();
-    throw e;
-  }
-}
-
-/** File extensions of the formats a job's result can have. */
-const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', zip: 'zip' };
-
-/**
- * A result's download name (issue 22 item 5): the source photo's name, what
- * was made, and the extension of the format the server actually wrote (an
- * opaque cutout is a JPEG, not `cutout.png`).
- */
-export function resultName(sourceName, what, format) {
-  const stem = String(sourceName || '').replace(/\.[^./\\]*$/, '')
-    .replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').trim().slice(0, 80);
-  return `${stem || 'xuancai'}-${what}.${EXTENSIONS[format] || 'bin'}`;
-}
-
-/** The file name of a photo of the library ('' when it cannot be read). */
-async function photoName(id) {
-  if (!id) return '';
-  const p = await get(`/api/v1/photos/${id}`).catch(() => null);
-  return (p && p.file_name) || '';
-}
-
-async function resultActions(job, sourceId, what) {
-  const r = job.result;
-  const name = resultName(await photoName(sourceId), what, r.format);
-  return h('div', { class: 'row' },
-    h('a', { class: 'button', href: r.urls.original, download: name, id: 'download-result' }, t('common.download')),
-    publishButton(r.photo),
-    h('a', { class: 'button ghost', href: `#/photos/${r.photo}` }, t('studio.in_library')));
-}
-
-async function cutout(photo) {
-  const src = photoSlot(t('studio.photo'), photo, (id) => history.replaceState(null, '', `#/studio?tab=cutout&photo=${id}`));
-  const bgChoice = h('fieldset', { class: 'card' }, h('legend', {}, t('cutout.background')));
-  const color = h('input', { type: 'color', value: '#4a90e2', 'aria-label': t('cutout.bg_color'), style: 'width:60px;padding:2px' });
-  const blur = h('input', { type: 'range', min: 2, max: 40, value: 12, 'aria-label': t('cutout.blur_radius') });
-  let bgPhoto = null;
-  const pickBg = h('button', { type: 'button', class: 'ghost small' }, t('cutout.bg_pick'));
-  pickBg.addEventListener('click', () => busy(pickBg, async () => {
-    const ids = await pickPhotos({ multiple: false, title: t('cutout.bg_photo') });
-    if (ids && ids[0]) { bgPhoto = ids[0]; pickBg.textContent = t('cutout.bg_picked'); bgChoice.querySelector('input[value=photo]').checked = true; }
-  }));
-  for (const [v, extra] of [['transparent'], ['white'], ['color', color], ['blur', blur], ['photo', pickBg]]) {
-    const radio = h('input', { type: 'radio', name: 'bg', value: v, checked: v === 'transparent' });
-    bgChoice.append(h('label', { class: 'check' }, radio, h('span', {}, t('cutout.bg_' + v))));
-    if (extra) bgChoice.append(h('div', { style: 'margin:0 0 6px 32px' }, extra));
-  }
-  const crop = h('input', {});
-  const shadow = h('input', {});
-  const model = h('select', {}, ['auto', 'portrait', 'general'].map((m) => h('option', { value: m }, t('cutout.model_' + m))));
-  const out = h('div', { id: 'result', 'aria-live': 'polite' });
-  const start = h('button', { type: 'button' }, t('cutout.start'));
-  start.addEventListener('click', () => busy(start, async () => {
-    const photoId = src.get();
-    if (!photoId) return toast(t('studio.no_photo'), 'error');
-    // CON-3: person cutout is portrait processing; `auto` without the
-    // consent runs the general model, `portrait` asks for the consent.
-    if (model.value === 'portrait' && !(await faceConsent())) return toast(t('faces.declined'));
-    const v = bgChoice.querySelector('input[name=bg]:checked').value;
-    const body = { kind: 'cutout', photo: photoId, crop: crop.checked, shadow: shadow.checked, model: model.value };
-    if (v === 'white') body.background = { color: '#ffffff' };
-    if (v === 'color') body.background = { color: color.value };
-    if (v === 'blur') body.background = { blur: Number(blur.value) };
-    if (v === 'photo') { if (!bgPhoto) return toast(t('cutout.bg_pick'), 'error'); body.background = { photo: bgPhoto }; }
-    await runJob(body, out, async (job) => h('div', { class: 'stack' }, compare(`/api/v1/photos/${photoId}/preview`, job.result.urls.original), await resultActions(job, photoId, 'cutout')));
-  }));
-  return h('div', { class: 'editor' }, h('div', {}, src.box),
-    h('div', {}, bgChoice, h('div', { class: 'card' }, check(t('cutout.crop'), crop), check(t('cutout.shadow'), shadow), field(t('cutout.model'), model)), start), out);
-}
-
-/**
- * Before/after (issue 22 item 2): the original on the left, the result on
- * the right over a checkerboard, so a transparent cut-out shows what was
- * removed. The handle on the image is dragged (mouse, touch, pen); the
- * slider under it does the same from the keyboard (arrows).
- */
-function compare(before, after) {
-  const handle = h('div', { class: 'handle', 'aria-hidden': 'true' });
-  const box = h('div', { class: 'compare', id: 'compare' },
-    h('img', { src: before, alt: t('cutout.before'), draggable: false }),
-    h('div', { class: 'after checker' }, h('img', { src: after, alt: t('cutout.after'), draggable: false })),
-    handle);
-  const slider = h('input', { type: 'range', min: 0, max: 100, value: 50, 'aria-label': t('cutout.compare') });
-  const set = (pct) => {
-    const v = Math.round(Math.min(100, Math.max(0, pct)));
-    box.style.setProperty('--cut', v + '%');
-    slider.value = String(v);
-  };
-  slider.addEventListener('input', () => set(Number(slider.value)));
-  const follow = (e) => {
-    const r = box.getBoundingClientRect();
-    if (r.width > 0) set(((e.clientX - r.left) / r.width) * 100);
-  };
-  box.addEventListener('pointerdown', (e) => {
-    box.setPointerCapture(e.pointerId);
-    follow(e);
-    e.preventDefault();
-  });
-  box.addEventListener('pointermove', (e) => { if (box.hasPointerCapture(e.pointerId)) follow(e); });
-  return h('div', {}, box, slider, h('div', { class: 'row hint', style: 'justify-content:space-between' }, h('span', {}, t('cutout.before')), h('span', {}, t('cutout.after'))));
-}
-
-/** CON-3: the separate consent for face information, asked when it is needed. */
-const faceConsent = () => separateConsent('faces', 'faces');
 
 async function faceswap(photo) {
   const source = faceSlot(t('faces.source'), null);

@@ -8,14 +8,21 @@ import * as session from '../session.js';
 import { go } from '../nav.js';
 
 /** "Save as a work" for one of the user's photos: title and visibility (IMG-6). */
-export function publishButton(photoId, defaultTitle) {
+/**
+ * "保存为作品": `source` is a photo id, `{ job }` (a studio result, saved as
+ * a work without joining the library) or a function resolving to either —
+ * called only once the user confirms.
+ */
+export function publishButton(source, defaultTitle) {
   const b = h('button', { type: 'button', class: 'ghost' }, t('works.save'));
   b.addEventListener('click', () => busy(b, async () => {
     const title = h('input', { maxlength: 60, value: defaultTitle || t('works.untitled') });
     const vis = h('select', {}, ['private', 'link', 'public'].map((v) => h('option', { value: v }, t('works.v_' + v))));
     if ((await dialog({ title: t('works.save'), body: h('div', {}, field(t('works.title_label'), title), field(t('works.visibility'), vis, t('works.visibility_hint'))),
       actions: [{ label: t('common.cancel'), value: false, kind: 'ghost' }, { label: t('common.save'), value: true, submit: true }] })) !== true) return;
-    const w = await post('/api/v1/works', { photo: photoId, title: title.value.trim(), visibility: vis.value });
+    const from = typeof source === 'function' ? await source() : (typeof source === 'string' ? { photo: source } : source);
+    if (!from) return;
+    const w = await post('/api/v1/works', { ...from, title: title.value.trim(), visibility: vis.value });
     toast(t('works.saved'));
     go(`/works/${w.id}`);
   }));
