@@ -96,16 +96,15 @@ fn paint_segment(
                     let o = original.get_pixel(x, y).0;
                     let old_a = f32::from(p.0[3]) / 255.0;
                     let new_a = old_a + (1.0 - old_a) * cover;
-                    for c in 0..3 {
-                        // Where the cut-out was clear its colours mean
-                        // nothing: the photo's colours come back with the
-                        // cover.
-                        let mixed = f32::from(p.0[c]) * old_a * (1.0 - cover) + f32::from(o[c]) * cover;
-                        let denom = old_a * (1.0 - cover) + cover;
-                        p.0[c] = if denom > 0.0 {
+                    // Where the cut-out was clear its colours mean nothing:
+                    // the photo's colours come back with the cover.
+                    let denom = old_a * (1.0 - cover) + cover;
+                    for (ch, &oc) in p.0.iter_mut().zip(o.iter()).take(3) {
+                        let mixed = f32::from(*ch) * old_a * (1.0 - cover) + f32::from(oc) * cover;
+                        *ch = if denom > 0.0 {
                             (mixed / denom).round() as u8
                         } else {
-                            o[c]
+                            oc
                         };
                     }
                     p.0[3] = (new_a * 255.0).round() as u8;

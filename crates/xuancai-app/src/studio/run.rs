@@ -8,29 +8,29 @@
 //! finds what an earlier one stored and does not store it twice.
 
 use xuancai_aigc::{Labeller, Provenance};
-use xuancai_domain::privacy::{Category, Purpose};
+use xuancai_domain::privacy::Purpose;
 use xuancai_domain::{JobId, PhotoId, UserId};
-use xuancai_imaging::RgbaImage;
 use xuancai_imaging::compose::{Background, ShadowOptions};
 use xuancai_imaging::decode::{self, DecodeLimits};
 use xuancai_imaging::encode::{OutputFormat, encode_rgba};
-use xuancai_imaging::resize::{Filter, resize_rgba};
 use xuancai_imaging::thumbnail;
 use xuancai_stickers::pack::{self, Item, PackMeta};
 use xuancai_stickers::preset::{self, Platform};
 use xuancai_stickers::template::Template;
 use xuancai_store::{JobRecord, Store};
 use xuancai_vision::faces::Selector;
-use xuancai_vision::{
-    ContentPolicy, CutoutImage, CutoutOptions, ModelChoice, Segmentation, SwapOptions, VisionError,
-};
+use xuancai_vision::{ContentPolicy, CutoutOptions, ModelChoice, Segmentation, SwapOptions, VisionError};
 
 use super::spec::{BackgroundChoice, Job, TargetFaces};
 use super::worker::{JobError, JobResult, Progress, open_request};
 use crate::App;
 use crate::crypto::DataKey;
 use crate::photos::Variant;
-use crate::privacy::{consent_state, disclose, permit};
+use crate::privacy::{consent_state, permit};
+
+mod cutout;
+
+use cutout::{ext, external_cutout, local_cutout, recompose};
 
 impl From<xuancai_aigc::AigcError> for JobError {
     fn from(e: xuancai_aigc::AigcError) -> Self {
@@ -282,44 +282,6 @@ async fn finish_job<S: Store>(
     Ok(made.result)
 }
 
-/// Issue 22 items 3 and 4: an earlier cut-out at full resolution, touched
-/// up, on another background — no model runs.
-async fn recompose(
-    photo: Vec<u8>,
-    cut: Vec<u8>,
-    opts: CutoutOptions,
-    touchup: Vec<xuancai_imaging::brush::Stroke>,
-    limits: DecodeLimits,
-    from: JobId,
-) -> Result<Made, JobError> {
-    tokio::task::spawn_blocking(move || {
-        let original = decode::decode(&photo, &limits)?.image;
-        let mut cut = decode::decode(&cut, &limits)?.image;
-        if cut.dimensions() != original.dimensions() {
-            return Err(JobError::permanent(
-                "cutout_not_reusable",
-                format!("the cut-out of {from} is not the photo's size"),
-            ));
-        }
-        xuancai_imaging::brush::apply(&mut cut, &original, &touchup)?;
-        let format = cutout_format(&opts);
-        let (out, _) = xuancai_vision::cutout::finish(&original, cut, &opts)?;
-        let CutoutImage::Rgba(img) = out else {
-            return Err(JobError::internal("a mask where an image was asked"));
-        };
-        Ok(Made {
-            data: encode_rgba(&img, format)?,
-            result: JobResult {
-                format: format_name(ext(format)),
-                notes: vec![format!("the cut-out of {from}, reused")],
-                ..JobResult::default()
-            },
-        })
-    })
-    .await
-    .map_err(blocking_failed)?
-}
-
 /// Issue 22 item 5: a result is the job's until the user saves it — it is
 /// stored under the job (with a preview that keeps its alpha, for the
 /// browser to show and compose backgrounds on), not added to the library.
@@ -409,113 +371,6 @@ async fn read_photo<S: Store>(
         .await?
         .ok_or_else(|| JobError::permanent("photo_not_found", format!("the photo {id} is gone")))?;
     Ok(state.blobs.get(&Variant::Original.key(&photo), key).await?)
-}
-
-fn cutout_format(opts: &CutoutOptions) -> OutputFormat {
-    if matches!(opts.background, Background::Transparent) {
-        OutputFormat::Png
-    } else {
-        OutputFormat::Jpeg
-    }
-}
-
-fn ext(format: OutputFormat) -> &'static str {
-    match format {
-        OutputFormat::Png => "png",
-        OutputFormat::Jpeg => "jpg",
-        OutputFormat::WebP => "webp",
-    }
-}
-
-/// IMG-2 on this server's models.
-async fn local_cutout<S: Store>(
-    state: &App<S>,
-    bytes: Vec<u8>,
-    opts: CutoutOptions,
-    limits: DecodeLimits,
-) -> Result<Made, JobError> {
-    let engines = state.engines.clone();
-    tokio::task::spawn_blocking(move || {
-        let format = cutout_format(&opts);
-        let (data, cut) = engines.studio()?.cutout_bytes(&bytes, &limits, &opts, format)?;
-        Ok(Made {
-            data,
-            result: JobResult {
-                format: format_name(ext(format)),
-                model: Some(model_name(cut.model)),
-                ..JobResult::default()
-            },
-        })
-    })
-    .await
-    .map_err(blocking_failed)?
-}
-
-/// IMG-5: the cutout by the configured external API, logged as a disclosure
-/// (DATA-6) before the photo leaves; its alpha is laid on the original's
-/// pixels here and the background, shadow and crop are applied here.
-async fn external_cutout<S: Store>(
-    state: &App<S>,
-    job: &JobRecord,
-    processor: &dyn super::ImageProcessor,
-    bytes: Vec<u8>,
-    opts: CutoutOptions,
-    limits: DecodeLimits,
-) -> Result<Made, JobError> {
-    let register = processor.register();
-    disclose(
-        state,
-        job.user,
-        register.key,
-        Purpose::Studio,
-        &[Category::Photos],
-    )
-    .await?;
-    tracing::info!(processor = register.key, "photo sent to the external processor");
-    let answer = processor.cutout(&bytes, "photo").await?;
-    let key = register.key;
-    tokio::task::spawn_blocking(move || {
-        let original = decode::decode(&bytes, &limits)?.image;
-        let cut = decode::decode(&answer, &limits).map_err(|e| {
-            JobError::permanent(
-                "processor_refused",
-                format!("{key} answered with no usable image: {e}"),
-            )
-        })?;
-        let cut = with_alpha_of(original.clone(), &cut.image)?;
-        let (out, _) = xuancai_vision::cutout::finish(&original, cut, &opts)?;
-        let format = cutout_format(&opts);
-        let CutoutImage::Rgba(img) = out else {
-            return Err(JobError::internal("a mask where an image was asked"));
-        };
-        Ok(Made {
-            data: encode_rgba(&img, format)?,
-            result: JobResult {
-                format: format_name(ext(format)),
-                processor: Some(key.to_string()),
-                ..JobResult::default()
-            },
-        })
-    })
-    .await
-    .map_err(blocking_failed)?
-}
-
-/// The original's pixels with the alpha of `cut` (resized to the original
-/// when the processor answered at another size).
-fn with_alpha_of(mut original: RgbaImage, cut: &RgbaImage) -> Result<RgbaImage, JobError> {
-    let (w, h) = original.dimensions();
-    let resized;
-    let cut = if cut.dimensions() == (w, h) {
-        cut
-    } else {
-        resized = resize_rgba(cut, w, h, Filter::Bilinear, false)?;
-        &resized
-    };
-    for (o, c) in original.pixels_mut().zip(cut.pixels()) {
-        o.0[3] = c.0[3];
-    }
-    Ok(original)
 }
 
 /// IMG-3: the swap, the visible label, then the AIGC metadata and the

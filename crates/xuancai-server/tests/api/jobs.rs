@@ -109,7 +109,7 @@ async fn img2_cutout_job_makes_a_transparent_photo() {
     );
     assert_eq!(
         library(&app, &token).await,
-        [photo.clone()],
+        std::slice::from_ref(&photo),
         "nothing lands in the library unasked"
     );
     let r = app
