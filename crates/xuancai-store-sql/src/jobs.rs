@@ -252,6 +252,15 @@ impl<DB: Db> JobStore for SqlStore<DB> {
         rows.into_iter().map(JobRow::record).collect()
     }
 
+    async fn delete_job(&self, user: &crate::UserId, id: &crate::JobId) -> crate::Result<bool> {
+        let n = query("DELETE FROM jobs WHERE id = $1 AND user_id = $2 AND state IN ('done', 'failed')")
+            .bind(id.as_bytes().as_slice())
+            .bind(user.as_bytes().as_slice())
+            .execute(&self.pool)
+            .await?;
+        Ok(n == 1)
+    }
+
     async fn pending_jobs(&self, user: &crate::UserId) -> crate::Result<u64> {
         query("SELECT COUNT(*) FROM jobs WHERE user_id = $1 AND state IN ('queued', 'running')")
             .bind(user.as_bytes().as_slice())

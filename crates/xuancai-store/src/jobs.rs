@@ -197,6 +197,11 @@ pub trait JobStore: Send + Sync {
     /// The owner's jobs, newest first.
     fn user_jobs(&self, user: &UserId, limit: u32) -> impl Future<Output = Result<Vec<JobRecord>>> + Send;
 
+    /// Delete the owner's job if it is finished or failed (never one that is
+    /// queued or running); whether it was. Its blobs are the caller's to
+    /// schedule for deletion.
+    fn delete_job(&self, user: &UserId, id: &JobId) -> impl Future<Output = Result<bool>> + Send;
+
     /// How many of the user's jobs are queued or running (for the per-user cap).
     fn pending_jobs(&self, user: &UserId) -> impl Future<Output = Result<u64>> + Send;
 

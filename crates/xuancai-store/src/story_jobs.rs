@@ -243,6 +243,22 @@ pub async fn jobs<S: JobStore + AccountStore + PrivacyStore>(store: &S) {
     let theirs = ok(store.job(&other, &others_face.id).await).unwrap_or_else(|| panic!("the job"));
     assert!(!theirs.state.is_final(), "another user's jobs are untouched");
     assert_eq!(ok(store.pending_jobs(&owner).await), 1, "the sticker job stays");
+    // Issue 22 item 5: the owner deletes a finished job, never a live one
+    // nor another user's.
+    assert!(
+        !ok(store.delete_job(&owner, &fourth.id).await),
+        "a queued job stays"
+    );
+    assert!(
+        !ok(store.delete_job(&owner, &others_face.id).await),
+        "another user's job stays"
+    );
+    assert!(
+        ok(store.delete_job(&owner, &face_queued.id).await),
+        "a failed job goes"
+    );
+    assert_eq!(ok(store.job(&owner, &face_queued.id).await), None);
+    assert!(!ok(store.delete_job(&owner, &face_queued.id).await), "once");
 
     // RET-2: the jobs go with the account.
     assert!(ok(store.erase_account(&owner, "u/owner/", 17_000).await));

@@ -199,6 +199,10 @@ impl JobStore for Backend {
         dispatch!(self, s => s.user_jobs(user, limit))
     }
 
+    async fn delete_job(&self, user: &UserId, id: &JobId) -> Result<bool> {
+        dispatch!(self, s => s.delete_job(user, id))
+    }
+
     async fn pending_jobs(&self, user: &UserId) -> Result<u64> {
         dispatch!(self, s => s.pending_jobs(user))
     }

@@ -171,6 +171,30 @@ pub async fn save<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result
     .await
 }
 
+/// Delete a finished or failed job and everything it made (its result and
+/// preview, or a pack's ZIP): the blobs are queued for deletion (due now)
+/// before the row goes, so a crash between leaves nothing behind. A photo
+/// saved from it stays in the library, as any photo. A queued or running
+/// job is refused (`job_not_done`).
+pub async fn delete<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result<(), AppError> {
+    let job = state.store.job(user, id).await?.ok_or(AppError::NotFound)?;
+    if !job.state.is_final() {
+        return Err(AppError::Conflict {
+            code: "job_not_done",
+            message: format!("the job is {}: delete it once it has ended", job.state.as_str()),
+        });
+    }
+    let now = state.now();
+    for prefix in [crate::keys::result(user, id), crate::keys::pack(user, id)] {
+        state.store.schedule_gc(&prefix, now).await?;
+    }
+    if !state.store.delete_job(user, id).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(job = %id, "job deleted with its result");
+    Ok(())
+}
+
 /// Issue 22 item 3: whether the cut-out of the earlier job `from` may be
 /// reused to draw another background at full resolution without running
 /// the model again: the owner's finished cutout of the same photo, made

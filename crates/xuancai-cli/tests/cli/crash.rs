@@ -362,5 +362,6 @@ async fn a_separate_worker_process_runs_the_jobs() {
     let _ = worker.wait();
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(done["result"]["format"], "webp");
-    assert_eq!(photo_count(&s, &token, "library").await, 2);
+    assert_eq!(result_files(&data, &id).len(), 2, "the result is stored with the job");
+    assert_eq!(photo_count(&s, &token, "library").await, 1, "not in the library");
 }

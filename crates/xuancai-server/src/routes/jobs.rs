@@ -452,3 +452,14 @@ pub async fn save<S: Store>(
     )
         .into_response())
 }
+
+/// `DELETE /api/v1/jobs/{id}`: a finished or failed job, with its result.
+pub async fn remove<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_job_id(&id)?;
+    results::delete(&state, &session.user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

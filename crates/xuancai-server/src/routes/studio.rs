@@ -43,6 +43,18 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
     )
     .add(
         doc(
+            "DELETE",
+            "/api/v1/jobs/{id}",
+            "studio",
+            "Delete a finished or failed job and what it made (a photo saved from it stays)",
+        )
+        .ok(204)
+        .keeps("IMG-2 SEC-6")
+        .may(&[409]),
+        delete(jobs::remove::<S>),
+    )
+    .add(
+        doc(
             "GET",
             "/api/v1/jobs/{id}/events",
             "studio",

@@ -200,5 +200,57 @@ async fn img2_a_cut_out_is_reused_for_another_background_and_touched_up_at_full_
     // Nothing of this landed in Alice's library.
     let list = app.json("GET", "/api/v1/photos", &token, None, 200).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");
+
+    // Deleted with what it made; the work copied from it stays.
+    let stored = || stored_files(&app.data_dir, from);
+    assert_eq!(stored().len(), 2, "the result and its preview: {:?}", stored());
+    let r = app
+        .call("DELETE", &format!("/api/v1/jobs/{from}"), Some(&bob), None)
+        .await;
+    assert_eq!(r.status(), 404, "not Bob's to delete");
+    let r = app
+        .call("DELETE", &format!("/api/v1/jobs/{from}"), Some(&token), None)
+        .await;
+    assert_eq!(r.status(), 204);
+    for path in [
+        format!("/api/v1/jobs/{from}"),
+        format!("/api/v1/jobs/{from}/result"),
+    ] {
+        assert_eq!(
+            app.call("GET", &path, Some(&token), None).await.status(),
+            404,
+            "{path}"
+        );
+    }
+    app.control.run_jobs_once().await;
+    assert_eq!(stored(), Vec::<std::path::PathBuf>::new(), "the blobs are gone");
+    let kept = bytes(
+        &app,
+        &token,
+        &format!("/api/v1/works/{}/image", work["id"].as_str().unwrap_or_default()),
+    )
+    .await;
+    assert!(kept == made, "the work stays");
     app.cleanup().await;
+}
+
+/// The files under `dir` whose name starts with job `id` in a `results` folder.
+fn stored_files(dir: &std::path::Path, id: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.parent().is_some_and(|d| d.ends_with("results"))
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(id))
+            {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
