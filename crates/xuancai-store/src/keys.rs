@@ -11,8 +11,8 @@
 //! u/{user}/avatar/{version}.webp the avatar
 //! u/{user}/exports/{request}.zip an export (R-1)
 //! u/{user}/packs/{job}.zip       a sticker pack job's ZIP
-//! u/{user}/results/{job}         another job's result (kept out of the library until saved)
-//! u/{user}/results/{job}.preview.webp  its preview (alpha kept)
+//! u/{user}/results/{job}/result        another job's result (kept out of the library until saved)
+//! u/{user}/results/{job}/preview.webp  its preview (alpha kept)
 //! ```
 
 use xuancai_domain::{JobId, PhotoId, UserId, WorkId};
@@ -72,15 +72,20 @@ pub fn pack(user: &UserId, job: &JobId) -> String {
     format!("u/{user}/packs/{job}.zip")
 }
 
+/// A job's result blobs (a folder: deleting the job deletes it).
+pub fn result_prefix(user: &UserId, job: &JobId) -> String {
+    format!("u/{user}/results/{job}/")
+}
+
 /// A job's result image (every kind but packs): the job's, not the
 /// library's, until the user saves it (issue 22 item 5).
 pub fn result(user: &UserId, job: &JobId) -> String {
-    format!("u/{user}/results/{job}")
+    format!("{}result", result_prefix(user, job))
 }
 
 /// A job result's preview (WebP with alpha, the size of a photo's preview).
 pub fn result_preview(user: &UserId, job: &JobId) -> String {
-    format!("u/{user}/results/{job}.preview.webp")
+    format!("{}preview.webp", result_prefix(user, job))
 }
 
 #[cfg(test)]

@@ -185,7 +185,7 @@ pub async fn delete<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Resu
         });
     }
     let now = state.now();
-    for prefix in [crate::keys::result(user, id), crate::keys::pack(user, id)] {
+    for prefix in [crate::keys::result_prefix(user, id), crate::keys::pack(user, id)] {
         state.store.schedule_gc(&prefix, now).await?;
     }
     if !state.store.delete_job(user, id).await? {

@@ -294,10 +294,9 @@ fn result_files(data: &std::path::Path, id: &str) -> Vec<std::path::PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 walk(&p, id, out);
-            } else if p.parent().is_some_and(|d| d.ends_with("results"))
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(id))
+            } else if p
+                .parent()
+                .is_some_and(|d| d.ends_with(id) && d.parent().is_some_and(|r| r.ends_with("results")))
             {
                 out.push(p);
             }
@@ -362,6 +361,10 @@ async fn a_separate_worker_process_runs_the_jobs() {
     let _ = worker.wait();
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(done["result"]["format"], "webp");
-    assert_eq!(result_files(&data, &id).len(), 2, "the result is stored with the job");
+    assert_eq!(
+        result_files(&data, &id).len(),
+        2,
+        "the result is stored with the job"
+    );
     assert_eq!(photo_count(&s, &token, "library").await, 1, "not in the library");
 }

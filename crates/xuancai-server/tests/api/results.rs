@@ -234,7 +234,7 @@ async fn img2_a_cut_out_is_reused_for_another_background_and_touched_up_at_full_
     app.cleanup().await;
 }
 
-/// The files under `dir` whose name starts with job `id` in a `results` folder.
+/// The files of job `id`'s folder under a `results` folder below `dir`.
 fn stored_files(dir: &std::path::Path, id: &str) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -243,10 +243,9 @@ fn stored_files(dir: &std::path::Path, id: &str) -> Vec<std::path::PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.parent().is_some_and(|d| d.ends_with("results"))
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(id))
+            } else if p
+                .parent()
+                .is_some_and(|d| d.ends_with(id) && d.parent().is_some_and(|r| r.ends_with("results")))
             {
                 out.push(p);
             }
