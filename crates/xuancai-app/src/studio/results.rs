@@ -63,16 +63,6 @@ fn mime_of(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn extension(mime: &str) -> &'static str {
-    match mime {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/webp" => "webp",
-        "image/gif" => "gif",
-        _ => "bin",
-    }
-}
-
 /// What a job made, as words for file names (a sticker names its platform).
 fn made(kind: JobKind, request: Option<&JobRequest>) -> String {
     match (kind, request) {
@@ -121,7 +111,7 @@ async fn result_name<S: Store>(state: &App<S>, job: &JobRecord, mime: &str) -> R
     Ok(format!(
         "{stem}-{}.{}",
         made(job.kind, request.as_ref()),
-        extension(mime)
+        crate::privacy::export_sections::ext(mime)
     ))
 }
 

@@ -25,6 +25,21 @@ fn cutout_format(opts: &CutoutOptions) -> OutputFormat {
     }
 }
 
+/// A cut-out (the subject's colours and alpha at the photo's size) on its
+/// background, with the shadow and crop asked for, encoded.
+fn finish_encoded(
+    original: &RgbaImage,
+    cut: RgbaImage,
+    opts: &CutoutOptions,
+) -> Result<(Vec<u8>, OutputFormat), JobError> {
+    let format = cutout_format(opts);
+    let (out, _) = xuancai_vision::cutout::finish(original, cut, opts)?;
+    let CutoutImage::Rgba(img) = out else {
+        return Err(JobError::internal("a mask where an image was asked"));
+    };
+    Ok((encode_rgba(&img, format)?, format))
+}
+
 pub(super) fn ext(format: OutputFormat) -> &'static str {
     match format {
         OutputFormat::Png => "png",
@@ -89,13 +104,9 @@ pub(super) async fn external_cutout<S: Store>(
             )
         })?;
         let cut = with_alpha_of(original.clone(), &cut.image)?;
-        let (out, _) = xuancai_vision::cutout::finish(&original, cut, &opts)?;
-        let format = cutout_format(&opts);
-        let CutoutImage::Rgba(img) = out else {
-            return Err(JobError::internal("a mask where an image was asked"));
-        };
+        let (data, format) = finish_encoded(&original, cut, &opts)?;
         Ok(Made {
-            data: encode_rgba(&img, format)?,
+            data,
             result: JobResult {
                 format: format_name(ext(format)),
                 processor: Some(key.to_string()),
@@ -144,13 +155,9 @@ pub(super) async fn recompose(
             ));
         }
         xuancai_imaging::brush::apply(&mut cut, &original, &touchup)?;
-        let format = cutout_format(&opts);
-        let (out, _) = xuancai_vision::cutout::finish(&original, cut, &opts)?;
-        let CutoutImage::Rgba(img) = out else {
-            return Err(JobError::internal("a mask where an image was asked"));
-        };
+        let (data, format) = finish_encoded(&original, cut, &opts)?;
         Ok(Made {
-            data: encode_rgba(&img, format)?,
+            data,
             result: JobResult {
                 format: format_name(ext(format)),
                 notes: vec![format!("the cut-out of {from}, reused")],
