@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launch, closeBrowser, newPage, shot, clean, signIn, testdata, DESKTOP } from '../harness.mjs';
+import { startServer, launch, closeBrowser, newPage, shot, clean, signIn, testdata, DESKTOP, MOBILE } from '../harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); await launch(); });
@@ -85,5 +85,91 @@ test('img1_the_library_at_desktop_width', async () => {
   await page.locator('#upload-input').setInputFiles([testdata('chelsea.png')]);
   await page.getByText('已上传 1 张照片').waitFor();
   await shot(page, 'img1-library-desktop');
+  await clean(page);
+});
+
+/** `jpeg` with an EXIF `DateTime` (IFD0) of `date` (`2021:07:15 10:00:00`). */
+function withExifDate(jpeg, date) {
+  const text = Buffer.from(date + '\0', 'latin1');
+  const tiff = Buffer.alloc(26 + text.length);
+  tiff.write('II', 0, 'latin1');
+  tiff.writeUInt16LE(42, 2);
+  tiff.writeUInt32LE(8, 4);
+  tiff.writeUInt16LE(1, 8);
+  tiff.writeUInt16LE(0x0132, 10);
+  tiff.writeUInt16LE(2, 12);
+  tiff.writeUInt32LE(text.length, 14);
+  tiff.writeUInt32LE(26, 18);
+  tiff.writeUInt32LE(0, 22);
+  text.copy(tiff, 26);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(0xffe1, 0);
+  head.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), head, payload, jpeg.subarray(2)]);
+}
+
+const api = (page, path) => page.evaluate((p) => fetch(p).then((r) => r.json()), path);
+
+// Issue 22 item 13: photos grouped by the day they were taken; several
+// selected at once (checkboxes, shift-click on a desktop, long-press on a
+// phone) and acted on together — favourite, add to an album, move to the
+// trash — with an undo after the deletion.
+test('img1_photos_grouped_by_day_selected_in_bulk_and_a_deletion_undone', async () => {
+  const page = await newPage(server, { viewport: DESKTOP });
+  await signIn(page, server, '13800138103');
+  const old = withExifDate(readFileSync(testdata('faceapi-sample1.jpg')), '2021:07:15 10:00:00');
+  const png = (n) => ({ name: n, mimeType: 'image/png', buffer: readFileSync(testdata(n)) });
+  await page.locator('#upload-input').setInputFiles([
+    png('chelsea.png'), png('coffee.png'), png('astronaut.png'),
+    { name: 'summer.jpg', mimeType: 'image/jpeg', buffer: old }]);
+  await page.getByText('已上传 4 张照片').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.grid .cell').length === 4);
+  // Two days: today's three, then the photo taken in 2021, last.
+  const days = page.locator('section.day');
+  assert.equal(await days.count(), 2);
+  assert.equal(await days.nth(0).locator('.cell').count(), 3);
+  assert.equal(await days.nth(1).locator('.cell img').getAttribute('alt'), 'summer.jpg');
+  assert.match(await days.nth(1).locator('h2').textContent(), /2021/);
+  // A tick selects; shift-click selects the range up to it.
+  const cells = page.locator('.grid .cell');
+  await cells.nth(0).locator('input.pick').click();
+  assert.equal(await page.locator('#selection-count').textContent(), '已选 1 张');
+  await cells.nth(2).click({ modifiers: ['Shift'] });
+  assert.equal(await page.locator('#selection-count').textContent(), '已选 3 张');
+  assert.equal(new URL(page.url()).hash, '#/photos', 'a click while selecting selects, it does not open the photo');
+  await shot(page, 'img1-selection-1280');
+  await page.getByRole('toolbar').getByRole('button', { name: '收藏' }).click();
+  await page.getByText('已收藏 3 张').waitFor();
+  const favourites = await api(page, '/api/v1/photos?filter=favourites');
+  assert.equal(favourites.items.length, 3);
+  // Into a new album, two at once.
+  await cells.nth(0).locator('input.pick').click();
+  await cells.nth(3).locator('input.pick').click();
+  await page.getByRole('toolbar').getByRole('button', { name: '加入影集' }).click();
+  await page.getByLabel('或新建影集').fill('批量');
+  await page.getByRole('dialog').getByRole('button', { name: '添加' }).click();
+  await page.getByText('已将 2 张照片加入影集').waitFor();
+  const albums = await api(page, '/api/v1/albums');
+  const album = albums.items.find((a) => a.name === '批量');
+  assert.equal((await api(page, `/api/v1/albums/${album.id}/photos`)).items.length, 2);
+  // To the trash, then undone.
+  await cells.nth(1).locator('input.pick').click();
+  await cells.nth(2).locator('input.pick').click();
+  await page.getByRole('toolbar').getByRole('button', { name: '移到回收站' }).click();
+  await page.getByText('已将 2 张照片移到回收站').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.grid .cell').length === 2);
+  assert.equal((await api(page, '/api/v1/photos?filter=trash')).items.length, 2);
+  await shot(page, 'img1-undo-1280');
+  await page.locator('#undo-delete').click();
+  await page.waitForFunction(() => document.querySelectorAll('.grid .cell').length === 4);
+  assert.equal((await api(page, '/api/v1/photos?filter=trash')).items.length, 0, 'restored');
+  // On a phone: a long press starts the selection.
+  await page.setViewportSize(MOBILE);
+  await page.locator('.grid .cell').first().evaluate((el) => el.dispatchEvent(new PointerEvent('pointerdown', { pointerType: 'touch', bubbles: true })));
+  await page.waitForTimeout(700);
+  await page.locator('.grid .cell').first().evaluate((el) => el.dispatchEvent(new PointerEvent('pointerup', { pointerType: 'touch', bubbles: true })));
+  assert.equal(await page.locator('#selection-count').textContent(), '已选 1 张');
+  await shot(page, 'img1-selection-360');
   await clean(page);
 });

@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { h, render, dialog, field, busy, toast, fmtTime, errorText } from '../ui.js';
 import { go } from '../nav.js';
 import { publishButton } from './works.js';
+import { selectableLibrary, chooseAlbum } from './library.js';
 
 const FILTERS = ['library', 'favourites', 'archived', 'trash'];
 
@@ -75,12 +76,15 @@ export async function photosView(_p, query, ctx) {
   const tabs = h('nav', { class: 'segmented', 'aria-label': t('photos.filters') },
     FILTERS.map((f) => h('a', { href: `#/photos?filter=${f}`, 'aria-current': f === filter ? 'page' : undefined }, t('photos.f_' + f))),
     h('a', { href: '#/albums' }, t('albums.title')));
-  const grid = await pagedGrid(`/api/v1/photos?filter=${filter}&limit=60`, (p) => cell(p));
+  // Issue 22 item 13: grouped by day, with selection and bulk actions.
+  let lib = null;
+  lib = await selectableLibrary(`/api/v1/photos?filter=${filter}&limit=60`, filter, () => lib.refresh());
   if (ctx.stale()) return;
   render(h('h1', {}, t('photos.title')), tabs,
-    filter === 'library' ? uploader(() => go('/photos?filter=library&t=' + Date.now())) : null,
+    filter === 'library' ? uploader(() => lib.refresh()) : null,
     filter === 'trash' ? h('p', { class: 'hint' }, t('photos.trash_hint')) : null,
-    grid);
+    h('p', { class: 'hint' }, t('photos.select_hint')),
+    lib.el);
 }
 
 export async function photoView({ id }) {
@@ -92,17 +96,7 @@ export async function photoView({ id }) {
   archive.addEventListener('click', () => busy(archive, async () => { await patch(`/api/v1/photos/${id}`, { archived: !p.archived }); go(`/photos/${id}`); }));
   const toAlbum = h('button', { type: 'button', class: 'ghost' }, t('albums.add_to'));
   toAlbum.addEventListener('click', () => busy(toAlbum, async () => {
-    const albums = (await get('/api/v1/albums?limit=100')).items;
-    const sel = h('select', {}, albums.map((a) => h('option', { value: a.id }, a.name)));
-    const name = h('input', { placeholder: t('albums.new_name') });
-    const choice = await dialog({
-      title: t('albums.add_to'),
-      body: h('div', {}, albums.length ? field(t('albums.pick'), sel) : null, field(t('albums.or_new'), name)),
-      actions: [{ label: t('common.cancel'), value: null, kind: 'ghost' }, { label: t('common.add'), value: 'ok', submit: true }],
-    });
-    if (choice !== 'ok') return;
-    let album = sel.value;
-    if (name.value.trim()) album = (await post('/api/v1/albums', { name: name.value.trim() })).id;
+    const album = await chooseAlbum();
     if (!album) return;
     await post(`/api/v1/albums/${album}/photos`, { photo_ids: [id] });
     toast(t('albums.added'));
