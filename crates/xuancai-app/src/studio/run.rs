@@ -477,6 +477,9 @@ async fn make_pack<S: Store>(
     let mut notes = Vec::new();
     for (i, id) in photos.iter().enumerate() {
         let bytes = read_photo(state, job, key, id).await?;
+        if i == 0 {
+            progress.set(super::worker::pack_progress(0, photos.len()));
+        }
         let engines = state.engines.clone();
         let l = look.clone();
         let first = tray.is_none();
@@ -502,9 +505,7 @@ async fn make_pack<S: Store>(
             emojis: emojis.clone(),
             accessibility_text: meta.name.clone(),
         });
-        // 10 % to 85 %, sticker by sticker; the ZIP takes it on from there.
-        let done = (i + 1) * 75 / photos.len();
-        progress.set(u8::try_from(10 + done).unwrap_or(90));
+        progress.set(super::worker::pack_progress(i + 1, photos.len()));
     }
     let platform = look.platform;
     let count = items.len();

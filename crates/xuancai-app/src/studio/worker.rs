@@ -52,6 +52,55 @@ impl Progress {
     }
 }
 
+/// Where a pack job is after `done` of its `of` stickers: 10 % to 85 %,
+/// sticker by sticker (the ZIP takes it on from there).
+pub fn pack_progress(done: usize, of: usize) -> u8 {
+    let share = done.min(of) * 75 / of.max(1);
+    u8::try_from(10 + share).unwrap_or(85)
+}
+
+/// What a running job is doing, told from its progress (issue 22 item 6):
+/// the steps are the worker's own (`progress.set` in `run`), so the client
+/// can say "制作第 2/3 张" rather than a bare percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Reading the photos.
+    Reading,
+    /// The model and the drawing (a cutout, a swap, a sticker).
+    Working,
+    /// A pack: sticker `number` of `of` (from 1).
+    Sticker { number: usize, of: usize },
+    /// Encoding and storing the result (a pack: the ZIP).
+    Storing,
+}
+
+impl Step {
+    /// The step of a running job of `kind` at `progress` %, for a pack of
+    /// `stickers` photos.
+    pub fn of(kind: xuancai_store::JobKind, progress: u8, stickers: usize) -> Self {
+        match kind {
+            xuancai_store::JobKind::Pack => {
+                if progress < 10 {
+                    Self::Reading
+                } else if progress >= 85 {
+                    Self::Storing
+                } else {
+                    let of = stickers.max(1);
+                    let done = (1..=of).take_while(|&d| pack_progress(d, of) <= progress).count();
+                    Self::Sticker {
+                        number: (done + 1).min(of),
+                        of,
+                    }
+                }
+            }
+            _ if progress < 20 => Self::Reading,
+            _ if progress >= 85 => Self::Storing,
+            _ => Self::Working,
+        }
+    }
+}
+
 /// Why a job failed, with a stable code; `retry` when another attempt may
 /// succeed (storage or engine trouble), not when the input is at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,4 +368,41 @@ pub fn open_request(job: &JobRecord, key: &DataKey) -> Result<JobRequest, JobErr
         .open(SealedColumn::JobParams, job.id.as_bytes(), &job.params)
         .map_err(|_| JobError::permanent("job_corrupt", "the job's parameters do not decrypt"))?;
     serde_json::from_slice(&plain).map_err(|e| JobError::permanent("job_corrupt", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Step, pack_progress};
+    use xuancai_store::JobKind;
+
+    #[test]
+    fn img4_a_packs_step_follows_the_workers_progress_sticker_by_sticker() {
+        let steps: Vec<Step> = [
+            5,
+            pack_progress(0, 3),
+            pack_progress(1, 3),
+            pack_progress(2, 3),
+            pack_progress(3, 3),
+        ]
+        .into_iter()
+        .map(|p| Step::of(JobKind::Pack, p, 3))
+        .collect();
+        assert_eq!(
+            steps,
+            [
+                Step::Reading,
+                Step::Sticker { number: 1, of: 3 },
+                Step::Sticker { number: 2, of: 3 },
+                Step::Sticker { number: 3, of: 3 },
+                Step::Storing,
+            ]
+        );
+        assert_eq!(Step::of(JobKind::Cutout, 20, 0), Step::Working);
+        assert_eq!(Step::of(JobKind::Cutout, 85, 0), Step::Storing);
+        assert_eq!(
+            Step::of(JobKind::Pack, 50, 0),
+            Step::Sticker { number: 1, of: 1 },
+            "no photos named: one"
+        );
+    }
 }

@@ -32,7 +32,7 @@ use xuancai_app::privacy::consent_state;
 use xuancai_app::studio::JobRequest;
 use xuancai_app::studio::results::{self, ResultFile};
 use xuancai_app::studio::run::pack_key;
-use xuancai_app::studio::worker::{JobResult, open_request};
+use xuancai_app::studio::worker::{JobResult, Step, open_request};
 use xuancai_store::SealedColumn;
 
 /// How often an event stream looks at its job.
@@ -52,6 +52,9 @@ pub struct JobView {
     state: &'static str,
     /// 0–100.
     progress: u8,
+    /// What a running job is doing (issue 22 item 6); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step: Option<Step>,
     attempts: u32,
     max_attempts: u32,
     /// What was asked (null if it no longer opens).
@@ -140,13 +143,19 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> JobView {
             };
             JobOutcome { result, urls }
         });
+    let request = open_request(j, key).ok();
+    let stickers = match &request {
+        Some(JobRequest::Pack(p)) => p.photos.len(),
+        _ => 0,
+    };
     JobView {
+        step: (j.state == JobState::Running).then(|| Step::of(j.kind, j.progress, stickers)),
         kind: j.kind.as_str().into(),
         state: j.state.as_str(),
         progress: j.progress,
         attempts: j.attempts,
         max_attempts: j.max_attempts,
-        request: open_request(j, key).ok(),
+        request,
         result,
         error: j.error_code.as_ref().map(|code| JobFailure {
             code: code.clone(),

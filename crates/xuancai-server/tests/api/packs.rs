@@ -391,7 +391,9 @@ async fn img4_a_packs_progress_moves_with_each_sticker() {
         )
         .await;
     let id = v["id"].as_str().unwrap_or_default().to_string();
+    let n = photos.len() as u64;
     let mut seen = Vec::new();
+    let mut named: Vec<serde_json::Value> = Vec::new();
     let mut state = String::new();
     for _ in 0..1200 {
         let j = app
@@ -406,10 +408,24 @@ async fn img4_a_packs_progress_moves_with_each_sticker() {
         {
             seen.push(p);
         }
+        // Issue 22 item 6: the step by name, which sticker of how many.
+        if state == "running" && !named.contains(&j["step"]) {
+            named.push(j["step"].clone());
+        }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(state, "done");
     let steps: Vec<_> = seen.iter().filter(|&&p| p > 5.0 && p < 100.0).collect();
     assert!(steps.len() >= 2, "progress seen while it ran: {seen:?}");
+    let stickers: Vec<_> = named
+        .iter()
+        .filter(|s| s["step"] == "sticker")
+        .map(|s| (s["number"].as_u64(), s["of"].as_u64()))
+        .collect();
+    assert!(!stickers.is_empty(), "the sticker being made is named: {named:?}");
+    assert!(
+        stickers.windows(2).all(|w| w[0].0 < w[1].0) && stickers.iter().all(|&(_, of)| of == Some(n)),
+        "in order, of {n}: {named:?}"
+    );
     app.cleanup().await;
 }

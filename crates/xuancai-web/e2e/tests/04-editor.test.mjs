@@ -265,12 +265,17 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
       const status = document.querySelector('#result [role=status]');
       if (!bar) return;
       const r = status.getBoundingClientRect();
-      const seen = { value: bar.value, max: bar.max, text: status.textContent, inView: r.top >= 0 && r.bottom <= innerHeight };
+      const ph = [...document.querySelectorAll('#pack-placeholder li')].map((li) => li.className).join(',');
+      const seen = { value: bar.value, max: bar.max, text: status.textContent, inView: r.top >= 0 && r.bottom <= innerHeight, ph };
       const last = window.seenProgress[window.seenProgress.length - 1];
       if (!last || last.value !== seen.value) window.seenProgress.push(seen);
     }, 40);
   });
   await page.getByRole('button', { name: '制作表情包' }).click();
+  // A picture of the placeholder while a sticker is made (if the page
+  // hears of one before the pack is done).
+  await page.locator('#pack-placeholder li.making').waitFor({ timeout: 60_000 })
+    .then(() => shot(page, 'img4-pack-making-360')).catch(() => {});
   const link = page.getByRole('link', { name: '下载表情包（ZIP）' });
   await link.waitFor({ timeout: 180_000 });
   const seen = await page.evaluate(() => { clearInterval(window.progressWatch); return window.seenProgress; });
@@ -281,7 +286,12 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   // changes every half second, and three small stickers can take less).
   assert.ok(seen.length >= 1 && seen.every((s) => s.max === 100 && s.inView), JSON.stringify(seen));
   const steps = seen.filter((s) => s.value > 5 && s.value < 100);
-  assert.ok(steps.every((s) => /处理中… \d+%/.test(s.text)), JSON.stringify(steps));
+  // Issue 22 item 6: the step by name — which sticker of the three, then
+  // the ZIP — not a bare "处理中".
+  assert.ok(steps.every((s) => /^(读取照片|正在制作第 [1-3]\/3 张|正在打包) \d+%$/.test(s.text)), JSON.stringify(steps));
+  // The chosen photos stand in for the stickers while they are made.
+  assert.ok(seen.every((s) => s.ph.split(',').length === 3), JSON.stringify(seen));
+  if (steps.length >= 2) assert.ok(steps.some((s) => /正在制作第 [1-3]\/3 张/.test(s.text)), JSON.stringify(steps));
   // Issue 22 item 9 (part): how to import it, beside the download.
   const howTo = page.getByRole('region', { name: '怎样导入到 WhatsApp' });
   await howTo.waitFor();

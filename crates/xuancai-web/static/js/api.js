@@ -88,7 +88,7 @@ export function followJob(id, onProgress) {
       else if (job.state === 'failed' || job.state === 'cancelled') {
         done = true; cleanup();
         reject(new ApiError(422, job.error || { code: 'job_failed', message: job.state }));
-      } else if (onProgress) onProgress(job.progress || 0, job.state);
+      } else if (onProgress) onProgress(job.progress || 0, job.state, job);
     };
     const poll = async () => {
       try { finish(await get(`/api/v1/jobs/${id}`)); } catch (e) { done = true; cleanup(); reject(e); return; }

@@ -8,7 +8,7 @@ import { t, templateTitle } from '../i18n.js';
 import { h, render, field, check, busy, toast } from '../ui.js';
 import * as session from '../session.js';
 import { pickPhotos } from './photos.js';
-import { photoSlot, runJob, resultActions, faceConsent } from './studio_common.js';
+import { photoSlot, runJob, resultActions, faceConsent, packPlaceholder } from './studio_common.js';
 import { cutoutPanel } from './cutout.js';
 
 const TABS = ['cutout', 'faceswap', 'sticker', 'pack'];
@@ -200,7 +200,7 @@ async function pack() {
     await runJob(body, out, (job) => h('div', { class: 'stack' },
       h('p', { class: 'ok' }, t('pack.done', { n: (job.result.stickers || photos.length) })),
       h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download')),
-      importSteps(body.platform)));
+      importSteps(body.platform)), packPlaceholder(photos));
   }));
   return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose)),
     h('div', {}, h('div', { class: 'card' },

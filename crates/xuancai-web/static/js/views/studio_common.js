@@ -30,21 +30,23 @@ export function photoSlot(label, initial, onChange) {
 
 /**
  * Queue a job and follow it; shows progress in `out` (kept in view on a
- * phone), then `showResult`'s answer. Resolves with the finished job.
+ * phone) with an optional `placeholder` ({ el, update(job) }) to look at
+ * while it runs, then `showResult`'s answer. Resolves with the finished job.
  */
-export async function runJob(body, out, showResult) {
+export async function runJob(body, out, showResult, placeholder) {
   // The job's progress is a percentage, written by the worker after each
   // step (issue 22 item 6).
   const bar = h('progress', { max: 100, value: 0, 'aria-label': t('studio.progress') });
   const state = h('p', { class: 'hint', role: 'status' }, t('studio.queued'));
-  out.replaceChildren(bar, state);
+  out.replaceChildren(bar, state, placeholder ? placeholder.el : '');
   out.scrollIntoView({ block: 'nearest' });
   try {
     const job = await post('/api/v1/jobs', body);
     out.dataset.job = job.id;
-    const done = await followJob(job.id, (p, s) => {
+    const done = await followJob(job.id, (p, s, j) => {
       bar.value = p;
-      const what = t('studio.' + s, null, null) || s;
+      const what = (j && j.step && stepText(j)) || t('studio.' + s, null, null) || s;
+      if (placeholder && j) placeholder.update(j);
       state.textContent = s === 'running' && p > 0 ? `${what} ${Math.round(p)}%` : what;
     });
     if (showResult) out.replaceChildren(await showResult(done));
@@ -56,6 +58,18 @@ export async function runJob(body, out, showResult) {
     bar.remove();
     throw e;
   }
+}
+
+/**
+ * What a running job is doing, in words (issue 22 item 6): the server says
+ * which step, and for a pack which sticker of how many.
+ */
+function stepText(job) {
+  const s = job.step;
+  if (s.step === 'sticker') return t('studio.step_sticker', { n: s.number, of: s.of });
+  if (s.step === 'working') return t('studio.step_working_' + job.kind, null, null) || t('studio.running');
+  if (s.step === 'storing') return t(job.kind === 'pack' ? 'studio.step_packing' : 'studio.step_storing');
+  return t('studio.step_reading');
 }
 
 /** File extensions of the formats a job's result can have. */
@@ -160,3 +174,23 @@ export function compare(before, after, locked = () => false) {
 
 /** CON-3: the separate consent for face information, asked when it is needed. */
 export const faceConsent = () => separateConsent('faces', 'faces');
+
+/**
+ * A pack's placeholder while it is made (issue 22 item 6): the chosen
+ * photos in order, each marked done as the worker moves on, the one being
+ * made marked as such.
+ */
+export function packPlaceholder(photoIds) {
+  const cells = photoIds.map((id, i) => h('li', { class: 'pending', dataset: { n: String(i + 1) } },
+    h('img', { src: `/api/v1/photos/${id}/thumbnail`, alt: t('pack.sticker_n', { n: i + 1 }) })));
+  const el = h('ol', { class: 'pack-placeholder', id: 'pack-placeholder', 'aria-label': t('pack.placeholder') }, cells);
+  const update = (job) => {
+    const s = job.step;
+    const current = s && s.step === 'sticker' ? s.number : (s && s.step === 'storing' ? cells.length + 1 : 0);
+    cells.forEach((c, i) => {
+      c.className = i + 1 < current ? 'made' : (i + 1 === current ? 'making' : 'pending');
+      if (i + 1 === current) c.setAttribute('aria-current', 'step'); else c.removeAttribute('aria-current');
+    });
+  };
+  return { el, update };
+}
