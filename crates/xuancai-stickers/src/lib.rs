@@ -26,6 +26,7 @@ pub mod pack;
 pub mod preset;
 pub mod render;
 pub mod template;
+pub mod wastickers;
 pub mod webp;
 
 pub use anim::{Animation, Effect, Frame};

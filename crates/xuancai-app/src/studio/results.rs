@@ -91,19 +91,7 @@ async fn result_name<S: Store>(state: &App<S>, job: &JobRecord, mime: &str) -> R
     {
         let name = file_name(&photo, &key).unwrap_or_default();
         let base = name.rsplit_once('.').map_or(name.as_str(), |(b, _)| b);
-        stem = base
-            .chars()
-            .map(|c| {
-                if c.is_control() || "\\/:*?\"<>|".contains(c) {
-                    '_'
-                } else {
-                    c
-                }
-            })
-            .take(80)
-            .collect::<String>()
-            .trim()
-            .to_string();
+        stem = safe_stem(base);
     }
     if stem.is_empty() {
         stem = "xuancai".into();
@@ -159,6 +147,114 @@ pub async fn save<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result
         PhotoId::from_bytes(*id.as_bytes()),
     )
     .await
+}
+
+/// How a pack downloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackFormat {
+    /// The platform's import layout, as made.
+    Zip,
+    /// A WhatsApp pack as a `.wastickers` file (issue 22 item 9).
+    Wastickers,
+}
+
+/// A finished pack job's ZIP and its files (the owner's only).
+async fn pack_of<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    id: &JobId,
+) -> Result<(JobRecord, Vec<u8>), AppError> {
+    let job = state.store.job(user, id).await?.ok_or(AppError::NotFound)?;
+    if job.kind != JobKind::Pack || job.state != JobState::Done {
+        return Err(AppError::NotFound);
+    }
+    let key = state.data_key(user).await?;
+    match state.blobs.get(&crate::keys::pack(user, id), &key).await {
+        Ok(zip) => Ok((job, zip)),
+        Err(crate::blobs::BlobError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn pack_files(zip: &[u8]) -> Result<xuancai_stickers::pack::Files, AppError> {
+    xuancai_stickers::pack::read_zip(zip).map_err(|e| AppError::Internal(format!("a stored pack: {e}")))
+}
+
+/// A pack's download: its ZIP, or a WhatsApp pack as `.wastickers`, named
+/// after the pack.
+pub async fn pack_download<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    id: &JobId,
+    format: PackFormat,
+) -> Result<ResultBytes, AppError> {
+    let (job, zip) = pack_of(state, user, id).await?;
+    let key = state.data_key(user).await?;
+    let name = match open_request(&job, &key) {
+        Ok(JobRequest::Pack(p)) => safe_stem(&p.name),
+        _ => String::new(),
+    };
+    let name = if name.is_empty() {
+        format!("xuancai-pack-{id}")
+    } else {
+        name
+    };
+    match format {
+        PackFormat::Zip => Ok(ResultBytes {
+            bytes: zip,
+            mime: "application/zip",
+            file_name: format!("{name}.zip"),
+        }),
+        PackFormat::Wastickers => {
+            let files = pack_files(&zip)?;
+            let out = xuancai_stickers::wastickers::wastickers(&files).map_err(|_| AppError::NotFound)?;
+            let bytes =
+                xuancai_stickers::pack::write_zip(&out).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(ResultBytes {
+                bytes,
+                mime: "application/octet-stream",
+                file_name: format!("{name}.wastickers"),
+            })
+        }
+    }
+}
+
+/// Sticker `n` (from 1) of a finished pack, for the grid preview before the
+/// download (issue 22 item 9).
+pub async fn pack_sticker<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    id: &JobId,
+    n: usize,
+) -> Result<ResultBytes, AppError> {
+    let (_, zip) = pack_of(state, user, id).await?;
+    let files = pack_files(&zip)?;
+    let stickers = xuancai_stickers::wastickers::stickers(&files);
+    let (name, bytes) = n
+        .checked_sub(1)
+        .and_then(|i| stickers.get(i))
+        .ok_or(AppError::NotFound)?;
+    Ok(ResultBytes {
+        bytes: bytes.to_vec(),
+        mime: xuancai_stickers::wastickers::media_type(name),
+        file_name: name.rsplit('/').next().unwrap_or(name).to_string(),
+    })
+}
+
+/// A name as a file name: no path or control characters, at most 80.
+fn safe_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() || "\\/:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(80)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Delete a finished or failed job and everything it made (its result and

@@ -30,8 +30,7 @@ use xuancai_app::crypto::DataKey;
 use xuancai_app::photos::owned;
 use xuancai_app::privacy::consent_state;
 use xuancai_app::studio::JobRequest;
-use xuancai_app::studio::results::{self, ResultFile};
-use xuancai_app::studio::run::pack_key;
+use xuancai_app::studio::results::{self, PackFormat, ResultFile};
 use xuancai_app::studio::worker::{JobResult, Step, open_request};
 use xuancai_store::SealedColumn;
 
@@ -92,8 +91,14 @@ pub enum ResultUrls {
         preview: String,
         save: String,
     },
-    /// A pack's ZIP.
-    Download { download: String },
+    /// A pack: its ZIP, each sticker (for a grid preview) and, for a
+    /// WhatsApp pack, the `.wastickers` file.
+    Download {
+        download: String,
+        stickers: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        wastickers: Option<String>,
+    },
 }
 
 /// Why a job failed: a stable code and a message.
@@ -118,6 +123,14 @@ pub struct Jobs {
 
 pub fn job_json(j: &JobRecord, key: &DataKey) -> JobView {
     let id = j.id.to_string();
+    let request = open_request(j, key).ok();
+    let (stickers, whatsapp) = match &request {
+        Some(JobRequest::Pack(p)) => (
+            p.photos.len(),
+            p.platform.as_deref().is_none_or(|p| p == "whatsapp"),
+        ),
+        _ => (0, false),
+    };
     let result = j
         .result
         .as_deref()
@@ -134,6 +147,10 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> JobView {
                 }
                 None if j.kind == JobKind::Pack => ResultUrls::Download {
                     download: format!("/api/v1/jobs/{id}/download"),
+                    stickers: (1..=result.stickers.unwrap_or(0))
+                        .map(|n| format!("/api/v1/jobs/{id}/stickers/{n}"))
+                        .collect(),
+                    wastickers: whatsapp.then(|| format!("/api/v1/jobs/{id}/download?format=wastickers")),
                 },
                 None => ResultUrls::File {
                     original: format!("/api/v1/jobs/{id}/result"),
@@ -143,11 +160,6 @@ pub fn job_json(j: &JobRecord, key: &DataKey) -> JobView {
             };
             JobOutcome { result, urls }
         });
-    let request = open_request(j, key).ok();
-    let stickers = match &request {
-        Some(JobRequest::Pack(p)) => p.photos.len(),
-        _ => 0,
-    };
     JobView {
         step: (j.state == JobState::Running).then(|| Step::of(j.kind, j.progress, stickers)),
         kind: j.kind.as_str().into(),
@@ -337,26 +349,39 @@ struct Follow<S> {
     _slot: xuancai_app::streams::Slot,
 }
 
-/// `GET /api/v1/jobs/{id}/download`: a finished pack job's ZIP.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct DownloadQuery {
+    /// `zip` (default: the platform's import layout) or, for a WhatsApp
+    /// pack, `wastickers` (the file WhatsApp's sticker-import apps open).
+    #[schemars(regex(pattern = "^(zip|wastickers)$"))]
+    format: Option<String>,
+}
+
+/// `GET /api/v1/jobs/{id}/download`: a finished pack job's ZIP (or
+/// `.wastickers`), named after the pack.
 pub async fn download<S: Store>(
     State(state): State<Arc<App<S>>>,
     session: Active,
     Path(id): Path<String>,
+    AppQuery(q): AppQuery<DownloadQuery>,
 ) -> Result<Response, ApiError> {
-    let job = owned_job(&state, &session.user, &id).await?;
-    if job.kind != JobKind::Pack || job.state != JobState::Done {
-        return Err(AppError::NotFound.into());
-    }
-    let key = state.data_key(&session.user).await?;
-    let zip = match state.blobs.get(&pack_key(&session.user, &job.id), &key).await {
-        Ok(z) => z,
-        Err(xuancai_app::blobs::BlobError::NotFound) => return Err(AppError::NotFound.into()),
-        Err(e) => return Err(e.into()),
+    let id = parse_job_id(&id)?;
+    let format = match q.format.as_deref() {
+        None | Some("zip") => PackFormat::Zip,
+        Some("wastickers") => PackFormat::Wastickers,
+        Some(other) => {
+            return Err(AppError::Unprocessable {
+                code: "invalid_parameter",
+                message: format!("format {other:?}: zip or wastickers"),
+            }
+            .into());
+        }
     };
-    let mut resp = axum::body::Body::from(zip).into_response();
+    let r = results::pack_download(&state, &session.user, &id, format).await?;
+    let mut resp = axum::body::Body::from(r.bytes).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"xuancai-pack-{}.zip\"", job.id)) {
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(r.mime));
+    if let Ok(v) = HeaderValue::from_str(&disposition("attachment", &r.file_name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(
@@ -364,6 +389,37 @@ pub async fn download<S: Store>(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(resp)
+}
+
+/// `GET /api/v1/jobs/{id}/stickers/{n}`: sticker `n` (from 1) of a finished
+/// pack, for the grid preview before the download.
+pub async fn sticker<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_job_id(&id)?;
+    let n: usize = n.parse().map_err(|_| ApiError::NOT_FOUND)?;
+    let r = results::pack_sticker(&state, &session.user, &id, n).await?;
+    crate::respond::image(r.bytes, r.mime, "private, max-age=31536000, immutable")
+}
+
+/// A `Content-Disposition` value with an ASCII fallback and the UTF-8 name.
+fn disposition(kind: &str, name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url_encode(name)
+    )
 }
 
 /// `GET /api/v1/jobs/{id}/result` and `…/result/preview`: a finished job's
@@ -377,24 +433,10 @@ async fn result_file<S: Store>(
     let id = parse_job_id(id)?;
     let r = results::read(state, user, &id, file).await?;
     let mut resp = crate::respond::image(r.bytes, r.mime, "private, max-age=31536000, immutable")?;
-    if file == ResultFile::Original {
-        let ascii: String = r
-            .file_name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let utf8: String = url_encode(&r.file_name);
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"))
-        {
-            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-        }
+    if file == ResultFile::Original
+        && let Ok(v) = HeaderValue::from_str(&disposition("inline", &r.file_name))
+    {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
 }

@@ -70,11 +70,24 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
             "GET",
             "/api/v1/jobs/{id}/download",
             "studio",
-            "A finished sticker-pack job's ZIP, in the platform's import layout",
+            "A finished sticker-pack job's ZIP, in the platform's import layout, named after the pack \
+             (`?format=wastickers`: a WhatsApp pack as the file WhatsApp's sticker-import apps open)",
         )
         .keeps("IMG-4 SEC-6")
+        .query::<jobs::DownloadQuery>()
         .media("application/zip"),
         get(jobs::download::<S>),
+    )
+    .add(
+        doc(
+            "GET",
+            "/api/v1/jobs/{id}/stickers/{n}",
+            "studio",
+            "Sticker n (from 1) of a finished pack, to see the pack before downloading it",
+        )
+        .keeps("IMG-4 SEC-6")
+        .media("image/*"),
+        get(jobs::sticker::<S>),
     )
     .add(
         doc(

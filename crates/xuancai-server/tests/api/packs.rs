@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde_json::json;
+use serde_json::{Value, json};
 use xuancai_stickers::pack;
 use xuancai_stickers::preset::Platform;
 
@@ -70,6 +70,38 @@ async fn img4_a_pack_job_makes_an_importable_zip() {
     assert_eq!(
         manifest["publisher"], "炫彩",
         "no nickname is put in the pack unasked"
+    );
+    // Issue 22 item 9: every sticker to look at before the download, the
+    // ZIP named after the pack; `.wastickers` is WhatsApp's only.
+    let stickers: Vec<&str> = result["urls"]["stickers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u.as_str())
+        .collect();
+    assert_eq!(stickers.len(), 2, "{result}");
+    for (n, url) in stickers.iter().enumerate() {
+        let shown = bytes(&app, &alice, url).await;
+        assert!(
+            shown == files[&format!("{:02}.webp", n + 1)],
+            "sticker {} as packed",
+            n + 1
+        );
+    }
+    assert_eq!(result["urls"]["wastickers"], Value::Null);
+    let r = app.call("GET", &url, Some(&alice), None).await;
+    let named = r
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        named.ends_with(&format!(
+            "filename*=UTF-8''{}.zip",
+            "%E6%88%91%E7%9A%84%E8%A1%A8%E6%83%85"
+        )),
+        "named after the pack: {named}"
     );
 
     // The download is the owner's only; only packs download.
@@ -423,6 +455,27 @@ async fn img4_a_packs_progress_moves_with_each_sticker() {
         .map(|s| (s["number"].as_u64(), s["of"].as_u64()))
         .collect();
     assert!(!stickers.is_empty(), "the sticker being made is named: {named:?}");
+    // Issue 22 item 9: a WhatsApp pack also downloads as `.wastickers`.
+    let done = app
+        .json("GET", &format!("/api/v1/jobs/{id}"), &alice, None, 200)
+        .await;
+    let url = done["result"]["urls"]["wastickers"].as_str().unwrap_or_default();
+    let file = pack::read_zip(&bytes(&app, &alice, url).await).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = file.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "01.webp",
+            "02.webp",
+            "03.webp",
+            "04.webp",
+            "author.txt",
+            "title.txt",
+            "tray.png"
+        ],
+        "title, author, tray and the stickers at the top"
+    );
+    assert_eq!(file["title.txt"], "进度".as_bytes());
     assert!(
         stickers.windows(2).all(|w| w[0].0 < w[1].0) && stickers.iter().all(|&(_, of)| of == Some(n)),
         "in order, of {n}: {named:?}"

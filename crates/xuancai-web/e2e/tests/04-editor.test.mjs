@@ -292,11 +292,25 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   // The chosen photos stand in for the stickers while they are made.
   assert.ok(seen.every((s) => s.ph.split(',').length === 3), JSON.stringify(seen));
   if (steps.length >= 2) assert.ok(steps.some((s) => /正在制作第 [1-3]\/3 张/.test(s.text)), JSON.stringify(steps));
+  // Issue 22 item 9: every sticker to see before the download, and for
+  // WhatsApp the .wastickers file too.
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('#pack-grid img')];
+    return imgs.length === 3 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  });
+  const was = await downloaded(page.locator('#download-wastickers'));
+  assert.equal(was.bytes.subarray(0, 2).toString(), 'PK', 'a ZIP');
+  assert.match(was.name, /\.wastickers$/);
+  await page.locator('#pack-grid').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await shot(page, 'img4-pack-grid-360');
+  await page.setViewportSize(DESKTOP);
+  await shot(page, 'img4-pack-grid-1280');
+  await page.setViewportSize(MOBILE);
   // Issue 22 item 9 (part): how to import it, beside the download.
   const howTo = page.getByRole('region', { name: '怎样导入到 WhatsApp' });
   await howTo.waitFor();
   const items = await howTo.locator('li').allTextContents();
-  assert.equal(items.length, 3, JSON.stringify(items));
+  assert.equal(items.length, 4, JSON.stringify(items));
   assert.match(items[0], /contents\.json/);
   assert.match(items[2], /添加到 WhatsApp/);
   await howTo.scrollIntoViewIfNeeded();

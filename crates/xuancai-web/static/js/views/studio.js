@@ -199,7 +199,14 @@ async function pack() {
     if (animate.value) body.animate = animate.value;
     await runJob(body, out, (job) => h('div', { class: 'stack' },
       h('p', { class: 'ok' }, t('pack.done', { n: (job.result.stickers || photos.length) })),
-      h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download')),
+      // Issue 22 item 9: every sticker, seen before the download.
+      h('ol', { class: 'pack-grid checker', id: 'pack-grid', 'aria-label': t('pack.preview') },
+        (job.result.urls.stickers || []).map((u, i) => h('li', {}, h('img', { src: u, alt: t('pack.sticker_n', { n: i + 1 }) })))),
+      h('div', { class: 'row' },
+        h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download')),
+        job.result.urls.wastickers
+          ? h('a', { class: 'button ghost', href: job.result.urls.wastickers, download: `${name.value.trim() || 'pack'}.wastickers`, id: 'download-wastickers' }, t('pack.download_wastickers'))
+          : null),
       importSteps(body.platform)), packPlaceholder(photos));
   }));
   return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose)),
