@@ -16,7 +16,6 @@ use xuancai_imaging::encode::{OutputFormat, encode_rgba};
 use xuancai_imaging::thumbnail;
 use xuancai_stickers::pack::{self, Item, PackMeta};
 use xuancai_stickers::preset::{self, Platform};
-use xuancai_stickers::template::Template;
 use xuancai_store::{JobRecord, Store};
 use xuancai_vision::faces::Selector;
 use xuancai_vision::{ContentPolicy, CutoutOptions, ModelChoice, Segmentation, SwapOptions, VisionError};
@@ -219,15 +218,12 @@ pub async fn execute<S: Store>(
             platform,
             name,
             publisher,
-            emojis,
-            template,
-            texts,
+            looks,
             model,
         } => {
             let look = Look {
                 platform,
-                template: *template,
-                texts,
+                looks,
                 model,
                 faces,
             };
@@ -237,7 +233,7 @@ pub async fn execute<S: Store>(
                 name,
                 publisher,
             };
-            let made = make_pack(state, job, &key, &photos, look, meta, emojis, progress).await?;
+            let made = make_pack(state, job, &key, &photos, look, meta, progress).await?;
             count_template(state, job, counted.as_deref()).await?;
             return Ok(made);
         }
@@ -451,8 +447,8 @@ fn face_swap(
 /// One look for every sticker of a pack.
 struct Look {
     platform: Platform,
-    template: Template,
-    texts: std::collections::BTreeMap<String, String>,
+    /// One per photo (issue 22 item 9: a caption and emojis per sticker).
+    looks: Vec<super::spec::StickerLook>,
     model: ModelChoice,
     /// The pack processes faces (CON-4: checked again before it is stored).
     faces: bool,
@@ -468,7 +464,6 @@ async fn make_pack<S: Store>(
     photos: &[PhotoId],
     look: Look,
     meta: PackMeta,
-    emojis: Vec<String>,
     progress: &Progress,
 ) -> Result<JobResult, JobError> {
     let look = std::sync::Arc::new(look);
@@ -484,9 +479,13 @@ async fn make_pack<S: Store>(
         let l = look.clone();
         let first = tray.is_none();
         let (mut export, icon) = tokio::task::spawn_blocking(move || {
+            let it = l
+                .looks
+                .get(i)
+                .ok_or_else(|| JobError::internal("a pack photo without its look"))?;
             let made = engines
                 .maker()?
-                .make(&bytes, &l.template, &l.texts, l.platform, l.model)?;
+                .make(&bytes, &it.template, &it.texts, l.platform, l.model)?;
             let icon = if first {
                 preset::tray_icon(&made.export.frames.frames[0].image, l.platform)?
             } else {
@@ -502,7 +501,7 @@ async fn make_pack<S: Store>(
         tray = tray.or(icon);
         items.push(Item {
             export,
-            emojis: emojis.clone(),
+            emojis: look.looks.get(i).map(|l| l.emojis.clone()).unwrap_or_default(),
             accessibility_text: meta.name.clone(),
         });
         progress.set(super::worker::pack_progress(i + 1, photos.len()));

@@ -155,6 +155,30 @@ pub struct PackRequest {
     pub animate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Issue 22 item 9: per sticker, in the photos' order (at most one per
+    /// photo), its own caption and emojis instead of the pack's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stickers: Vec<PackStickerRequest>,
+}
+
+/// One sticker of a pack, told apart from the others.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackStickerRequest {
+    /// This sticker's caption (absent or empty: the pack's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// This sticker's 1–3 emojis (absent: the pack's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<String>,
+}
+
+/// How one sticker of a pack looks, and the emojis it is filed under.
+#[derive(Debug, Clone)]
+pub struct StickerLook {
+    pub template: Box<Template>,
+    pub texts: BTreeMap<String, String>,
+    pub emojis: Vec<String>,
 }
 
 /// Which faces of the target a swap replaces.
@@ -213,9 +237,8 @@ pub enum Job {
         platform: Platform,
         name: String,
         publisher: String,
-        emojis: Vec<String>,
-        template: Box<Template>,
-        texts: BTreeMap<String, String>,
+        /// One per photo, in order.
+        looks: Vec<StickerLook>,
         model: ModelChoice,
     },
 }
@@ -424,34 +447,56 @@ impl JobRequest {
                         "the publisher is 1 to {MAX_PACK_NAME} characters"
                     )));
                 }
-                let emojis = if p.emojis.is_empty() {
-                    vec!["🙂".to_string()]
-                } else {
-                    p.emojis.clone()
-                };
-                if emojis.len() > 3 || emojis.iter().any(|e| e.is_empty() || e.chars().count() > 8) {
-                    return Err(invalid("give 1 to 3 emojis"));
+                let pack_emojis = emoji_list(&p.emojis)?.unwrap_or_else(|| vec!["🙂".to_string()]);
+                if p.stickers.len() > p.photos.len() {
+                    return Err(invalid("at most one sticker entry per photo"));
                 }
-                let (template, texts) = look(
-                    p.template.as_deref(),
-                    p.caption.as_deref(),
-                    &BTreeMap::new(),
-                    p.animate.as_deref(),
-                )?;
-                platform_takes(platform, &template)?;
+                let mut looks = Vec::with_capacity(photos.len());
+                for i in 0..photos.len() {
+                    let own = p.stickers.get(i);
+                    let caption = own
+                        .and_then(|s| s.caption.as_deref())
+                        .filter(|c| !c.trim().is_empty())
+                        .or(p.caption.as_deref());
+                    let (template, texts) = look(
+                        p.template.as_deref(),
+                        caption,
+                        &BTreeMap::new(),
+                        p.animate.as_deref(),
+                    )?;
+                    platform_takes(platform, &template)?;
+                    let emojis = match own.map(|s| emoji_list(&s.emojis)).transpose()?.flatten() {
+                        Some(e) => e,
+                        None => pack_emojis.clone(),
+                    };
+                    looks.push(StickerLook {
+                        template: Box::new(template),
+                        texts,
+                        emojis,
+                    });
+                }
                 Ok(Job::Pack {
                     photos,
                     platform,
                     name: name.to_string(),
                     publisher: publisher.to_string(),
-                    emojis,
-                    template: Box::new(template),
-                    texts,
+                    looks,
                     model: model(p.model.as_deref())?,
                 })
             }
         }
     }
+}
+
+/// 1 to 3 emojis, each at most 8 characters; none given: `None`.
+fn emoji_list(emojis: &[String]) -> Result<Option<Vec<String>>, AppError> {
+    if emojis.is_empty() {
+        return Ok(None);
+    }
+    if emojis.len() > 3 || emojis.iter().any(|e| e.is_empty() || e.chars().count() > 8) {
+        return Err(invalid("give 1 to 3 emojis"));
+    }
+    Ok(Some(emojis.to_vec()))
 }
 
 fn platform(s: Option<&str>) -> Result<Platform, AppError> {

@@ -75,14 +75,15 @@ fn requests_parse_into_jobs() {
             platform,
             name,
             publisher,
-            emojis,
+            looks,
             ..
         }) => {
             assert_eq!(
                 (photos.len(), platform, name.as_str(), publisher.as_str()),
                 (2, Platform::Telegram, "我的表情", "炫彩")
             );
-            assert_eq!(emojis, vec!["🙂".to_string()]);
+            assert_eq!(looks.len(), 2);
+            assert!(looks.iter().all(|l| l.emojis == ["🙂"]));
         }
         other => panic!("{other:?}"),
     }

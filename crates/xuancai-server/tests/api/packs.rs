@@ -482,3 +482,47 @@ async fn img4_a_packs_progress_moves_with_each_sticker() {
     );
     app.cleanup().await;
 }
+
+/// Issue 22 item 9: a caption and emojis per sticker; the pack's where a
+/// sticker has none of its own.
+#[tokio::test]
+async fn img4_each_sticker_of_a_pack_may_have_its_own_caption_and_emojis() {
+    let app = spawn_app().await;
+    let alice = app.login("13800138027", "+8613800138027").await;
+    let a = photo_id(&app, &alice, "astronaut.png").await;
+    let body = json!({ "kind": "pack", "photos": [a, a], "platform": "telegram", "name": "各有各的",
+                       "stickers": [{ "caption": "早安", "emojis": ["🌞"] }] });
+    let v = app.json("POST", "/api/v1/jobs", &alice, Some(&body), 202).await;
+    let done = settle(&app, &alice, v["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let zip = bytes(
+        &app,
+        &alice,
+        done["result"]["urls"]["download"].as_str().unwrap_or_default(),
+    )
+    .await;
+    let files = pack::read_zip(&zip).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        files["01.webp"] != files["02.webp"],
+        "the same photo, captioned differently, makes two different stickers"
+    );
+    let manifest: Value = serde_json::from_slice(&files["pack.json"]).unwrap_or_else(|e| panic!("{e}"));
+    let emojis: Vec<Value> = manifest["stickers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["emojis"].clone())
+        .collect();
+    assert_eq!(emojis, [json!(["🌞"]), json!(["🙂"])], "{manifest}");
+    // Refused before the job: more entries than photos, an emoji in a caption.
+    for (stickers, code) in [
+        (json!([{}, {}, {}]), "invalid_job"),
+        (json!([{ "caption": "早😀" }]), "caption_emoji_unsupported"),
+        (json!([{ "emojis": ["a", "b", "c", "d"] }]), "invalid_job"),
+    ] {
+        let body = json!({ "kind": "pack", "photos": [a, a], "platform": "telegram", "name": "x", "stickers": stickers });
+        let v = app.json("POST", "/api/v1/jobs", &alice, Some(&body), 422).await;
+        assert_eq!(v["code"], code, "{stickers}: {v}");
+    }
+    app.cleanup().await;
+}

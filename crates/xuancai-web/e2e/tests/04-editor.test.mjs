@@ -256,6 +256,9 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   for (const n of [0, 1, 2]) await dlg.locator('.cell').nth(n).click();
   await dlg.getByRole('button', { name: '选好了' }).click();
   await page.getByText('已选 3 张').waitFor();
+  // Issue 22 item 9: the second sticker gets its own caption and emoji.
+  await page.getByLabel('第 2 张的配字').fill('早安');
+  await page.getByLabel('第 2 张的表情符号').fill('🌞');
   // Issue 22 item 6: the bar moves with each sticker (it stood at 0 %, then
   // jumped) and the status says how far, in view on the phone.
   await page.evaluate(() => {
@@ -292,6 +295,8 @@ test('img4_a_pack_of_three_stickers_downloads_as_a_zip', async () => {
   // The chosen photos stand in for the stickers while they are made.
   assert.ok(seen.every((s) => s.ph.split(',').length === 3), JSON.stringify(seen));
   if (steps.length >= 2) assert.ok(steps.some((s) => /正在制作第 [1-3]\/3 张/.test(s.text)), JSON.stringify(steps));
+  const packJob = (await jobsOf('pack')).sort((a, b) => b.created_at - a.created_at)[0];
+  assert.deepEqual(packJob.request.stickers, [{}, { caption: '早安', emojis: ['🌞'] }], JSON.stringify(packJob.request));
   // Issue 22 item 9: every sticker to see before the download, and for
   // WhatsApp the .wastickers file too.
   await page.waitForFunction(() => {

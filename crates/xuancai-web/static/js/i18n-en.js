@@ -70,6 +70,7 @@ export const en = {
   'studio.step_working_cutout': 'Cutting out', 'studio.step_working_face_swap': 'Swapping faces', 'studio.step_working_sticker': 'Making the sticker',
   'pack.placeholder': 'The stickers being made', 'pack.sticker_n': 'Sticker {n}',
   'pack.preview': 'The stickers in the pack', 'pack.download_wastickers': 'Download the .wastickers file',
+  'pack.each': 'Each sticker (optional: its own caption and emojis)', 'pack.own_caption': 'Caption of sticker {n}', 'pack.own_caption_ph': 'Its caption (default: the pack’s)', 'pack.own_emojis': 'Emojis of sticker {n}', 'pack.own_emojis_ph': 'Emojis',
   'studio.save_library': 'Save to Photos', 'studio.saved_library': 'Saved to Photos',
   'err.cutout_not_reusable': 'This cut-out can no longer be used; cut the photo out again', 'err.job_not_done': 'Still working on it; please wait',
   'cutout.model_general': 'Object', 'cutout.start': 'Cut out', 'cutout.before': 'Before', 'cutout.after': 'After', 'cutout.compare': 'Slide to compare before and after',

@@ -70,6 +70,7 @@ export const zh = {
   'studio.step_working_cutout': '正在抠图', 'studio.step_working_face_swap': '正在换脸', 'studio.step_working_sticker': '正在制作贴纸',
   'pack.placeholder': '正在制作的贴纸', 'pack.sticker_n': '第 {n} 张',
   'pack.preview': '表情包里的贴纸', 'pack.download_wastickers': '下载 .wastickers 文件',
+  'pack.each': '每张贴纸（可选：单独的配字和表情符号）', 'pack.own_caption': '第 {n} 张的配字', 'pack.own_caption_ph': '这张的配字（默认用整套的）', 'pack.own_emojis': '第 {n} 张的表情符号', 'pack.own_emojis_ph': '表情符号',
   'studio.save_library': '保存到相册', 'studio.saved_library': '已保存到相册',
   'err.cutout_not_reusable': '这次抠图结果不能再用了，请重新抠图', 'err.job_not_done': '还在处理中，请稍候',
   'cutout.model_general': '物体', 'cutout.start': '开始抠图', 'cutout.before': '原图', 'cutout.after': '效果', 'cutout.compare': '拖动对比原图和效果',

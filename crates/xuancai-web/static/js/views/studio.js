@@ -183,9 +183,23 @@ async function pack() {
   let photos = [];
   const count = h('p', { class: 'hint', role: 'status' }, t('pack.count', { n: 0 }));
   const choose = h('button', { type: 'button', class: 'ghost' }, t('pack.choose'));
+  // Issue 22 item 9: each sticker may have its own caption and emojis.
+  const perSticker = h('ol', { class: 'pack-stickers', id: 'pack-stickers', 'aria-label': t('pack.each') });
+  const ownFields = [];
   choose.addEventListener('click', () => busy(choose, async () => {
     const ids = await pickPhotos({ multiple: true, title: t('pack.choose'), max: 30 });
-    if (ids) { photos = ids; count.textContent = t('pack.count', { n: ids.length }); }
+    if (!ids) return;
+    photos = ids;
+    count.textContent = t('pack.count', { n: ids.length });
+    ownFields.length = 0;
+    perSticker.replaceChildren(...ids.map((id, i) => {
+      const own = {
+        caption: h('input', { maxlength: 120, placeholder: t('pack.own_caption_ph'), 'aria-label': t('pack.own_caption', { n: i + 1 }) }),
+        emojis: h('input', { maxlength: 12, placeholder: t('pack.own_emojis_ph'), 'aria-label': t('pack.own_emojis', { n: i + 1 }), style: 'max-width:90px' }),
+      };
+      ownFields.push(own);
+      return h('li', { class: 'row' }, h('img', { src: `/api/v1/photos/${id}/thumbnail`, alt: t('pack.sticker_n', { n: i + 1 }) }), own.caption, own.emojis);
+    }));
   }));
   const name = h('input', { maxlength: 128, value: t('pack.default_name'), required: true });
   const emojis = h('input', { value: '🙂', maxlength: 12 });
@@ -197,6 +211,17 @@ async function pack() {
     const body = { kind: 'pack', photos, name: name.value.trim(), platform: platform.value, emojis: emojis.value.trim().split(/\s+/).filter(Boolean).slice(0, 3) };
     if (caption.value.trim()) body.caption = caption.value.trim();
     if (animate.value) body.animate = animate.value;
+    const own = ownFields.map((f) => {
+      const entry = {};
+      if (f.caption.value.trim()) entry.caption = f.caption.value.trim();
+      const e = f.emojis.value.trim().split(/\s+/).filter(Boolean).slice(0, 3);
+      if (e.length) entry.emojis = e;
+      return entry;
+    });
+    const bad = own.find((e) => e.caption && COLOUR_EMOJI.test(e.caption));
+    if (bad) return toast(t('sticker.caption_emoji', { c: bad.caption.match(COLOUR_EMOJI)[0] }), 'error');
+    while (own.length && !Object.keys(own[own.length - 1]).length) own.pop();
+    if (own.length) body.stickers = own;
     await runJob(body, out, (job) => h('div', { class: 'stack' },
       h('p', { class: 'ok' }, t('pack.done', { n: (job.result.stickers || photos.length) })),
       // Issue 22 item 9: every sticker, seen before the download.
@@ -209,7 +234,7 @@ async function pack() {
           : null),
       importSteps(body.platform)), packPlaceholder(photos));
   }));
-  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose)),
+  return h('div', { class: 'editor' }, h('div', {}, h('div', { class: 'card' }, h('p', {}, t('pack.intro')), count, choose, perSticker)),
     h('div', {}, h('div', { class: 'card' },
       field(t('pack.name'), name), field(t('pack.emojis'), emojis, t('pack.emojis_hint')),
       field(t('sticker.platform'), platform, t('pack.platform_hint')),
