@@ -426,3 +426,27 @@ test('img2_the_astronaut_is_cut_out_in_under_2_s_backgrounds_switch_in_under_100
   for (const [name, ms] of Object.entries(switchMs)) assert.ok(ms < 100, `${name}: ${ms} ms`);
   await clean(page);
 });
+
+// Issue 22 item 5: results stay with their jobs until the user deletes
+// them, from the studio's history (我的 → 创作记录).
+test('img2_the_studio_history_lists_every_job_and_deletes_one_with_its_result', async () => {
+  await page.goto(server.base + '/#/me');
+  await page.getByRole('link', { name: '创作记录' }).click();
+  await page.locator('#history li').first().waitFor();
+  const jobs = (await page.evaluate(() => fetch('/api/v1/jobs?limit=200').then((r) => r.json()))).items;
+  assert.equal(await page.locator('#history li').count(), jobs.length);
+  await shot(page, 'history-360');
+  await page.setViewportSize(DESKTOP);
+  await shot(page, 'history-1280');
+  await page.setViewportSize(MOBILE);
+  const cut = jobs.find((j) => j.kind === 'cutout' && j.state === 'done');
+  const item = page.locator(`#history li[data-job="${cut.id}"]`);
+  await item.getByRole('button', { name: '删除记录' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: '删除记录' }).click();
+  await page.getByText('已删除').waitFor();
+  assert.equal(await item.count(), 0);
+  const status = (u) => page.evaluate((x) => fetch(x, { cache: 'no-store' }).then((r) => r.status), u);
+  assert.equal(await status(`/api/v1/jobs/${cut.id}`), 404, 'the job is gone');
+  assert.equal(await status(cut.result.urls.original), 404, 'and its result');
+  await clean(page);
+});

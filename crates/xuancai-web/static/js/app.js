@@ -10,6 +10,7 @@ import { go } from './nav.js';
 import { loginView, guardianView, agreementDialog } from './views/account.js';
 import { photosView, albumsView, albumView, photoView } from './views/photos.js';
 import { studioView } from './views/studio.js';
+import { historyView } from './views/history.js';
 import { feedView, workView, userView, blessingsView, myWorksView, sharedBlessingView } from './views/works.js';
 import { privacyView } from './views/privacy.js';
 import { contactView } from './views/contact.js';
@@ -24,6 +25,7 @@ const routes = [
   ['/albums', albumsView],
   ['/albums/:id', albumView],
   ['/studio', studioView],
+  ['/history', historyView],
   ['/feed', feedView, { public: true }],
   ['/works/:id', workView, { public: true }],
   ['/users/:id', userView, { public: true }],

@@ -71,6 +71,8 @@ export const en = {
   'pack.placeholder': 'The stickers being made', 'pack.sticker_n': 'Sticker {n}',
   'pack.preview': 'The stickers in the pack', 'pack.download_wastickers': 'Download the .wastickers file',
   'pack.each': 'Each sticker (optional: its own caption and emojis)', 'pack.own_caption': 'Caption of sticker {n}', 'pack.own_caption_ph': 'Its caption (default: the pack’s)', 'pack.own_emojis': 'Emojis of sticker {n}', 'pack.own_emojis_ph': 'Emojis',
+  'history.title': 'Studio history', 'history.hint': 'What the cutout, face swap, sticker and pack tools made is kept here until you delete it; photos you saved to Photos stay there.', 'history.empty': 'Nothing made yet.',
+  'history.result': 'Result', 'history.open': 'Open', 'history.delete': 'Delete', 'history.delete_q': 'Delete this job and what it made? Photos saved to Photos are not affected.', 'history.deleted': 'Deleted',
   'studio.save_library': 'Save to Photos', 'studio.saved_library': 'Saved to Photos',
   'err.cutout_not_reusable': 'This cut-out can no longer be used; cut the photo out again', 'err.job_not_done': 'Still working on it; please wait',
   'cutout.model_general': 'Object', 'cutout.start': 'Cut out', 'cutout.before': 'Before', 'cutout.after': 'After', 'cutout.compare': 'Slide to compare before and after',

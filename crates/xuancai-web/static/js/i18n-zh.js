@@ -71,6 +71,8 @@ export const zh = {
   'pack.placeholder': '正在制作的贴纸', 'pack.sticker_n': '第 {n} 张',
   'pack.preview': '表情包里的贴纸', 'pack.download_wastickers': '下载 .wastickers 文件',
   'pack.each': '每张贴纸（可选：单独的配字和表情符号）', 'pack.own_caption': '第 {n} 张的配字', 'pack.own_caption_ph': '这张的配字（默认用整套的）', 'pack.own_emojis': '第 {n} 张的表情符号', 'pack.own_emojis_ph': '表情符号',
+  'history.title': '创作记录', 'history.hint': '抠图、换脸、贴纸和表情包的结果保存在这里，直到您删除；保存到相册的照片另行保留。', 'history.empty': '还没有创作记录。',
+  'history.result': '结果', 'history.open': '查看', 'history.delete': '删除记录', 'history.delete_q': '删除这条记录和它生成的结果吗？已保存到相册的照片不受影响。', 'history.deleted': '已删除',
   'studio.save_library': '保存到相册', 'studio.saved_library': '已保存到相册',
   'err.cutout_not_reusable': '这次抠图结果不能再用了，请重新抠图', 'err.job_not_done': '还在处理中，请稍候',
   'cutout.model_general': '物体', 'cutout.start': '开始抠图', 'cutout.before': '原图', 'cutout.after': '效果', 'cutout.compare': '拖动对比原图和效果',

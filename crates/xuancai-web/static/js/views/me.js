@@ -69,6 +69,7 @@ export async function meView() {
       h('a', { href: '#/privacy', id: 'privacy-link' }, t('privacy.title')),
       h('a', { href: '#/inbox' }, t('inbox.title')),
       h('a', { href: '#/mine' }, t('works.tab_mine')),
+      h('a', { href: '#/history' }, t('history.title')),
       h('a', { href: '#/albums' }, t('albums.title'))),
     h('div', { class: 'card row', style: 'justify-content:space-between' }, h('span', {}, t('coins.balance'), ' ', balance), checkIn),
     form, pwForm, logout);
