@@ -1,6 +1,9 @@
-//! A job's result after the job (issue 22 items 3 and 5): read it or its
-//! preview, save it to the library when the user asks, and reuse a cut-out
-//! for another background without running the model again.
+//! A job's result after the job (IMG-2..IMG-4; issue 22 items 3 and 5):
+//! read it or its preview, save it to the library when the user asks
+//! (IMG-1), delete it with its job, and reuse a cut-out for another
+//! background without running the model again. Results live under the
+//! owner's root (`keys::result`), so they go with the account (RET-2) and
+//! are in the export (R-1, `privacy::export`).
 //!
 //! Nothing a job makes lands in the library by itself: the result is kept
 //! under the job (`keys::result`), and [`save`] adds it as a photo — with a
@@ -31,8 +34,10 @@ pub enum ResultFile {
 pub struct ResultBytes {
     pub bytes: Vec<u8>,
     pub mime: &'static str,
-    /// A download name: the source photo's, what was made, the real format.
-    pub file_name: String,
+    /// A download name: the source photo's, what was made, the real format
+    /// (none for a preview: it is only shown, so the source photo is not
+    /// looked up for it).
+    pub file_name: Option<String>,
 }
 
 /// The owner's finished job that has an image result (not a pack).
@@ -118,13 +123,16 @@ pub async fn read<S: Store>(
     };
     let bytes = match state.blobs.get(&blob, &key).await {
         Ok(b) => b,
-        // A job finished before results were kept with the job: its result
-        // is the library photo named in its result.
+        // A job finished before results were kept with their jobs has its
+        // result in the library (its `urls` name the photo), not here.
         Err(crate::blobs::BlobError::NotFound) => return Err(AppError::NotFound),
         Err(e) => return Err(e.into()),
     };
     let mime = mime_of(&bytes);
-    let file_name = result_name(state, &job, mime).await?;
+    let file_name = match file {
+        ResultFile::Original => Some(result_name(state, &job, mime).await?),
+        ResultFile::Preview => None,
+    };
     Ok(ResultBytes {
         bytes,
         mime,
@@ -143,7 +151,7 @@ pub async fn save<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result
         *user,
         &key,
         result.bytes,
-        Some(result.file_name),
+        result.file_name,
         PhotoId::from_bytes(*id.as_bytes()),
     )
     .await
@@ -203,7 +211,7 @@ pub async fn pack_download<S: Store>(
         PackFormat::Zip => Ok(ResultBytes {
             bytes: zip,
             mime: "application/zip",
-            file_name: format!("{name}.zip"),
+            file_name: Some(format!("{name}.zip")),
         }),
         PackFormat::Wastickers => {
             let files = pack_files(&zip)?;
@@ -213,7 +221,7 @@ pub async fn pack_download<S: Store>(
             Ok(ResultBytes {
                 bytes,
                 mime: "application/octet-stream",
-                file_name: format!("{name}.wastickers"),
+                file_name: Some(format!("{name}.wastickers")),
             })
         }
     }
@@ -237,7 +245,7 @@ pub async fn pack_sticker<S: Store>(
     Ok(ResultBytes {
         bytes: bytes.to_vec(),
         mime: xuancai_stickers::wastickers::media_type(name),
-        file_name: name.rsplit('/').next().unwrap_or(name).to_string(),
+        file_name: Some(name.rsplit('/').next().unwrap_or(name).to_string()),
     })
 }
 

@@ -271,7 +271,7 @@ async fn finish_job<S: Store>(
         // CON-4: withdrawn while the job ran — nothing is stored.
         permit(state, &job.user, Purpose::Faces).await?;
     }
-    store_result(state, job, key, &made.data, limits).await?;
+    store_result(state, job, key, made.data, limits).await?;
     state.fault_point("job-after-result");
     count_template(state, job, counted).await?;
     tracing::debug!(%source, "result stored with the job");
@@ -286,19 +286,29 @@ async fn store_result<S: Store>(
     state: &App<S>,
     job: &JobRecord,
     key: &DataKey,
-    data: &[u8],
+    data: Vec<u8>,
     limits: DecodeLimits,
 ) -> Result<(), JobError> {
-    let bytes = data.to_vec();
-    let preview = tokio::task::spawn_blocking(move || thumbnail::preview_with_alpha(&bytes, &limits))
-        .await
-        .map_err(blocking_failed)??;
-    let keys = (
-        crate::keys::result_preview(&job.user, &job.id),
-        crate::keys::result(&job.user, &job.id),
-    );
-    state.blobs.put(&keys.0, &preview.bytes, key).await?;
-    state.blobs.put(&keys.1, data, key).await?;
+    // The result moves to the preview's thread and back: no copy of it.
+    let (data, preview) = tokio::task::spawn_blocking(move || {
+        let preview = thumbnail::preview_with_alpha(&data, &limits);
+        (data, preview)
+    })
+    .await
+    .map_err(blocking_failed)?;
+    let preview = preview?;
+    state
+        .blobs
+        .put(
+            &crate::keys::result_preview(&job.user, &job.id),
+            &preview.bytes,
+            key,
+        )
+        .await?;
+    state
+        .blobs
+        .put(&crate::keys::result(&job.user, &job.id), &data, key)
+        .await?;
     Ok(())
 }
 

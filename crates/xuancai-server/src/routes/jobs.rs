@@ -381,7 +381,9 @@ pub async fn download<S: Store>(
     let mut resp = axum::body::Body::from(r.bytes).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(r.mime));
-    if let Ok(v) = HeaderValue::from_str(&disposition("attachment", &r.file_name)) {
+    if let Some(name) = &r.file_name
+        && let Ok(v) = HeaderValue::from_str(&disposition("attachment", name))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(
@@ -433,8 +435,8 @@ async fn result_file<S: Store>(
     let id = parse_job_id(id)?;
     let r = results::read(state, user, &id, file).await?;
     let mut resp = crate::respond::image(r.bytes, r.mime, "private, max-age=31536000, immutable")?;
-    if file == ResultFile::Original
-        && let Ok(v) = HeaderValue::from_str(&disposition("inline", &r.file_name))
+    if let Some(name) = &r.file_name
+        && let Ok(v) = HeaderValue::from_str(&disposition("inline", name))
     {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
