@@ -56,6 +56,12 @@ if ! command -v pg_dump >/dev/null 2>&1; then
   echo "installing postgresql-client (pg_dump, pg_restore)"
   apt-get install -y --no-install-recommends postgresql-client >/dev/null || sudo apt-get install -y --no-install-recommends postgresql-client >/dev/null
 fi
+# The sticker tests check Telegram's video stickers with ffprobe and decode
+# their alpha with FFmpeg's libvpx (Debian's ffmpeg; issue 22 item 9a).
+if ! command -v ffprobe >/dev/null 2>&1; then
+  echo "installing ffmpeg (ffprobe)"
+  apt-get install -y --no-install-recommends ffmpeg >/dev/null || sudo apt-get install -y --no-install-recommends ffmpeg >/dev/null
+fi
 # One process per test, JUnit results in target/nextest/ci/junit.xml for the
 # conformance report. The machine's cargo-nextest, else the pinned one.
 if ! cargo nextest --version >/dev/null 2>&1; then

@@ -35,6 +35,7 @@ pub const CODES: &[&str] = &[
     "deletion_without_scope",
     "detail_too_long",
     "document_version_stale",
+    "encoder_unavailable",
     "export_expired",
     "export_not_ready",
     "face_not_found",

@@ -90,6 +90,7 @@ fn plan(look: &StickerLook) -> anyhow::Result<Plan> {
     let font = Font::from_bytes(
         std::fs::read(&font_path).with_context(|| format!("reading {}", font_path.display()))?,
     )?;
+    let assets_for_encoders = assets.clone();
     let studio = if template.uses_cutout() {
         Some(Arc::new(Studio::with_onnxruntime(assets, threads)?))
     } else {
@@ -99,21 +100,19 @@ fn plan(look: &StickerLook) -> anyhow::Result<Plan> {
         platform,
         texts,
         model: ModelChoice::parse(&look.model).unwrap_or(ModelChoice::Auto),
-        maker: Maker::new(font, studio),
+        maker: Maker::new(font, studio).with_assets_encoders(&assets_for_encoders),
         template,
     })
 }
 
-fn extension(p: Platform) -> &'static str {
-    if p == Platform::WeChat { "gif" } else { "webp" }
-}
-
-fn output_path(args: &StickerArgs, input: &Path, p: Platform) -> PathBuf {
+/// The sticker's file: `-o`, else `{input}.{preset}.{format}` (the
+/// format the export chose: `webp`, `gif`, `png` for APNG, `webm`).
+fn output_path(args: &StickerArgs, input: &Path, p: Platform, format: &str) -> PathBuf {
     if let Some(o) = &args.output {
         return o.clone();
     }
     let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("sticker");
-    let name = format!("{stem}.{}.{}", p.name(), extension(p));
+    let name = format!("{stem}.{}.{format}", p.name());
     match &args.out_dir {
         Some(d) => d.join(name),
         None => input.with_file_name(name),
@@ -147,8 +146,8 @@ pub fn sticker(args: StickerArgs) -> anyhow::Result<ExitCode> {
     for input in &inputs {
         batch.start(input);
         let started = Instant::now();
-        let out = output_path(&args, input, plan.platform);
         let result = make_one(&plan, input).and_then(|made| {
+            let out = output_path(&args, input, plan.platform, made.export.sticker.format);
             write_atomic(&out, &made.export.sticker.bytes)
                 .map_err(|e| ("io_error".to_string(), format!("{e:#}")))?;
             let thumb = match &made.export.thumbnail {
@@ -159,10 +158,10 @@ pub fn sticker(args: StickerArgs) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
-            Ok((made, thumb))
+            Ok((made, thumb, out))
         });
         match result {
-            Ok((made, thumb)) => {
+            Ok((made, thumb, out)) => {
                 let s = &made.export.sticker;
                 if args.json {
                     println!(

@@ -77,7 +77,19 @@ pub fn renditions(bytes: &[u8], limits: &DecodeLimits) -> Result<Renditions> {
 /// the browser, issue 22 item 3): the size of a photo's preview, lossy WebP
 /// with its alpha kept exactly (libwebp compresses alpha losslessly).
 pub fn preview_with_alpha(bytes: &[u8], limits: &DecodeLimits) -> Result<Rendition> {
-    let img = decode_to_fit(bytes, limits, PREVIEW_SIDE)?.image;
+    preview_of_rgba(decode_to_fit(bytes, limits, PREVIEW_SIDE)?.image)
+}
+
+/// [`preview_with_alpha`] of decoded pixels (a video's frame), shrunk to
+/// the preview's size when larger.
+pub fn preview_of_rgba(img: RgbaImage) -> Result<Rendition> {
+    let (w, h) = img.dimensions();
+    let img = if w.max(h) > PREVIEW_SIDE {
+        let (nw, nh) = fit_within(w, h, PREVIEW_SIDE);
+        resize_rgba(&img, nw, nh, Filter::Lanczos3, true)?
+    } else {
+        img
+    };
     Ok(Rendition {
         bytes: encode_webp(&img, 85.0)?,
         width: img.width(),

@@ -16,7 +16,7 @@ use crate::webp;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Encoded {
     pub bytes: Vec<u8>,
-    /// `webp`, `gif` or `png`.
+    /// `webp`, `gif`, `png` (APNG too) or `webm`.
     pub format: &'static str,
     /// The knob the search settled on, e.g. `lossless`, `quality 71`, `64 colours`.
     pub setting: String,
@@ -168,6 +168,53 @@ pub fn webp_animation(frames: &[Frame], limit: u64) -> Result<Encoded> {
         |f, q| webp::encode_animation(f, Some(q as f32)),
         |q| format!("quality {q}"),
         "webp",
+    )
+}
+
+/// An animated PNG under `limit` bytes (Signal): the largest shared
+/// palette of at least 64 colours that fits, halving the frame rate while
+/// none does; only when two frames at 64 colours are still too big, fewer
+/// colours (a photo in 16 colours looks worse than a slower animation).
+pub fn apng(frames: &[Frame], limit: u64) -> Result<Encoded> {
+    let fit = |lowest: u32| {
+        fit_animation(
+            frames,
+            limit,
+            "animated PNG sticker",
+            (lowest, GIF_COLOURS.len() as u32 - 1),
+            |f, k| crate::apng::encode(f, GIF_COLOURS[k as usize]),
+            |k| format!("{} colours", GIF_COLOURS[k as usize]),
+            "png",
+        )
+    };
+    match fit(2) {
+        Err(StickerError::TooLarge { .. }) => fit(0),
+        other => other,
+    }
+}
+
+/// VP9 quantizers tried for video stickers: the knob `k` is `60 - q`, so a
+/// higher knob is better quality.
+const VP9_WORST_Q: u32 = 60;
+const VP9_BEST_Q: u32 = 8;
+
+/// A WebM VP9 video (with alpha) under `limit` bytes (Telegram's video
+/// stickers): the best fixed quantizer that fits, then fewer frames.
+pub fn webm(frames: &[Frame], limit: u64, vp9: &crate::vp9::Vp9) -> Result<Encoded> {
+    fit_animation(
+        frames,
+        limit,
+        "WebM video sticker",
+        (0, VP9_WORST_Q - VP9_BEST_Q),
+        |f, k| {
+            let list: Vec<(&RgbaImage, u32)> = f.iter().map(|f| (&f.image, f.delay_ms)).collect();
+            let coded = vp9.encode(&list, VP9_WORST_Q - k)?;
+            let dims = f.first().map_or((0, 0), |f| f.image.dimensions());
+            let total = f.iter().map(|f| u64::from(f.delay_ms)).sum();
+            Ok(crate::webm::mux(&coded, dims, total))
+        },
+        |k| format!("quantizer {}", VP9_WORST_Q - k),
+        "webm",
     )
 }
 

@@ -33,6 +33,10 @@ pub enum StickerError {
     /// The preset cannot hold this kind of sticker.
     #[error("{preset} does not accept {what}")]
     NotSupported { preset: &'static str, what: String },
+    /// An encoder this sticker needs is not installed (Telegram's video
+    /// stickers need libvpx from the asset cache).
+    #[error("the video encoder is unavailable: {0}; run `python3 tools/assets/fetch.py` (or `make setup`)")]
+    EncoderUnavailable(String),
     /// The cutout found no subject to make a sticker of.
     #[error("no subject was found in the image: try another photo, or a template without a cut-out")]
     NoSubject,
@@ -62,6 +66,7 @@ impl StickerError {
             Self::TooLarge { .. } => "sticker_too_large",
             Self::TooManyFrames(_) => "animation_too_large",
             Self::NotSupported { .. } => "preset_unsupported",
+            Self::EncoderUnavailable(_) => "encoder_unavailable",
             Self::NoSubject => "sticker_no_subject",
             Self::Template(_) => "template_invalid",
             Self::Pack(_) => "pack_invalid",

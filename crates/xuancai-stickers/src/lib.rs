@@ -17,6 +17,7 @@
 //! [`code`](StickerError::code).
 
 pub mod anim;
+pub mod apng;
 pub mod caption;
 pub mod encode;
 pub mod error;
@@ -26,7 +27,9 @@ pub mod pack;
 pub mod preset;
 pub mod render;
 pub mod template;
+pub mod vp9;
 pub mod wastickers;
+pub mod webm;
 pub mod webp;
 
 pub use anim::{Animation, Effect, Frame};

@@ -13,7 +13,7 @@ use xuancai_vision::{CutoutImage, CutoutOptions, ModelChoice, Segmentation, Stud
 
 use crate::anim::{self, Animation, FrameLimits};
 use crate::error::{Result, StickerError};
-use crate::preset::{self, Export, Platform};
+use crate::preset::{self, Encoders, Export, Platform};
 use crate::render::{self, Inputs};
 use crate::template::Template;
 
@@ -33,6 +33,10 @@ pub struct Maker {
     /// guided by the photo's own edges). Stickers are at most 512 px, so 512
     /// keeps their edges and costs a quarter of the cutout's 1024 default.
     pub cutout_side: u32,
+    /// Encoders loaded from the asset cache (libvpx for Telegram's video
+    /// stickers); without them those stickers are refused with
+    /// `encoder_unavailable`.
+    pub encoders: Encoders,
 }
 
 /// Milliseconds per stage.
@@ -67,7 +71,20 @@ impl Maker {
             frame_limits: FrameLimits::default(),
             work_side: 1024,
             cutout_side: 512,
+            encoders: Encoders::default(),
         }
+    }
+
+    /// Use the video encoder (libvpx) from the asset cache when it is
+    /// there; why it is not is kept for the error a video sticker then
+    /// gets (`encoder_unavailable`).
+    #[must_use]
+    pub fn with_assets_encoders(mut self, assets: &xuancai_vision::AssetDir) -> Self {
+        match crate::vp9::Vp9::from_assets(assets) {
+            Ok(v) => self.encoders.vp9 = Some(v),
+            Err(e) => self.encoders.vp9_unavailable = Some(e.to_string()),
+        }
+        self
     }
 
     /// Read an input as [`anim::decode`] does, at the working size.
@@ -163,7 +180,7 @@ impl Maker {
         let (frames, model, mut timings) = self.render(&photo, template, texts, side, model)?;
         drop(photo);
         let start = Instant::now();
-        let export = preset::export(frames, platform)?;
+        let export = preset::export_with(frames, platform, &self.encoders)?;
         timings.decode_ms = decode_ms;
         timings.encode_ms = ms(start);
         Ok(Made {

@@ -87,6 +87,10 @@ pub fn encode_animation(frames: &[Frame], quality: Option<f32>) -> Result<Vec<u8
     // SAFETY: initialised just above.
     let mut opts = unsafe { opts.assume_init() };
     opts.anim_params.loop_count = 0;
+    // A transparent background: readers that fill the canvas with it (the
+    // `image` crate does) keep a sticker's clear edges clear; libwebp's
+    // default is opaque white.
+    opts.anim_params.bgcolor = 0;
     opts.allow_mixed = 0;
     // SAFETY: valid options; the encoder is deleted by the guard.
     let enc = AnimEncoder(unsafe {
@@ -133,8 +137,22 @@ pub fn encode_animation(frames: &[Frame], quality: Option<f32>) -> Result<Vec<u8
         return Err(failed("the animation could not be assembled"));
     }
     // SAFETY: libwebp wrote `data.size` bytes at `data.bytes`.
-    let bytes = unsafe { std::slice::from_raw_parts(data.bytes, data.size) }.to_vec();
+    let mut bytes = unsafe { std::slice::from_raw_parts(data.bytes, data.size) }.to_vec();
     // SAFETY: allocated by libwebp.
     unsafe { sys::WebPDataClear(&mut data) };
+    if frames.iter().any(|f| f.image.pixels().any(|p| p.0[3] < 255)) {
+        mark_alpha(&mut bytes);
+    }
     Ok(bytes)
+}
+
+/// Set the extended header's alpha flag. libwebp sets it only when a
+/// frame it stores has alpha; a sticker whose every frame was trimmed to
+/// opaque pixels then says it has none, and readers that trust the flag
+/// (the `image` crate) paint the uncovered canvas opaque black.
+fn mark_alpha(webp: &mut [u8]) {
+    const ALPHA: u8 = 0x10;
+    if webp.len() > 20 && &webp[12..16] == b"VP8X" {
+        webp[20] |= ALPHA;
+    }
 }

@@ -284,6 +284,7 @@ pub fn ext(mime: &str) -> &'static str {
         "image/png" => "png",
         "image/webp" => "webp",
         "image/gif" => "gif",
+        "video/webm" => "webm",
         _ => "bin",
     }
 }

@@ -114,7 +114,8 @@ impl Engines {
         if let Some(m) = slot.as_ref() {
             return Ok(m.clone());
         }
-        let maker = Arc::new(Maker::new(self.font()?, Some(self.studio()?)));
+        let maker =
+            Arc::new(Maker::new(self.font()?, Some(self.studio()?)).with_assets_encoders(&self.assets));
         *slot = Some(maker.clone());
         Ok(maker)
     }

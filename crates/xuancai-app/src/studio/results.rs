@@ -58,12 +58,22 @@ async fn finished<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result
     Ok(job)
 }
 
+/// A result's format: an image's (`jpeg`, `png`, `webp`, `gif`) or `webm`
+/// (a Telegram video sticker, issue 22 item 9a).
+pub(crate) fn format_of(bytes: &[u8]) -> Option<&'static str> {
+    if xuancai_stickers::webm::is_webm(bytes) {
+        return Some("webm");
+    }
+    decode::sniff(bytes).ok().map(|f| f.as_str())
+}
+
 fn mime_of(bytes: &[u8]) -> &'static str {
-    match decode::sniff(bytes).map(|f| f.as_str()) {
-        Ok("jpeg") => "image/jpeg",
-        Ok("png") => "image/png",
-        Ok("webp") => "image/webp",
-        Ok("gif") => "image/gif",
+    match format_of(bytes) {
+        Some("jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        Some("webm") => "video/webm",
         _ => "application/octet-stream",
     }
 }

@@ -47,6 +47,9 @@ pub fn pack_key(user: &UserId, job: &JobId) -> String {
 struct Made {
     data: Vec<u8>,
     result: JobResult,
+    /// What the preview is made from when `data` is not an image the
+    /// preview reads (a Telegram video sticker: its first frame).
+    still: Option<xuancai_imaging::RgbaImage>,
 }
 
 fn blocking_failed(e: tokio::task::JoinError) -> JobError {
@@ -168,7 +171,11 @@ pub async fn execute<S: Store>(
                 let e = made.export;
                 let mut notes = e.notes;
                 notes.extend(e.sticker.notes);
+                let still = (e.sticker.format == "webm")
+                    .then(|| e.frames.frames.into_iter().next().map(|f| f.image))
+                    .flatten();
                 Ok::<_, JobError>(Made {
+                    still,
                     data: e.sticker.bytes,
                     result: JobResult {
                         format: e.sticker.format.to_string(),
@@ -271,7 +278,7 @@ async fn finish_job<S: Store>(
         // CON-4: withdrawn while the job ran — nothing is stored.
         permit(state, &job.user, Purpose::Faces).await?;
     }
-    store_result(state, job, key, made.data, limits).await?;
+    store_result(state, job, key, made.data, made.still, limits).await?;
     state.fault_point("job-after-result");
     count_template(state, job, counted).await?;
     tracing::debug!(%source, "result stored with the job");
@@ -287,11 +294,15 @@ async fn store_result<S: Store>(
     job: &JobRecord,
     key: &DataKey,
     data: Vec<u8>,
+    still: Option<xuancai_imaging::RgbaImage>,
     limits: DecodeLimits,
 ) -> Result<(), JobError> {
     // The result moves to the preview's thread and back: no copy of it.
     let (data, preview) = tokio::task::spawn_blocking(move || {
-        let preview = thumbnail::preview_with_alpha(&data, &limits);
+        let preview = match still {
+            Some(img) => thumbnail::preview_of_rgba(img),
+            None => thumbnail::preview_with_alpha(&data, &limits),
+        };
         (data, preview)
     })
     .await
@@ -352,9 +363,7 @@ async fn earlier<S: Store>(
         .await
     {
         Ok(done) => Ok(Some(JobResult {
-            format: decode::sniff(&done)
-                .map(|f| f.as_str().to_string())
-                .unwrap_or_default(),
+            format: super::results::format_of(&done).unwrap_or_default().to_string(),
             ai_labelled: matches!(parsed, Job::FaceSwap { .. }),
             notes: again,
             ..JobResult::default()
@@ -445,6 +454,7 @@ fn face_swap(
     let data = labeller.finish_edit(&encoded, provenance, tgt)?;
     Ok(Made {
         data,
+        still: None,
         result: JobResult {
             format: format_name(ext(format)),
             faces: swapped.swapped.iter().map(|s| s.index).collect(),

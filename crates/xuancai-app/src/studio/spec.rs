@@ -281,20 +281,6 @@ fn text(slot: &str, t: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Issue 22 item 8: an animation the platform cannot take is refused before
-/// the job (Telegram takes animated stickers as WebM video only).
-fn platform_takes(platform: Platform, template: &Template) -> Result<(), AppError> {
-    if platform == Platform::Telegram && template.animation.is_some() {
-        return Err(AppError::Unprocessable {
-            code: "preset_unsupported",
-            message:
-                "Telegram takes animated stickers as WebM video, which is not made yet: choose no animation"
-                    .into(),
-        });
-    }
-    Ok(())
-}
-
 impl JobRequest {
     pub fn kind(&self) -> JobKind {
         match self {
@@ -385,7 +371,6 @@ impl JobRequest {
                     s.animate.as_deref(),
                 )?;
                 let platform = platform(s.platform.as_deref())?;
-                platform_takes(platform, &template)?;
                 Ok(Job::Sticker {
                     photo: photo_id(&s.photo)?,
                     platform,
@@ -464,7 +449,6 @@ impl JobRequest {
                         &BTreeMap::new(),
                         p.animate.as_deref(),
                     )?;
-                    platform_takes(platform, &template)?;
                     let emojis = match own.map(|s| emoji_list(&s.emojis)).transpose()?.flatten() {
                         Some(e) => e,
                         None => pack_emojis.clone(),

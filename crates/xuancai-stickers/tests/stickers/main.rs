@@ -7,4 +7,5 @@ mod captions;
 mod common;
 mod hostile;
 mod packs;
+mod platforms;
 mod presets;

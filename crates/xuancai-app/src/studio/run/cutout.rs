@@ -61,6 +61,7 @@ pub(super) async fn local_cutout<S: Store>(
         let (data, cut) = engines.studio()?.cutout_bytes(&bytes, &limits, &opts, format)?;
         Ok(Made {
             data,
+            still: None,
             result: JobResult {
                 format: format_name(ext(format)),
                 model: Some(model_name(cut.model)),
@@ -107,6 +108,7 @@ pub(super) async fn external_cutout<S: Store>(
         let (data, format) = finish_encoded(&original, cut, &opts)?;
         Ok(Made {
             data,
+            still: None,
             result: JobResult {
                 format: format_name(ext(format)),
                 processor: Some(key.to_string()),
@@ -158,6 +160,7 @@ pub(super) async fn recompose(
         let (data, format) = finish_encoded(&original, cut, &opts)?;
         Ok(Made {
             data,
+            still: None,
             result: JobResult {
                 format: format_name(ext(format)),
                 notes: vec![format!("the cut-out of {from}, reused")],

@@ -107,23 +107,27 @@ async function templatesSelect() {
 /** Emoji the sticker font cannot draw (as `xuancai_stickers::caption::is_colour_emoji`). */
 const COLOUR_EMOJI = /[\u{1F300}-\u{1FAFF}\u{FE0F}\u{200D}\u{E0020}-\u{E007F}]/u;
 
+/** What a moving sticker becomes on platforms with their own format (issue 22 item 9a). */
+const MOVING_AS = { telegram: 'sticker.moving_telegram', signal: 'sticker.moving_signal' };
+
 /**
  * The platform, caption and animation of a sticker or pack, checked before
- * anything runs (issue 22 item 8): Telegram takes animated stickers only as
- * video, so its animation is off with the reason shown; a caption with an
- * emoji the font cannot draw is refused at once, in the user's language.
+ * anything runs (issue 22 item 8): a moving sticker for Telegram or Signal
+ * says what it becomes (WebM video, APNG); a caption with an emoji the
+ * font cannot draw is refused at once, in the user's language.
  */
 function stickerOptions() {
   const platform = h('select', {}, PLATFORMS.map((p) => h('option', { value: p }, t('sticker.p_' + p))));
   const caption = h('input', { maxlength: 120, placeholder: t('sticker.caption_ph') });
   const animate = h('select', {}, EFFECTS.map((e) => h('option', { value: e }, t('sticker.e_' + (e || 'none')))));
-  const animateNote = h('p', { class: 'hint', id: 'animate-note', hidden: true }, t('sticker.telegram_still'));
-  platform.addEventListener('change', () => {
-    const still = platform.value === 'telegram';
-    if (still) animate.value = '';
-    animate.disabled = still;
-    animateNote.hidden = !still;
-  });
+  const animateNote = h('p', { class: 'hint', id: 'animate-note', hidden: true });
+  const explain = () => {
+    const key = animate.value ? MOVING_AS[platform.value] : null;
+    animateNote.hidden = !key;
+    if (key) animateNote.textContent = t(key);
+  };
+  platform.addEventListener('change', explain);
+  animate.addEventListener('change', explain);
   const captionError = h('p', { class: 'error', id: 'caption-error', role: 'alert', hidden: true });
   const captionOk = () => {
     const found = caption.value.match(COLOUR_EMOJI);
@@ -135,6 +139,17 @@ function stickerOptions() {
   const captionField = (hint) => h('div', {}, field(t('sticker.caption'), caption, hint), captionError);
   const animateField = () => h('div', {}, field(t('sticker.animate'), animate), animateNote);
   return { platform, caption, animate, captionOk, captionField, animateField };
+}
+
+/**
+ * A sticker as the browser shows it: an image, or (a Telegram video
+ * sticker) a muted looping video with its alpha over the checkerboard.
+ */
+function stickerMedia(src, video, label, side) {
+  const size = side ? { width: side, height: side } : {};
+  return video
+    ? h('video', { src, autoplay: true, loop: true, muted: true, playsinline: true, 'aria-label': label, ...size })
+    : h('img', { src, alt: label, ...size });
 }
 
 async function sticker(photo) {
@@ -151,7 +166,7 @@ async function sticker(photo) {
     if (caption.value.trim()) body.caption = caption.value.trim();
     if (animate.value) body.animate = animate.value;
     await runJob(body, out, async (job) => h('div', { class: 'stack' },
-      h('div', { class: 'checker', style: 'display:inline-block;padding:8px' }, h('img', { src: job.result.urls.original, alt: t('sticker.result'), width: 256, height: 256 })),
+      h('div', { class: 'checker', style: 'display:inline-block;padding:8px' }, stickerMedia(job.result.urls.original, job.result.format === 'webm', t('sticker.result'), 256)),
       h('p', { class: 'hint' }, t('sticker.made_for', { platform: t('sticker.p_' + platform.value) })),
       await resultActions(job, body.photo, `sticker-${platform.value}`)));
   }));
@@ -226,7 +241,8 @@ async function pack() {
       h('p', { class: 'ok' }, t('pack.done', { n: (job.result.stickers || photos.length) })),
       // Issue 22 item 9: every sticker, seen before the download.
       h('ol', { class: 'pack-grid checker', id: 'pack-grid', 'aria-label': t('pack.preview') },
-        (job.result.urls.stickers || []).map((u, i) => h('li', {}, h('img', { src: u, alt: t('pack.sticker_n', { n: i + 1 }) })))),
+        (job.result.urls.stickers || []).map((u, i) => h('li', {},
+          stickerMedia(u, body.platform === 'telegram' && !!body.animate, t('pack.sticker_n', { n: i + 1 }))))),
       h('div', { class: 'row' },
         h('a', { class: 'button', href: job.result.urls.download, download: `${name.value.trim() || 'pack'}.zip`, id: 'download-result' }, t('pack.download')),
         job.result.urls.wastickers

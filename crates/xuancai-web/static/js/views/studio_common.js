@@ -130,10 +130,18 @@ export function resultButtons({ ready, name }) {
   return h('div', { class: 'row', id: 'result-actions' }, download, toLibrary, asWork);
 }
 
-/** The actions of a finished job's result (face swap, sticker). */
+/**
+ * The actions of a finished job's result (face swap, sticker). A video
+ * (a Telegram sticker) is downloaded only: the library and works hold
+ * pictures.
+ */
 export async function resultActions(job, sourceId, what) {
   const source = await photoName(sourceId);
-  return resultButtons({ ready: async () => job, name: (j) => resultName(source, what, j.result.format) });
+  const buttons = resultButtons({ ready: async () => job, name: (j) => resultName(source, what, j.result.format) });
+  if (job.result.format === 'webm') {
+    buttons.replaceChildren(buttons.firstChild, h('p', { class: 'hint', id: 'video-note' }, t('sticker.video_download_only')));
+  }
+  return buttons;
 }
 
 /**
