@@ -120,6 +120,7 @@ pub const CODES: &[&str] = &[
     "recipient_not_found",
     "request_changed",
     "resolution_required",
+    "result_not_a_picture",
     "runtime_unavailable",
     "sensitive_consent_required",
     "service_closing",

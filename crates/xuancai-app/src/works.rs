@@ -208,16 +208,15 @@ async fn source_image<S: Store>(
                 code: "invalid_job_id",
                 message: format!("{j:?} is not a job id"),
             })?;
-            let result =
-                crate::studio::results::read(state, user, &id, crate::studio::results::ResultFile::Original)
-                    .await
-                    .map_err(|e| match e {
-                        AppError::NotFound => AppError::Unprocessable {
-                            code: "photo_not_found",
-                            message: format!("no result of a job {j} of yours"),
-                        },
-                        other => other,
-                    })?;
+            let result = crate::studio::results::read_picture(state, user, &id)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => AppError::Unprocessable {
+                        code: "photo_not_found",
+                        message: format!("no result of a job {j} of yours"),
+                    },
+                    other => other,
+                })?;
             let limits = xuancai_imaging::decode::DecodeLimits {
                 max_bytes: state.config.max_upload_bytes,
                 max_pixels: state.config.max_upload_pixels,

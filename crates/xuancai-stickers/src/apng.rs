@@ -145,7 +145,7 @@ mod tests {
     fn the_changed_rectangle_is_tight() {
         let a = vec![0u8; 20];
         let mut b = a.clone();
-        b[5 * 1 + 2] = 1; // (2, 1) in a 5×4 image
+        b[5 + 2] = 1; // (2, 1) in a 5×4 image
         b[5 * 2 + 3] = 1; // (3, 2)
         assert_eq!(changed(&a, &b, 5, 4), Some((2, 1, 2, 2)));
         assert_eq!(changed(&a, &a, 5, 4), None);

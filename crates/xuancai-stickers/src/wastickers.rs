@@ -15,7 +15,7 @@ fn is_sticker(name: &str) -> bool {
     };
     !stem.is_empty()
         && stem.bytes().all(|b| b.is_ascii_digit())
-        && matches!(ext, "webp" | "gif" | "png" | "apng")
+        && matches!(ext, "webp" | "gif" | "png" | "apng" | "webm")
 }
 
 /// The pack's stickers in their order: (file name, bytes).
@@ -33,6 +33,7 @@ pub fn media_type(name: &str) -> &'static str {
         Some("webp") => "image/webp",
         Some("gif") => "image/gif",
         Some("png" | "apng") => "image/png",
+        Some("webm") => "video/webm",
         _ => "application/octet-stream",
     }
 }
@@ -88,6 +89,14 @@ mod tests {
         let names: Vec<&str> = stickers(&f).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["p/01.webp", "p/02.webp"]);
         assert_eq!(media_type("p/01.webp"), "image/webp");
+        assert_eq!(media_type("01.webm"), "video/webm");
+        // A Telegram video pack's stickers are its WebM files.
+        let mut video = Files::new();
+        video.insert("pack.json".into(), b"{}".to_vec());
+        video.insert("02.webm".into(), b"two".to_vec());
+        video.insert("01.webm".into(), b"one".to_vec());
+        let names: Vec<&str> = stickers(&video).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["01.webm", "02.webm"]);
     }
 
     #[test]

@@ -150,11 +150,32 @@ pub async fn read<S: Store>(
     })
 }
 
+/// A finished job's result that is a picture: the library and works hold
+/// pictures, so a video (a Telegram sticker) is refused with
+/// `result_not_a_picture` — it is downloaded instead.
+pub async fn read_picture<S: Store>(
+    state: &App<S>,
+    user: &UserId,
+    id: &JobId,
+) -> Result<ResultBytes, AppError> {
+    let result = read(state, user, id, ResultFile::Original).await?;
+    if !result.mime.starts_with("image/") {
+        return Err(AppError::Unprocessable {
+            code: "result_not_a_picture",
+            message: format!(
+                "the result is {}, not a picture: download it instead",
+                result.mime
+            ),
+        });
+    }
+    Ok(result)
+}
+
 /// Issue 22 item 5: add a finished job's result to the library, under a
 /// name from the photo it was made from. Idempotent: the photo's id is the
 /// job's, and saving again answers the photo saved before.
 pub async fn save<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Result<Added, AppError> {
-    let result = read(state, user, id, ResultFile::Original).await?;
+    let result = read_picture(state, user, id).await?;
     let key = state.data_key(user).await?;
     add_photo(
         state,

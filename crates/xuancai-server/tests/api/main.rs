@@ -39,5 +39,6 @@ mod sealing;
 mod sec6;
 mod sensitive;
 mod templates;
+mod video_stickers;
 mod web;
 mod works;

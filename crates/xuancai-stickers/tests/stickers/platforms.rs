@@ -142,7 +142,7 @@ fn img4_whatsapp_moving_stickers_keep_16px_clear_in_every_frame() {
     // A frame that reaches within 5 px of the edge is named by the validator.
     let mut frames = moving_frames(2, 100);
     frames[1].image = RgbaImage::from_fn(512, 512, |x, _| {
-        Rgba([9, 9, 9, if x >= 5 && x < 300 { 255 } else { 0 }])
+        Rgba([9, 9, 9, if (5..300).contains(&x) { 255 } else { 0 }])
     });
     let near = webp::encode_animation(&frames, Some(60.0)).expect("webp");
     let v = preset::validate_sticker(&near, Platform::WhatsApp, "x");
@@ -321,4 +321,37 @@ fn img4_a_moving_webp_keeps_its_clear_edges_clear() {
             assert_eq!(f.image.get_pixel(256, 256).0[3], 255, "{quality:?} frame {i}");
         }
     }
+}
+
+/// A Telegram pack of moving stickers is a pack of WebM files that its
+/// validator passes, listed in order for the grid preview.
+#[test]
+fn img4_a_telegram_video_pack_validates_and_lists_its_videos() {
+    let encoders = Encoders {
+        vp9: Some(Vp9::from_assets(&AssetDir::from_env()).expect("libvpx")),
+        vp9_unavailable: None,
+    };
+    let items: Vec<xuancai_stickers::pack::Item> = (0..3u8)
+        .map(|i| {
+            let frames = moving_frames(6, 80 + u32::from(i) * 10);
+            xuancai_stickers::pack::Item {
+                export: preset::export_with(Animation { frames }, Platform::Telegram, &encoders)
+                    .expect("export"),
+                emojis: vec!["😀".into()],
+                accessibility_text: String::new(),
+            }
+        })
+        .collect();
+    let meta = xuancai_stickers::pack::PackMeta {
+        identifier: "p".into(),
+        name: "视频表情".into(),
+        publisher: "炫彩".into(),
+    };
+    let files = xuancai_stickers::pack::build(Platform::Telegram, &meta, &items, None).expect("build");
+    assert!(xuancai_stickers::pack::validate(&files, Platform::Telegram).is_empty());
+    let listed: Vec<&str> = xuancai_stickers::wastickers::stickers(&files)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(listed, ["01.webm", "02.webm", "03.webm"]);
 }

@@ -211,10 +211,12 @@ test('img4_a_captioned_whatsapp_sticker_is_made_and_downloads_as_webp', async ()
   await clean(page);
 });
 
-// Issue 22 item 8: checked before running. Telegram takes animated stickers
-// only as video, so the animation is turned off with the reason; a caption
-// with an emoji the font cannot draw is refused at once, and no job runs.
-test('img4_telegram_turns_the_animation_off_with_the_reason_and_an_emoji_caption_is_refused_before_any_job', async () => {
+// Issue 22 items 8 and 9a: checked before running. A moving sticker for
+// Telegram or Signal says what it becomes (WebM video, APNG); a caption with
+// an emoji the font cannot draw is refused at once, and no job runs. A moving
+// Telegram sticker is made as VP9 video that plays in the page with its
+// transparency, and is offered for download only.
+test('img4_moving_stickers_say_what_they_become_and_a_telegram_one_plays_with_its_alpha', async () => {
   const stickerJobs = () => page.evaluate(() => fetch('/api/v1/jobs').then((r) => r.json())
     .then((v) => v.items.filter((j) => j.kind === 'sticker').length));
   for (const [size, viewport] of [['360', MOBILE], ['1280', DESKTOP]]) {
@@ -226,23 +228,57 @@ test('img4_telegram_turns_the_animation_off_with_the_reason_and_an_emoji_caption
     await page.getByRole('button', { name: '制作贴纸' }).waitFor();
     await pick(page.getByRole('button', { name: '选择照片' }), 1);
     const animate = page.getByLabel('动画效果');
-    await animate.selectOption('shake');
+    const note = page.locator('#animate-note');
     await page.getByLabel('平台预设').selectOption('telegram');
-    assert.equal(await animate.inputValue(), '', size);
-    assert.ok(await animate.isDisabled(), size);
-    assert.ok(await page.locator('#animate-note').isVisible(), size);
-    assert.match(await page.locator('#animate-note').textContent(), /Telegram 的动态贴纸只收视频格式/);
+    assert.ok(await note.isHidden(), `${size}: a still needs no note`);
+    await animate.selectOption('shake');
+    assert.equal(await animate.inputValue(), 'shake', `${size}: Telegram animates`);
+    assert.ok(!(await animate.isDisabled()), size);
+    assert.ok(await note.isVisible(), size);
+    assert.match(await note.textContent(), /WebM 视频（VP9/);
+    await page.getByLabel('平台预设').selectOption('signal');
+    assert.match(await note.textContent(), /APNG/);
+    await page.getByLabel('平台预设').selectOption('whatsapp');
+    assert.ok(await note.isHidden(), `${size}: WhatsApp's moving stickers need no note`);
     const jobs = await stickerJobs();
     await page.getByLabel('配字').fill('早上好😀');
     await page.getByRole('button', { name: '制作贴纸' }).click();
     assert.ok(await page.locator('#caption-error').isVisible(), size);
     assert.equal(await page.locator('#caption-error').textContent(), '配字里有表情符号 😀，贴纸字体画不出彩色表情，请删去后再试。');
-    await shot(page, `img4-sticker-checks-${size}`);
     assert.equal(await stickerJobs(), jobs, 'no job was queued');
     await page.getByLabel('配字').fill('早上好');
     assert.ok(await page.locator('#caption-error').isHidden(), 'the error goes with the emoji');
-    await page.getByLabel('平台预设').selectOption('whatsapp');
-    assert.ok(!(await animate.isDisabled()), 'other platforms animate');
+    await page.getByLabel('平台预设').selectOption('telegram');
+    await shot(page, `img4-sticker-checks-${size}`);
+    // Issue 22 item 9a: made as video, played in the page with its alpha.
+    await page.getByRole('button', { name: '制作贴纸' }).click();
+    const video = page.locator('#result video');
+    await video.waitFor({ timeout: 120_000 });
+    const seen = await video.evaluate(async (v) => {
+      if (v.readyState < 2) await new Promise((ok, fail) => { v.onloadeddata = ok; v.onerror = () => fail(new Error('video error')); });
+      const c = document.createElement('canvas');
+      c.width = v.videoWidth; c.height = v.videoHeight;
+      const g = c.getContext('2d');
+      g.drawImage(v, 0, 0);
+      const px = (x, y) => g.getImageData(x, y, 1, 1).data[3];
+      let solid = 0;
+      const all = g.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < all.length; i += 4) if (all[i] > 247) solid += 1;
+      const type = await fetch(v.src).then((r) => r.headers.get('content-type'));
+      return { w: v.videoWidth, h: v.videoHeight, corner: px(0, 0), solid, total: c.width * c.height, type, paused: v.paused };
+    });
+    assert.equal(seen.type, 'video/webm', size);
+    assert.deepEqual([seen.w, seen.h], [512, 512], size);
+    assert.ok(seen.corner < 8, `${size}: the corner is transparent in the browser (alpha ${seen.corner})`);
+    assert.ok(seen.solid > seen.total / 10, `${size}: the subject is solid (${seen.solid} px)`);
+    assert.ok(!seen.paused, `${size}: it plays`);
+    assert.ok(await page.locator('#video-note').isVisible(), size);
+    assert.equal(await page.locator('#save-result').count(), 0, `${size}: no save to the library for a video`);
+    await shot(page, `img4-telegram-video-${size}`);
+    const file = await downloaded(page.locator('#download-result'));
+    assert.equal(file.bytes.subarray(0, 4).toString('hex'), '1a45dfa3', `${size}: a WebM file`);
+    assert.match(file.name, /-sticker-telegram\.webm$/, size);
+    assert.ok(file.bytes.length <= 256 * 1024, `${size}: at most 256 KiB`);
   }
   await page.setViewportSize(MOBILE);
   await clean(page);

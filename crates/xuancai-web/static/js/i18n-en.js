@@ -234,6 +234,7 @@ export const en = {
   'err.ohttp_media_type': 'Malformed request',
   'err.pack_invalid': 'The pack does not meet the platform rules',
   'err.encoder_unavailable': 'The video encoder for Telegram’s moving stickers is not installed on this server; make a still sticker, or ask the operator to run the set-up again',
+  'err.result_not_a_picture': 'This result is a video, not a picture, so it cannot go in the library or become a work; download it instead',
   'err.preset_unsupported': 'This platform cannot take this kind of sticker (for example animated); turn animation off or choose another platform',
   'err.push_provider_unavailable': 'This push service is not available here',
   'err.quota_exceeded': 'You have reached a limit of your account',

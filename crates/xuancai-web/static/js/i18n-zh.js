@@ -234,6 +234,7 @@ export const zh = {
   'err.ohttp_media_type': '请求格式不正确',
   'err.pack_invalid': '表情包不符合平台要求',
   'err.encoder_unavailable': '服务器还没有安装制作 Telegram 动态表情所需的视频编码器，请先做静态表情，或请运营方重新运行安装步骤',
+  'err.result_not_a_picture': '这个结果是视频而不是图片，不能放进相册或发布为作品，请直接下载',
   'err.preset_unsupported': '这个平台不支持这种表情，例如动图，请关闭动画或换一个平台',
   'err.push_provider_unavailable': '这种推送方式暂不可用',
   'err.quota_exceeded': '已达到账号的使用上限',
