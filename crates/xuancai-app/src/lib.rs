@@ -58,6 +58,7 @@ pub mod sealing;
 pub mod settings;
 pub mod sign_in;
 pub mod sms;
+pub mod social;
 pub mod startup;
 mod state;
 pub mod store;

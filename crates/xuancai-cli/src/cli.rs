@@ -386,7 +386,7 @@ pub struct StickerArgs {
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub look: StickerLook,
-    /// Output file (one input only). Default: beside each input, as NAME.PRESET.webp (.gif for WeChat).
+    /// Output file (one input only). Default: beside each input, as NAME.PRESET.EXT (.webp; .gif for WeChat; a moving sticker .png (APNG) for Signal, .webm for Telegram).
     #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
     pub output: Option<PathBuf>,
     /// Folder for the outputs.

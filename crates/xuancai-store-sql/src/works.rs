@@ -449,6 +449,24 @@ impl<DB: Db> WorksStore for SqlStore<DB> {
         rows.into_iter().map(comment_record).collect()
     }
 
+    async fn comments_on_works_of(
+        &self,
+        owner: &crate::UserId,
+        limit: u32,
+    ) -> crate::Result<Vec<crate::CommentRecord>> {
+        let rows: Vec<CommentRow> = query(&format!(
+            "SELECT id, work_id, author_id, text_ciphertext, created_at FROM comments \
+             WHERE work_id IN (SELECT id FROM works WHERE owner_id = $1) AND author_id <> $1 AND {} \
+             ORDER BY created_at DESC, id DESC LIMIT $2",
+            LIVE_AUTHOR
+        ))
+        .bind(owner.as_bytes().as_slice())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(comment_record).collect()
+    }
+
     async fn blessing(
         &self,
         recipient: &crate::UserId,

@@ -414,6 +414,22 @@ pub async fn works<S: crate::WorksStore + crate::BlobGc + AccountStore + Privacy
     };
     ok(store.add_comment(&comment).await);
     assert_eq!(ok(store.comments(&public.id, 10).await), vec![comment.clone()]);
+    // Issue 22 item 14: what 消息 shows the owner — others' comments on
+    // their works, not their own, and nothing on works of others.
+    let own = CommentRecord {
+        id: CommentId::generate(),
+        work: public.id,
+        author: owner,
+        text_ciphertext: "谢谢".as_bytes().to_vec(),
+        created_at: 3_050,
+    };
+    ok(store.add_comment(&own).await);
+    assert_eq!(
+        ok(store.comments_on_works_of(&owner, 10).await),
+        vec![comment.clone()]
+    );
+    assert!(ok(store.comments_on_works_of(&fan, 10).await).is_empty());
+    assert!(ok(store.delete_comment(&own.id).await));
     assert_eq!(
         ok(store.comment(&public.id, &comment.id).await).as_ref(),
         Some(&comment)

@@ -186,6 +186,13 @@ pub trait WorksStore: Send + Sync {
         author: &UserId,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<CommentRecord>>> + Send;
+    /// Issue 22 item 14: comments others (live accounts) wrote on the
+    /// owner's works, newest first — what 消息 shows the owner.
+    fn comments_on_works_of(
+        &self,
+        owner: &UserId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<CommentRecord>>> + Send;
     /// One blessing of the recipient's inbox (anyone else's reads as `None`).
     fn blessing(
         &self,

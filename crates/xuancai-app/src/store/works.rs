@@ -89,6 +89,10 @@ impl WorksStore for Backend {
         dispatch!(self, s => s.comments_by(author, limit))
     }
 
+    async fn comments_on_works_of(&self, owner: &UserId, limit: u32) -> Result<Vec<CommentRecord>> {
+        dispatch!(self, s => s.comments_on_works_of(owner, limit))
+    }
+
     async fn blessing(&self, recipient: &UserId, id: &BlessingId) -> Result<Option<BlessingRecord>> {
         dispatch!(self, s => s.blessing(recipient, id))
     }

@@ -203,6 +203,22 @@ pub async fn send<S: Store>(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
+/// The people a blessing may go to (issue 22 item 14).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct People {
+    items: Vec<Author>,
+}
+
+/// `GET /api/v1/blessings/people`: the people you have interacted with,
+/// most recent first — no directory of users.
+pub async fn people<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+) -> Result<Json<People>, ApiError> {
+    let items = xuancai_app::social::people(&state, &session.user, 50).await?;
+    Ok(Json(People { items }))
+}
+
 /// The signed-in user's inbox of blessings, newest first.
 pub async fn inbox<S: Store>(
     State(state): State<Arc<App<S>>>,

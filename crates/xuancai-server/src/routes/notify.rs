@@ -162,6 +162,21 @@ pub async fn inbox<S: Store>(
     Ok(Json(Inbox { items }))
 }
 
+/// What others did with your works (issue 22 item 14), newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ActivityPage {
+    items: Vec<xuancai_app::social::Activity>,
+}
+
+/// `GET /api/v1/me/activity`: comments on your works and blessings to you.
+pub async fn activity<S: Store>(
+    State(state): State<Arc<App<S>>>,
+    session: Active,
+) -> Result<Json<ActivityPage>, ApiError> {
+    let items = xuancai_app::social::activity(&state, &session.user, 100).await?;
+    Ok(Json(ActivityPage { items }))
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Unsubscribe {
     u: String,

@@ -345,6 +345,17 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
     .add(
         doc(
             "GET",
+            "/api/v1/me/activity",
+            "messages",
+            "Comments on your works and blessings to you, newest first",
+        )
+        .keeps("IMG-6 DATA-3")
+        .returns::<notify::ActivityPage>(),
+        get(notify::activity::<S>),
+    )
+    .add(
+        doc(
+            "GET",
             "/api/v1/unsubscribe",
             "messages",
             "Unsubscribe from marketing (signed link, no sign-in)",

@@ -335,6 +335,17 @@ pub(super) fn routes<S: Store>(api: Api<S>) -> Api<S> {
         post(blessings::send::<S>),
     )
     .add(
+        doc(
+            "GET",
+            "/api/v1/blessings/people",
+            "works",
+            "The people you have interacted with, to send a blessing to",
+        )
+        .keeps("IMG-6 DATA-3")
+        .returns::<blessings::People>(),
+        get(blessings::people::<S>),
+    )
+    .add(
         doc("GET", "/api/v1/blessings", "works", "Your inbox of blessings")
             .keeps("IMG-6")
             .returns::<blessings::Inbox>(),

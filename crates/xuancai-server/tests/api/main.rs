@@ -23,6 +23,7 @@ mod minors;
 mod ohttp;
 mod outbound;
 mod packs;
+mod people;
 mod photos;
 mod portraits;
 mod privacy;

@@ -11,7 +11,8 @@ import { loginView, guardianView, agreementDialog } from './views/account.js';
 import { photosView, albumsView, albumView, photoView } from './views/photos.js';
 import { studioView } from './views/studio.js';
 import { historyView } from './views/history.js';
-import { feedView, workView, userView, blessingsView, myWorksView, sharedBlessingView } from './views/works.js';
+import { feedView, workView, userView, blessingsView, blessPersonView, myWorksView, sharedBlessingView } from './views/works.js';
+import { nicknamePrompt } from './views/nickname.js';
 import { privacyView } from './views/privacy.js';
 import { contactView } from './views/contact.js';
 import { guardianPageView } from './views/guardian_page.js';
@@ -31,6 +32,7 @@ const routes = [
   ['/users/:id', userView, { public: true }],
   ['/mine', myWorksView],
   ['/blessings', blessingsView],
+  ['/bless/:id', blessPersonView],
   ['/b/:token', sharedBlessingView, { public: true }],
   ['/inbox', inboxView],
   ['/privacy', privacyView],
@@ -86,6 +88,8 @@ async function route() {
   if (!found.opts.public && !session.me()) return go('/login?next=' + encodeURIComponent(path));
   try {
     await found.view(found.params, query, { stale: () => mine !== routing });
+    // Issue 22 item 14: once, on the first page after sign-up, a nickname.
+    if (mine === routing) nicknamePrompt();
   } catch (e) {
     if (mine === routing) {
       showError(e);

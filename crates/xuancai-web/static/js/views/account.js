@@ -4,6 +4,7 @@ import { post } from '../api.js';
 import { t, docTitle, quoted, labelled, listNodes, toggleLang, translatePage } from '../i18n.js';
 import { h, render, dialog, field, check, busy, toast } from '../ui.js';
 import * as session from '../session.js';
+import { askNickname } from './nickname.js';
 import { go } from '../nav.js';
 
 const docLink = (kind, version) =>
@@ -130,6 +131,7 @@ export async function loginView(_params, query) {
         r = await post('/api/v1/auth/login', body);
       }
       await session.refreshMe();
+      if (r.new_account) askNickname();
       toast(t(r.new_account ? 'login.welcome_new' : 'login.welcome'));
       const age = session.consents()?.age_group;
       go(age === 'child' || age === 'minor' ? '/guardian' : next);

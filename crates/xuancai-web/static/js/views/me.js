@@ -7,6 +7,7 @@ import { h, render, field, busy, toast, fmtTime } from '../ui.js';
 import { separateConsent } from '../consent.js';
 import * as session from '../session.js';
 import { go } from '../nav.js';
+import { blessingCard } from './works.js';
 
 export async function meView() {
   const me = await session.refreshMe();
@@ -63,7 +64,7 @@ export async function meView() {
   render(h('h1', {}, t('me.title')),
     h('div', { class: 'card row' },
       me.avatar ? h('img', { class: 'avatar', src: me.avatar, alt: t('me.avatar'), style: 'width:64px;height:64px' }) : h('span', { class: 'avatar', style: 'width:64px;height:64px' }),
-      h('div', {}, h('strong', {}, me.nickname || t('me.no_nickname')), h('div', { class: 'hint' }, me.phone), h('div', { class: 'hint' }, t('bless.your_id'), ' ', h('code', {}, me.user_id))),
+      h('div', {}, h('strong', {}, me.nickname || t('me.no_nickname')), h('div', { class: 'hint' }, me.phone)),
       h('label', { for: 'avatar-input', class: 'button ghost small' }, t('me.change_avatar')), avatarInput, removeAvatar),
     h('nav', { class: 'card stack links', 'aria-label': t('me.links') },
       h('a', { href: '#/privacy', id: 'privacy-link' }, t('privacy.title')),
@@ -82,8 +83,25 @@ function messageBody(text) {
     ? h('a', { href: p, target: '_blank', rel: 'noopener', class: 'unsubscribe' }, t('inbox.unsubscribe')) : p));
 }
 
+/**
+ * Issue 22 item 14: what others did with your works — a comment, by its
+ * author's name, linking to the work; a blessing, as its card.
+ */
+function activityItem(a) {
+  if (a.kind === 'blessing') {
+    const image = a.work ? `/api/v1/blessings/${a.blessing}/image` : null;
+    return h('li', { dataset: { activity: 'blessing' } }, h('p', {}, t('activity.blessing', { name: a.from.nickname })),
+      blessingCard({ id: a.blessing, from: a.from, text: a.text, at: a.at, work: a.work }, image));
+  }
+  return h('li', { dataset: { activity: 'comment' } },
+    h('p', {}, a.work
+      ? [t('activity.comment_on', { name: a.from.nickname }), ' ', h('a', { href: `#/works/${a.work.id}` }, a.work.title || t('works.untitled'))]
+      : t('activity.comment', { name: a.from.nickname })),
+    h('blockquote', {}, a.text || ''), h('p', { class: 'hint' }, fmtTime(a.at)));
+}
+
 export async function inboxView() {
-  const [{ items }] = await Promise.all([get('/api/v1/me/inbox'), session.refreshConsents()]);
+  const [{ items }, activity] = await Promise.all([get('/api/v1/me/inbox'), get('/api/v1/me/activity'), session.refreshConsents()]);
   const marketing = session.granted('marketing');
   const box = h('input', { type: 'checkbox', checked: marketing, role: 'switch', id: 'marketing-switch' });
   box.addEventListener('change', () => busy(box, async () => {
@@ -91,6 +109,9 @@ export async function inboxView() {
     toast(t(box.checked ? 'inbox.marketing_on' : 'inbox.marketing_off'));
   }));
   render(h('h1', {}, t('inbox.title')),
+    h('section', { 'aria-labelledby': 'activity-title' }, h('h2', { id: 'activity-title' }, t('activity.title')),
+      activity.items.length ? h('ul', { class: 'list card activity', id: 'activity' }, activity.items.map(activityItem)) : h('p', { class: 'hint' }, t('activity.none'))),
+    h('h2', {}, t('inbox.service_title')),
     h('div', { class: 'card switch' }, h('div', {}, h('label', { for: 'marketing-switch', style: 'margin:0' }, t('inbox.marketing')), h('div', { class: 'hint' }, t('inbox.marketing_hint'))), box),
     items.length ? h('ul', { class: 'list card', id: 'messages' }, items.map((m) => h('li', { dataset: { kind: m.kind } },
       h('div', { class: 'row', style: 'justify-content:space-between' }, h('strong', {}, m.title), h('span', { class: 'status' }, t('inbox.k_' + m.kind, null, null) || m.kind)),

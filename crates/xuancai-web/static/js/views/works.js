@@ -76,8 +76,21 @@ export async function userView({ id }) {
     page.items.length ? h('div', { class: 'cards' }, page.items.map(workCard)) : h('p', { class: 'hint' }, t('works.feed_empty')));
 }
 
-async function blessingDialog({ to, work }) {
-  const recipient = h('input', { value: to || '', required: true, placeholder: 'u_…' });
+/**
+ * Issue 22 item 14: a blessing goes to a person chosen by name from the
+ * people you have interacted with (comments either way, blessings either
+ * way) — there is no directory of users — or to the person whose blessing
+ * link you opened (`to`, `toName`).
+ */
+export async function blessingDialog({ to, toName, work }) {
+  const { items: people } = await get('/api/v1/blessings/people');
+  if (to && !people.some((p) => p.id === to)) people.unshift({ id: to, nickname: toName || t('bless.someone') });
+  if (!people.length) {
+    await dialog({ title: t('bless.send'), body: h('div', { id: 'blessing-form' }, h('p', {}, t('bless.no_people')), h('p', { class: 'hint' }, t('bless.no_people_hint'))) });
+    return;
+  }
+  const recipient = h('select', { id: 'blessing-to', required: true },
+    people.map((p) => h('option', { value: p.id, selected: p.id === to }, p.nickname)));
   const message = h('textarea', { required: true, maxlength: 200 }, t('bless.default_message'));
   const what = h('select', {}, work ? h('option', { value: 'work' }, t('bless.this_work')) : null,
     ['greeting', 'meme', 'reaction'].map((tp) => h('option', { value: 'tpl:' + tp }, t('bless.template', { name: tp }))));
@@ -87,12 +100,23 @@ async function blessingDialog({ to, work }) {
     actions: [{ label: t('common.cancel'), value: false, kind: 'ghost' }, { label: t('bless.send'), value: true, submit: true }],
   });
   if (ok !== true) return;
-  const body = { to: recipient.value.trim(), message: message.value.trim() };
+  const body = { to: recipient.value, message: message.value.trim() };
   if (what.value === 'work') body.work = work; else body.template = what.value.slice(4);
   const sent = await post('/api/v1/blessings', body);
   const token = sent.share_url.split('/').pop();
   const link = `${location.origin}/#/b/${token}`;
   await dialog({ title: t('bless.sent'), body: h('div', {}, h('p', {}, t('bless.share_hint')), h('input', { readonly: true, value: link, id: 'share-link', 'aria-label': t('bless.share_link') })) });
+}
+
+/** A received blessing as a card: its image (or template), the message, who sent it. */
+export function blessingCard(b, image) {
+  const src = image === undefined ? (b.work && b.work.image) : image;
+  return h('article', { class: 'card blessing-card', dataset: { blessing: b.id } },
+    src ? h('img', { src, alt: (b.work && b.work.title) || t('bless.image') }) : null,
+    !src && b.template ? h('div', { class: 'blessing-template' }, t('bless.template', { name: b.template })) : null,
+    h('p', { class: 'blessing-message' }, b.message || b.text || ''),
+    h('div', { class: 'row', style: 'justify-content:space-between' }, author(b.from), h('span', { class: 'hint' }, fmtTime(b.created_at || b.at))),
+    b.work_deleted ? h('p', { class: 'hint' }, t('bless.work_deleted')) : null);
 }
 
 export async function workView({ id }, query) {
@@ -122,7 +146,11 @@ export async function workView({ id }, query) {
         }));
         actions.push(r);
       }
-      return h('li', { dataset: { comment: c.id } }, author(c.author), h('div', { class: 'body' }, h('p', {}, c.text), h('p', { class: 'hint' }, fmtTime(c.created_at))), actions);
+      // Issue 22 item 14: the work's author is marked, so a visitor's comment never looks like theirs.
+      const byAuthor = c.author.id === w.author.id;
+      return h('li', { dataset: { comment: c.id } }, author(c.author),
+        byAuthor ? h('span', { class: 'status author-badge' }, t('comments.by_author')) : null,
+        h('div', { class: 'body' }, h('p', {}, c.text), h('p', { class: 'hint' }, fmtTime(c.created_at))), actions);
     }));
     if (!items.length) list.append(h('li', { class: 'hint' }, t('comments.none')));
   };
@@ -151,7 +179,7 @@ export async function workView({ id }, query) {
       h('div', { class: 'row' }, remove)));
   }
   const bless = me ? h('button', { type: 'button' }, t(w.mine ? 'bless.send' : 'bless.to_author')) : null;
-  if (bless) bless.addEventListener('click', () => busy(bless, () => blessingDialog({ to: w.mine ? '' : w.author.id, work: w.mine ? id : null })));
+  if (bless) bless.addEventListener('click', () => busy(bless, () => blessingDialog({ to: w.mine ? '' : w.author.id, toName: w.author.nickname, work: w.mine ? id : null })));
   render(h('h1', {}, w.title || t('works.untitled')),
     h('div', { class: 'viewer' }, h('img', { src: w.urls.image, alt: w.title || t('works.untitled') })),
     h('div', { class: 'row', style: 'justify-content:space-between;margin:8px 0' }, author(w.author), h('span', { class: 'hint' }, fmtTime(w.created_at))),
@@ -160,28 +188,36 @@ export async function workView({ id }, query) {
       me ? form : h('p', {}, h('a', { href: '#/login' }, t('comments.login')))));
 }
 
+/** Where a person's blessing link opens (issue 22 item 14): no id to type, no directory. */
+function blessingLink(me) {
+  return `${location.origin}/#/bless/${me.user_id}`;
+}
+
 export async function blessingsView() {
   const { items } = await get('/api/v1/blessings');
   const me = session.me();
+  const send = h('button', { type: 'button' }, t('bless.send'));
+  send.addEventListener('click', () => busy(send, () => blessingDialog({})));
   render(h('h1', {}, t('works.tab_blessings')), worksNav('blessings'),
-    h('p', { class: 'hint' }, t('bless.your_id'), ' ', h('code', { id: 'my-id' }, me ? me.user_id : '')),
-    h('div', { class: 'row', style: 'margin-bottom:10px' }, (() => {
-      const b = h('button', { type: 'button' }, t('bless.send'));
-      b.addEventListener('click', () => busy(b, () => blessingDialog({})));
-      return b;
-    })()),
-    items.length ? h('ul', { class: 'list', id: 'blessings' }, items.map((b) => h('li', { dataset: { blessing: b.id } },
-      author(b.from), h('p', {}, b.message),
-      b.work && b.work.image ? h('img', { src: b.work.image, alt: b.work.title || '', style: 'max-width:240px;border-radius:8px' }) : null,
-      b.template ? h('p', { class: 'pill-note' }, t('bless.template', { name: b.template })) : null,
-      b.work_deleted ? h('p', { class: 'hint' }, t('bless.work_deleted')) : null,
-      h('p', { class: 'hint' }, fmtTime(b.created_at))))) : h('p', { class: 'hint' }, t('bless.none')));
+    h('div', { class: 'row', style: 'margin-bottom:10px' }, send),
+    me ? h('div', { class: 'card' }, h('label', { for: 'my-blessing-link' }, t('bless.my_link')),
+      h('input', { readonly: true, id: 'my-blessing-link', value: blessingLink(me) }), h('p', { class: 'hint' }, t('bless.my_link_hint'))) : null,
+    items.length ? h('div', { class: 'blessing-cards', id: 'blessings' }, items.map((b) => blessingCard(b))) : h('p', { class: 'hint' }, t('bless.none')));
+}
+
+/** A person's blessing link, opened: send them one by name (issue 22 item 14). */
+export async function blessPersonView({ id }) {
+  const page = await get(`/api/v1/users/${encodeURIComponent(id)}/works`);
+  const me = session.me();
+  const mine = me && me.user_id === id;
+  const send = h('button', { type: 'button', id: 'bless-person' }, t('bless.to_person', { name: page.author.nickname }));
+  send.addEventListener('click', () => busy(send, () => blessingDialog({ to: id, toName: page.author.nickname })));
+  render(h('h1', {}, t('bless.to_person', { name: page.author.nickname })), author(page.author),
+    mine ? h('p', { class: 'hint' }, t('bless.own_link')) : h('div', { class: 'row', style: 'margin-top:12px' }, send));
 }
 
 /** A blessing opened from its share link (no sign-in needed). */
 export async function sharedBlessingView({ token }) {
   const b = await get(`/api/v1/blessings/shared/${encodeURIComponent(token)}`);
-  render(h('h1', {}, t('bless.shared_title')), h('div', { class: 'card stack' }, author(b.from), h('p', {}, b.message),
-    b.work && b.work.image ? h('img', { src: b.work.image, alt: b.work.title || '' }) : null,
-    b.template ? h('p', { class: 'pill-note' }, t('bless.template', { name: b.template })) : null));
+  render(h('h1', {}, t('bless.shared_title')), blessingCard(b));
 }
