@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use xuancai_domain::UserId;
-use xuancai_store::{SealedColumn, Store};
+use xuancai_store::Store;
 
 use crate::AppError;
 use crate::state::App;
@@ -61,15 +61,7 @@ pub async fn activity<S: Store>(
     let mut titles: HashMap<xuancai_domain::WorkId, Option<ActivityWork>> = HashMap::new();
     let mut out = Vec::new();
     for c in state.store.comments_on_works_of(user, PER_KIND).await? {
-        let text = authors
-            .text(
-                state,
-                &c.author,
-                SealedColumn::CommentText,
-                c.id.as_bytes(),
-                &c.text_ciphertext,
-            )
-            .await;
+        let text = authors.comment_text(state, &c).await;
         let work = work_of(state, &mut authors, &mut titles, &c.work).await?;
         out.push(Activity {
             kind: ActivityKind::Comment,
@@ -81,15 +73,7 @@ pub async fn activity<S: Store>(
         });
     }
     for b in state.store.blessings_received(user, PER_KIND).await? {
-        let text = authors
-            .text(
-                state,
-                &b.sender,
-                SealedColumn::BlessingMessage,
-                b.id.as_bytes(),
-                &b.message_ciphertext,
-            )
-            .await;
+        let text = authors.blessing_message(state, &b).await;
         let work = match &b.work {
             Some(w) => work_of(state, &mut authors, &mut titles, w).await?,
             None => None,

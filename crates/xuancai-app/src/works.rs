@@ -107,6 +107,38 @@ impl Authors {
         text
     }
 
+    /// A comment's text, opened with its author's key.
+    pub async fn comment_text<S: Store>(
+        &mut self,
+        state: &App<S>,
+        c: &xuancai_store::CommentRecord,
+    ) -> Option<String> {
+        self.text(
+            state,
+            &c.author,
+            SealedColumn::CommentText,
+            c.id.as_bytes(),
+            &c.text_ciphertext,
+        )
+        .await
+    }
+
+    /// A blessing's message, opened with its sender's key.
+    pub async fn blessing_message<S: Store>(
+        &mut self,
+        state: &App<S>,
+        b: &xuancai_store::BlessingRecord,
+    ) -> Option<String> {
+        self.text(
+            state,
+            &b.sender,
+            SealedColumn::BlessingMessage,
+            b.id.as_bytes(),
+            &b.message_ciphertext,
+        )
+        .await
+    }
+
     /// The work's title, opened.
     pub async fn title<S: Store>(&mut self, state: &App<S>, w: &WorkRecord) -> String {
         self.text(

@@ -78,15 +78,7 @@ async fn blessing_json<S: Store>(
         (Some(w), None) => Some(format!("/api/v1/blessings/{}/image", b.id)).filter(|_| w.owner == b.sender),
         _ => None,
     };
-    let message = authors
-        .text(
-            state,
-            &b.sender,
-            SealedColumn::BlessingMessage,
-            b.id.as_bytes(),
-            &b.message_ciphertext,
-        )
-        .await;
+    let message = authors.blessing_message(state, b).await;
     let work = match &work {
         Some(w) => Some(SentWork {
             title: authors.title(state, w).await,

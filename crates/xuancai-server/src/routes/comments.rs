@@ -55,15 +55,7 @@ pub struct Comments {
 }
 
 async fn comment_json<S: Store>(state: &App<S>, c: &CommentRecord, authors: &mut Authors) -> CommentView {
-    let text = authors
-        .text(
-            state,
-            &c.author,
-            SealedColumn::CommentText,
-            c.id.as_bytes(),
-            &c.text_ciphertext,
-        )
-        .await;
+    let text = authors.comment_text(state, c).await;
     CommentView {
         id: c.id.to_string(),
         work: c.work.to_string(),
