@@ -164,6 +164,51 @@ impl Maker {
         Ok((frames, cut.map(|(_, m)| m), t))
     }
 
+    /// A sticker from a cut-out made earlier (a cutout job's transparent
+    /// result, touch-ups included: issue 22 item 4) instead of cutting the
+    /// photo again; no model runs. `photo` feeds the template's photo
+    /// layers; both are used as stills.
+    pub fn make_from_cut(
+        &self,
+        photo: &[u8],
+        cut: &[u8],
+        template: &Template,
+        texts: &BTreeMap<String, String>,
+        platform: Platform,
+    ) -> Result<Made> {
+        let start = Instant::now();
+        let still = |bytes: &[u8]| -> Result<Animation> {
+            let a = self.decode(bytes)?;
+            Ok(Animation::still(a.frames.into_iter().next().map(|f| f.image).unwrap_or_default()))
+        };
+        let photo = still(photo)?;
+        let cut = still(cut)?;
+        let mut timings = Timings {
+            decode_ms: ms(start),
+            ..Timings::default()
+        };
+        let start = Instant::now();
+        let frames = render::render(
+            template,
+            &self.font,
+            platform.rules().side,
+            Inputs {
+                photo: &photo,
+                cutout: Some(&cut),
+                texts,
+            },
+        )?;
+        timings.render_ms = ms(start);
+        let start = Instant::now();
+        let export = preset::export_with(frames, platform, &self.encoders)?;
+        timings.encode_ms = ms(start);
+        Ok(Made {
+            export,
+            model: None,
+            timings,
+        })
+    }
+
     /// Bytes in, a finished sticker for `platform` out.
     pub fn make(
         &self,

@@ -10,12 +10,14 @@ use super::spec::{Job, JobRequest};
 
 impl JobRequest {
     /// The segmentation model asked for (`auto` when absent); none for a
-    /// face swap, or for a cutout that reuses an earlier cut-out (`from`:
-    /// no model runs, issue 22 item 3).
+    /// face swap, for a cutout that reuses an earlier cut-out (`from`: no
+    /// model runs, issue 22 item 3), or for a sticker made from one
+    /// (`cutout`, issue 22 item 4).
     fn model_asked(&self) -> Option<&str> {
         match self {
             Self::Cutout(c) if c.from.is_some() => None,
             Self::Cutout(c) => Some(c.model.as_deref().unwrap_or("auto")),
+            Self::Sticker(s) if s.cutout.is_some() => None,
             Self::Sticker(s) => Some(s.model.as_deref().unwrap_or("auto")),
             Self::Pack(p) => Some(p.model.as_deref().unwrap_or("auto")),
             Self::FaceSwap(_) => None,
@@ -79,12 +81,14 @@ impl Job {
                 template,
                 texts,
                 model,
+                cutout,
             } => Self::Sticker {
                 photo,
                 platform,
                 template,
                 texts,
                 model: general(model),
+                cutout,
             },
             Self::Pack {
                 photos,

@@ -320,16 +320,29 @@ pub async fn delete<S: Store>(state: &App<S>, user: &UserId, id: &JobId) -> Resu
     Ok(())
 }
 
-/// Issue 22 item 3: whether the cut-out of the earlier job `from` may be
-/// reused to draw another background at full resolution without running
-/// the model again: the owner's finished cutout of the same photo, made
-/// transparent, uncropped, without a shadow or touch-up (the subject's
-/// colours and alpha at the photo's size).
+/// What an earlier cut-out is reused for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// Issue 22 item 3: another background (and touch-ups) drawn at full
+    /// resolution: the cut-out must be plain — transparent, uncropped, no
+    /// shadow, no touch-up (the subject's colours and alpha at the photo's
+    /// size).
+    Recompose,
+    /// Issue 22 item 4: a sticker of the subject as the user left it —
+    /// transparent and without a shadow; touch-ups and a crop are what it
+    /// is for.
+    Sticker,
+}
+
+/// Whether the cut-out of the earlier job `from` may be reused for `what`
+/// without running the model again: the owner's finished cutout of the
+/// same photo, meeting [`Reuse`]'s rules.
 pub async fn check_reusable<S: Store>(
     state: &App<S>,
     user: &UserId,
     from: &JobId,
     photo: &PhotoId,
+    what: Reuse,
 ) -> Result<(), AppError> {
     let job = state
         .store
@@ -346,8 +359,18 @@ pub async fn check_reusable<S: Store>(
     if PhotoId::parse(&c.photo).ok().as_ref() != Some(photo) {
         return Err(not_reusable(from, "cut out another photo"));
     }
-    if c.background.is_some() || c.crop || c.shadow || c.from.is_some() || c.edit.is_some() {
-        return Err(not_reusable(from, "was not a plain transparent cutout"));
+    let plain = match what {
+        Reuse::Recompose => !(c.background.is_some() || c.crop || c.shadow || c.from.is_some() || c.edit.is_some()),
+        Reuse::Sticker => c.background.is_none() && !c.shadow,
+    };
+    if !plain {
+        return Err(not_reusable(
+            from,
+            match what {
+                Reuse::Recompose => "was not a plain transparent cutout",
+                Reuse::Sticker => "has a background or a shadow",
+            },
+        ));
     }
     Ok(())
 }
@@ -365,8 +388,9 @@ pub async fn reusable_cut<S: Store>(
     user: &UserId,
     from: &JobId,
     photo: &PhotoId,
+    what: Reuse,
 ) -> Result<Vec<u8>, AppError> {
-    check_reusable(state, user, from, photo).await?;
+    check_reusable(state, user, from, photo, what).await?;
     let key = state.data_key(user).await?;
     match state.blobs.get(&crate::keys::result(user, from), &key).await {
         Ok(b) => Ok(b),

@@ -108,7 +108,10 @@ pub async fn execute<S: Store>(
             // Issue 22 item 3: an earlier cut-out, reused (checked again
             // here: it may have gone since the job was queued).
             let reused = match &from {
-                Some(f) => Some(super::results::reusable_cut(state, &job.user, f, &photo).await?),
+                Some(f) => Some(
+                    super::results::reusable_cut(state, &job.user, f, &photo, super::results::Reuse::Recompose)
+                        .await?,
+                ),
                 None => None,
             };
             let bytes = read_photo(state, job, &key, &photo).await?;
@@ -160,14 +163,26 @@ pub async fn execute<S: Store>(
             template,
             texts,
             model,
+            cutout,
         } => {
+            // Issue 22 item 4: the cut-out the user touched up, checked
+            // again here (it may have gone since the job was queued).
+            let cut = match &cutout {
+                Some(c) => Some(
+                    super::results::reusable_cut(state, &job.user, c, &photo, super::results::Reuse::Sticker)
+                        .await?,
+                ),
+                None => None,
+            };
             let bytes = read_photo(state, job, &key, &photo).await?;
             progress.set(20);
             let engines = state.engines.clone();
             let made = tokio::task::spawn_blocking(move || {
-                let made = engines
-                    .maker()?
-                    .make(&bytes, &template, &texts, platform, model)?;
+                let maker = engines.maker()?;
+                let made = match cut {
+                    Some(cut) => maker.make_from_cut(&bytes, &cut, &template, &texts, platform)?,
+                    None => maker.make(&bytes, &template, &texts, platform, model)?,
+                };
                 let e = made.export;
                 let mut notes = e.notes;
                 notes.extend(e.sticker.notes);

@@ -96,6 +96,11 @@ pub struct StickerRequest {
     pub animate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// A finished, transparent cutout job of the same photo (`j_…`) whose
+    /// cut-out — touch-ups included — the sticker uses instead of cutting
+    /// the photo again; no model runs (issue 22 item 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutout: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -225,6 +230,8 @@ pub enum Job {
         template: Box<Template>,
         texts: BTreeMap<String, String>,
         model: ModelChoice,
+        /// An earlier cutout whose cut-out the sticker uses (issue 22 item 4).
+        cutout: Option<JobId>,
     },
     FaceSwap {
         source: PhotoId,
@@ -377,6 +384,11 @@ impl JobRequest {
                     template: Box::new(template),
                     texts,
                     model: model(s.model.as_deref())?,
+                    cutout: s
+                        .cutout
+                        .as_deref()
+                        .map(|j| JobId::parse(j).map_err(|_| invalid(format!("cutout {j:?} is not a job id"))))
+                        .transpose()?,
                 })
             }
             Self::FaceSwap(f) => {

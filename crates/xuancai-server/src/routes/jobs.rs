@@ -201,13 +201,18 @@ pub async fn create<S: Store>(
         return Err(AppError::ConsentRequired { purpose: p.key() }.into());
     }
     let parsed = request.parse()?;
-    if let xuancai_app::studio::Job::Cutout {
-        from: Some(from),
-        photo,
-        ..
-    } = &parsed
-    {
-        results::check_reusable(&state, &user, from, photo).await?;
+    match &parsed {
+        xuancai_app::studio::Job::Cutout {
+            from: Some(from),
+            photo,
+            ..
+        } => results::check_reusable(&state, &user, from, photo, results::Reuse::Recompose).await?,
+        xuancai_app::studio::Job::Sticker {
+            cutout: Some(from),
+            photo,
+            ..
+        } => results::check_reusable(&state, &user, from, photo, results::Reuse::Sticker).await?,
+        _ => {}
     }
     for p in request.photos() {
         owned(&state, &user, p)

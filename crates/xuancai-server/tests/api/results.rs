@@ -253,3 +253,103 @@ fn stored_files(dir: &std::path::Path, id: &str) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Issue 22 item 4: the touch-up feeds stickers made from that photo — a
+/// sticker job given the touched-up cutout uses exactly that cut-out (the
+/// sticker is the one the sticker maker draws from it), runs no model, and
+/// differs from a sticker cut afresh; a cut-out with a background, of
+/// another photo or another user's is refused before the job.
+#[tokio::test]
+async fn img2_img4_a_touched_up_cut_out_feeds_the_sticker_made_from_it() {
+    let app = spawn_app().await;
+    let token = app.login("13800138033", "+8613800138033").await;
+    let other = app.login("13800138034", "+8613800138034").await;
+    let photo = photo_id(&app, &token, "astronaut.png").await;
+    let coffee = photo_id(&app, &token, "coffee.png").await;
+    let base = run(&app, &token, json!({ "kind": "cutout", "photo": photo })).await;
+    let from = base["id"].as_str().unwrap_or_default();
+    // Erase the whole right half of the subject.
+    let edit = json!([{ "mode": "erase", "width": 0.5, "points": [[0.75, 0.0], [0.75, 0.5], [0.75, 1.0]] }]);
+    let touched = run(
+        &app,
+        &token,
+        json!({ "kind": "cutout", "photo": photo, "from": from, "edit": edit }),
+    )
+    .await;
+    let cut_id = touched["id"].as_str().unwrap_or_default();
+    let cut = bytes(&app, &token, &format!("/api/v1/jobs/{cut_id}/result")).await;
+
+    let sticker = run(
+        &app,
+        &token,
+        json!({ "kind": "sticker", "photo": photo, "cutout": cut_id, "caption": "早" }),
+    )
+    .await;
+    assert_eq!(sticker["result"]["model"], Value::Null, "no model ran: {sticker}");
+    let made = bytes(&app, &token, &format!("/api/v1/jobs/{}/result", sticker["id"].as_str().unwrap_or_default())).await;
+
+    // The same sticker as the sticker maker draws from that cut-out.
+    let assets = xuancai_vision::AssetDir::from_env();
+    let font = xuancai_imaging::text::Font::from_bytes(
+        std::fs::read(assets.font().unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let maker = xuancai_stickers::Maker::new(font, None);
+    let t = xuancai_stickers::template::sticker(
+        8.0,
+        false,
+        Some(xuancai_stickers::template::CaptionAt::Bottom),
+        Default::default(),
+        None,
+    );
+    let texts = [("caption".to_string(), "早".to_string())].into();
+    let expected = maker
+        .make_from_cut(
+            &testdata("astronaut.png"),
+            &cut,
+            &t,
+            &texts,
+            xuancai_stickers::Platform::WhatsApp,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let decode = |b: &[u8]| image::load_from_memory(b).unwrap_or_else(|e| panic!("{e}")).to_rgba8();
+    assert!(
+        decode(&made) == decode(&expected.export.sticker.bytes),
+        "the sticker is drawn from the touched-up cut-out"
+    );
+    // And not what a fresh cut gives: the erased half is gone from it.
+    let fresh = run(
+        &app,
+        &token,
+        json!({ "kind": "sticker", "photo": photo, "caption": "早" }),
+    )
+    .await;
+    let fresh = bytes(&app, &token, &format!("/api/v1/jobs/{}/result", fresh["id"].as_str().unwrap_or_default())).await;
+    assert!(decode(&fresh) != decode(&made), "a fresh cut differs");
+
+    // Refused before any job: a background, another photo, another user's.
+    let white = run(
+        &app,
+        &token,
+        json!({ "kind": "cutout", "photo": photo, "from": from, "background": { "color": "#ffffff" } }),
+    )
+    .await;
+    for (who, body) in [
+        (&token, json!({ "kind": "sticker", "photo": photo, "cutout": white["id"] })),
+        (&token, json!({ "kind": "sticker", "photo": coffee, "cutout": cut_id })),
+    ] {
+        let e = app.json("POST", "/api/v1/jobs", who, Some(&body), 422).await;
+        assert_eq!(e["code"], "cutout_not_reusable", "{body}: {e}");
+    }
+    let theirs = photo_id(&app, &other, "astronaut.png").await;
+    let e = app
+        .json(
+            "POST",
+            "/api/v1/jobs",
+            &other,
+            Some(&json!({ "kind": "sticker", "photo": theirs, "cutout": cut_id })),
+            422,
+        )
+        .await;
+    assert_eq!(e["code"], "cutout_not_reusable", "{e}");
+}

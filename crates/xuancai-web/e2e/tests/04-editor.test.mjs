@@ -463,6 +463,41 @@ test('img2_the_astronaut_is_cut_out_in_under_2_s_backgrounds_switch_in_under_100
   await clean(page);
 });
 
+// Issue 22 item 4: the touch-up feeds the sticker made from that photo —
+// 做成贴纸 takes the touched-up cut-out to the sticker tool, and the
+// sticker job uses it instead of cutting the photo again.
+test('img4_a_touched_up_cut_out_becomes_a_sticker_without_cutting_again', async () => {
+  for (const [size, viewport] of [['360', MOBILE], ['1280', DESKTOP]]) {
+    await page.setViewportSize(viewport);
+    // Each round starts elsewhere (the library, then the sticker tool), so
+    // the cutout tool opens fresh.
+    await page.goto(server.base + '/#/studio?tab=cutout');
+    await page.locator('#stage').waitFor();
+    await pick(page.getByRole('button', { name: '选择照片' }), 'astronaut.png');
+    await page.locator('#stage[data-cut-ms] #live').waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: '擦除' }).click();
+    await page.locator('#live').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    const box = await page.locator('#live').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.05);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.95, { steps: 10 });
+    await page.mouse.up();
+    await page.locator('#cut-to-sticker').click();
+    await page.locator('#sticker-from-cut').waitFor({ timeout: 120_000 });
+    const cut = (await jobsOf('cutout')).sort((a, b) => b.created_at - a.created_at)[0];
+    assert.equal(cut.request.edit.length, 1, `${size}: the touched-up cut-out was rendered`);
+    assert.ok(new URL(page.url().replace('#', '')).searchParams.get('cutout') === cut.id, `${size}: it goes to the sticker tool`);
+    await shot(page, `img4-sticker-from-cut-${size}`);
+    await page.getByRole('button', { name: '制作贴纸' }).click();
+    await page.getByRole('img', { name: '贴纸' }).waitFor({ timeout: 120_000 });
+    const made = (await jobsOf('sticker')).sort((a, b) => b.created_at - a.created_at)[0];
+    assert.equal(made.request.cutout, cut.id, `${size}: the sticker job uses that cut-out`);
+    assert.equal(made.result.model ?? null, null, `${size}: no model ran`);
+  }
+  await page.setViewportSize(MOBILE);
+  await clean(page);
+});
+
 // Issue 22 item 5: results stay with their jobs until the user deletes
 // them, from the studio's history (我的 → 创作记录).
 test('img2_the_studio_history_lists_every_job_and_deletes_one_with_its_result', async () => {

@@ -291,4 +291,7 @@ export const en = {
   'nick.save': 'Save nickname',
   'nick.later': 'Later',
   'nick.saved': 'Hello, {name}',
+  'cutout.to_sticker': 'Make a sticker',
+  'sticker.from_cut': 'The subject as you touched it up in the cutout is used; the photo is not cut out again.',
+  'sticker.cut_used': 'The touched-up cut-out',
 };

@@ -290,4 +290,7 @@ export const zh = {
   'nick.save': '保存昵称',
   'nick.later': '以后再说',
   'nick.saved': '好的，{name}',
+  'cutout.to_sticker': '做成贴纸',
+  'sticker.from_cut': '将使用你在抠图里修整过的主体，不再重新抠图。',
+  'sticker.cut_used': '修整过的抠图',
 };

@@ -10,6 +10,7 @@ import { get } from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, check, busy, toast } from '../ui.js';
 import { pickPhotos } from './photos.js';
+import { go } from '../nav.js';
 import { photoSlot, runJob, resultName, photoName, resultButtons, compare, faceConsent } from './studio_common.js';
 
 const BACKGROUNDS = ['transparent', 'white', 'color', 'blur', 'photo'];
@@ -219,8 +220,31 @@ export async function cutoutPanel(photo) {
     return job;
   }
 
+  /**
+   * Issue 22 item 4: the subject as the user touched it up, as a sticker.
+   * The server renders the edited cut-out (transparent, no shadow) once;
+   * the sticker job then uses it instead of cutting the photo again.
+   */
+  async function cutForSticker() {
+    if (!base) return null;
+    const body = { kind: 'cutout', photo: base.request.photo, from: base.id };
+    if (live.strokes.length) body.edit = live.strokes.map((s) => ({ mode: s.mode, width: s.width, points: s.points }));
+    if (!body.edit) return base;
+    const key = JSON.stringify(body);
+    if (rendered && rendered.key === key) return rendered.job;
+    const job = await runJob(body, out);
+    rendered = { key, job };
+    return job;
+  }
+
   let source = '';
   const actions = resultButtons({ ready, name: (job) => resultName(source, 'cutout', job.result.format) });
+  const asSticker = h('button', { type: 'button', class: 'ghost', id: 'cut-to-sticker' }, t('cutout.to_sticker'));
+  asSticker.addEventListener('click', () => busy(asSticker, async () => {
+    const job = await cutForSticker();
+    if (job) go(`/studio?tab=sticker&photo=${encodeURIComponent(job.request.photo)}&cutout=${encodeURIComponent(job.id)}`);
+  }));
+  actions.append(asSticker);
   actions.hidden = true;
 
   async function start(id) {

@@ -15,12 +15,14 @@ const TABS = ['cutout', 'faceswap', 'sticker', 'pack'];
 const PLATFORMS = ['whatsapp', 'telegram', 'signal', 'wechat'];
 const EFFECTS = ['', 'shake', 'pulse', 'typewriter', 'flash'];
 
-export async function studioView(_p, query) {
+export async function studioView(_p, query, ctx) {
   const tab = TABS.includes(query.get('tab')) ? query.get('tab') : 'cutout';
   const photo = query.get('photo');
   const nav = h('nav', { class: 'segmented', 'aria-label': t('studio.tools') },
     TABS.map((k) => h('a', { href: `#/studio?tab=${k}${photo ? '&photo=' + photo : ''}`, 'aria-current': k === tab ? 'page' : undefined }, t('studio.' + k))));
-  const panel = await { cutout: cutoutPanel, faceswap, sticker, pack }[tab](photo);
+  const panel = await { cutout: cutoutPanel, faceswap, sticker, pack }[tab](photo, query);
+  // A tab left while it was loading does not replace the one opened since.
+  if (ctx && ctx.stale()) return;
   render(h('h1', {}, t('studio.title')), nav, panel);
 }
 
@@ -152,8 +154,15 @@ function stickerMedia(src, video, label, side) {
     : h('img', { src, alt: label, ...size });
 }
 
-async function sticker(photo) {
+async function sticker(photo, query) {
   const src = photoSlot(t('studio.photo'), photo);
+  // Issue 22 item 4: a cut-out touched up in the cutout tool (its job),
+  // used instead of cutting the photo again while the photo stays the same.
+  const cutout = query && query.get('cutout');
+  const cutNote = cutout ? h('div', { class: 'card stack', id: 'sticker-from-cut' },
+    h('div', { class: 'checker', style: 'display:inline-block;padding:6px;align-self:flex-start' },
+      h('img', { src: `/api/v1/jobs/${encodeURIComponent(cutout)}/result/preview`, alt: t('sticker.cut_used'), style: 'max-height:160px' })),
+    h('p', { class: 'pill-note' }, t('sticker.from_cut'))) : null;
   const { sel, note } = await templatesSelect();
   const { platform, caption, animate, captionOk, captionField, animateField } = stickerOptions();
   const out = h('div', { id: 'result', 'aria-live': 'polite' });
@@ -165,12 +174,13 @@ async function sticker(photo) {
     if (sel.value && sel.value !== 'sticker') body.template = sel.value;
     if (caption.value.trim()) body.caption = caption.value.trim();
     if (animate.value) body.animate = animate.value;
+    if (cutout && body.photo === photo) body.cutout = cutout;
     await runJob(body, out, async (job) => h('div', { class: 'stack' },
       h('div', { class: 'checker', style: 'display:inline-block;padding:8px' }, stickerMedia(job.result.urls.original, job.result.format === 'webm', t('sticker.result'), 256)),
       h('p', { class: 'hint' }, t('sticker.made_for', { platform: t('sticker.p_' + platform.value) })),
       await resultActions(job, body.photo, `sticker-${platform.value}`)));
   }));
-  return h('div', { class: 'editor' }, h('div', {}, src.box),
+  return h('div', { class: 'editor' }, h('div', {}, src.box, cutNote),
     h('div', {}, h('div', { class: 'card' },
       field(t('sticker.template'), sel), note,
       captionField(t('sticker.caption_hint')),
