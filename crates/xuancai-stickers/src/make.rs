@@ -179,7 +179,9 @@ impl Maker {
         let start = Instant::now();
         let still = |bytes: &[u8]| -> Result<Animation> {
             let a = self.decode(bytes)?;
-            Ok(Animation::still(a.frames.into_iter().next().map(|f| f.image).unwrap_or_default()))
+            Ok(Animation::still(
+                a.frames.into_iter().next().map(|f| f.image).unwrap_or_default(),
+            ))
         };
         let photo = still(photo)?;
         let cut = still(cut)?;

@@ -360,7 +360,9 @@ pub async fn check_reusable<S: Store>(
         return Err(not_reusable(from, "cut out another photo"));
     }
     let plain = match what {
-        Reuse::Recompose => !(c.background.is_some() || c.crop || c.shadow || c.from.is_some() || c.edit.is_some()),
+        Reuse::Recompose => {
+            !(c.background.is_some() || c.crop || c.shadow || c.from.is_some() || c.edit.is_some())
+        }
         Reuse::Sticker => c.background.is_none() && !c.shadow,
     };
     if !plain {

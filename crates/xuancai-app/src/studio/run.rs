@@ -109,8 +109,14 @@ pub async fn execute<S: Store>(
             // here: it may have gone since the job was queued).
             let reused = match &from {
                 Some(f) => Some(
-                    super::results::reusable_cut(state, &job.user, f, &photo, super::results::Reuse::Recompose)
-                        .await?,
+                    super::results::reusable_cut(
+                        state,
+                        &job.user,
+                        f,
+                        &photo,
+                        super::results::Reuse::Recompose,
+                    )
+                    .await?,
                 ),
                 None => None,
             };

@@ -387,7 +387,9 @@ impl JobRequest {
                     cutout: s
                         .cutout
                         .as_deref()
-                        .map(|j| JobId::parse(j).map_err(|_| invalid(format!("cutout {j:?} is not a job id"))))
+                        .map(|j| {
+                            JobId::parse(j).map_err(|_| invalid(format!("cutout {j:?} is not a job id")))
+                        })
                         .transpose()?,
                 })
             }

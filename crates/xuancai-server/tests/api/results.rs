@@ -286,7 +286,15 @@ async fn img2_img4_a_touched_up_cut_out_feeds_the_sticker_made_from_it() {
     )
     .await;
     assert_eq!(sticker["result"]["model"], Value::Null, "no model ran: {sticker}");
-    let made = bytes(&app, &token, &format!("/api/v1/jobs/{}/result", sticker["id"].as_str().unwrap_or_default())).await;
+    let made = bytes(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/jobs/{}/result",
+            sticker["id"].as_str().unwrap_or_default()
+        ),
+    )
+    .await;
 
     // The same sticker as the sticker maker draws from that cut-out.
     let assets = xuancai_vision::AssetDir::from_env();
@@ -312,7 +320,11 @@ async fn img2_img4_a_touched_up_cut_out_feeds_the_sticker_made_from_it() {
             xuancai_stickers::Platform::WhatsApp,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    let decode = |b: &[u8]| image::load_from_memory(b).unwrap_or_else(|e| panic!("{e}")).to_rgba8();
+    let decode = |b: &[u8]| {
+        image::load_from_memory(b)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_rgba8()
+    };
     assert!(
         decode(&made) == decode(&expected.export.sticker.bytes),
         "the sticker is drawn from the touched-up cut-out"
@@ -324,7 +336,12 @@ async fn img2_img4_a_touched_up_cut_out_feeds_the_sticker_made_from_it() {
         json!({ "kind": "sticker", "photo": photo, "caption": "早" }),
     )
     .await;
-    let fresh = bytes(&app, &token, &format!("/api/v1/jobs/{}/result", fresh["id"].as_str().unwrap_or_default())).await;
+    let fresh = bytes(
+        &app,
+        &token,
+        &format!("/api/v1/jobs/{}/result", fresh["id"].as_str().unwrap_or_default()),
+    )
+    .await;
     assert!(decode(&fresh) != decode(&made), "a fresh cut differs");
 
     // Refused before any job: a background, another photo, another user's.
@@ -335,8 +352,14 @@ async fn img2_img4_a_touched_up_cut_out_feeds_the_sticker_made_from_it() {
     )
     .await;
     for (who, body) in [
-        (&token, json!({ "kind": "sticker", "photo": photo, "cutout": white["id"] })),
-        (&token, json!({ "kind": "sticker", "photo": coffee, "cutout": cut_id })),
+        (
+            &token,
+            json!({ "kind": "sticker", "photo": photo, "cutout": white["id"] }),
+        ),
+        (
+            &token,
+            json!({ "kind": "sticker", "photo": coffee, "cutout": cut_id }),
+        ),
     ] {
         let e = app.json("POST", "/api/v1/jobs", who, Some(&body), 422).await;
         assert_eq!(e["code"], "cutout_not_reusable", "{body}: {e}");
