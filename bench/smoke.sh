@@ -29,6 +29,7 @@ t jobs env JOBS=4 WORKERS=1 bash bench/jobs.sh
 t load env BENCH_SECONDS=1 BENCH_COPIES=1 bash bench/load.sh
 t swap bash bench/swap.sh 1
 t contact-sheet env CONTACT_LIMIT=1 bash bench/contact_sheet.sh
+t video env BENCH_RUNS=1 BENCH_QS=24 bash bench/video.sh
 # Each wrote its results, with figures in them.
 "${PYTHON:-python3}" - "$BENCH_OUT" <<'PY'
 import json, pathlib, sys
@@ -44,5 +45,7 @@ assert jobs and all(r["jobs_per_s"] > 0 for r in jobs), jobs
 load = json.loads((out / "load.json").read_text())
 assert len(load) == 4 and all(r["rps"] > 0 and r["non_2xx"] == "0" for r in load), load
 assert (out / "contact-sheet.png").stat().st_size > 10_000
+video = json.loads((out / "video.json").read_text())
+assert video["rows"] and all(r["xuancai"]["ms"] > 0 and r["ffmpeg"]["ms"] > 0 for r in video["rows"]), video
 print("bench smoke: every benchmark ran and wrote its figures")
 PY
