@@ -287,7 +287,7 @@ export const en = {
   'activity.comment': '{name} commented on your work (since deleted)',
   'inbox.service_title': 'Service and promotional messages',
   'nick.title': 'Choose a nickname',
-  'nick.why': 'Others see your nickname beside your works, comments and blessings instead of “炫彩用户”. You can change it later in Me.',
+  'nick.why': 'Others see your nickname beside your works, comments and blessings instead of the default name. You can change it later in Me.',
   'nick.save': 'Save nickname',
   'nick.later': 'Later',
   'nick.saved': 'Hello, {name}',
