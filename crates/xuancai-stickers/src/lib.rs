@@ -27,6 +27,7 @@ pub mod pack;
 pub mod preset;
 pub mod render;
 pub mod template;
+pub mod validate;
 pub mod vp9;
 pub mod wastickers;
 pub mod webm;
